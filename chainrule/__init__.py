@@ -1,0 +1,90 @@
+"""chainrule: a deep-learning framework written from scratch on NumPy.
+
+Tensors with reverse-mode automatic differentiation, a PyTorch-compatible API, and every
+backward pass derived in its docstring.
+"""
+
+from __future__ import annotations
+
+from . import autograd, functional, ops
+from .autograd import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .creation import (
+    arange,
+    as_tensor,
+    empty,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .dtypes import (
+    bool_,
+    double,
+    float16,
+    float32,
+    float64,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    uint8,
+)
+from .functional import (
+    abs,
+    clamp,
+    clip,
+    cos,
+    exp,
+    log,
+    log1p,
+    log_softmax,
+    logsumexp,
+    matmul,
+    maximum,
+    mean,
+    minimum,
+    pow,
+    relu,
+    rsqrt,
+    sigmoid,
+    sign,
+    sin,
+    softmax,
+    sqrt,
+    sum,
+    tanh,
+)
+from .gradcheck import GradcheckError, gradcheck, numerical_grad
+from .methods.math import where
+from .methods.shape import cat, pad, stack
+from .random import get_rng_state, manual_seed, set_rng_state
+from .tensor import Tensor
+
+bool = bool_  # noqa: A001 - chainrule.bool, as torch.bool
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GradcheckError", "Tensor", "abs", "arange", "as_tensor", "autograd", "bool", "bool_",
+    "cat", "clamp", "clip", "cos", "detect_anomaly", "double", "empty", "enable_grad", "exp",
+    "eye", "float16", "float32", "float64", "from_numpy", "full", "full_like", "functional",
+    "get_rng_state", "gradcheck", "half", "int16", "int32", "int64", "int8",
+    "is_grad_enabled", "linspace", "log", "log1p", "log_softmax", "logsumexp", "long",
+    "manual_seed", "matmul", "maximum", "mean", "minimum", "no_grad", "numerical_grad", "ones",
+    "ones_like", "ops", "pad", "pow", "rand", "rand_like", "randint", "randn", "randn_like",
+    "relu", "rsqrt", "set_grad_enabled", "set_rng_state", "sigmoid", "sign", "sin", "softmax",
+    "sqrt", "stack", "sum", "tanh", "tensor", "uint8", "where", "zeros", "zeros_like",
+]

@@ -1,0 +1,364 @@
+"""Reverse-mode automatic differentiation: the Function contract, grad mode and the engine.
+
+A ``Function`` turns arrays into an array (``forward``) and a gradient of its output into one
+gradient per input (``backward``). The engine knows nothing of particular Functions: it sorts
+the graph topologically (iteratively, so a chain of 100,000 ops works), calls each ``backward``
+once, checks that every gradient has its input's shape, and accumulates gradients out of
+place. It reaches tensors only through the attributes ``_ctx``, ``requires_grad``, ``_grad``,
+``_retains_grad``, ``_version`` and ``shape``; it never imports ``Tensor``.
+
+Example (a custom op, as in PyTorch):
+    >>> import numpy as np, chainrule
+    >>> class Cube(chainrule.autograd.Function):
+    ...     '''y = x³;  dL/dx = dL/dy · 3x²'''
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x ** 3
+    ...     @staticmethod
+    ...     def backward(ctx, grad_out):
+    ...         (x,) = ctx.saved_tensors
+    ...         return grad_out * 3 * x ** 2
+    >>> x = chainrule.tensor([1.0, 2.0], requires_grad=True)
+    >>> Cube.apply(x).sum().backward()
+    >>> x.grad
+    tensor([ 3., 12.])
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Iterable, Protocol, Sequence
+
+import numpy as np
+
+_grad_enabled = True
+_anomaly_enabled = False
+_apply_hook: Callable[..., Any] | None = None  # installed by tensor.py (L2): builds Tensors
+
+
+class Node(Protocol):
+    """What the engine reads of a tensor."""
+
+    _ctx: Context | None
+    _grad: np.ndarray | None
+    _retains_grad: bool
+    _version: int
+    requires_grad: bool
+    shape: tuple[int, ...]
+
+
+class Context:
+    """Per-call storage that connects a Function's forward to its backward.
+
+    ``save_for_backward(*arrays)`` stores what backward needs; backward reads it back as
+    ``ctx.saved`` (alias ``ctx.saved_tensors``). Settings such as an axis are plain attributes.
+    The engine fills ``fn``, ``parents`` (the input tensors) and ``needs_input_grad``.
+    """
+
+    def __init__(self, fn: type[Function], parents: tuple, needs_input_grad: tuple[bool, ...]):
+        self.fn = fn
+        self.parents = parents
+        self.needs_input_grad = needs_input_grad
+        self.versions = tuple(p._version for p in parents)
+        self.saved: tuple = ()
+        self.freed = False
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        """Keep ``arrays`` for backward; they are released once backward has run."""
+        self.saved = arrays
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The arrays given to ``save_for_backward`` (PyTorch's name)."""
+        return self.saved
+
+
+class Function:
+    """Base class of every differentiable operation.
+
+    Subclasses define two static methods:
+
+    * ``forward(ctx, *arrays, **params) -> np.ndarray``: computes the output from NumPy arrays
+      and saves what backward needs with ``ctx.save_for_backward``.
+    * ``backward(ctx, grad_out) -> np.ndarray | tuple``: returns exactly one gradient per
+      array input (``None`` where none is needed, see ``ctx.needs_input_grad``). The class
+      docstring states the derivative it implements.
+
+    ``Fn.apply(*tensors, **params)`` runs it on tensors and records it in the graph.
+    """
+
+    label: str | None = None
+
+    @staticmethod
+    def forward(ctx: Context, *arrays: Any, **params: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: np.ndarray) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs: Any, **params: Any) -> Any:
+        """Run this Function on tensors (or arrays and numbers), recording it for backward."""
+        return _apply_hook(cls, *inputs, **params)
+
+
+# ---------------------------------------------------------------- grad mode
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations are being recorded for backward."""
+    return _grad_enabled
+
+
+class set_grad_enabled:
+    """Context manager and decorator that turns graph recording on or off.
+
+    Example:
+        >>> import chainrule
+        >>> x = chainrule.ones(2, requires_grad=True)
+        >>> with chainrule.no_grad():
+        ...     y = x * 2
+        >>> y.requires_grad
+        False
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)
+        self.previous: list[bool] = []
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self.previous.append(_grad_enabled)
+        _grad_enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        global _grad_enabled
+        _grad_enabled = self.previous.pop()
+
+    def __call__(self, func: Callable) -> Callable:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with type(self)(self.mode):
+                return func(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(set_grad_enabled):
+    """Build no graph inside this block or decorated function (PyTorch's ``no_grad``)."""
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+    def __call__(self, func: Callable) -> Callable:
+        return set_grad_enabled(False)(func)
+
+
+class enable_grad(set_grad_enabled):
+    """Record the graph again inside a ``no_grad`` block."""
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+    def __call__(self, func: Callable) -> Callable:
+        return set_grad_enabled(True)(func)
+
+
+class detect_anomaly:
+    """Context manager: while active, a NaN or inf produced by a backward raises RuntimeError
+    naming the Function that produced it. Off by default (it costs a check per node).
+    """
+
+    def __enter__(self) -> None:
+        global _anomaly_enabled
+        self.previous = _anomaly_enabled
+        _anomaly_enabled = True
+
+    def __exit__(self, *exc: object) -> None:
+        global _anomaly_enabled
+        _anomaly_enabled = self.previous
+
+
+# ---------------------------------------------------------------- the engine
+
+
+def topological_order(roots: Sequence[Node]) -> list[Node]:
+    """Tensors with a grad_fn reachable from ``roots``, each after everything it depends on.
+
+    Iterative depth-first search: no recursion limit, each node visited once.
+    """
+    order: list[Node] = []
+    visited: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(r, False) for r in roots if r._ctx is not None]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for parent in node._ctx.parents:
+            if parent._ctx is not None and id(parent) not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def backward(
+    roots: Sequence[Node],
+    grads: Sequence[np.ndarray],
+    retain_graph: bool = False,
+    inputs: Sequence[Node] | None = None,
+) -> list[np.ndarray | None] | None:
+    """Propagate ``grads`` (one per root, already shaped like it) back through the graph.
+
+    Without ``inputs``, gradients are accumulated into the ``.grad`` of every leaf that
+    requires grad (and of non-leaves that called ``retain_grad()``). With ``inputs``, nothing
+    is written: the gradients of those tensors are returned instead (``autograd.grad``).
+    Unless ``retain_graph``, each node's saved arrays and parent links are released after use.
+    """
+    wanted = None if inputs is None else {id(t): None for t in inputs}
+    sink = _GradSink(wanted)
+    for root, grad in zip(roots, grads):
+        sink.deliver(root, grad)
+    for node in reversed(topological_order(roots)):
+        grad_out = sink.pending.pop(id(node), None)
+        if grad_out is None:
+            continue
+        ctx = node._ctx
+        _check_usable(ctx)
+        for parent, grad in zip(ctx.parents, _call_backward(ctx, grad_out)):
+            if grad is not None and parent.requires_grad:
+                sink.deliver(parent, _conform(grad, parent, ctx))
+        if not retain_graph:
+            ctx.saved, ctx.parents, ctx.freed = (), (), True
+    if wanted is None:
+        return None
+    return [wanted[id(t)] for t in inputs]
+
+
+class _GradSink:
+    """Where gradients go during one backward pass: to graph nodes still to be processed
+    (``pending``), to ``.grad`` of leaves, or to the requested ``wanted`` inputs."""
+
+    def __init__(self, wanted: dict | None) -> None:
+        self.pending: dict[int, np.ndarray] = {}
+        self.wanted = wanted
+        self.stored: set[int] = set()
+
+    def deliver(self, node: Node, grad: np.ndarray) -> None:
+        key = id(node)
+        if self.wanted is not None and key in self.wanted:
+            previous = self.wanted[key]
+            self.wanted[key] = grad if previous is None else previous + grad
+        if node._ctx is not None:
+            previous = self.pending.get(key)
+            self.pending[key] = grad if previous is None else previous + grad
+        if self.wanted is None and (node._ctx is None or node._retains_grad):
+            # NOTE: accumulate out of place: ``grad`` may be the very array another node holds.
+            if node._grad is not None:
+                node._grad = node._grad + grad
+            else:
+                node._grad = self._own(grad)
+
+    def _own(self, grad: np.ndarray) -> np.ndarray:
+        """``grad`` itself, or a copy when it is a read-only view or already another leaf's
+        ``.grad`` (``Add`` hands one array to both inputs), so ``.grad`` can be written."""
+        if not grad.flags.writeable or id(grad) in self.stored:
+            grad = grad.copy()
+        self.stored.add(id(grad))
+        return grad
+
+
+def _check_usable(ctx: Context) -> None:
+    if ctx.freed:
+        raise RuntimeError(
+            f"Trying to backward through the graph a second time (through {_name(ctx)}): its "
+            "saved arrays were freed by the first backward. Pass retain_graph=True to the "
+            "first backward() if you need to call it twice."
+        )
+    for parent, version in zip(ctx.parents, ctx.versions):
+        if parent._version != version:
+            raise RuntimeError(
+                f"an input of {_name(ctx)} (shape {parent.shape}) was modified by an in-place "
+                "operation after it was used; its gradient would be wrong. Clone it before "
+                "changing it in place."
+            )
+
+
+def _call_backward(ctx: Context, grad_out: np.ndarray) -> tuple:
+    grads = ctx.fn.backward(ctx, grad_out)
+    if not isinstance(grads, tuple):
+        grads = (grads,)
+    if len(grads) != len(ctx.parents):
+        raise RuntimeError(
+            f"{_name(ctx)}.backward returned {len(grads)} gradients for "
+            f"{len(ctx.parents)} inputs; return one per input (None where there is none)"
+        )
+    if _anomaly_enabled:
+        for grad in grads:
+            if grad is not None and not np.all(np.isfinite(grad)):
+                raise RuntimeError(f"{_name(ctx)}.backward produced a NaN or inf gradient")
+    return grads
+
+
+def _conform(grad: Any, parent: Node, ctx: Context) -> np.ndarray:
+    """Check a gradient's shape against its input's and give it the input's dtype."""
+    grad = np.asarray(grad)
+    if grad.shape != parent.shape:
+        raise RuntimeError(
+            f"{_name(ctx)}.backward returned a gradient of shape {grad.shape} for an input of "
+            f"shape {parent.shape}"
+        )
+    dtype = parent.dtype
+    return grad if grad.dtype == dtype else grad.astype(dtype)
+
+
+def _name(ctx: Context) -> str:
+    return ctx.fn.label or ctx.fn.__name__
+
+
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    allow_unused: bool = False,
+) -> tuple:
+    """Gradients of ``outputs`` with respect to ``inputs``, without touching any ``.grad``.
+
+    Example:
+        >>> import chainrule
+        >>> x = chainrule.tensor([1.0, 2.0], requires_grad=True)
+        >>> chainrule.autograd.grad((x * x).sum(), x)
+        (tensor([2., 4.]),)
+    """
+    outputs = _as_list(outputs)
+    inputs = _as_list(inputs)
+    grad_outputs = [None] * len(outputs) if grad_outputs is None else _as_list(grad_outputs)
+    seeds = [out._seed_grad(g) for out, g in zip(outputs, grad_outputs)]
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError("One of the inputs to grad() does not require grad")
+    found = backward(outputs, seeds, bool(retain_graph), inputs)
+    if not allow_unused and any(g is None for g in found):
+        raise RuntimeError(
+            "One of the inputs to grad() was not used to compute the outputs; "
+            "pass allow_unused=True to get None for it"
+        )
+    make = type(inputs[0])
+    return tuple(None if g is None else make(g) for g in found)
+
+
+def _as_list(value: Any) -> list:
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def iter_graph(root: Node) -> Iterable[Node]:
+    """Every tensor with a grad_fn that ``root`` depends on (for drawing and debugging)."""
+    return reversed(topological_order([root]))

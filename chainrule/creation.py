@@ -1,0 +1,156 @@
+"""Functions that make tensors: from data, filled with constants, ranges, and random draws.
+
+Sizes may be given as separate ints or as one tuple (``zeros(2, 3)`` or ``zeros((2, 3))``).
+Random functions draw from the package generator (``chainrule.manual_seed``) unless a
+``generator`` (a ``np.random.Generator``) is passed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import dtypes
+from .random import resolve
+from .tensor import Tensor, _wrap
+
+
+def _sizes(size: tuple) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for n in size:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"sizes must be non-negative integers, got {size}")
+    return tuple(int(n) for n in size)
+
+
+def _made(array: np.ndarray, requires_grad: bool) -> Tensor:
+    t = _wrap(array, None)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def _float_dtype(dtype: Any) -> np.dtype:
+    return dtypes.default_float if dtype is None else dtypes.as_dtype(dtype)
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (lists, arrays, numbers or a Tensor).
+
+    Python floats become float32, ints int64; a NumPy array keeps its dtype.
+
+    Example:
+        >>> import chainrule
+        >>> chainrule.tensor([[1, 2], [3, 4]]).dtype
+        dtype('int64')
+    """
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor that shares memory with ``array`` (changes to one show in the other)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy expects a np.ndarray, got {type(array).__name__}")
+    dtypes.as_dtype(array.dtype)
+    return _wrap(array, None)
+
+
+def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+    """``data`` as a tensor, without copying when it already is one of the right dtype."""
+    if isinstance(data, Tensor) and (dtype is None or dtypes.as_dtype(dtype) == data.dtype):
+        return data
+    if isinstance(data, np.ndarray) and (dtype is None or dtypes.as_dtype(dtype) == data.dtype):
+        return from_numpy(data)
+    return Tensor(data, dtype=dtype)
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _made(np.zeros(_sizes(size), _float_dtype(dtype)), requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _made(np.ones(_sizes(size), _float_dtype(dtype)), requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _made(np.empty(_sizes(size), _float_dtype(dtype)), requires_grad)
+
+
+def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ``size`` filled with ``fill_value`` (its dtype inferred from the value)."""
+    dtype = dtypes.infer(fill_value) if dtype is None else dtypes.as_dtype(dtype)
+    return _made(np.full(_sizes((size,)), fill_value, dtype), requires_grad)
+
+
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _made(np.zeros(t.shape, dtype or t.dtype), requires_grad)
+
+
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _made(np.ones(t.shape, dtype or t.dtype), requires_grad)
+
+
+def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _made(np.full(t.shape, fill_value, dtype or t.dtype), requires_grad)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Values from ``start`` up to (not including) ``end`` by ``step``; int64 for integer
+    arguments, float32 otherwise. ``arange(n)`` is 0 … n−1."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be non-zero")
+    if dtype is None:
+        integral = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = dtypes.int64 if integral else dtypes.default_float
+    return _made(np.arange(start, end, step).astype(dtypes.as_dtype(dtype)), requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    if steps < 0:
+        raise ValueError(f"linspace: steps must be non-negative, got {steps}")
+    return _made(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """The n×m identity matrix (m defaults to n)."""
+    return _made(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+
+
+def rand(*size: Any, dtype: Any = None, generator: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """Uniform samples from [0, 1)."""
+    array = resolve(generator).random(_sizes(size)).astype(_float_dtype(dtype))
+    return _made(array, requires_grad)
+
+
+def randn(*size: Any, dtype: Any = None, generator: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """Samples from the standard normal distribution."""
+    array = resolve(generator).standard_normal(_sizes(size)).astype(_float_dtype(dtype))
+    return _made(array, requires_grad)
+
+
+def randint(low: int, high: int | None = None, size: Any = None, dtype: Any = None,
+            generator: Any = None) -> Tensor:
+    """Integers drawn uniformly from [low, high); ``randint(high, size)`` draws from [0, high)."""
+    if size is None:
+        low, high, size = 0, low, high
+    if high is None or size is None:
+        raise ValueError("randint needs high and size: randint(low, high, size)")
+    if high <= low:
+        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+    dtype = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)
+    return _made(resolve(generator).integers(low, high, _sizes((size,))).astype(dtype), False)
+
+
+def rand_like(t: Tensor, generator: Any = None) -> Tensor:
+    return rand(t.shape, dtype=t.dtype, generator=generator)
+
+
+def randn_like(t: Tensor, generator: Any = None) -> Tensor:
+    return randn(t.shape, dtype=t.dtype, generator=generator)

@@ -1,0 +1,98 @@
+"""Data types: the allow-list, inference for ``tensor(data)``, and PyTorch's promotion rules.
+
+chainrule's dtypes are NumPy dtypes (``chainrule.float32 == np.dtype("float32")``), so arrays
+and tensors speak the same language. What differs from NumPy is *promotion*, which follows
+PyTorch so that a float32 model stays float32:
+
+* Python floats become float32 (the default float dtype), Python ints int64, bools bool.
+* A Python scalar never widens a tensor of its own kind: ``float32_tensor * 2.5`` is float32.
+  A float scalar with an integer tensor gives the default float dtype (float32).
+* Tensor with tensor: within one kind (bool < integer < float) the wider wins; across kinds
+  the higher kind's dtype wins (``int64 + float32 -> float32``, where NumPy says float64).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+float16 = np.dtype(np.float16)
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int8 = np.dtype(np.int8)
+int16 = np.dtype(np.int16)
+int32 = np.dtype(np.int32)
+int64 = np.dtype(np.int64)
+uint8 = np.dtype(np.uint8)
+bool_ = np.dtype(np.bool_)
+
+half, double, long, int_ = float16, float64, int64, int32
+default_float = float32
+
+SUPPORTED = frozenset([float16, float32, float64, int8, int16, int32, int64, uint8, bool_])
+_NAMES = {"float": float32, "double": float64, "long": int64, "int": int32, "half": float16}
+_PY_TYPES = {float: float64, int: int64, bool: bool_}
+
+
+def as_dtype(dtype: object) -> np.dtype:
+    """Return the NumPy dtype for ``dtype`` (a dtype, a NumPy type, a name or a Python type).
+
+    Raises TypeError naming the dtype when chainrule does not support it (complex, object,
+    strings ...).
+    """
+    if isinstance(dtype, str) and dtype in _NAMES:
+        return _NAMES[dtype]
+    if dtype in _PY_TYPES:
+        return _PY_TYPES[dtype]
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError as err:
+        raise TypeError(f"unsupported dtype {dtype!r}: {err}") from None
+    if resolved not in SUPPORTED:
+        names = ", ".join(sorted(d.name for d in SUPPORTED))
+        raise TypeError(f"unsupported dtype {resolved.name!r}; chainrule supports {names}")
+    return resolved
+
+
+def kind_rank(dtype: np.dtype) -> int:
+    """0 for bool, 1 for integers, 2 for floats: the order in which kinds promote."""
+    return 2 if dtype.kind == "f" else (0 if dtype.kind == "b" else 1)
+
+
+def is_floating(dtype: np.dtype) -> bool:
+    """True for float16/32/64."""
+    return dtype.kind == "f"
+
+
+def promote(a: np.dtype, b: np.dtype) -> np.dtype:
+    """Result dtype of a binary op on two tensors (PyTorch rules, see the module docstring)."""
+    if a == b:
+        return a
+    rank_a, rank_b = kind_rank(a), kind_rank(b)
+    if rank_a != rank_b:
+        return a if rank_a > rank_b else b
+    return np.promote_types(a, b)
+
+
+def promote_scalar(tensor_dtype: np.dtype, scalar: object) -> np.dtype:
+    """Result dtype of a binary op on a tensor and a Python (or NumPy) scalar."""
+    scalar_rank = 0 if isinstance(scalar, (bool, np.bool_)) else (
+        2 if isinstance(scalar, (float, np.floating)) else 1
+    )
+    if scalar_rank <= kind_rank(tensor_dtype):
+        return tensor_dtype
+    return default_float if scalar_rank == 2 else int64
+
+
+def infer(data: object) -> np.dtype:
+    """dtype that ``chainrule.tensor(data)`` gives ``data`` when no dtype is asked for.
+
+    A NumPy array keeps its dtype; Python floats become float32, ints int64, bools bool.
+    """
+    if isinstance(data, (np.ndarray, np.generic)):
+        return as_dtype(data.dtype)
+    inferred = np.asarray(data).dtype
+    if inferred.kind == "f":
+        return default_float
+    if inferred.kind in "iu":
+        return int64
+    return as_dtype(inferred)

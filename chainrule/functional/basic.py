@@ -1,0 +1,149 @@
+"""Elementwise math, reductions and the fused linear map, as functions.
+
+Most functions are thin wrappers over Tensor methods, so ``F.relu(x)`` and ``x.relu()`` are
+the same operation; ``linear`` wraps the fused ``Linear`` Function and checks its shapes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import dtypes
+from ..methods.math import where
+from ..methods.shape import cat, pad, stack
+from ..ops import linalg
+from ..tensor import Tensor
+
+
+def exp(x: Tensor) -> Tensor:
+    return x.exp()
+
+
+def log(x: Tensor) -> Tensor:
+    return x.log()
+
+
+def log1p(x: Tensor) -> Tensor:
+    return x.log1p()
+
+
+def sqrt(x: Tensor) -> Tensor:
+    return x.sqrt()
+
+
+def rsqrt(x: Tensor) -> Tensor:
+    return x.rsqrt()
+
+
+def abs(x: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
+    return x.abs()
+
+
+def sign(x: Tensor) -> Tensor:
+    return x.sign()
+
+
+def sin(x: Tensor) -> Tensor:
+    return x.sin()
+
+
+def cos(x: Tensor) -> Tensor:
+    return x.cos()
+
+
+def tanh(x: Tensor) -> Tensor:
+    """tanh(x); derivative 1 − tanh²(x)."""
+    return x.tanh()
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """σ(x) = 1/(1 + e⁻ˣ), computed without overflow; derivative σ(x)(1 − σ(x))."""
+    return x.sigmoid()
+
+
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0); derivative 1 for x > 0 and 0 otherwise (0 at x = 0)."""
+    return x.relu()
+
+
+def softplus(x: Tensor) -> Tensor:
+    """ln(1 + eˣ), computed without overflow; derivative σ(x)."""
+    return x.softplus()
+
+
+def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    return x.clamp(min, max)
+
+
+clip = clamp
+
+
+def maximum(a: Tensor, b: Any) -> Tensor:
+    return a.maximum(b)
+
+
+def minimum(a: Tensor, b: Any) -> Tensor:
+    return a.minimum(b)
+
+
+def pow(x: Tensor, exponent: Any) -> Tensor:  # noqa: A001
+    return x.pow(exponent)
+
+
+def matmul(a: Tensor, b: Any) -> Tensor:
+    return a.matmul(b)
+
+
+def softmax(x: Tensor, dim: int) -> Tensor:
+    """exp(x) / Σ exp(x) along ``dim`` (Jacobian diag(y) − yyᵀ)."""
+    return x.softmax(dim)
+
+
+def log_softmax(x: Tensor, dim: int) -> Tensor:
+    """x − logsumexp(x) along ``dim``, stable for inputs of ±1000."""
+    return x.log_softmax(dim)
+
+
+def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
+    return x.logsumexp(dim, keepdim)
+
+
+def sum(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    return x.sum(dim, keepdim)
+
+
+def mean(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    return x.mean(dim, keepdim)
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = x Wᵀ + b, with x: (…, in_features), W: (out_features, in_features), b: (out,).
+
+    One fused graph node (see ``ops.linalg.Linear`` for the derivation).
+
+    Example:
+        >>> import chainrule
+        >>> x, w = chainrule.ones(2, 3), chainrule.ones(4, 3)
+        >>> linear(x, w, chainrule.zeros(4)).shape
+        (2, 4)
+    """
+    if x.ndim == 0 or x.shape[-1] != weight.shape[-1]:
+        raise ValueError(
+            f"linear: the input has {x.shape[-1] if x.ndim else 0} features (shape "
+            f"{tuple(x.shape)}) but the weight of shape {tuple(weight.shape)} expects "
+            f"in_features={weight.shape[-1]}"
+        )
+    if x.dtype != weight.dtype:
+        hint = ".float()" if weight.dtype == dtypes.float32 else f".to({weight.dtype.name})"
+        raise TypeError(f"linear: the input is {x.dtype} but the weight is {weight.dtype}; "
+                        f"convert the input with {hint}")
+    if bias is None:
+        return linalg.Linear.apply(x, weight)
+    return linalg.Linear.apply(x, weight, bias)
+
+
+__all__ = [
+    "abs", "cat", "clamp", "clip", "cos", "exp", "linear", "log", "log1p", "log_softmax",
+    "logsumexp", "matmul", "maximum", "mean", "minimum", "pad", "pow", "relu", "rsqrt",
+    "sigmoid", "sign", "sin", "softmax", "softplus", "sqrt", "stack", "sum", "tanh", "where",
+]

@@ -1,0 +1,233 @@
+"""Tensor arithmetic and elementwise math: operators, promotion, broadcasting for gradients.
+
+Binary operators go through ``binary``: it promotes dtypes by PyTorch's rules (a Python scalar
+never widens a tensor of its kind), then inserts a ``BroadcastTo`` node on any operand that
+requires grad and must be broadcast, so the arithmetic Functions see equal shapes and
+broadcasting is undone in exactly one place. Comparisons return bool tensors with no graph.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from .. import autograd, dtypes
+from ..ops import arithmetic as ar
+from ..ops import linalg, shape, unary
+
+_SCALARS = (numbers.Number, np.bool_)
+
+
+def broadcast_shape(name: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
+    """The common shape of ``shapes``, or a ValueError naming the operation and the shapes."""
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        listed = " and ".join(str(tuple(s)) for s in shapes)
+        raise ValueError(
+            f"{name}: shapes {listed} cannot be broadcast together (each trailing dimension "
+            "must match or be 1)"
+        ) from None
+
+
+def broadcast_for_grad(tensors: list, target: tuple[int, ...]) -> list:
+    """Broadcast (through a graph node) every operand that requires grad and differs in shape."""
+    if not autograd.is_grad_enabled():
+        return tensors
+    return [
+        t._apply(shape.BroadcastTo, shape=target) if t.requires_grad and t.shape != target else t
+        for t in tensors
+    ]
+
+
+def as_operand(like: Any, other: Any) -> tuple[Any, np.dtype]:
+    """``other`` as a Tensor, and the dtype that ``like`` and ``other`` promote to."""
+    if isinstance(other, type(like)):
+        return other, dtypes.promote(like.dtype, other.dtype)
+    if isinstance(other, _SCALARS):
+        dtype = dtypes.promote_scalar(like.dtype, other)
+        return like._const(np.asarray(other, dtype=dtype)), dtype
+    other = type(like)(other)
+    return other, dtypes.promote(like.dtype, other.dtype)
+
+
+def binary(fn: Any, a: Any, b: Any, name: str, reverse: bool = False, floating: bool = False):
+    """Apply the binary Function ``fn`` to tensor ``a`` and anything tensor-like ``b``."""
+    b, dtype = as_operand(a, b)
+    if floating and not dtypes.is_floating(dtype):
+        dtype = dtypes.default_float
+    if reverse:
+        a, b = b, a
+    a, b = a.to(dtype), b.to(dtype)
+    if a.shape != b.shape:
+        a, b = broadcast_for_grad([a, b], broadcast_shape(name, a.shape, b.shape))
+    return a._apply(fn, b)
+
+
+def compare(ufunc: Any, a: Any, b: Any, name: str) -> Any:
+    """Elementwise comparison: a bool tensor, no gradient."""
+    b, _ = as_operand(a, b)
+    broadcast_shape(name, a.shape, b.shape)
+    return a._const(ufunc(a.data, b.data))
+
+
+def matmul(a: Any, b: Any) -> Any:
+    """Matrix product with NumPy's rules for 1-D operands and broadcast batch dimensions."""
+    b, dtype = as_operand(a, b)
+    a, b = a.to(dtype), b.to(dtype)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes "
+                         f"{a.shape} and {b.shape}")
+    a2 = a.unsqueeze(0) if a.ndim == 1 else a
+    b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+    if a2.shape[-1] != b2.shape[-2]:
+        raise ValueError(
+            f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied: the first has "
+            f"{a2.shape[-1]} columns but the second has {b2.shape[-2]} rows"
+        )
+    if a2.ndim > 2 or b2.ndim > 2:
+        batch = broadcast_shape("matmul", a2.shape[:-2], b2.shape[:-2])
+        a2 = broadcast_for_grad([a2], batch + a2.shape[-2:])[0]
+        b2 = broadcast_for_grad([b2], batch + b2.shape[-2:])[0]
+    y = a2._apply(linalg.MatMul, b2)
+    if a.ndim == 1:
+        y = y.squeeze(-2)
+    return y.squeeze(-1) if b.ndim == 1 else y
+
+
+class MathMixin:
+    """Operators and elementwise math of ``Tensor``."""
+
+    __slots__ = ()
+
+    def __add__(self, other): return binary(ar.Add, self, other, "add")  # noqa: E704
+    def __radd__(self, other): return binary(ar.Add, self, other, "add", reverse=True)  # noqa: E704
+    def __sub__(self, other): return binary(ar.Sub, self, other, "sub")  # noqa: E704
+    def __rsub__(self, other): return binary(ar.Sub, self, other, "sub", reverse=True)  # noqa: E704
+    def __mul__(self, other): return binary(ar.Mul, self, other, "mul")  # noqa: E704
+    def __rmul__(self, other): return binary(ar.Mul, self, other, "mul", reverse=True)  # noqa: E704
+    def __truediv__(self, other): return binary(ar.Div, self, other, "div", floating=True)  # noqa: E704
+    def __rtruediv__(self, other): return binary(ar.Div, self, other, "div", True, True)  # noqa: E704
+    def __mod__(self, other): return binary(ar.Remainder, self, other, "remainder")  # noqa: E704
+    def __rmod__(self, other): return binary(ar.Remainder, self, other, "remainder", True)  # noqa: E704
+    def __floordiv__(self, other): return self._floor_divide(other, False)  # noqa: E704
+    def __rfloordiv__(self, other): return self._floor_divide(other, True)  # noqa: E704
+    def __matmul__(self, other): return matmul(self, other)  # noqa: E704
+    def __rmatmul__(self, other): return matmul(as_operand(self, other)[0], self)  # noqa: E704
+    def __neg__(self): return self._apply(unary.Neg)  # noqa: E704
+    def __pos__(self): return self  # noqa: E704
+    def __abs__(self): return self.abs()  # noqa: E704
+    def __pow__(self, exponent): return self.pow(exponent)  # noqa: E704
+    def __rpow__(self, base): return binary(ar.Pow, self, base, "pow", reverse=True)  # noqa: E704
+    def __eq__(self, other): return compare(np.equal, self, other, "eq")  # noqa: E704
+    def __ne__(self, other): return compare(np.not_equal, self, other, "ne")  # noqa: E704
+    def __lt__(self, other): return compare(np.less, self, other, "lt")  # noqa: E704
+    def __le__(self, other): return compare(np.less_equal, self, other, "le")  # noqa: E704
+    def __gt__(self, other): return compare(np.greater, self, other, "gt")  # noqa: E704
+    def __ge__(self, other): return compare(np.greater_equal, self, other, "ge")  # noqa: E704
+    def __invert__(self): return self._const(np.invert(self.data))  # noqa: E704
+    def __and__(self, other): return compare(np.bitwise_and, self, other, "and")  # noqa: E704
+    def __or__(self, other): return compare(np.bitwise_or, self, other, "or")  # noqa: E704
+    def __xor__(self, other): return compare(np.bitwise_xor, self, other, "xor")  # noqa: E704
+
+    def add(self, other, alpha=1):
+        return self + (other * alpha if alpha != 1 else other)
+
+    def sub(self, other, alpha=1):
+        return self - (other * alpha if alpha != 1 else other)
+
+    def mul(self, other): return self * other  # noqa: E704
+    def div(self, other): return self / other  # noqa: E704
+    def matmul(self, other): return matmul(self, other)  # noqa: E704
+    def neg(self): return -self  # noqa: E704
+    def eq(self, other): return self == other  # noqa: E704
+    def ne(self, other): return self != other  # noqa: E704
+    def lt(self, other): return self < other  # noqa: E704
+    def le(self, other): return self <= other  # noqa: E704
+    def gt(self, other): return self > other  # noqa: E704
+    def ge(self, other): return self >= other  # noqa: E704
+
+    def pow(self, exponent):
+        """self ** exponent: a constant exponent uses ``PowScalar``, a tensor one ``Pow``."""
+        if isinstance(exponent, _SCALARS) and not isinstance(exponent, (bool, np.bool_)):
+            dtype = dtypes.promote_scalar(self.dtype, exponent)
+            return self.to(dtype)._apply(ar.PowScalar, exponent=_py_number(exponent))
+        return binary(ar.Pow, self, exponent, "pow")
+
+    def exp(self): return self._float()._apply(unary.Exp)  # noqa: E704
+    def log(self): return self._float()._apply(unary.Log)  # noqa: E704
+    def log1p(self): return self._float()._apply(unary.Log1p)  # noqa: E704
+    def sqrt(self): return self._float()._apply(unary.Sqrt)  # noqa: E704
+    def rsqrt(self): return self._float()._apply(unary.Rsqrt)  # noqa: E704
+    def sin(self): return self._float()._apply(unary.Sin)  # noqa: E704
+    def cos(self): return self._float()._apply(unary.Cos)  # noqa: E704
+    def tanh(self): return self._float()._apply(unary.Tanh)  # noqa: E704
+    def sigmoid(self): return self._float()._apply(unary.Sigmoid)  # noqa: E704
+    def softplus(self): return self._float()._apply(unary.Softplus)  # noqa: E704
+    def abs(self): return self._apply(unary.Abs)  # noqa: E704
+    def relu(self): return self._apply(unary.Relu)  # noqa: E704
+    def square(self): return self._apply(ar.PowScalar, exponent=2)  # noqa: E704
+    def reciprocal(self): return 1 / self  # noqa: E704
+    def sign(self): return self._const(np.sign(self.data))  # noqa: E704
+    def floor(self): return self._const(np.floor(self.data))  # noqa: E704
+    def ceil(self): return self._const(np.ceil(self.data))  # noqa: E704
+    def round(self): return self._const(np.round(self.data))  # noqa: E704
+    def isnan(self): return self._const(np.isnan(self.data))  # noqa: E704
+    def isfinite(self): return self._const(np.isfinite(self.data))  # noqa: E704
+
+    def clamp(self, min=None, max=None):
+        """Clip every element into [min, max]; either bound may be None (not both)."""
+        if min is None and max is None:
+            raise ValueError("clamp: at least one of min and max must be given")
+        if isinstance(min, type(self)) or isinstance(max, type(self)):
+            lower = self if min is None else self.maximum(min)
+            return lower if max is None else lower.minimum(max)
+        lo = None if min is None else _py_number(min)
+        hi = None if max is None else _py_number(max)
+        return self._apply(unary.Clamp, lo=lo, hi=hi)
+
+    clip = clamp
+
+    def maximum(self, other): return binary(ar.Maximum, self, other, "maximum")  # noqa: E704
+    def minimum(self, other): return binary(ar.Minimum, self, other, "minimum")  # noqa: E704
+
+    def where(self, condition, other):
+        """Elements of self where ``condition`` holds, else of ``other`` (PyTorch's order)."""
+        return where(condition, self, other)
+
+    def _float(self):
+        """self, or a float32 copy for integer tensors (exp, log ... of ints give floats)."""
+        return self if dtypes.is_floating(self.dtype) else self.to(dtypes.default_float)
+
+    def _floor_divide(self, other, reverse):
+        other, dtype = as_operand(self, other)
+        a, b = (other, self) if reverse else (self, other)
+        broadcast_shape("floor_divide", a.shape, b.shape)
+        return self._const(np.floor_divide(a.data.astype(dtype), b.data.astype(dtype)))
+
+
+def where(condition: Any, a: Any, b: Any) -> Any:
+    """Elementwise choice: ``a`` where ``condition`` is true, else ``b`` (differentiable in both).
+
+    ``a`` or ``b`` may be a Python number; at least one of them must be a Tensor.
+    """
+    like = next((x for x in (a, b, condition) if isinstance(x, MathMixin)), None)
+    if like is None:
+        raise TypeError("where: at least one of condition, a and b must be a Tensor")
+    a, dtype_a = as_operand(like, a)
+    b, dtype_b = as_operand(like, b)
+    dtype = dtypes.promote(dtype_a, dtype_b)
+    cond = condition if isinstance(condition, MathMixin) else like._const(np.asarray(condition))
+    if cond.dtype != dtypes.bool_:
+        cond = like._const(cond.data.astype(bool))
+    a, b = a.to(dtype), b.to(dtype)
+    target = broadcast_shape("where", cond.shape, a.shape, b.shape)
+    a, b = broadcast_for_grad([a, b], target)
+    return cond._apply(ar.Where, a, b)
+
+
+def _py_number(value: Any) -> Any:
+    """A NumPy scalar as the Python number, so it cannot widen a float32 array (NEP 50)."""
+    return value.item() if isinstance(value, np.generic) else value

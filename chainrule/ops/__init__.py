@@ -1,0 +1,47 @@
+"""Primitive and fused Functions on NumPy arrays: the only place a backward is written.
+
+Each Function's docstring states the derivative it implements. The files group them by family:
+``arithmetic`` (binary elementwise), ``unary`` (elementwise of one input), ``reduce``
+(reductions and the softmax family), ``shape`` (moving elements), ``linalg`` (products).
+"""
+
+from .arithmetic import Add, Div, Maximum, Minimum, Mul, Pow, PowScalar, Remainder, Sub, Where
+from .linalg import Linear, MatMul
+from .reduce import Amax, LogSoftmax, LogSumExp, Mean, Norm, Prod, Softmax, Sum
+from .shape import (
+    BroadcastTo,
+    Concatenate,
+    Flip,
+    GetItem,
+    Pad,
+    Permute,
+    Reshape,
+    TakeAlongAxis,
+    Tile,
+    sum_to,
+)
+from .unary import (
+    Abs,
+    Cast,
+    Clamp,
+    Cos,
+    Exp,
+    Log,
+    Log1p,
+    Neg,
+    Relu,
+    Rsqrt,
+    Sigmoid,
+    Sin,
+    Softplus,
+    Sqrt,
+    Tanh,
+)
+
+__all__ = [
+    "Abs", "Add", "Cast", "Amax", "BroadcastTo", "Clamp", "Concatenate", "Cos", "Div", "Exp", "Flip",
+    "GetItem", "Linear", "Log", "Log1p", "LogSoftmax", "LogSumExp", "MatMul", "Maximum", "Mean",
+    "Minimum", "Mul", "Neg", "Norm", "Pad", "Permute", "Pow", "PowScalar", "Prod", "Relu",
+    "Remainder", "Reshape", "Rsqrt", "Sigmoid", "Sin", "Softmax", "Softplus", "Sqrt", "Sub",
+    "Sum", "TakeAlongAxis", "Tanh", "Tile", "Where", "sum_to",
+]

@@ -1,0 +1,64 @@
+"""Matrix products: MatMul, and Linear (the fused affine map of a fully connected layer)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+
+
+class MatMul(Function):
+    """Matrix product Y = A @ B, with A: (…, n, k), B: (…, k, m), Y: (…, n, m).
+
+    Backward, from dL = ⟨G, dY⟩ and dY = dA @ B + A @ dB:
+        dL/dA = G @ Bᵀ     (…, n, m) @ (…, m, k) -> (…, n, k)
+        dL/dB = Aᵀ @ G     (…, k, n) @ (…, n, m) -> (…, k, m)
+
+    Saves A and B (each is needed by the other's gradient). 1-D operands and differing batch
+    dimensions are reshaped or broadcast by the tensor layer before this Function runs, so
+    both operands have at least two dimensions and equal batch dimensions.
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, b = ctx.saved
+        grad_a = grad_out @ np.swapaxes(b, -1, -2) if ctx.needs_input_grad[0] else None
+        grad_b = np.swapaxes(a, -1, -2) @ grad_out if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Linear(Function):
+    """Fused affine map Y = X Wᵀ + b, with X: (…, in), W: (out, in), b: (out,), Y: (…, out).
+
+    This is the layer of the classic derivation (there written y = xW + b with W stored as
+    (in, out)); fusing the transpose, product and bias into one node saves two graph nodes
+    and a broadcast per layer. With X flattened to (N, in) and G = dL/dY to (N, out):
+        dL/dX = G W          (N, out) @ (out, in) -> (N, in)
+        dL/dW = Gᵀ X         (out, N) @ (N, in)   -> (out, in)
+        dL/db = 1ᵀ G         column sums of G      -> (out,)
+    Saves X and W. b may be absent (forward gets None, backward returns None for it).
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None):
+        ctx.save_for_backward(x, weight)
+        y = x @ weight.T
+        if bias is not None:
+            y += bias
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, weight = ctx.saved
+        grad_2d = grad_out.reshape(-1, grad_out.shape[-1])
+        grad_x = grad_out @ weight if ctx.needs_input_grad[0] else None
+        grad_w = grad_2d.T @ x.reshape(-1, x.shape[-1]) if ctx.needs_input_grad[1] else None
+        grad_b = None
+        if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
+            grad_b = grad_2d.sum(axis=0)
+        return (grad_x, grad_w, grad_b)[: len(ctx.needs_input_grad)]

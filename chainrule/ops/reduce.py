@@ -1,0 +1,199 @@
+"""Reductions over axes: sum, mean, amax, prod, p-norm, and the stable softmax family.
+
+``axis`` is None (all axes) or a tuple of non-negative ints, normalised by the tensor layer.
+The backward of a reduction first restores the reduced axes as size-1 dimensions
+(``_expand``), so G broadcasts against X.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+
+
+def _expand(grad_out, shape, axis, keepdims):
+    """Give ``grad_out`` back the reduced axes (size 1) so it broadcasts against the input."""
+    if keepdims or axis is None and grad_out.ndim == len(shape):
+        return grad_out
+    if axis is None:
+        return grad_out.reshape((1,) * len(shape))
+    return np.expand_dims(grad_out, axis)
+
+
+def _count(shape, axis):
+    if axis is None:
+        return int(np.prod(shape))
+    return int(np.prod([shape[a] for a in axis]))
+
+
+class Sum(Function):
+    """Y = Σ_axis X.   dL/dX = G broadcast back over the summed axes (every input counts once)."""
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
+        return np.sum(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        grad = _expand(grad_out, ctx.shape, ctx.axis, ctx.keepdims)
+        return np.broadcast_to(grad, ctx.shape)
+
+
+class Mean(Function):
+    """Y = (1/n) Σ_axis X, n the number of reduced elements.   dL/dX = G / n, broadcast back."""
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
+        return np.mean(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        grad = _expand(grad_out, ctx.shape, ctx.axis, ctx.keepdims)
+        scale = 1.0 / max(_count(ctx.shape, ctx.axis), 1)
+        return np.broadcast_to(grad * scale, ctx.shape)
+
+
+class Amax(Function):
+    """Y = max_axis X.
+
+    dL/dX = G at the positions that attain the maximum; k tied maxima share it, G/k each
+    (PyTorch's amax rule; it keeps the gradient's total equal to G).   Saves X and Y.
+    """
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        y = np.amax(x, axis=axis, keepdims=True)
+        ctx.save_for_backward(x, y)
+        ctx.axis, ctx.keepdims = axis, keepdims
+        return y if keepdims else np.squeeze(y, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, y = ctx.saved
+        mask = (x == y).astype(grad_out.dtype)
+        count = np.sum(mask, axis=ctx.axis, keepdims=True)
+        return mask * (_expand(grad_out, x.shape, ctx.axis, ctx.keepdims) / count)
+
+
+class Prod(Function):
+    """Y = Π_axis X.
+
+    dL/dXᵢ = G ⊙ Π_{j≠i} Xⱼ. Computed as the product of the exclusive prefix and suffix
+    products, so it is exact when some Xᵢ are zero (Y/Xᵢ would divide by zero).   Saves X.
+    """
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        ctx.save_for_backward(x)
+        ctx.axis, ctx.keepdims = axis, keepdims
+        return np.prod(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved
+        axes = tuple(range(x.ndim)) if ctx.axis is None else ctx.axis
+        rest = [a for a in range(x.ndim) if a not in axes]
+        moved = np.transpose(x, rest + list(axes))
+        flat = moved.reshape(moved.shape[: len(rest)] + (-1,))
+        others = _exclusive_cumprod(flat) * _exclusive_cumprod(flat[..., ::-1])[..., ::-1]
+        others = np.transpose(others.reshape(moved.shape), np.argsort(rest + list(axes)))
+        return _expand(grad_out, x.shape, ctx.axis, ctx.keepdims) * others
+
+
+def _exclusive_cumprod(a):
+    """[1, a0, a0·a1, ...] along the last axis."""
+    shifted = np.concatenate([np.ones_like(a[..., :1]), a[..., :-1]], axis=-1)
+    return np.cumprod(shifted, axis=-1)
+
+
+class Norm(Function):
+    """Y = (Σ |X|^p)^(1/p) over ``axis``, for a finite p ≥ 1.
+
+    dY/dX = sign(X) |X|^(p−1) / Y^(p−1); for p = 2 that is X / Y. Where Y = 0 the gradient is
+    taken as 0 (the subgradient PyTorch uses).   Saves X and Y (with kept dims).
+    """
+
+    @staticmethod
+    def forward(ctx, x, p=2.0, axis=None, keepdims=False):
+        y = np.sum(np.abs(x) ** p, axis=axis, keepdims=True) ** (1.0 / p)
+        ctx.save_for_backward(x, y)
+        ctx.p, ctx.axis, ctx.keepdims = p, axis, keepdims
+        return y if keepdims else (np.squeeze(y, axis=axis) if axis is not None else y.reshape(()))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, y = ctx.saved
+        p = ctx.p
+        safe_y = np.where(y == 0, 1, y)
+        ratio = x / safe_y if p == 2 else np.sign(x) * (np.abs(x) / safe_y) ** (p - 1)
+        grad = _expand(grad_out, x.shape, ctx.axis, ctx.keepdims) * np.where(y == 0, 0, ratio)
+        return grad
+
+
+class LogSumExp(Function):
+    """Y = ln Σ_axis e^X, computed as M + ln Σ e^(X−M) with M = max X (never overflows; rows
+    of −inf give −inf).   dL/dX = G ⊙ softmax(X) = G ⊙ e^(X−Y).   Saves X and Y (kept dims).
+    """
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        y = _logsumexp(x, axis)
+        ctx.save_for_backward(x, y)
+        ctx.axis, ctx.keepdims = axis, keepdims
+        return y if keepdims else (np.squeeze(y, axis=axis) if axis is not None else y.reshape(()))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, y = ctx.saved
+        return _expand(grad_out, x.shape, ctx.axis, ctx.keepdims) * np.exp(x - y)
+
+
+def _logsumexp(x, axis):
+    """M + ln Σ e^(X−M) with kept dims; M is taken as 0 on rows whose max is ±inf."""
+    m = np.amax(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    with np.errstate(divide="ignore"):
+        return m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+
+
+class Softmax(Function):
+    """Y = e^(X−M) / Σ e^(X−M) along ``axis`` (M = max, for stability).
+
+    Jacobian diag(Y) − Y Yᵀ, so  dL/dX = Y ⊙ (G − Σ_axis G ⊙ Y).   Saves Y.
+    """
+
+    @staticmethod
+    def forward(ctx, x, axis=-1):
+        e = np.exp(x - np.amax(x, axis=axis, keepdims=True))
+        y = e / np.sum(e, axis=axis, keepdims=True)
+        ctx.save_for_backward(y)
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (y,) = ctx.saved
+        return y * (grad_out - np.sum(grad_out * y, axis=ctx.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """Y = X − logsumexp(X) along ``axis`` (max-shifted: finite for inputs of ±1000).
+
+    dYᵢ/dXⱼ = δᵢⱼ − softmax(X)ⱼ, so  dL/dX = G − softmax(X) ⊙ Σ_axis G,  with
+    softmax(X) = e^Y.   Saves Y.
+    """
+
+    @staticmethod
+    def forward(ctx, x, axis=-1):
+        y = x - _logsumexp(x, axis)
+        ctx.save_for_backward(y)
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (y,) = ctx.saved
+        return grad_out - np.exp(y) * np.sum(grad_out, axis=ctx.axis, keepdims=True)

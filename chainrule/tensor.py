@@ -1,0 +1,377 @@
+"""The Tensor: an ndarray plus what reverse-mode differentiation needs, and ``apply``.
+
+``apply(fn, *inputs)`` runs a Function on the inputs' arrays and, when grad mode is on and an
+input requires grad, records a Context linking the output to its inputs. Operator methods live
+in the topic mixins of ``chainrule.methods`` (math, reductions, shapes); each is a line or two
+that normalises arguments and calls ``apply``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import autograd, dtypes
+from .autograd import Context
+from .methods.math import MathMixin
+from .methods.reduce import ReduceMixin
+from .methods.shape import ShapeMixin
+from .ops import unary
+
+
+class Tensor(MathMixin, ReduceMixin, ShapeMixin):
+    """An n-dimensional array that can record the operations applied to it.
+
+    Args:
+        data: array-like (nested lists, a NumPy array, a number or a Tensor); it is copied.
+        dtype: the dtype to store (default: inferred, Python floats as float32).
+        requires_grad: record operations on this tensor so that ``backward`` can reach it.
+
+    Example:
+        >>> import chainrule
+        >>> x = chainrule.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([[2., 4.],
+                [6., 8.]])
+    """
+
+    __slots__ = ("data", "_grad", "requires_grad", "_ctx", "name", "_version", "_retains_grad",
+                 "__weakref__")
+    __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected method
+    __hash__ = object.__hash__
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        dtype = dtypes.infer(data) if dtype is None else dtypes.as_dtype(dtype)
+        array = np.array(data, dtype=dtype)
+        _init(self, array, None, False)
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ------------------------------------------------------------ attributes
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape, or the size of dimension ``dim``."""
+        return self.data.shape if dim is None else self.data.shape[_check_dim(dim, self.ndim)]
+
+    def numel(self) -> int:
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors created by the user rather than by a recorded operation."""
+        return self._ctx is None
+
+    @property
+    def grad_fn(self) -> Context | None:
+        """The Context of the operation that produced this tensor (None for leaves)."""
+        return self._ctx
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The accumulated gradient, a Tensor with no history that shares the stored array."""
+        return None if self._grad is None else _wrap(self._grad, None)
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        if value is None:
+            self._grad = None
+            return
+        array = value.data if isinstance(value, Tensor) else np.asarray(value)
+        if array.shape != self.shape:
+            raise ValueError(f"assigned grad has shape {array.shape}, tensor has {self.shape}")
+        self._grad = array
+
+    # ------------------------------------------------------------ autograd
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place (floating dtypes only) and return self."""
+        if requires_grad and not dtypes.is_floating(self.dtype):
+            raise TypeError(
+                f"only floating-point tensors can require gradients, this one is {self.dtype}"
+            )
+        if not requires_grad and self._ctx is not None:
+            raise RuntimeError("requires_grad can only be turned off on leaf tensors; use detach()")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep the gradient of this non-leaf tensor in ``.grad`` after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+        self._retains_grad = True
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None) -> None:
+        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.
+
+        Args:
+            gradient: dL/d(self), required unless self has exactly one element.
+            retain_graph: keep the saved arrays so backward can run through the graph again.
+            create_graph: not supported (backward is once-differentiable).
+            inputs: accumulate only into these tensors' ``.grad``.
+        """
+        if create_graph:
+            raise NotImplementedError("create_graph=True: chainrule's backward is "
+                                      "once-differentiable (higher-order gradients are not supported)")
+        seed = self._seed_grad(gradient)
+        if inputs is None:
+            autograd.backward([self], [seed], bool(retain_graph))
+            return
+        inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        for t, g in zip(inputs, autograd.backward([self], [seed], bool(retain_graph), inputs)):
+            if g is not None:
+                t._grad = g if t._grad is None else t._grad + g
+
+    def _seed_grad(self, gradient: Any) -> np.ndarray:
+        """The gradient that starts backward from this tensor, checked."""
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() on a tensor that does not require grad: none of the tensors it was "
+                "computed from has requires_grad=True, or it was computed under no_grad()"
+            )
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward() without a gradient needs a scalar output, but this tensor has "
+                    f"shape {self.shape}; reduce it (e.g. .sum()) or pass gradient= of that shape"
+                )
+            return np.ones(self.shape, dtype=self.dtype)
+        seed = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
+        if seed.shape != self.shape:
+            raise ValueError(f"gradient has shape {seed.shape}, but the output has {self.shape}")
+        return seed.astype(self.dtype, copy=False)
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this one's data, cut from the graph."""
+        return _wrap(self.data, None)
+
+    # ------------------------------------------------------------ conversion
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, this one has shape "
+                             f"{self.shape} ({self.data.size} elements)")
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied)."""
+        if self.requires_grad:
+            raise RuntimeError("numpy() on a tensor that requires grad; use "
+                               "tensor.detach().numpy() instead")
+        return self.data
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def to(self, dtype: Any) -> Tensor:
+        """This tensor converted to ``dtype`` (self when it already has it)."""
+        dtype = dtypes.as_dtype(dtype)
+        if dtype == self.dtype:
+            return self
+        if not dtypes.is_floating(dtype):
+            return _wrap(self.data.astype(dtype), None)
+        return apply(unary.Cast, self, dtype=dtype)
+
+    def type(self, dtype: Any) -> Tensor:
+        return self.to(dtype)
+
+    def float(self) -> Tensor:
+        return self.to(dtypes.float32)
+
+    def double(self) -> Tensor:
+        return self.to(dtypes.float64)
+
+    def half(self) -> Tensor:
+        return self.to(dtypes.float16)
+
+    def long(self) -> Tensor:
+        return self.to(dtypes.int64)
+
+    def int(self) -> Tensor:
+        return self.to(dtypes.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(dtypes.bool_)
+
+    def clone(self) -> Tensor:
+        """A copy of the data that stays in the graph (its gradient flows back to self)."""
+        if not self.requires_grad:
+            return _wrap(self.data.copy(), None)
+        return apply(unary.Cast, self, dtype=self.dtype)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements is "
+                               "ambiguous; use .any() or .all()")
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.kind not in "iu":
+            raise TypeError(f"only integer tensors can be used as an index, not {self.dtype}")
+        return int(self.item())
+
+    def __repr__(self) -> str:
+        from .methods.display import tensor_repr
+
+        return tensor_repr(self)
+
+    # ------------------------------------------------------------ in-place (leaf data)
+
+    def _check_inplace(self, what: str) -> None:
+        if self.requires_grad and autograd.is_grad_enabled():
+            kind = "a leaf tensor that requires grad" if self._ctx is None else "a graph tensor"
+            raise RuntimeError(f"{what}: in-place change of {kind}; wrap it in "
+                               "chainrule.no_grad() (as init and optimizers do) or use the "
+                               "out-of-place form")
+        if not self.data.flags.writeable:
+            raise RuntimeError(f"{what}: this tensor's memory is read-only (a broadcast view or "
+                               "a read-only array); clone() it first")
+        self._version += 1
+
+    def _write(self, what: str, value: Any) -> Tensor:
+        self._check_inplace(what)
+        array = value.data if isinstance(value, Tensor) else value
+        self.data[...] = array
+        return self
+
+    def zero_(self) -> Tensor:
+        return self._write("zero_", 0)
+
+    def fill_(self, value: Any) -> Tensor:
+        return self._write("fill_", value)
+
+    def copy_(self, src: Any) -> Tensor:
+        source = src.data if isinstance(src, Tensor) else np.asarray(src)
+        try:
+            np.broadcast_to(source, self.shape)
+        except ValueError:
+            raise ValueError(f"copy_: source of shape {source.shape} does not broadcast to "
+                             f"{self.shape}") from None
+        return self._write("copy_", source)
+
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        value = other.data if isinstance(other, Tensor) else other
+        return self._write("add_", self.data + (value * alpha if alpha != 1 else value))
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        value = other.data if isinstance(other, Tensor) else other
+        return self._write("sub_", self.data - (value * alpha if alpha != 1 else value))
+
+    def mul_(self, other: Any) -> Tensor:
+        value = other.data if isinstance(other, Tensor) else other
+        return self._write("mul_", self.data * value)
+
+    def div_(self, other: Any) -> Tensor:
+        value = other.data if isinstance(other, Tensor) else other
+        return self._write("div_", self.data / value)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
+        return self._write("clamp_", np.clip(self.data, min, max))
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
+        from .random import resolve
+
+        return self._write("uniform_", resolve(generator).uniform(a, b, self.shape))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
+        from .random import resolve
+
+        return self._write("normal_", resolve(generator).normal(mean, std, self.shape))
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._check_inplace("__setitem__")
+        self.data[_index_array(index)] = value.data if isinstance(value, Tensor) else value
+
+    def _apply(self, fn: Any, *others: Any, **params: Any) -> Tensor:
+        return apply(fn, self, *others, **params)
+
+    @staticmethod
+    def _const(array: np.ndarray) -> Tensor:
+        return _wrap(array, None)
+
+
+def _init(t: Tensor, array: np.ndarray, ctx: Context | None, requires_grad: bool) -> None:
+    t.data = array
+    t._grad = None
+    t.requires_grad = requires_grad
+    t._ctx = ctx
+    t.name = None
+    t._version = 0
+    t._retains_grad = False
+
+
+def _wrap(array: Any, ctx: Context | None) -> Tensor:
+    """A Tensor around ``array`` (no copy), recorded as the output of ``ctx`` if given."""
+    t = object.__new__(Tensor)
+    _init(t, array if type(array) is np.ndarray else np.asarray(array), ctx, ctx is not None)
+    return t
+
+
+def apply(fn: type[autograd.Function], *inputs: Any, **params: Any) -> Tensor:
+    """Run ``fn.forward`` on the inputs' arrays; record it when an input requires grad.
+
+    Inputs that are not Tensors (arrays, numbers) are wrapped as constants.
+    """
+    tensors = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+    arrays = [t.data for t in tensors]
+    if autograd._grad_enabled:
+        needs = tuple([t.requires_grad for t in tensors])
+        if True in needs:
+            ctx = Context(fn, tensors, needs)
+            return _wrap(fn.forward(ctx, *arrays, **params), ctx)
+    return _wrap(fn.forward(Context(fn, (), ()), *arrays, **params), None)
+
+
+def _check_dim(dim: int, ndim: int) -> int:
+    if not -max(ndim, 1) <= dim < max(ndim, 1):
+        raise IndexError(f"dimension {dim} is out of range for a tensor with {ndim} dimensions")
+    return dim % max(ndim, 1)
+
+
+def _index_array(index: Any) -> Any:
+    """``index`` with Tensors replaced by their arrays."""
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index.data if isinstance(index, Tensor) else index
+
+
+autograd._apply_hook = apply
