@@ -342,7 +342,13 @@ def _init(t: Tensor, array: np.ndarray, ctx: Context | None, requires_grad: bool
 def _wrap(array: Any, ctx: Context | None) -> Tensor:
     """A Tensor around ``array`` (no copy), recorded as the output of ``ctx`` if given."""
     t = object.__new__(Tensor)
-    _init(t, array if type(array) is np.ndarray else np.asarray(array), ctx, ctx is not None)
+    t.data = array if type(array) is np.ndarray else np.asarray(array)
+    t._grad = None
+    t.requires_grad = ctx is not None
+    t._ctx = ctx
+    t.name = None
+    t._version = 0
+    t._retains_grad = False
     return t
 
 
@@ -351,7 +357,11 @@ def apply(fn: type[autograd.Function], *inputs: Any, **params: Any) -> Tensor:
 
     Inputs that are not Tensors (arrays, numbers) are wrapped as constants.
     """
-    tensors = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+    tensors = inputs
+    for x in inputs:
+        if not isinstance(x, Tensor):
+            tensors = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in inputs)
+            break
     arrays = [t.data for t in tensors]
     if autograd._grad_enabled:
         needs = tuple([t.requires_grad for t in tensors])

@@ -60,7 +60,8 @@ def binary(fn: Any, a: Any, b: Any, name: str, reverse: bool = False, floating: 
         dtype = dtypes.default_float
     if reverse:
         a, b = b, a
-    a, b = a.to(dtype), b.to(dtype)
+    if a.dtype != dtype or b.dtype != dtype:
+        a, b = a.to(dtype), b.to(dtype)
     if a.shape != b.shape:
         a, b = broadcast_for_grad([a, b], broadcast_shape(name, a.shape, b.shape))
     return a._apply(fn, b)

@@ -21,6 +21,15 @@ def _expand(grad_out, shape, axis, keepdims):
     return np.expand_dims(grad_out, axis)
 
 
+def _spread(grad, shape):
+    """``grad`` (with kept dims) copied out to ``shape``. A fresh array rather than a
+    ``np.broadcast_to`` view: the view costs more Python time than the copy on small arrays,
+    and ``.grad`` must be writable anyway."""
+    out = np.empty(shape, dtype=grad.dtype)
+    np.copyto(out, grad)
+    return out
+
+
 def _count(shape, axis):
     if axis is None:
         return int(np.prod(shape))
@@ -37,8 +46,7 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        grad = _expand(grad_out, ctx.shape, ctx.axis, ctx.keepdims)
-        return np.broadcast_to(grad, ctx.shape)
+        return _spread(_expand(grad_out, ctx.shape, ctx.axis, ctx.keepdims), ctx.shape)
 
 
 class Mean(Function):
@@ -53,7 +61,7 @@ class Mean(Function):
     def backward(ctx, grad_out):
         grad = _expand(grad_out, ctx.shape, ctx.axis, ctx.keepdims)
         scale = 1.0 / max(_count(ctx.shape, ctx.axis), 1)
-        return np.broadcast_to(grad * scale, ctx.shape)
+        return _spread(grad * scale, ctx.shape)
 
 
 class Amax(Function):
