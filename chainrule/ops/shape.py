@@ -188,3 +188,24 @@ class Flip(Function):
     @staticmethod
     def backward(ctx, grad_out):
         return np.flip(grad_out, ctx.axes)
+
+
+class EmbeddingLookup(Function):
+    """Y = W[I]: the rows of W: (num, dim) picked by integer indices I: (*), Y: (*, dim).
+
+    dL/dW[k] = Σ over the positions p with I[p] = k of G[p] (``np.add.at``: repeated indices
+    add up); the row ``padding_idx`` receives no gradient, so it stays fixed (PyTorch's rule).
+    """
+
+    @staticmethod
+    def forward(ctx, weight, indices, padding_idx=None):
+        ctx.shape, ctx.indices, ctx.padding_idx = weight.shape, indices, padding_idx
+        return weight[indices]
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        grad = np.zeros(ctx.shape, dtype=grad_out.dtype)
+        np.add.at(grad, ctx.indices.reshape(-1), grad_out.reshape(-1, ctx.shape[1]))
+        if ctx.padding_idx is not None:
+            grad[ctx.padding_idx] = 0
+        return grad

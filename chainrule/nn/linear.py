@@ -1,0 +1,79 @@
+"""Fully connected layers: ``Linear`` (y = xWᵀ + b) and ``Identity``."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import functional as F
+from ..creation import empty
+from ..tensor import Tensor
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+
+class Identity(Module):
+    """Returns its input unchanged (a placeholder in architectures); ignores any arguments."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x
+
+
+class Linear(Module):
+    """Affine map y = x Wᵀ + b (the fully connected layer of the classic derivation).
+
+    Args:
+        in_features: size of each input row.
+        out_features: size of each output row.
+        bias: if False, the layer has no additive bias.
+        dtype: parameter dtype (float32 by default).
+        generator: random generator for the initialisation (default: package generator).
+
+    Shape:
+        x: (N, *, in_features)  ->  y: (N, *, out_features)
+
+    Init: W and b ~ U(−1/√in_features, 1/√in_features), PyTorch's default (kaiming_uniform_
+    with a = √5 for W).
+
+    Example:
+        >>> import chainrule
+        >>> layer = chainrule.nn.Linear(4, 3)
+        >>> layer(chainrule.randn(2, 4)).shape
+        (2, 3)
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 dtype: Any = None, generator: Any = None) -> None:
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = Parameter(empty(out_features, in_features, dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(out_features, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator: Any = None) -> None:
+        """Draw fresh weights with PyTorch's default initialisation."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
+        if self.bias is not None:
+            bound = 1.0 / math.sqrt(self.in_features) if self.in_features else 0.0
+            init.uniform_(self.bias, -bound, bound, generator)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(
+                f"{self!r} expects inputs of shape (N, *, {self.in_features}) but got "
+                f"{tuple(x.shape)}: the last dimension ({x.shape[-1] if x.ndim else 'none'}) "
+                f"must equal in_features={self.in_features}. Hint: check the previous layer's "
+                "output size, or flatten images first with nn.Flatten()"
+            )
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")

@@ -1,0 +1,279 @@
+"""The backward engine: graph reuse, accumulation, grad modes, freeing, errors, custom ops."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule.autograd import Function
+
+
+def leaf(values, dtype=cr.float64):
+    return cr.tensor(values, dtype=dtype, requires_grad=True)
+
+
+def test_reused_tensor_gets_the_sum_of_its_paths():
+    a = leaf([1.0, -2.0])
+    b = a + a
+    c = b + b  # c = 4a
+    c.sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [4.0, 4.0])
+
+
+def test_diamond_graph_accumulates_both_branches():
+    x = leaf([0.5, 1.5])
+    y = x * x + x.exp()  # dy/dx = 2x + eˣ
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * x.data + np.exp(x.data))
+
+
+def test_gradients_accumulate_across_backward_calls_until_zeroed():
+    x = leaf([1.0, 2.0, 3.0])
+    (x * 2).sum().backward()
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [5.0, 5.0, 5.0])
+    x.grad = None
+    (x * 7).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [7.0, 7.0, 7.0])
+
+
+def test_micro_batches_of_loss_over_k_equal_one_big_batch():
+    """R-GRAD-6: k micro-batches of loss/k give the gradient of one batch of k·size."""
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((12, 3))
+    w = leaf(rng.standard_normal(3))
+    ((cr.tensor(data) @ w).tanh().mean()).backward()
+    whole = w.grad.numpy().copy()
+    w.grad = None
+    for chunk in np.split(data, 4):
+        ((cr.tensor(chunk) @ w).tanh().mean() / 4).backward()
+    np.testing.assert_allclose(w.grad.numpy(), whole, atol=1e-12, rtol=0)
+
+
+def test_broadcast_operand_gradient_is_reduced_to_its_shape():
+    w = leaf(np.ones((1, 3)))
+    x = cr.tensor(np.arange(6.0).reshape(2, 3), dtype=cr.float64)
+    (x * w).sum().backward()
+    assert w.grad.shape == (1, 3)
+    np.testing.assert_array_equal(w.grad.numpy(), [[3.0, 5.0, 7.0]])
+
+
+def test_no_grad_builds_no_graph_as_context_and_decorator():
+    x = leaf([1.0])
+    with cr.no_grad():
+        y = x * 2
+    assert not y.requires_grad and y.grad_fn is None
+
+    @cr.no_grad()
+    def double(t):
+        return t * 2
+
+    assert not double(x).requires_grad
+    assert cr.is_grad_enabled()
+
+
+def test_enable_grad_inside_no_grad_and_modes_restore_after_errors():
+    x = leaf([1.0])
+    with cr.no_grad():
+        with cr.enable_grad():
+            assert (x * 2).requires_grad
+        assert not (x * 2).requires_grad
+    with pytest.raises(ZeroDivisionError):
+        with cr.no_grad():
+            1 / 0
+    assert cr.is_grad_enabled()
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = leaf([2.0])
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [8.0])
+
+
+def test_second_backward_through_a_freed_graph_raises_clearly():
+    x = leaf([2.0])
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        y.backward()
+
+
+def test_saved_arrays_are_released_after_backward():
+    """R-MEM-1: once backward has run, nothing keeps the forward's saved arrays alive."""
+    x = leaf(np.ones(1000))
+    hidden = x.exp()
+    probe = weakref.ref(hidden.data)
+    loss = (hidden * hidden).sum()
+    del hidden
+    gc.collect()
+    assert probe() is not None  # still needed by the graph
+    loss.backward()
+    gc.collect()
+    assert probe() is None
+
+
+def test_a_chain_of_100_000_ops_needs_no_recursion():
+    x = leaf([1.0])
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0])
+
+
+def test_backward_on_a_non_scalar_without_gradient_raises():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match=r"scalar output.*\(2,\)"):
+        (x * 2).backward()
+
+
+def test_backward_with_an_explicit_gradient_of_the_output_shape():
+    x = leaf([1.0, 2.0])
+    (x * 3).backward(gradient=cr.tensor([1.0, 10.0], dtype=cr.float64))
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 30.0])
+    with pytest.raises(ValueError, match=r"\(3,\).*\(2,\)"):
+        (x * 3).backward(gradient=np.ones(3))
+
+
+def test_backward_on_a_tensor_that_does_not_require_grad_raises():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        cr.tensor([1.0, 2.0]).sum().backward()
+
+
+def test_autograd_grad_returns_gradients_without_touching_dot_grad():
+    x = leaf([1.0, 2.0])
+    y = leaf([3.0, 4.0])
+    gx, gy = cr.autograd.grad((x * y).sum(), [x, y])
+    np.testing.assert_array_equal(gx.numpy(), [3.0, 4.0])
+    np.testing.assert_array_equal(gy.numpy(), [1.0, 2.0])
+    assert x.grad is None and y.grad is None
+
+
+def test_autograd_grad_reports_unused_inputs():
+    x, unused = leaf([1.0]), leaf([1.0])
+    with pytest.raises(RuntimeError, match="not used"):
+        cr.autograd.grad((x * 2).sum(), [x, unused])
+    assert cr.autograd.grad((x * 2).sum(), [x, unused], allow_unused=True)[1] is None
+
+
+def test_gradient_of_a_non_leaf_with_retain_grad():
+    x = leaf([1.0, 2.0])
+    h = x * 3
+    h.retain_grad()
+    (h * h).sum().backward()
+    np.testing.assert_array_equal(h.grad.numpy(), 2 * h.data)
+    np.testing.assert_array_equal(x.grad.numpy(), 18 * x.data)
+
+
+class Cube(Function):
+    """y = x³;  dL/dx = dL/dy · 3x²."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x**3
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        return grad_out * 3 * x**2
+
+
+def test_custom_function_apply_and_gradcheck():
+    x = leaf([0.5, -1.5, 2.0])
+    assert cr.gradcheck(Cube.apply, (x,))
+    y = Cube.apply(x)
+    assert y.grad_fn.fn is Cube
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 3 * x.data**2)
+
+
+def test_needs_input_grad_tells_which_inputs_need_a_gradient():
+    seen = []
+
+    class Record(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            seen.append(ctx.needs_input_grad)
+            return grad_out, None
+
+    Record.apply(leaf([1.0]), cr.tensor([2.0], dtype=cr.float64)).sum().backward()
+    assert seen == [(True, False)]
+
+
+def test_a_backward_returning_the_wrong_number_of_gradients_is_named():
+    class TwoIn(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            return grad_out
+
+    with pytest.raises(RuntimeError, match="TwoIn.backward returned 1 gradients for 2"):
+        TwoIn.apply(leaf([1.0]), leaf([1.0])).sum().backward()
+
+
+def test_a_backward_returning_a_wrong_shape_is_named_with_both_shapes():
+    class BadShape(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            return grad_out[:1]
+
+    with pytest.raises(RuntimeError, match=r"BadShape.*\(1,\).*\(3,\)"):
+        BadShape.apply(leaf([1.0, 2.0, 3.0])).sum().backward()
+
+
+def test_in_place_change_of_a_saved_input_is_detected():
+    w = leaf([1.0, 2.0])
+    y = (w * w).sum()
+    with cr.no_grad():
+        w.add_(1.0)
+    with pytest.raises(RuntimeError, match="in-place"):
+        y.backward()
+
+
+def test_in_place_change_of_a_leaf_that_requires_grad_is_refused_in_grad_mode():
+    w = leaf([1.0])
+    with pytest.raises(RuntimeError, match="no_grad"):
+        w.add_(1.0)
+
+
+def test_detect_anomaly_names_the_function_that_produced_nan():
+    x = leaf([0.0])
+    with cr.detect_anomaly():
+        y = x.sqrt() * 0.0  # d sqrt/dx at 0 is inf; inf · 0 = nan
+        with np.errstate(all="ignore"), pytest.raises(RuntimeError, match="Sqrt"):
+            y.sum().backward()
+
+
+def test_float32_gradients_reach_a_float32_leaf_through_float64_ops():
+    w = cr.ones(3, requires_grad=True)
+    (w * cr.tensor([1.0, 2.0, 3.0], dtype=cr.float64)).sum().backward()
+    assert w.grad.dtype == cr.float32
+    np.testing.assert_array_equal(w.grad.numpy(), [1.0, 2.0, 3.0])
+
+
+def test_leaf_gradients_are_writable_and_not_shared_between_leaves():
+    a, b = leaf([1.0]), leaf([1.0])
+    (a + b).sum().backward()
+    a.grad.data[0] = 100.0  # must not leak into b.grad
+    assert b.grad.item() == 1.0
+    s = leaf([1.0, 2.0])
+    s.sum().backward()  # the reduction's gradient is a broadcast: stored as a real array
+    assert s.grad.data.flags.writeable
