@@ -68,6 +68,7 @@ from .functional import (
     tanh,
 )
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
+from .io import load, save
 from .methods.math import where
 from .methods.shape import cat, pad, stack
 from .random import get_rng_state, manual_seed, set_rng_state
@@ -82,9 +83,9 @@ __all__ = [
     "cat", "clamp", "clip", "cos", "detect_anomaly", "double", "empty", "enable_grad", "exp",
     "eye", "float16", "float32", "float64", "from_numpy", "full", "full_like", "functional",
     "get_rng_state", "gradcheck", "half", "int16", "int32", "int64", "int8",
-    "is_grad_enabled", "linspace", "log", "log1p", "log_softmax", "logsumexp", "long",
+    "is_grad_enabled", "linspace", "load", "log", "log1p", "log_softmax", "logsumexp", "long",
     "manual_seed", "matmul", "maximum", "mean", "minimum", "nn", "no_grad", "numerical_grad", "ones",
     "ones_like", "ops", "pad", "pow", "rand", "rand_like", "randint", "randn", "randn_like",
-    "relu", "rsqrt", "set_grad_enabled", "set_rng_state", "sigmoid", "sign", "sin", "softmax",
+    "relu", "rsqrt", "save", "set_grad_enabled", "set_rng_state", "sigmoid", "sign", "sin", "softmax",
     "sqrt", "stack", "sum", "tanh", "tensor", "uint8", "where", "zeros", "zeros_like",
 ]

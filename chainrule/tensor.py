@@ -130,8 +130,8 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin):
             inputs: accumulate only into these tensors' ``.grad``.
         """
         if create_graph:
-            raise NotImplementedError("create_graph=True: chainrule's backward is "
-                                      "once-differentiable (higher-order gradients are not supported)")
+            raise NotImplementedError("create_graph=True: chainrule's backward is once-"
+                                      "differentiable (higher-order gradients are not supported)")
         seed = self._seed_grad(gradient)
         if inputs is None:
             autograd.backward([self], [seed], bool(retain_graph))
