@@ -6,7 +6,7 @@ backward pass derived in its docstring.
 
 from __future__ import annotations
 
-from . import autograd, functional, nn, ops
+from . import autograd, data, functional, nn, ops, utils
 from .autograd import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
     arange,
@@ -80,12 +80,12 @@ __version__ = "0.1.0"
 
 __all__ = [
     "GradcheckError", "Tensor", "abs", "arange", "as_tensor", "autograd", "bool", "bool_",
-    "cat", "clamp", "clip", "cos", "detect_anomaly", "double", "empty", "enable_grad", "exp",
+    "cat", "clamp", "clip", "cos", "data", "detect_anomaly", "double", "empty", "enable_grad", "exp",
     "eye", "float16", "float32", "float64", "from_numpy", "full", "full_like", "functional",
     "get_rng_state", "gradcheck", "half", "int16", "int32", "int64", "int8",
     "is_grad_enabled", "linspace", "load", "log", "log1p", "log_softmax", "logsumexp", "long",
     "manual_seed", "matmul", "maximum", "mean", "minimum", "nn", "no_grad", "numerical_grad", "ones",
     "ones_like", "ops", "pad", "pow", "rand", "rand_like", "randint", "randn", "randn_like",
     "relu", "rsqrt", "save", "set_grad_enabled", "set_rng_state", "sigmoid", "sign", "sin", "softmax",
-    "sqrt", "stack", "sum", "tanh", "tensor", "uint8", "where", "zeros", "zeros_like",
+    "sqrt", "stack", "sum", "tanh", "tensor", "uint8", "utils", "where", "zeros", "zeros_like",
 ]
