@@ -98,6 +98,9 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin):
         array = value.data if isinstance(value, Tensor) else np.asarray(value)
         if array.shape != self.shape:
             raise ValueError(f"assigned grad has shape {array.shape}, tensor has {self.shape}")
+        if array.dtype != self.dtype:
+            raise TypeError(f"assigned grad is {array.dtype}, but the tensor is {self.dtype}; "
+                            f"convert it first (e.g. .astype({self.dtype.name!r}))")
         self._grad = array
 
     # ------------------------------------------------------------ autograd

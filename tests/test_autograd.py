@@ -277,3 +277,11 @@ def test_leaf_gradients_are_writable_and_not_shared_between_leaves():
     s = leaf([1.0, 2.0])
     s.sum().backward()  # the reduction's gradient is a broadcast: stored as a real array
     assert s.grad.data.flags.writeable
+
+
+def test_assigning_a_gradient_of_another_dtype_or_shape_is_refused():
+    w = cr.ones(2, requires_grad=True)
+    with pytest.raises(TypeError, match="float64.*float32"):
+        w.grad = np.ones(2)
+    with pytest.raises(ValueError, match=r"\(3,\)"):
+        w.grad = np.ones(3, dtype=np.float32)

@@ -1,0 +1,89 @@
+"""RMSprop: steps divided by a running root mean square of the gradient."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .optimizer import Optimizer, ParamsT, floats, scale_add_
+
+
+class RMSprop(Optimizer):
+    """RMSprop, as ``torch.optim.RMSprop``.
+
+    The update of a parameter θ with gradient g (γ learning rate, α smoothing constant,
+    λ weight decay, μ momentum, ε eps; v, ḡ and b start at 0)::
+
+        g ← −g                          if maximize
+        g ← g + λ θ                     if λ ≠ 0
+        v ← α v + (1 − α) g²
+        ḡ ← α ḡ + (1 − α) g             if centered
+        d = √(v − ḡ²) + ε  if centered, else  d = √v + ε
+        if μ > 0:  b ← μ b + g / d;   θ ← θ − γ b
+        else:      θ ← θ − γ g / d
+
+    Conventions (PyTorch's): ε is added outside the square root, and the learning rate
+    multiplies the momentum buffer rather than being folded into it (Tieleman & Hinton's
+    lecture notes and TensorFlow fold it in). The state buffers are flushed of subnormal
+    numbers every ``subnormal_flush_every`` steps (see ``Optimizer``); when centered, ḡ is
+    zeroed too wherever v is 0 after the flush, so that v − ḡ² stays ≥ 0.
+
+    Args:
+        params: tensors or parameter groups to optimize.
+        lr: learning rate γ.
+        alpha: smoothing constant α of the squared-gradient average.
+        eps: ε, added to the denominator for numerical stability.
+        weight_decay: L2 penalty λ, added to the gradient.
+        momentum: momentum factor μ.
+        centered: divide by an estimate of the gradient's variance instead of its second
+            moment.
+        maximize: maximize the objective instead of minimizing it.
+
+    Reference: Hinton, Srivastava & Swersky, Neural Networks for Machine Learning, lecture 6e.
+    """
+
+    _flushed = ("square_avg", "grad_avg", "momentum_buffer")
+
+    def __init__(self, params: ParamsT, lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0,
+                 centered: bool = False, *, maximize: bool = False) -> None:
+        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                        momentum=momentum, centered=centered, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any],
+               group: dict[str, Any]) -> None:
+        lr, alpha, eps, decay, momentum = floats(group, "lr alpha eps weight_decay momentum")
+        grad = -grad if group["maximize"] else grad
+        if decay != 0:
+            grad = grad + decay * p.data
+        square_avg, grad_avg, buf = _buffers(state, p.data, group)
+        variance = scale_add_(square_avg, alpha, (1 - alpha) * grad * grad)
+        if grad_avg is not None:
+            grad_avg += (1 - alpha) * (grad - grad_avg)  # PyTorch's lerp form of the average
+            variance = square_avg - grad_avg * grad_avg
+        step = grad / (np.sqrt(variance) + eps)
+        if buf is not None:
+            step = scale_add_(buf, momentum, step)
+        p.data -= lr * step
+
+    def _flush(self, state: dict[str, Any]) -> None:
+        super()._flush(state)
+        if "grad_avg" in state:
+            # NOTE: v ≥ ḡ² must survive the flush, else √(v − ḡ²) is NaN: where v was zeroed,
+            # zero ḡ (|ḡ| ≤ √v < 1.1e-19 in float32 there, so d ≈ ε is unchanged).
+            state["grad_avg"][state["square_avg"] == 0] = 0
+
+
+def _buffers(state: dict[str, Any], like: np.ndarray,
+             group: dict[str, Any]) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """The running averages of g² and g (None unless centered) and the momentum buffer (None
+    unless momentum > 0), created as zeros shaped like ``like`` on first use."""
+    wanted = ("square_avg", "grad_avg" if group["centered"] else None,
+              "momentum_buffer" if group["momentum"] > 0 else None)
+    for key in wanted:
+        if key is not None and key not in state:
+            state[key] = np.zeros_like(like)
+    return tuple(None if key is None else state[key] for key in wanted)

@@ -1,0 +1,87 @@
+"""``LRScheduler``, the base class of the learning-rate schedules in ``lr_scheduler``.
+
+A schedule's ``get_lr()`` returns the learning rate of each parameter group for the epoch
+``last_epoch`` (just incremented by ``step``). Like PyTorch's, most schedules are *chainable*:
+they compute the new rate from the group's current ``lr`` (multiply by γ at a milestone, the
+recursive form of cosine annealing ...), so two schedulers on one optimizer compose, and a rate
+changed by hand carries on from where it was set.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .optimizer import Optimizer
+
+
+class LRScheduler:
+    """Base class of learning-rate schedulers: ``step()`` once per epoch (or batch), after
+    ``optimizer.step()``.
+
+    On creation with ``last_epoch=-1`` it records each group's ``lr`` as ``initial_lr`` (unless
+    already there), stores them as ``base_lrs``, and takes the initial step to epoch 0.
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` this schedule sets.
+        last_epoch: index of the last epoch seen; -1 starts the schedule. Any other value
+            resumes one, and needs ``initial_lr`` in every group.
+
+    Attributes:
+        last_epoch: the epoch index of the current learning rates.
+        base_lrs: the groups' ``initial_lr``.
+    """
+
+    _is_initial = False
+
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        self.optimizer = optimizer
+        for i, group in enumerate(optimizer.param_groups):
+            if last_epoch == -1:
+                group.setdefault("initial_lr", group["lr"])
+            elif "initial_lr" not in group:
+                raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] when "
+                               f"resuming a scheduler with last_epoch={last_epoch}; load the "
+                               "optimizer's state first, or start with last_epoch=-1")
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = last_epoch
+        self._step_count = 0
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
+
+    def get_lr(self) -> list[float]:
+        """The learning rate of each group at epoch ``last_epoch``; implemented by each
+        schedule."""
+        raise NotImplementedError
+
+    def step(self) -> None:
+        """Advance one epoch: ``last_epoch += 1`` and set every group's ``lr``."""
+        self._step_count += 1
+        self.last_epoch += 1
+        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+            group["lr"] = lr
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def get_last_lr(self) -> list[float]:
+        """The learning rates set by the last ``step`` (one per group)."""
+        return list(self._last_lr)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything the schedule holds except the optimizer (copied)."""
+        return {key: copy.deepcopy(value) for key, value in self.__dict__.items()
+                if key != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a state saved by ``state_dict``."""
+        self.__dict__.update(copy.deepcopy(state_dict))
+
+    def _current_lrs(self) -> list[float]:
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(last_epoch={self.last_epoch}, lr={self._last_lr})"

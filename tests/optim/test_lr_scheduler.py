@@ -1,0 +1,195 @@
+"""Learning-rate schedules: PyTorch's sequences (rtol 1e-9), closed forms, and misuse."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import chainrule
+import chainrule.optim as optim
+from chainrule.optim import lr_scheduler as sched
+
+LRS = (0.1, 0.05)
+
+
+def _optimizer(name: str = "SGD", **kwargs) -> optim.Optimizer:
+    groups = [{"params": [chainrule.zeros(2, requires_grad=True)], "lr": lr} for lr in LRS]
+    return getattr(optim, name)(groups, **kwargs)
+
+
+def _sequence(scheduler, opt, steps: int = 20, metrics=None) -> list[list[float]]:
+    """get_last_lr() before each of ``steps`` steps, and after the last."""
+    seen = [scheduler.get_last_lr()]
+    for i in range(steps):
+        opt.step()
+        scheduler.step() if metrics is None else scheduler.step(metrics[i])
+        seen.append(scheduler.get_last_lr())
+    return seen
+
+
+SCHEDULES = [
+    ("StepLR", {"step_size": 3, "gamma": 0.5}),
+    ("StepLR", {"step_size": 1}),
+    ("MultiStepLR", {"milestones": [2, 5, 5, 11], "gamma": 0.3}),
+    ("ExponentialLR", {"gamma": 0.9}),
+    ("CosineAnnealingLR", {"T_max": 7, "eta_min": 0.001}),
+    ("CosineAnnealingLR", {"T_max": 20}),
+    ("LinearLR", {}),
+    ("LinearLR", {"start_factor": 0.25, "end_factor": 0.5, "total_iters": 8}),
+    ("OneCycleLR", {"max_lr": [1.0, 0.5], "total_steps": 21}),
+    ("OneCycleLR", {"max_lr": 0.3, "epochs": 4, "steps_per_epoch": 5, "pct_start": 0.4,
+                    "anneal_strategy": "linear", "three_phase": True}),
+    ("OneCycleLR", {"max_lr": 0.3, "total_steps": 25, "cycle_momentum": False,
+                    "div_factor": 10.0, "final_div_factor": 100.0}),
+]
+
+
+def _momenta(opt) -> list:
+    return [(g.get("momentum"), g.get("betas")) for g in opt.param_groups]
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+@pytest.mark.parametrize(("name", "kwargs"), SCHEDULES, ids=[s[0] for s in SCHEDULES])
+def test_matches_torch_for_20_steps(name, kwargs, optimizer):
+    torch = pytest.importorskip("torch")
+    opt = _optimizer(optimizer)
+    ref_params = [{"params": [torch.zeros(2, requires_grad=True)], "lr": lr} for lr in LRS]
+    ref_opt = getattr(torch.optim, optimizer)(ref_params)
+    ours = getattr(sched, name)(opt, **kwargs)
+    ref = getattr(torch.optim.lr_scheduler, name)(ref_opt, **kwargs)
+    seen, expected = [ours.get_last_lr()], [ref.get_last_lr()]
+    for _ in range(20):
+        opt.step()
+        ref_opt.step()
+        ours.step()
+        ref.step()
+        seen.append(ours.get_last_lr())
+        expected.append(ref.get_last_lr())
+        assert _momenta(opt) == pytest.approx(_momenta(ref_opt), rel=1e-12)
+    np.testing.assert_allclose(seen, expected, rtol=1e-9, atol=0)
+    assert ours.last_epoch == ref.last_epoch == 20
+    assert [g["initial_lr"] for g in opt.param_groups] == pytest.approx(
+        [g["initial_lr"] for g in ref_opt.param_groups], rel=1e-15)
+
+
+def test_two_chained_schedules_match_torch():
+    torch = pytest.importorskip("torch")
+    opt = _optimizer()
+    ref_opt = torch.optim.SGD([{"params": [torch.zeros(2, requires_grad=True)], "lr": lr}
+                               for lr in LRS])
+    ours = [sched.StepLR(opt, 4, 0.5), sched.CosineAnnealingLR(opt, T_max=10)]
+    ref = [torch.optim.lr_scheduler.StepLR(ref_opt, 4, 0.5),
+           torch.optim.lr_scheduler.CosineAnnealingLR(ref_opt, T_max=10)]
+    for _ in range(20):
+        opt.step()
+        ref_opt.step()
+        for s in ours + ref:
+            s.step()
+        np.testing.assert_allclose(ours[1].get_last_lr(), ref[1].get_last_lr(), rtol=1e-9)
+
+
+PLATEAUS = [
+    ({"patience": 2},
+     [5, 4, 4, 4, 4, 3.9999, 3.9, 3.9, 3.9, 3.9, 3.9, 3.9, 3, 3, 3, 3, 2, 2, 2, 2]),
+    ({"mode": "max", "patience": 1, "factor": 0.5, "cooldown": 2, "threshold_mode": "abs",
+      "threshold": 0.1}, [1, 2, 2.05, 2.1, 2.0, 2.2, 2.2, 2.2, 2.2, 2.3, 2.35, 2.3, 2.3, 2.3, 2.3,
+                          2.3, 2.3, 2.4, 2.4, 2.4]),
+    ({"patience": 0, "factor": 0.5, "min_lr": [0.02, 0.04]}, list(range(20, 0, -1))[::-1]),
+    ({"mode": "max", "patience": 0, "factor": 0.2, "eps": 1e-3, "threshold": 0.5},
+     [1.0, 1.2, 1.4, 3.0] * 5),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "metrics"), PLATEAUS)
+def test_reduce_on_plateau_matches_torch(kwargs, metrics):
+    torch = pytest.importorskip("torch")
+    opt = _optimizer()
+    ref_opt = torch.optim.SGD([{"params": [torch.zeros(2, requires_grad=True)], "lr": lr}
+                               for lr in LRS])
+    ours = sched.ReduceLROnPlateau(opt, **kwargs)
+    ref = torch.optim.lr_scheduler.ReduceLROnPlateau(ref_opt, **kwargs)
+    seen = _sequence(ours, opt, metrics=metrics)
+    expected = _sequence(ref, ref_opt, metrics=metrics)
+    np.testing.assert_allclose(seen, expected, rtol=1e-9, atol=0)
+    assert len({tuple(lrs) for lrs in seen}) > 1  # the rate did change
+
+
+# ------------------------------------------------------------ without torch
+
+
+def test_the_recursive_forms_equal_their_closed_forms():
+    gamma, size, t_max, eta_min = 0.7, 3, 12, 0.01
+    cases = [
+        (sched.StepLR, {"step_size": size, "gamma": gamma},
+         lambda base, e: base * gamma ** (e // size)),
+        (sched.MultiStepLR, {"milestones": [3, 8], "gamma": gamma},
+         lambda base, e: base * gamma ** ((e >= 3) + (e >= 8))),
+        (sched.ExponentialLR, {"gamma": gamma}, lambda base, e: base * gamma**e),
+        (sched.CosineAnnealingLR, {"T_max": t_max, "eta_min": eta_min},
+         lambda base, e: eta_min + (base - eta_min) * (1 + math.cos(math.pi * e / t_max)) / 2),
+        (sched.LinearLR, {"start_factor": 0.2, "total_iters": 6},
+         lambda base, e: base * (0.2 + 0.8 * min(e, 6) / 6)),
+    ]
+    for make, kwargs, closed in cases:
+        opt = _optimizer()
+        seen = _sequence(make(opt, **kwargs), opt, steps=t_max)
+        expected = [[closed(base, e) for base in LRS] for e in range(t_max + 1)]
+        np.testing.assert_allclose(seen, expected, rtol=1e-12, err_msg=make.__name__)
+
+
+def test_initial_lr_and_base_lrs_are_recorded():
+    opt = _optimizer()
+    s = sched.ExponentialLR(opt, gamma=0.5)
+    assert [g["initial_lr"] for g in opt.param_groups] == list(LRS) == s.base_lrs
+    assert s.last_epoch == 0 and s.get_last_lr() == list(LRS)
+    opt.step()
+    s.step()
+    assert s.last_epoch == 1 and [g["lr"] for g in opt.param_groups] == [0.05, 0.025]
+    assert [g["initial_lr"] for g in opt.param_groups] == list(LRS)
+
+
+def test_resuming_with_last_epoch_needs_initial_lr():
+    with pytest.raises(KeyError, match="initial_lr"):
+        sched.StepLR(_optimizer(), step_size=2, last_epoch=4)
+
+
+def test_one_cycle_starts_peaks_and_ends_where_it_should():
+    opt = _optimizer(momentum=0.9)
+    s = sched.OneCycleLR(opt, max_lr=1.0, total_steps=10, pct_start=0.5)
+    assert opt.param_groups[0]["momentum"] == 0.95
+    seen = [lr for lr, _ in _sequence(s, opt, steps=9)]
+    assert seen[0] == pytest.approx(1.0 / 25, rel=1e-12) and seen[4] == 1.0
+    assert opt.param_groups[0]["momentum"] == pytest.approx(0.95, rel=1e-12)
+    assert seen[-1] == pytest.approx(1.0 / 25 / 1e4, rel=1e-12)
+    assert seen == sorted(seen[:5]) + sorted(seen[5:], reverse=True)
+    with pytest.raises(ValueError, match="Tried to step 11 times"):
+        s.step()
+        s.step()
+
+
+@pytest.mark.parametrize(("make", "kwargs", "message"), [
+    (sched.LinearLR, {"start_factor": 0.0}, "0.0"),
+    (sched.LinearLR, {"end_factor": 1.5}, "1.5"),
+    (sched.OneCycleLR, {"max_lr": 1.0}, "total_steps"),
+    (sched.OneCycleLR, {"max_lr": 1.0, "total_steps": -3}, "-3"),
+    (sched.OneCycleLR, {"max_lr": 1.0, "total_steps": 9, "pct_start": 1.5}, "1.5"),
+    (sched.OneCycleLR, {"max_lr": 1.0, "total_steps": 9, "anneal_strategy": "exp"}, "exp"),
+    (sched.OneCycleLR, {"max_lr": [1.0], "total_steps": 9}, "expected 2 values, got 1"),
+    (sched.ReduceLROnPlateau, {"factor": 1.5}, "1.5"),
+    (sched.ReduceLROnPlateau, {"mode": "maximum"}, "maximum"),
+    (sched.ReduceLROnPlateau, {"threshold_mode": "relative"}, "relative"),
+    (sched.ReduceLROnPlateau, {"min_lr": [0.1]}, "expected 2 min_lrs, got 1"),
+], ids=lambda v: v.__name__ if isinstance(v, type) else None)
+def test_bad_arguments_raise_value_error(make, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make(_optimizer(), **kwargs)
+
+
+def test_a_non_optimizer_is_refused():
+    for make in (sched.StepLR, sched.ReduceLROnPlateau):
+        with pytest.raises(TypeError, match="not an Optimizer"):
+            make(object(), 3) if make is sched.StepLR else make(object())
+    with pytest.raises(TypeError, match="not an Optimizer"):
+        sched.OneCycleLR(object(), max_lr=1.0, total_steps=5)
