@@ -6,7 +6,7 @@ backward pass derived in its docstring.
 
 from __future__ import annotations
 
-from . import autograd, data, functional, nn, ops, optim, utils
+from . import autograd, data, functional, nn, ops, optim, train, utils, viz
 from .autograd import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
     arange,
@@ -87,5 +87,5 @@ __all__ = [
     "manual_seed", "matmul", "maximum", "mean", "minimum", "nn", "no_grad", "numerical_grad", "ones",
     "ones_like", "ops", "optim", "pad", "pow", "rand", "rand_like", "randint", "randn", "randn_like",
     "relu", "rsqrt", "save", "set_grad_enabled", "set_rng_state", "sigmoid", "sign", "sin", "softmax",
-    "sqrt", "stack", "sum", "tanh", "tensor", "uint8", "utils", "where", "zeros", "zeros_like",
+    "sqrt", "stack", "sum", "tanh", "tensor", "train", "uint8", "utils", "viz", "where", "zeros", "zeros_like",
 ]

@@ -75,6 +75,8 @@ def promote(a: np.dtype, b: np.dtype) -> np.dtype:
 
 def promote_scalar(tensor_dtype: np.dtype, scalar: object) -> np.dtype:
     """Result dtype of a binary op on a tensor and a Python (or NumPy) scalar."""
+    if isinstance(scalar, (complex, np.complexfloating)):
+        as_dtype(np.asarray(scalar).dtype)  # raises TypeError: unsupported dtype 'complex128'
     scalar_rank = 0 if isinstance(scalar, (bool, np.bool_)) else (
         2 if isinstance(scalar, (float, np.floating)) else 1
     )

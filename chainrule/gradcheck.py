@@ -92,15 +92,16 @@ def numerical_grad(fn: Callable, inputs: Sequence[Any], eps: float = 1e-6,
             grads.append(None)
             continue
         grad = np.zeros(x.shape)
-        flat, out = x.data.reshape(-1), grad.reshape(-1)
-        for i in range(flat.size):
-            original = flat[i]
-            flat[i] = original + eps
+        # NOTE: index x.data in place; reshape(-1) would copy a non-C-contiguous (transposed,
+        # Fortran-ordered) input, and the perturbations would then never reach fn.
+        for i in np.ndindex(x.shape):
+            original = x.data[i]
+            x.data[i] = original + eps
             plus = _projection(fn, inputs, directions)
-            flat[i] = original - eps
+            x.data[i] = original - eps
             minus = _projection(fn, inputs, directions)
-            flat[i] = original
-            out[i] = (plus - minus) / (2 * eps)
+            x.data[i] = original
+            grad[i] = (plus - minus) / (2 * eps)
         grads.append(_wrap(grad, None))
     return tuple(grads)
 

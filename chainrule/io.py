@@ -126,6 +126,7 @@ def load(path: str | os.PathLike) -> dict[str, Tensor]:
 
 def load_metadata(path: str | os.PathLike) -> dict[str, str]:
     """Only the ``__metadata__`` of a model file (the body is not read)."""
+    _require_file(path)
     with open(path, "rb") as handle:
         size = os.fstat(handle.fileno()).st_size
         return read_header(handle, size, str(path))[1]
@@ -133,8 +134,7 @@ def load_metadata(path: str | os.PathLike) -> dict[str, str]:
 
 def load_file(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """Read and validate a model file: (name → array, metadata)."""
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"no model file at {os.fspath(path)!r}")
+    _require_file(path)
     with open(path, "rb") as handle:
         size = os.fstat(handle.fileno()).st_size
         entries, metadata, body_start = read_header(handle, size, str(path))
@@ -146,6 +146,11 @@ def load_file(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str,
         flat = np.frombuffer(body, dtype=dtype, count=_count(shape), offset=begin)
         arrays[name] = flat.reshape(shape).astype(dtype.newbyteorder("="))  # a writable copy
     return arrays, metadata
+
+
+def _require_file(path: str | os.PathLike) -> None:
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no model file at {os.fspath(path)!r}")
 
 
 def read_header(handle: Any, size: int, name: str) -> tuple[dict, dict[str, str], int]:

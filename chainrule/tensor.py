@@ -14,9 +14,9 @@ import numpy as np
 
 from . import autograd, dtypes
 from .autograd import Context
-from .methods.math import MathMixin
+from .methods.math import MathMixin, inplace_operand
 from .methods.reduce import ReduceMixin
-from .methods.shape import ShapeMixin
+from .methods.shape import ShapeMixin, assign
 from .ops import unary
 
 
@@ -292,19 +292,19 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin):
         return self._write("copy_", source)
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
-        value = other.data if isinstance(other, Tensor) else other
+        value = inplace_operand(self, "add_", other)
         return self._write("add_", self.data + (value * alpha if alpha != 1 else value))
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
-        value = other.data if isinstance(other, Tensor) else other
+        value = inplace_operand(self, "sub_", other)
         return self._write("sub_", self.data - (value * alpha if alpha != 1 else value))
 
     def mul_(self, other: Any) -> Tensor:
-        value = other.data if isinstance(other, Tensor) else other
+        value = inplace_operand(self, "mul_", other)
         return self._write("mul_", self.data * value)
 
     def div_(self, other: Any) -> Tensor:
-        value = other.data if isinstance(other, Tensor) else other
+        value = inplace_operand(self, "div_", other)
         return self._write("div_", self.data / value)
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
@@ -322,7 +322,7 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin):
 
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace("__setitem__")
-        self.data[_index_array(index)] = value.data if isinstance(value, Tensor) else value
+        assign(self.data, _index_array(index), value.data if isinstance(value, Tensor) else value)
 
     def _apply(self, fn: Any, *others: Any, **params: Any) -> Tensor:
         return apply(fn, self, *others, **params)

@@ -285,3 +285,8 @@ def test_assigning_a_gradient_of_another_dtype_or_shape_is_refused():
         w.grad = np.ones(2)
     with pytest.raises(ValueError, match=r"\(3,\)"):
         w.grad = np.ones(3, dtype=np.float32)
+
+
+def test_the_mean_of_an_empty_tensor_is_nan_without_a_warning():
+    assert np.isnan(cr.zeros(0).mean().item())
+    assert np.all(np.isnan(cr.zeros(3, 0).mean(dim=1).numpy()))

@@ -19,10 +19,11 @@ def float_formatter(values: np.ndarray) -> Callable[[Any], str]:
     """A function formatting one float, chosen from the magnitudes in ``values``."""
     finite = np.abs(values[np.isfinite(values)]).astype(np.float64)
     nonzero = finite[finite != 0]
-    if finite.size and np.all(finite == np.round(finite)) and finite.max() < 1e8:
+    integral = finite.size and np.all(finite == np.round(finite))
+    wide = nonzero.size and (nonzero.max() / nonzero.min() > 1000 or nonzero.max() > 1e8)
+    if integral and not wide:
         fmt = "{:.0f}."
-    elif nonzero.size and (nonzero.max() / nonzero.min() > 1000 or nonzero.max() > 1e8
-                           or nonzero.min() < 1e-4):
+    elif wide or (nonzero.size and nonzero.min() < 1e-4):
         fmt = "{:.4e}"
     else:
         fmt = "{:.4f}"

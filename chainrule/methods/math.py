@@ -32,6 +32,26 @@ def broadcast_shape(name: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
         ) from None
 
 
+def broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether an array of ``shape`` broadcasts to exactly ``target``."""
+    if shape == target or not shape:
+        return True
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
+def inplace_operand(t: Any, name: str, other: Any) -> Any:
+    """``other``'s array (or number) for the in-place op ``name`` on ``t``, checked to broadcast
+    to ``t``'s shape: an in-place result keeps the shape of the tensor it is written into."""
+    value = other.data if isinstance(other, MathMixin) else other
+    if not broadcasts_to(np.shape(value), t.shape):
+        raise ValueError(f"{name}: an operand of shape {np.shape(value)} cannot be broadcast "
+                         f"to the shape {t.shape} of the tensor changed in place")
+    return value
+
+
 def broadcast_for_grad(tensors: list, target: tuple[int, ...]) -> list:
     """Broadcast (through a graph node) every operand that requires grad and differs in shape."""
     if not autograd.is_grad_enabled():
@@ -89,7 +109,13 @@ def matmul(a: Any, b: Any) -> Any:
             f"{a2.shape[-1]} columns but the second has {b2.shape[-2]} rows"
         )
     if a2.ndim > 2 or b2.ndim > 2:
-        batch = broadcast_shape("matmul", a2.shape[:-2], b2.shape[:-2])
+        try:
+            batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+        except ValueError:
+            raise ValueError(
+                f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied: their batch "
+                f"dimensions {a2.shape[:-2]} and {b2.shape[:-2]} do not broadcast"
+            ) from None
         a2 = broadcast_for_grad([a2], batch + a2.shape[-2:])[0]
         b2 = broadcast_for_grad([b2], batch + b2.shape[-2:])[0]
     y = a2._apply(linalg.MatMul, b2)
@@ -183,8 +209,10 @@ class MathMixin:
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
         if isinstance(min, type(self)) or isinstance(max, type(self)):
-            lower = self if min is None else self.maximum(min)
-            return lower if max is None else lower.minimum(max)
+            # NOTE: where, not maximum/minimum: at x == bound the gradient must go to x (bounds
+            # included, as in PyTorch), where maximum/minimum would split it between the two.
+            lower = self if min is None else where(self >= min, self, min)
+            return lower if max is None else where(lower <= max, lower, max)
         lo = None if min is None else _py_number(min)
         hi = None if max is None else _py_number(max)
         return self._apply(unary.Clamp, lo=lo, hi=hi)

@@ -124,19 +124,22 @@ class ReduceMixin:
         return self._select(np.argmin, "min", dim if dim is not None else axis,
                             _keep(keepdim, keepdims))
 
-    def argmax(self, dim=None, keepdim=False):
+    def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """Index of the (first) maximum along ``dim``, or into the flattened tensor."""
-        return self._arg(np.argmax, "argmax", dim, keepdim)
+        dim = axis if dim is None else dim
+        return self._arg(np.argmax, "argmax", dim, _keep(keepdim, keepdims))
 
-    def argmin(self, dim=None, keepdim=False):
+    def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """Index of the (first) minimum along ``dim``, or into the flattened tensor."""
-        return self._arg(np.argmin, "argmin", dim, keepdim)
+        dim = axis if dim is None else dim
+        return self._arg(np.argmin, "argmin", dim, _keep(keepdim, keepdims))
 
-    def norm(self, p="fro", dim=None, keepdim=False):
+    def norm(self, p="fro", dim=None, keepdim=False, *, axis=None, keepdims=None):
         """Vector p-norm over ``dim`` (all elements when None): p = 2 ('fro'), 1, inf, −inf,
         or any p ≥ 1. The gradient at the zero vector is 0."""
         p = 2.0 if p in ("fro", None) else p
-        axes = reduction_axes(dim, None, self.ndim)
+        axes = reduction_axes(dim, axis, self.ndim)
+        keepdim = _keep(keepdim, keepdims)
         if p == float("inf"):
             return self.abs().amax(axes, keepdim)
         if p == float("-inf"):
@@ -145,10 +148,12 @@ class ReduceMixin:
             raise ValueError(f"norm: p must be >= 1, inf or -inf, got {p!r}")
         return self._float()._apply(reduce.Norm, p=float(p), axis=axes, keepdims=keepdim)
 
-    def logsumexp(self, dim, keepdim=False):
+    def logsumexp(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """ln Σ exp(x) along ``dim``, computed stably (finite for inputs of ±1000)."""
-        axes = reduction_axes(dim, None, self.ndim)
-        return self._float()._apply(reduce.LogSumExp, axis=axes, keepdims=keepdim)
+        if dim is None and axis is None:
+            raise TypeError("logsumexp() missing required argument 'dim'")
+        axes = reduction_axes(dim, axis, self.ndim)
+        return self._float()._apply(reduce.LogSumExp, axis=axes, keepdims=_keep(keepdim, keepdims))
 
     def softmax(self, dim):
         """exp(x) / Σ exp(x) along ``dim``, max-shifted so it never overflows."""

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import autograd, dtypes
 from ..ops import shape as ops
-from .math import broadcast_shape
+from .math import broadcast_shape, broadcasts_to
 from .reduce import normalize_dim
 
 
@@ -43,6 +43,18 @@ def _unwrap_index(index: Any) -> Any:
         for i in items
     )
     return items if isinstance(index, tuple) else items[0]
+
+
+def assign(array: np.ndarray, index: Any, value: Any) -> None:
+    """``array[index] = value``, with a ValueError naming both shapes when they do not fit."""
+    try:
+        array[index] = value
+    except ValueError:
+        target = array[index].shape
+        if broadcasts_to(np.shape(value), target):
+            raise
+        raise ValueError(f"__setitem__: a value of shape {np.shape(value)} cannot be assigned "
+                         f"to tensor[{index!r}] of shape {target}") from None
 
 
 class ShapeMixin:

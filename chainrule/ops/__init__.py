@@ -5,8 +5,13 @@ Each Function's docstring states the derivative it implements. The files group t
 (reductions and the softmax family), ``shape`` (moving elements), ``linalg`` (products).
 """
 
+from .activation import Gelu
 from .arithmetic import Add, Div, Maximum, Minimum, Mul, Pow, PowScalar, Remainder, Sub, Where
+from .conv import Conv2d, ConvTranspose2d
 from .linalg import Linear, MatMul
+from .loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy
+from .norm import BatchNorm, Normalize
+from .pool import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, UpsampleNearest
 from .reduce import Amax, LogSoftmax, LogSumExp, Mean, Norm, Prod, Softmax, Sum
 from .shape import (
     BroadcastTo,
@@ -45,3 +50,7 @@ __all__ = [
     "Remainder", "Reshape", "Rsqrt", "Sigmoid", "Sin", "Softmax", "Softplus", "Sqrt", "Sub",
     "Sum", "TakeAlongAxis", "Tanh", "Tile", "Where", "sum_to",
 ]
+__all__ += ["BinaryCrossEntropy", "BinaryCrossEntropyWithLogits", "CrossEntropy", "Gelu"]
+__all__ += ["BatchNorm", "Normalize"]
+__all__ += ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AvgPool2d", "Conv2d", "ConvTranspose2d",
+            "MaxPool2d", "UpsampleNearest"]

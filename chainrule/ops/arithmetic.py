@@ -78,8 +78,9 @@ class Div(Function):
 class Pow(Function):
     """Y = A ** B (elementwise).
 
-    dL/dA = G ⊙ B ⊙ A^(B−1)
-    dL/dB = G ⊙ Y ⊙ ln A, taken as 0 where A = 0 and B > 0 (the limit of A^B ln A, as in
+    dL/dA = G ⊙ B ⊙ A^(B−1), taken as 0 where B = 0 (A⁰ = 1 is constant, also at A = 0,
+    where the formula reads 0·∞); at A = 0 with 0 < B < 1 it is +∞, as in PyTorch.
+    dL/dB = G ⊙ Y ⊙ ln A, taken as 0 where A = 0 and B ≥ 0 (the limit of A^B ln A, as in
     PyTorch); where A < 0 the logarithm is undefined and the result is NaN.
     Saves A, B and Y.
     """
@@ -93,8 +94,10 @@ class Pow(Function):
     @staticmethod
     def backward(ctx, grad_out):
         a, b, y = ctx.saved
-        grad_a = grad_out * b * np.power(a, b - 1) if ctx.needs_input_grad[0] else None
-        grad_b = None
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grad_a = np.where(b == 0, 0, grad_out * b * np.power(a, b - 1))
         if ctx.needs_input_grad[1]:
             with np.errstate(divide="ignore", invalid="ignore"):
                 log_a = np.where((a == 0) & (b >= 0), 0, np.log(a))
@@ -103,7 +106,11 @@ class Pow(Function):
 
 
 class PowScalar(Function):
-    """Y = X ** p for a constant exponent p.   dL/dX = G ⊙ p ⊙ X^(p−1).   Saves X."""
+    """Y = X ** p for a constant exponent p.   dL/dX = G ⊙ p ⊙ X^(p−1).   Saves X.
+
+    For p = 0 the gradient is 0 (also at X = 0, where the formula reads 0·∞); at X = 0 with
+    p < 1 it is ±∞, without a warning, as in PyTorch.
+    """
 
     @staticmethod
     def forward(ctx, x, exponent):
@@ -115,9 +122,12 @@ class PowScalar(Function):
     def backward(ctx, grad_out):
         (x,) = ctx.saved
         p = ctx.exponent
+        if p == 0:
+            return np.zeros_like(grad_out)
         if p == 2:
             return grad_out * 2 * x
-        return grad_out * p * np.power(x, p - 1)
+        with np.errstate(divide="ignore"):
+            return grad_out * p * np.power(x, p - 1)
 
 
 class Remainder(Function):

@@ -55,6 +55,8 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
+        if _count(x.shape, axis) == 0:  # the mean of nothing is NaN, quietly (as in PyTorch)
+            return np.sum(x, axis=axis, keepdims=keepdims) * np.nan
         return np.mean(x, axis=axis, keepdims=keepdims)
 
     @staticmethod
@@ -159,12 +161,22 @@ class LogSumExp(Function):
         return _expand(grad_out, x.shape, ctx.axis, ctx.keepdims) * np.exp(x - y)
 
 
-def _logsumexp(x, axis):
-    """M + ln Σ e^(X−M) with kept dims; M is taken as 0 on rows whose max is ±inf."""
+def _max_shift(x, axis):
+    """M = max X along ``axis`` with kept dims, taken as 0 on rows whose max is ±inf."""
     m = np.amax(x, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)
+    return np.where(np.isfinite(m), m, 0)
+
+
+def _log_sum_exp_shifted(shifted, axis):
+    """ln Σ e^(X−M) with kept dims, given X − M (−inf for a row of −inf)."""
     with np.errstate(divide="ignore"):
-        return m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+        return np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def _logsumexp(x, axis):
+    """M + ln Σ e^(X−M) with kept dims."""
+    m = _max_shift(x, axis)
+    return m + _log_sum_exp_shifted(x - m, axis)
 
 
 class Softmax(Function):
@@ -192,11 +204,15 @@ class LogSoftmax(Function):
 
     dYᵢ/dXⱼ = δᵢⱼ − softmax(X)ⱼ, so  dL/dX = G − softmax(X) ⊙ Σ_axis G,  with
     softmax(X) = e^Y.   Saves Y.
+
+    Numerics: computed as (X − M) − ln Σ e^(X−M), M = max X. Subtracting logsumexp(X) itself
+    would round M + ln Σ to the precision of M first (about 3e-5 next to 1000 in float32).
     """
 
     @staticmethod
     def forward(ctx, x, axis=-1):
-        y = x - _logsumexp(x, axis)
+        shifted = x - _max_shift(x, axis)
+        y = shifted - _log_sum_exp_shifted(shifted, axis)
         ctx.save_for_backward(y)
         ctx.axis = axis
         return y

@@ -1,0 +1,267 @@
+"""Activation layers: thin modules over ``chainrule.functional`` with PyTorch's constructor
+arguments, defaults and reprs.
+
+``inplace=True`` is accepted (and shown in the repr) so PyTorch scripts run unchanged, but the
+result is always a new tensor; chainrule does not modify the input in place.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from .. import functional as F
+from ..tensor import Tensor
+from .module import Module
+
+
+def _inplace(inplace: bool, lead: str = "") -> str:
+    """PyTorch's repr fragment: the settings, then ', inplace=True' only when it is set."""
+    if not inplace:
+        return lead
+    return f"{lead}, inplace=True" if lead else "inplace=True"
+
+
+class ReLU(Module):
+    """ReLU(x) = max(x, 0), elementwise.
+
+    Args:
+        inplace: accepted for PyTorch compatibility (the output is always a new tensor).
+
+    Shape: any (*) -> the same shape.
+
+    Example:
+        >>> import chainrule
+        >>> ReLU()(chainrule.tensor([-1.0, 2.0]))
+        tensor([0., 2.])
+    """
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.relu(input)
+
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace)
+
+
+class LeakyReLU(Module):
+    """LeakyReLU(x) = x for x > 0, negative_slope·x otherwise.
+
+    Args:
+        negative_slope: slope for negative inputs (default 0.01).
+        inplace: accepted for PyTorch compatibility.
+
+    Shape: any (*) -> the same shape.
+    """
+
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
+        super().__init__()
+        self.negative_slope, self.inplace = negative_slope, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.leaky_relu(input, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace, f"negative_slope={self.negative_slope}")
+
+
+class ELU(Module):
+    """ELU(x) = x for x > 0, alpha·(eˣ − 1) otherwise.
+
+    Args:
+        alpha: the value ELU approaches for large negative inputs is −alpha (default 1.0).
+        inplace: accepted for PyTorch compatibility.
+
+    Shape: any (*) -> the same shape.
+    """
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.elu(input, self.alpha)
+
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace, f"alpha={self.alpha}")
+
+
+class GELU(Module):
+    """GELU(x) = x·Φ(x), Φ the standard normal CDF (exact, through erf), or its tanh
+    approximation 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))) with ``approximate='tanh'``.
+
+    Args:
+        approximate: 'none' (exact, the default) or 'tanh'.
+
+    Shape: any (*) -> the same shape.
+    """
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.gelu(input, approximate=self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class SiLU(Module):
+    """SiLU(x) = x·σ(x) (swish).
+
+    Args:
+        inplace: accepted for PyTorch compatibility.
+
+    Shape: any (*) -> the same shape.
+    """
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.silu(input)
+
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace)
+
+
+class Sigmoid(Module):
+    """σ(x) = 1 / (1 + e⁻ˣ), computed without overflow.   Shape: (*) -> (*)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input.sigmoid()
+
+
+class Tanh(Module):
+    """tanh(x), elementwise.   Shape: (*) -> (*)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input.tanh()
+
+
+class Softplus(Module):
+    """Softplus(x) = (1/β)·log(1 + e^(βx)), and x where βx > threshold.
+
+    Args:
+        beta: the sharpness β (default 1.0).
+        threshold: above βx = threshold the function is taken as linear (default 20.0).
+
+    Shape: any (*) -> the same shape.
+    """
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Softmax(Module):
+    """Softmax(x)ᵢ = e^(xᵢ) / Σⱼ e^(xⱼ) along ``dim`` (max-shifted, never overflows).
+
+    Args:
+        dim: the dimension that sums to 1. None makes PyTorch's deprecated implicit choice
+            (0 for 0-, 1- and 3-dimensional inputs, 1 otherwise), with its warning.
+
+    Shape: any (*) -> the same shape.
+
+    Example:
+        >>> import chainrule
+        >>> Softmax(dim=1)(chainrule.zeros(1, 4))
+        tensor([[0.2500, 0.2500, 0.2500, 0.2500]])
+    """
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softmax(input, self.dim, _stacklevel=5)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Module):
+    """LogSoftmax(x)ᵢ = xᵢ − log Σⱼ e^(xⱼ) along ``dim`` (finite for logits of ±1000).
+
+    Args:
+        dim: as for ``Softmax``.
+
+    Shape: any (*) -> the same shape.
+    """
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.log_softmax(input, self.dim, _stacklevel=5)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Hardtanh(Module):
+    """HardTanh(x) = min(max(x, min_val), max_val); gradient 0 at and beyond the bounds.
+
+    Args:
+        min_val: lower bound (default −1).
+        max_val: upper bound (default 1).
+        inplace: accepted for PyTorch compatibility.
+        min_value: deprecated alias of ``min_val`` (PyTorch's, with its warning).
+        max_value: deprecated alias of ``max_val``.
+
+    Shape: any (*) -> the same shape.
+    """
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False,
+                 min_value: float | None = None, max_value: float | None = None) -> None:
+        super().__init__()
+        if min_value is not None or max_value is not None:
+            warnings.warn("keyword arguments min_value and max_value are deprecated; use "
+                          "min_val and max_val instead", DeprecationWarning, stacklevel=2)
+            min_val = min_val if min_value is None else min_value
+            max_val = max_val if max_value is None else max_value
+        if min_val > max_val:
+            raise ValueError(f"Hardtanh: min_val ({min_val}) cannot be greater than max_val "
+                             f"({max_val})")
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardtanh(input, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace, f"min_val={self.min_val}, max_val={self.max_val}")
+
+
+class ReLU6(Hardtanh):
+    """ReLU6(x) = min(max(x, 0), 6), that is Hardtanh(0, 6).
+
+    Args:
+        inplace: accepted for PyTorch compatibility.
+
+    Shape: any (*) -> the same shape.
+    """
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace)
+
+
+__all__ = [
+    "ELU", "GELU", "Hardtanh", "LeakyReLU", "LogSoftmax", "ReLU", "ReLU6", "SiLU", "Sigmoid",
+    "Softmax", "Softplus", "Tanh",
+]

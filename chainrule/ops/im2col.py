@@ -1,0 +1,115 @@
+"""Sliding windows of images as matrices (im2col) and back (col2im), on NumPy arrays.
+
+The convolution Functions in ``conv.py`` and the pooling Functions in ``pool.py`` share these
+helpers. The geometry, per spatial dimension, for an input of size I, padding (lo, hi),
+kernel k, stride s and dilation d:
+
+    O = ⌊(I + lo + hi − d·(k − 1) − 1) / s⌋ + 1
+    output position o, kernel offset t  reads padded input row  o·s + t·d.
+
+Layout. Convolutions work channels-last: a padded image is an (N, Hp, Wp, C) array, so the
+columns of one output pixel, (kh, kw, C) in that order, are runs of kw·C contiguous numbers
+and the product with the weight is one large GEMM, columns (N·Ho·Wo, kh·kw·C) times
+weight (kh·kw·C, C_out), whose result (N·Ho·Wo, C_out) already is the output in NHWC order.
+The output is handed back as an NCHW *view* of that memory (``nhwc_to_nchw``): the next ReLU
+keeps the layout (NumPy ufuncs follow their input's memory order), and the next convolution's
+own channels-last copy then is a plain contiguous copy. For inputs with very few channels
+(the first layer of an image model, C = 1) the columns are stored transposed, (kh·kw·C,
+N·Ho·Wo), because then each copied run is a whole output row instead of kw·C numbers; BLAS
+takes either layout through its transpose flags, so only the copy changes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+# Below this many channels per group, columns are stored (K, P) instead of (P, K): see above.
+FEW_CHANNELS = 4
+
+
+def output_size(size: int, kernel: int, stride: int, pad_lo: int, pad_hi: int,
+                dilation: int) -> int:
+    """Number of window positions along one dimension (the formula in the module docstring)."""
+    return (size + pad_lo + pad_hi - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def tap(offset: int, dilation: int, stride: int, count: int) -> slice:
+    """The padded-input rows read by kernel offset ``offset`` at output positions 0 … count−1:
+    offset·d, offset·d + s, …, offset·d + (count − 1)·s."""
+    start = offset * dilation
+    return slice(start, start + (count - 1) * stride + 1, stride)
+
+
+def to_channels_last(x: np.ndarray, pads: tuple[int, int, int, int]) -> np.ndarray:
+    """(N, C, H, W) -> zero-padded, C-contiguous (N, H + top + bottom, W + left + right, C).
+
+    ``pads`` is (top, bottom, left, right). Without padding this is a no-op when ``x`` is
+    already channels-last in memory (an NCHW view of NHWC data, as convolutions return).
+    """
+    top, bottom, left, right = pads
+    nhwc = x.transpose(0, 2, 3, 1)
+    if not (top or bottom or left or right):
+        return np.ascontiguousarray(nhwc)
+    n, h, w, c = nhwc.shape
+    padded = np.zeros((n, h + top + bottom, w + left + right, c), dtype=x.dtype)
+    padded[:, top:top + h, left:left + w] = nhwc
+    return padded
+
+
+def nhwc_to_nchw(y: np.ndarray, n: int, height: int, width: int) -> np.ndarray:
+    """(N·H·W, C) rows -> an (N, C, H, W) view of the same memory (no copy)."""
+    return y.reshape(n, height, width, -1).transpose(0, 3, 1, 2)
+
+
+def windows(xh: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
+            dilation: tuple[int, int], out: tuple[int, int]) -> np.ndarray:
+    """Read-only view (N, Ho, Wo, kh, kw, C) of a channels-last image: [n, i, j, a, b, c] =
+    xh[n, i·sh + a·dh, j·sw + b·dw, c]. Costs nothing: only strides change."""
+    s_n, s_h, s_w, s_c = xh.strides
+    shape = (xh.shape[0], out[0], out[1], kernel[0], kernel[1], xh.shape[3])
+    strides = (s_n, s_h * stride[0], s_w * stride[1], s_h * dilation[0], s_w * dilation[1], s_c)
+    return as_strided(xh, shape, strides, writeable=False)
+
+
+def im2col(xh: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
+           dilation: tuple[int, int], out: tuple[int, int], groups: int) -> np.ndarray:
+    """Columns (groups, N·Ho·Wo, kh·kw·C/groups) of a channels-last image, one copy.
+
+    Row p = (n, i, j) of group g holds the window of output pixel (i, j) of image n over
+    that group's channels, flattened in (kh, kw, c) order. Stored (P, K) per group, or
+    (K, P) with a transposed view returned when there are few channels (module docstring).
+    """
+    view = windows(xh, kernel, stride, dilation, out)
+    n, ho, wo, kh, kw, c = view.shape
+    view = view.reshape(n, ho, wo, kh, kw, groups, c // groups)  # a view: splits one axis
+    rows, depth = n * ho * wo, kh * kw * (c // groups)
+    if c // groups < FEW_CHANNELS:
+        cols = np.ascontiguousarray(view.transpose(5, 3, 4, 6, 0, 1, 2))
+        return cols.reshape(groups, depth, rows).transpose(0, 2, 1)
+    cols = np.ascontiguousarray(view.transpose(5, 0, 1, 2, 3, 4, 6))
+    return cols.reshape(groups, rows, depth)
+
+
+def col2im(taps: np.ndarray, padded: tuple[int, int, int, int], kernel: tuple[int, int],
+           stride: tuple[int, int], dilation: tuple[int, int], out: tuple[int, int]
+           ) -> np.ndarray:
+    """The adjoint of ``im2col``: add every column entry back where it was read from.
+
+    ``taps`` holds the columns tap-major, (kh·kw, groups, N·Ho·Wo, C/groups): block (a, b)
+    is what kernel offset (a, b) read from the padded image, as a contiguous (N, Ho, Wo, C)
+    array. The result is the (N, Hp, Wp, C) image ``padded``. Windows overlap, so entries are
+    summed: one vectorised add per kernel offset, each over all N·Ho·Wo·C positions at once
+    (no ``np.add.at``); with stride 1 each add runs over whole rows of Wo·C numbers, which
+    is why the columns are not handed back in im2col's (P, K) order.
+    """
+    n, hp, wp, c = padded
+    groups = taps.shape[1]
+    image = np.zeros((n, hp, wp, groups, c // groups), dtype=taps.dtype)
+    blocks = taps.reshape(kernel[0], kernel[1], groups, n, out[0], out[1], c // groups)
+    for a in range(kernel[0]):
+        rows = tap(a, dilation[0], stride[0], out[0])
+        for b in range(kernel[1]):
+            cols = tap(b, dilation[1], stride[1], out[1])
+            image[:, rows, cols] += blocks[a, b].transpose(1, 2, 3, 0, 4)
+    return image.reshape(padded)

@@ -1,0 +1,160 @@
+"""Every loss against PyTorch in float64 (rtol 1e-7), values and gradients (of the input, and
+of the target wherever PyTorch differentiates it), over every combination of options:
+reduction × class weight × ignore_index × label smoothing × shape × target kind for the
+categorical losses, and reduction × weight × pos_weight / delta / beta / log_target for the rest.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+import chainrule.functional as F
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+RNG = np.random.default_rng(1)
+C = 5
+REDUCTIONS = ["mean", "sum", "none"]
+CLASS_WEIGHT = RNG.uniform(0.5, 2.0, C)
+SHAPES = {  # name -> (logits, class indices with an ignored entry, class probabilities)
+    "2d": (RNG.standard_normal((4, C)), np.array([0, 3, -100, 4]), RNG.dirichlet(np.ones(C), 4)),
+    "3d": (RNG.standard_normal((2, C, 3)), np.array([[0, 4, -100], [2, 2, 1]]),
+           np.moveaxis(RNG.dirichlet(np.ones(C), (2, 3)), -1, 1)),
+    "1d": (RNG.standard_normal(C), np.array(2), RNG.dirichlet(np.ones(C))),
+}
+OURS = (cr.tensor, F)
+THEIRS = (torch.tensor, TF)
+
+
+def assert_parity(call, arrays, differentiable):
+    """``call(tensor_maker, functional_module, *tensors)`` gives equal values and gradients."""
+    results = []
+    for make, module in (OURS, THEIRS):
+        inputs = [make(a, requires_grad=d) for a, d in zip(arrays, differentiable)]
+        results.append((inputs, call(make, module, *inputs)))
+    (ours_in, ours), (theirs_in, theirs) = results
+    assert ours.shape == tuple(theirs.shape) and str(theirs.dtype) == "torch.float64"
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-7,
+                               atol=1e-14)
+    upstream = RNG.standard_normal(ours.shape)
+    ours.backward(upstream)
+    theirs.backward(torch.tensor(upstream))
+    for mine, yours, d in zip(ours_in, theirs_in, differentiable):
+        if d:
+            np.testing.assert_allclose(mine.grad.numpy(), yours.grad.numpy(), rtol=1e-7,
+                                       atol=1e-14)
+
+
+def optional(make, array):
+    return None if array is None else make(array)
+
+
+@pytest.mark.parametrize(("shape", "soft", "weighted", "ignore", "smoothing", "reduction"), [
+    combo for combo in itertools.product(SHAPES, [False, True], [False, True], [-100, 1],
+                                         [0.0, 0.25], REDUCTIONS)
+    if not (combo[1] and combo[3] >= 0)])  # PyTorch forbids ignore_index with probabilities
+def test_cross_entropy(shape, soft, weighted, ignore, smoothing, reduction):
+    logits, labels, probs = SHAPES[shape]
+    if ignore != -100:
+        labels = np.where(labels == -100, ignore, labels)
+    weight = CLASS_WEIGHT if weighted else None
+
+    def call(make, module, x, y):
+        return module.cross_entropy(x, y, optional(make, weight), ignore_index=ignore,
+                                    reduction=reduction, label_smoothing=smoothing)
+
+    assert_parity(call, [logits, probs if soft else labels], [True, soft])
+
+
+@pytest.mark.parametrize(("shape", "weighted", "ignore", "reduction"),
+                         itertools.product(SHAPES, [False, True], [-100, 3], REDUCTIONS))
+def test_nll_loss(shape, weighted, ignore, reduction):
+    logits, labels, _ = SHAPES[shape]
+    labels = np.where(labels == -100, ignore, labels)
+    log_p = logits - np.log(np.exp(logits).sum(0 if shape == "1d" else 1, keepdims=True))
+    weight = CLASS_WEIGHT if weighted else None
+    assert_parity(lambda make, module, x, y: module.nll_loss(
+        x, y, optional(make, weight), ignore_index=ignore, reduction=reduction),
+        [log_p, labels], [True, False])
+
+
+def test_cross_entropy_with_every_target_ignored():
+    """Mean over zero kept targets: NaN, and a zero gradient, in both."""
+    logits, labels = SHAPES["2d"][0], np.full(4, -100)
+    ours_x = cr.tensor(logits, requires_grad=True)
+    theirs_x = torch.tensor(logits, requires_grad=True)
+    ours = F.cross_entropy(ours_x, cr.tensor(labels))
+    theirs = TF.cross_entropy(theirs_x, torch.tensor(labels))
+    ours.backward()
+    theirs.backward()
+    assert np.isnan(ours.item()) and np.isnan(theirs.item())
+    np.testing.assert_array_equal(ours_x.grad.numpy(), theirs_x.grad.numpy())
+
+
+PRED, GOAL = RNG.uniform(-2, 2, (3, 4)), RNG.uniform(-2, 2, (3, 4))
+PROB_IN, PROB_TARGET = RNG.uniform(0.02, 0.98, (3, 4)), RNG.uniform(0, 1, (3, 4))
+WEIGHTS = {"none": None, "full": RNG.uniform(0.5, 2, (3, 4)), "row": RNG.uniform(0.5, 2, 4)}
+
+
+@pytest.mark.parametrize(("name", "weight", "reduction"),
+                         itertools.product(["mse_loss", "l1_loss"], ["none", "full"], REDUCTIONS))
+def test_mse_and_l1(name, weight, reduction):
+    w = WEIGHTS[weight]
+    assert_parity(lambda make, module, x, y: getattr(module, name)(
+        x, y, reduction=reduction, weight=optional(make, w)), [PRED, GOAL], [True, True])
+
+
+@pytest.mark.parametrize(("delta", "weight", "reduction"),
+                         itertools.product([0.5, 1.0, 2.0], ["none", "full"], REDUCTIONS))
+def test_huber(delta, weight, reduction):
+    w = WEIGHTS[weight]
+    assert_parity(lambda make, module, x, y: module.huber_loss(
+        x, y, reduction=reduction, delta=delta, weight=optional(make, w)), [PRED, GOAL],
+        [True, True])
+
+
+@pytest.mark.parametrize(("beta", "reduction"), itertools.product([0.0, 0.5, 1.0], REDUCTIONS))
+def test_smooth_l1(beta, reduction):
+    assert_parity(lambda make, module, x, y: module.smooth_l1_loss(
+        x, y, reduction=reduction, beta=beta), [PRED, GOAL], [True, True])
+
+
+@pytest.mark.parametrize(("weight", "reduction"), itertools.product(WEIGHTS, REDUCTIONS))
+def test_binary_cross_entropy(weight, reduction):
+    w = WEIGHTS[weight]
+    assert_parity(lambda make, module, x, y: module.binary_cross_entropy(
+        x, y, optional(make, w), reduction=reduction), [PROB_IN, PROB_TARGET], [True, True])
+
+
+@pytest.mark.parametrize(("weight", "pos_weight", "reduction"),
+                         itertools.product(WEIGHTS, ["none", "row"], REDUCTIONS))
+def test_binary_cross_entropy_with_logits(weight, pos_weight, reduction):
+    w, p = WEIGHTS[weight], WEIGHTS[pos_weight]
+    logits = PRED * 20  # includes |z| up to 40
+    assert_parity(lambda make, module, x, y: module.binary_cross_entropy_with_logits(
+        x, y, optional(make, w), reduction=reduction, pos_weight=optional(make, p)),
+        [logits, PROB_TARGET], [True, True])
+
+
+@pytest.mark.filterwarnings("ignore:kl_div")
+@pytest.mark.filterwarnings("ignore:reduction")
+@pytest.mark.parametrize(("log_target", "reduction"),
+                         itertools.product([False, True], REDUCTIONS + ["batchmean"]))
+def test_kl_div(log_target, reduction):
+    log_q = np.log(SHAPES["2d"][2])
+    target = SHAPES["2d"][2][::-1].copy()
+    target[0, 0] = 0.0  # 0·log 0 = 0
+    target = np.log(target + 1e-3) if log_target else target
+    assert_parity(lambda make, module, x, y: module.kl_div(
+        x, y, reduction=reduction, log_target=log_target), [log_q, target], [True, log_target])
+
+
+def test_bce_at_exact_zero_and_one_matches_torch():
+    probs, targets = np.array([0.0, 1.0, 0.0, 1.0, 0.5]), np.array([1.0, 0.0, 0.0, 1.0, 0.3])
+    assert_parity(lambda make, module, x, y: module.binary_cross_entropy(x, y, reduction="sum"),
+                  [probs, targets], [True, False])

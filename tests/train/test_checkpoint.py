@@ -1,0 +1,106 @@
+"""Checkpoints: bitwise-exact resume in a fresh process, atomic writes, hostile files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule import nn
+from chainrule.io import ModelFileError
+from chainrule.train import Checkpoint
+
+SCRIPT = Path(__file__).with_name("resume_script.py")
+
+
+def run_script(*args: str) -> None:
+    subprocess.run([sys.executable, str(SCRIPT), *args], check=True, timeout=120)
+
+
+def parameters(path: Path) -> list[np.ndarray]:
+    with np.load(path) as archive:
+        return [archive[name] for name in archive.files]
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_resume_in_a_fresh_process_is_bitwise_identical(tmp_path, optimizer):
+    total, cut = 23, 10  # 60 samples in batches of 8: the cut falls mid-epoch
+    straight, resumed = tmp_path / "straight.npz", tmp_path / "resumed.npz"
+    ckpt = tmp_path / "ckpt.safetensors"
+    run_script("--optimizer", optimizer, "--steps", str(total), "--out", str(straight))
+    run_script("--optimizer", optimizer, "--steps", str(total), "--save-at", str(cut),
+               "--checkpoint", str(ckpt), "--out", str(tmp_path / "partial.npz"))
+    run_script("--optimizer", optimizer, "--steps", str(total), "--resume", str(ckpt),
+               "--out", str(resumed))
+    for a, b in zip(parameters(straight), parameters(resumed)):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    partial = parameters(tmp_path / "partial.npz")
+    assert not all(np.array_equal(a, b) for a, b in zip(partial, parameters(straight)))
+
+
+def test_checkpoint_restores_every_part_and_returns_counters(tmp_path):
+    model = nn.Linear(3, 2)
+    optimizer = cr.optim.Adam(model.parameters(), lr=0.1, betas=(0.8, 0.99))
+    scheduler = cr.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.5)
+    (model(cr.randn(4, 3)) ** 2).sum().backward()
+    optimizer.step()
+    scheduler.step()
+    path = tmp_path / "ckpt.safetensors"
+    Checkpoint(model, optimizer, scheduler).save(path, epoch=2, step=7, extra={"note": "x"})
+    expected_rng = cr.get_rng_state()
+    cr.randn(10)  # moves the package generator on
+
+    fresh = nn.Linear(3, 2)
+    fresh_opt = cr.optim.Adam(fresh.parameters(), lr=1.0)
+    fresh_sched = cr.optim.lr_scheduler.ExponentialLR(fresh_opt, gamma=0.5)
+    info = Checkpoint(fresh, fresh_opt, fresh_sched).load(path)
+    assert info == {"epoch": 2, "step": 7, "extra": {"note": "x"}}
+    np.testing.assert_array_equal(fresh.weight.data, model.weight.data)
+    assert fresh_opt.param_groups[0]["lr"] == pytest.approx(0.05)
+    assert tuple(fresh_opt.param_groups[0]["betas"]) == (0.8, 0.99)
+    assert fresh_sched.state_dict() == scheduler.state_dict()
+    assert cr.get_rng_state() == expected_rng
+    for a, b in zip(optimizer.state_dict()["state"].values(),
+                    fresh_opt.state_dict()["state"].values()):
+        for name in a:
+            np.testing.assert_array_equal(np.asarray(a[name]), np.asarray(b[name]))
+
+
+def test_a_crash_while_saving_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    model = nn.Linear(2, 2)
+    path = tmp_path / "ckpt.safetensors"
+    Checkpoint(model).save(path, step=1)
+    with cr.no_grad():
+        model.weight.fill_(5.0)
+
+    def failing_fsync(fd):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    with pytest.raises(OSError, match="disk full"):
+        Checkpoint(model).save(path, step=2)
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt.safetensors"]
+    restored = nn.Linear(2, 2)
+    assert Checkpoint(restored).load(path)["step"] == 1
+    assert not np.all(restored.weight.data == 5.0)
+
+
+def test_a_plain_model_file_is_not_taken_for_a_checkpoint(tmp_path):
+    model = nn.Linear(2, 2)
+    cr.save(model, tmp_path / "model.safetensors")
+    with pytest.raises(ModelFileError, match="not a chainrule checkpoint"):
+        Checkpoint(model).load(tmp_path / "model.safetensors")
+
+
+def test_a_missing_part_is_named(tmp_path):
+    model = nn.Linear(2, 2)
+    Checkpoint(model).save(tmp_path / "c.safetensors")
+    optimizer = cr.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="no optimizer state"):
+        Checkpoint(model, optimizer).load(tmp_path / "c.safetensors")
