@@ -45,8 +45,12 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin):
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
             data = data.data
-        dtype = dtypes.infer(data) if dtype is None else dtypes.as_dtype(dtype)
-        array = np.array(data, dtype=dtype)
+        try:
+            dtype = dtypes.infer(data) if dtype is None else dtypes.as_dtype(dtype)
+            array = np.array(data, dtype=dtype)
+        except ValueError as err:
+            raise ValueError(f"tensor(): cannot make a tensor from this data: nested lists must "
+                             f"be rectangular and hold numbers ({err})") from None
         _init(self, array, None, False)
         if requires_grad:
             self.requires_grad_(True)

@@ -290,3 +290,8 @@ def test_assigning_a_gradient_of_another_dtype_or_shape_is_refused():
 def test_the_mean_of_an_empty_tensor_is_nan_without_a_warning():
     assert np.isnan(cr.zeros(0).mean().item())
     assert np.all(np.isnan(cr.zeros(3, 0).mean(dim=1).numpy()))
+
+
+def test_ragged_nested_lists_get_a_clear_error():
+    with pytest.raises(ValueError, match="rectangular"):
+        cr.tensor([[1.0, 2.0], [3.0]])

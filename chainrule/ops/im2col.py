@@ -91,25 +91,26 @@ def im2col(xh: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
     return cols.reshape(groups, rows, depth)
 
 
-def col2im(taps: np.ndarray, padded: tuple[int, int, int, int], kernel: tuple[int, int],
-           stride: tuple[int, int], dilation: tuple[int, int], out: tuple[int, int]
-           ) -> np.ndarray:
-    """The adjoint of ``im2col``: add every column entry back where it was read from.
+def col2im(rows: np.ndarray, weights: np.ndarray, padded: tuple[int, int, int, int],
+           kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int],
+           out: tuple[int, int]) -> np.ndarray:
+    """The adjoint of ``im2col``, applied to a product: col2im(rows @ W) for W split by
+    kernel offset. ``rows`` is (groups, N·Ho·Wo, M), ``weights`` (kh·kw, groups, M, C/groups);
+    the result is the (N, Hp, Wp, C) image ``padded``.
 
-    ``taps`` holds the columns tap-major, (kh·kw, groups, N·Ho·Wo, C/groups): block (a, b)
-    is what kernel offset (a, b) read from the padded image, as a contiguous (N, Ho, Wo, C)
-    array. The result is the (N, Hp, Wp, C) image ``padded``. Windows overlap, so entries are
-    summed: one vectorised add per kernel offset, each over all N·Ho·Wo·C positions at once
-    (no ``np.add.at``); with stride 1 each add runs over whole rows of Wo·C numbers, which
-    is why the columns are not handed back in im2col's (P, K) order.
+    Offset (a, b)'s block, rows @ weights[a·kw + b] (one (N·Ho·Wo, C) product per group), is
+    added at the pixels that offset reads. Windows overlap, so the blocks are summed: one
+    vectorised add per offset over all N·Ho·Wo·C positions (no ``np.add.at``), whole rows
+    of Wo·C numbers at a time with stride 1. Multiplying offset by offset keeps each block
+    cache-sized and never builds the (N·Ho·Wo, kh·kw·C) column matrix.
     """
     n, hp, wp, c = padded
-    groups = taps.shape[1]
-    image = np.zeros((n, hp, wp, groups, c // groups), dtype=taps.dtype)
-    blocks = taps.reshape(kernel[0], kernel[1], groups, n, out[0], out[1], c // groups)
+    groups = rows.shape[0]
+    image = np.zeros((n, hp, wp, groups, c // groups), dtype=rows.dtype)
     for a in range(kernel[0]):
-        rows = tap(a, dilation[0], stride[0], out[0])
+        image_rows = tap(a, dilation[0], stride[0], out[0])
         for b in range(kernel[1]):
-            cols = tap(b, dilation[1], stride[1], out[1])
-            image[:, rows, cols] += blocks[a, b].transpose(1, 2, 3, 0, 4)
+            block = np.matmul(rows, weights[a * kernel[1] + b])  # (g, N·Ho·Wo, C/g)
+            block = block.reshape(groups, n, out[0], out[1], -1).transpose(1, 2, 3, 0, 4)
+            image[:, image_rows, tap(b, dilation[1], stride[1], out[1])] += block
     return image.reshape(padded)

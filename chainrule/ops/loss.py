@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-from .reduce import _logsumexp
+from .reduce import log_softmax_values
 
 _EPSILON = 1e-12  # PyTorch's floor on x(1 − x) in the BCE gradient
 
@@ -39,15 +39,15 @@ class CrossEntropy(Function):
 
     Saves log p (N, C, …; backward needs p = e^(log p)), t and w. The targets and weights are
     constants (keyword arguments), never differentiated.
-    Numerics: log p = X − logsumexp(X) with the max subtracted first, so logits of ±1000 give
-    finite values and gradients in float32. A 'mean' over zero total weight (every target
+    Numerics: log p = (X − M) − ln Σ e^(X−M) with M = max X (``log_softmax_values``), so
+    logits of ±1000 give finite, full-precision values and gradients in float32. A 'mean' over zero total weight (every target
     ignored, or all their class weights 0) is NaN, as in PyTorch, and its gradient is zero
     (PyTorch's is also zero when all are ignored, but NaN when the weights are 0).
     """
 
     @staticmethod
     def forward(ctx, x, target, sample_weight, reduction="mean"):
-        log_p = x - _logsumexp(x, 1)
+        log_p = log_softmax_values(x, 1)
         index = np.expand_dims(target, 1)
         loss = -np.take_along_axis(log_p, index, axis=1)[:, 0] * sample_weight
         ctx.save_for_backward(log_p, index, sample_weight)

@@ -173,6 +173,13 @@ def _log_sum_exp_shifted(shifted, axis):
         return np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
+def log_softmax_values(x, axis):
+    """(X − M) − ln Σ e^(X−M) along ``axis``: log-softmax of an array, to full precision
+    (shared by ``LogSoftmax`` and the fused cross-entropy)."""
+    shifted = x - _max_shift(x, axis)
+    return shifted - _log_sum_exp_shifted(shifted, axis)
+
+
 def _logsumexp(x, axis):
     """M + ln Σ e^(X−M) with kept dims."""
     m = _max_shift(x, axis)
@@ -211,8 +218,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis=-1):
-        shifted = x - _max_shift(x, axis)
-        y = shifted - _log_sum_exp_shifted(shifted, axis)
+        y = log_softmax_values(x, axis)
         ctx.save_for_backward(y)
         ctx.axis = axis
         return y

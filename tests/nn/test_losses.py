@@ -387,3 +387,14 @@ def test_module_checks_reduction_when_built():
 @pytest.mark.parametrize(("module", "text", "functional"), MODULES, ids=lambda v: str(v)[:20])
 def test_module_repr_matches_torch(module, text, functional, torch):
     assert repr(getattr(torch.nn, text[:-2])()) == text
+
+
+def test_cross_entropy_keeps_float32_precision_next_to_large_logits():
+    logits = np.array([[1000.0, 1000.5, 999.0], [-1000.0, -999.25, -1001.0]], np.float32)
+    target = np.array([1, 0])
+    shifted = logits.astype(np.float64)
+    reference = np.log(np.exp(shifted - shifted.max(1, keepdims=True)).sum(1)) + \
+        shifted.max(1) - shifted[np.arange(2), target]
+    loss = F.cross_entropy(cr.tensor(logits), cr.tensor(target), reduction="none")
+    assert loss.dtype == np.float32
+    np.testing.assert_allclose(loss.numpy(), reference, rtol=1e-6)
