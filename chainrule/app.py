@@ -54,7 +54,10 @@ def train_run(data: str = "fashion-mnist", model: str = "mlp", epochs: int = 10,
     metrics = _test_metrics(net, x_test, splits)
     with open(os.path.join(out, "metrics.json"), "w") as handle:
         json.dump(metrics, handle, indent=2)
-    plot_run(out)
+    try:
+        plot_run(out)
+    except ImportError as err:  # matplotlib is optional: the run is complete without pictures
+        print(f"pictures skipped: {err}")
     print(f"test loss {metrics['loss']:.4f}  test accuracy {metrics['accuracy']:.2%}  "
           f"(run saved in {out})")
     return metrics

@@ -89,6 +89,7 @@ class Function:
     """
 
     label: str | None = None
+    keeps_dtype: bool = True  # output has the inputs' float dtype (False: ``Cast``)
 
     @staticmethod
     def forward(ctx: Context, *arrays: Any, **params: Any) -> np.ndarray:

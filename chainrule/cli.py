@@ -71,7 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         run(args)
-    except (ValueError, TypeError, FileNotFoundError, ModelFileError, KeyError) as err:
+    except (ValueError, TypeError, FileNotFoundError, ModelFileError, KeyError,
+            ImportError) as err:
         message = " ".join(str(err).split())
         print(f"chainrule: error: {message}", file=sys.stderr)
         return 2

@@ -98,3 +98,17 @@ def infer(data: object) -> np.dtype:
     if inferred.kind in "iu":
         return int64
     return as_dtype(inferred)
+
+
+def keep_scalar_float(out: object, arrays: list) -> np.ndarray:
+    """A 0-d float result in the dtype of the floating inputs.
+
+    NOTE: NumPy 1.x promotes a 0-d float32 array combined with a Python float to float64
+    (value-based casting; NumPy 2's NEP 50 does not), so scalar results such as losses would
+    silently widen there. Arrays with dimensions keep their dtype under both rules.
+    """
+    out = np.asarray(out)
+    for array in arrays:
+        if array.dtype.kind == "f":
+            return out.astype(array.dtype, copy=False) if out.dtype.kind == "f" else out
+    return out

@@ -370,12 +370,15 @@ def apply(fn: type[autograd.Function], *inputs: Any, **params: Any) -> Tensor:
             tensors = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in inputs)
             break
     arrays = [t.data for t in tensors]
+    ctx = None
     if autograd._grad_enabled:
         needs = tuple([t.requires_grad for t in tensors])
         if True in needs:
             ctx = Context(fn, tensors, needs)
-            return _wrap(fn.forward(ctx, *arrays, **params), ctx)
-    return _wrap(fn.forward(Context(fn, (), ()), *arrays, **params), None)
+    out = fn.forward(ctx or Context(fn, (), ()), *arrays, **params)
+    if fn.keeps_dtype and np.ndim(out) == 0:
+        out = dtypes.keep_scalar_float(out, arrays)
+    return _wrap(out, ctx)
 
 
 def _check_dim(dim: int, ndim: int) -> int:

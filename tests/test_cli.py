@@ -25,6 +25,7 @@ def spirals_run(tmp_path_factory):
 
 
 def test_train_writes_model_history_metrics_and_pictures(spirals_run):
+    pytest.importorskip("matplotlib")
     out, result = spirals_run
     for name in ["model.safetensors", "history.csv", "metrics.json", "curves.png",
                  "confusion_matrix.png"]:
@@ -57,6 +58,7 @@ def test_predict_prints_one_class_per_sample(spirals_run, tmp_path):
 
 
 def test_info_and_plot(spirals_run):
+    pytest.importorskip("matplotlib")
     out, _ = spirals_run
     info = chainrule("info", str(out / "model.safetensors"))
     assert info.returncode == 0 and "parameters:" in info.stdout and "model: mlp" in info.stdout

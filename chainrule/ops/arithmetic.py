@@ -95,12 +95,13 @@ class Pow(Function):
     def backward(ctx, grad_out):
         a, b, y = ctx.saved
         grad_a = grad_b = None
+        zero = np.zeros((), dtype=grad_out.dtype)  # not a Python 0: np.where widens it on NumPy 1
         if ctx.needs_input_grad[0]:
             with np.errstate(divide="ignore", invalid="ignore"):
-                grad_a = np.where(b == 0, 0, grad_out * b * np.power(a, b - 1))
+                grad_a = np.where(b == 0, zero, grad_out * b * np.power(a, b - 1))
         if ctx.needs_input_grad[1]:
             with np.errstate(divide="ignore", invalid="ignore"):
-                log_a = np.where((a == 0) & (b >= 0), 0, np.log(a))
+                log_a = np.where((a == 0) & (b >= 0), zero, np.log(a))
             grad_b = grad_out * y * log_a
         return grad_a, grad_b
 

@@ -139,7 +139,8 @@ class Norm(Function):
         p = ctx.p
         safe_y = np.where(y == 0, 1, y)
         ratio = x / safe_y if p == 2 else np.sign(x) * (np.abs(x) / safe_y) ** (p - 1)
-        grad = _expand(grad_out, x.shape, ctx.axis, ctx.keepdims) * np.where(y == 0, 0, ratio)
+        zero = np.zeros((), dtype=ratio.dtype)
+        grad = _expand(grad_out, x.shape, ctx.axis, ctx.keepdims) * np.where(y == 0, zero, ratio)
         return grad
 
 

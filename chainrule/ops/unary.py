@@ -237,6 +237,8 @@ class Cast(Function):
     The value is unchanged, so dL/dX = G converted back to X's dtype.
     """
 
+    keeps_dtype = False
+
     @staticmethod
     def forward(ctx, x, dtype):
         ctx.dtype = x.dtype

@@ -386,7 +386,8 @@ ELEMENTWISE = [
         big=((64, 32), (64, 32), (32,)),
     ),
     OpSpec(
-        "where_scalar_other", lambda c, a: cr.where(c, a, 0.0), lambda c, a: np.where(c, a, 0.0),
+        "where_scalar_other", lambda c, a: cr.where(c, a, 0.0),
+        lambda c, a: np.where(c, a, np.zeros((), a.dtype)),
         torch_op=lambda torch, c, a: torch.where(c, a, 0.0),
         cases=(((S, M), (S, M)), ((S, M), (M,)), ((), ())),
         domain=(Mask(), ANY),
