@@ -8,12 +8,13 @@ init copied into torch) and see the same batches: Fashion-MNIST's training image
 
 Speed: samples/s of whole training steps (forward, backward, optimizer step). The two
 frameworks are timed in alternating rounds, so load from other processes hits both alike;
-each reports its best round. NumPy's BLAS and torch use the same thread count.
+each reports its best round. NumPy's BLAS and torch use the same thread count (NumPy's own
+elementwise loops are single-threaded whatever the setting; torch's are not).
 
 Memory, two measures:
 * chainrule, ``tracemalloc`` peak during one training step above what was allocated before
   it (NumPy reports its array allocations to tracemalloc). This misses nothing of NumPy's.
-* both, the growth of the peak resident set size (``ru_maxrss``) over three training steps,
+* both, the growth of the peak resident set size (VmHWM) over three training steps,
   each framework in a fresh subprocess after building its model and data. PyTorch's CPU
   allocations are invisible to tracemalloc, so this is the like-for-like figure. It counts
   pages actually touched, including allocator caching, so it is coarse (±a few MB).
@@ -72,22 +73,10 @@ def chainrule_model():
     from chainrule import nn
 
     cr.manual_seed(0)
-    relu = nn.ReLU if hasattr(nn, "ReLU") else _ReLU
     return nn.Sequential(
-        nn.Conv2d(1, 32, 3, padding=1), relu(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1), relu(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(3136, 128), relu(), nn.Linear(128, 10))
-
-
-class _ReLU:  # used only if nn.ReLU is not available yet
-    def __new__(cls):
-        from chainrule import nn
-
-        class ReLU(nn.Module):
-            def forward(self, x):
-                return x.relu()
-
-        return ReLU()
+        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
 def chainrule_trainer(model):
@@ -158,12 +147,26 @@ def tracemalloc_peak(step, batch) -> float:
     return (peak - before) / 2**20
 
 
-def memory_child(framework: str) -> None:
-    """Print the ru_maxrss growth (MB) over three training steps of a fresh process. The
-    batches are random: loading the whole data set first would raise the high-water mark
-    above anything a step adds."""
+def peak_rss_mb() -> float:
+    """The process's peak resident set size in MB: VmHWM from /proc (Linux), else ru_maxrss.
+
+    VmHWM starts afresh at exec; ru_maxrss would include the parent's peak after a fork."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     import resource
 
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def memory_child(framework: str) -> None:
+    """Print the peak-RSS growth (MB) over three training steps of a fresh process. The
+    batches are random: loading the whole data set first would raise the high-water mark
+    above anything a step adds."""
     batches, _ = load_batches(3, random_data=True)
     if framework == "torch":
         import torch
@@ -172,11 +175,10 @@ def memory_child(framework: str) -> None:
         step = torch_trainer(torch_model())
     else:
         step = chainrule_trainer(chainrule_model())
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = peak_rss_mb()
     for x, y in batches:
         step(x, y)
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print((after - before) / 1024)  # ru_maxrss is in KiB on Linux
+    print(peak_rss_mb() - before)
 
 
 def rss_growth(framework: str, args: argparse.Namespace) -> float | None:

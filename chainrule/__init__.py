@@ -79,13 +79,14 @@ bool = bool_  # noqa: A001 - chainrule.bool, as torch.bool
 __version__ = "0.1.0"
 
 __all__ = [
-    "GradcheckError", "Tensor", "abs", "arange", "as_tensor", "autograd", "bool", "bool_",
-    "cat", "clamp", "clip", "cos", "data", "detect_anomaly", "double", "empty", "enable_grad", "exp",
-    "eye", "float16", "float32", "float64", "from_numpy", "full", "full_like", "functional",
-    "get_rng_state", "gradcheck", "half", "int16", "int32", "int64", "int8",
-    "is_grad_enabled", "linspace", "load", "log", "log1p", "log_softmax", "logsumexp", "long",
-    "manual_seed", "matmul", "maximum", "mean", "minimum", "nn", "no_grad", "numerical_grad", "ones",
-    "ones_like", "ops", "optim", "pad", "pow", "rand", "rand_like", "randint", "randn", "randn_like",
-    "relu", "rsqrt", "save", "set_grad_enabled", "set_rng_state", "sigmoid", "sign", "sin", "softmax",
-    "sqrt", "stack", "sum", "tanh", "tensor", "train", "uint8", "utils", "viz", "where", "zeros", "zeros_like",
+    "abs", "arange", "as_tensor", "autograd", "bool", "bool_", "cat", "clamp", "clip", "cos",
+    "data", "detect_anomaly", "double", "empty", "enable_grad", "exp", "eye", "float16", "float32",
+    "float64", "from_numpy", "full", "full_like", "functional", "get_rng_state", "gradcheck",
+    "GradcheckError", "half", "int16", "int32", "int64", "int8", "is_grad_enabled", "linspace",
+    "load", "log", "log1p", "log_softmax", "logsumexp", "long", "manual_seed", "matmul", "maximum",
+    "mean", "minimum", "nn", "no_grad", "numerical_grad", "ones", "ones_like", "ops", "optim",
+    "pad", "pow", "rand", "rand_like", "randint", "randn", "randn_like", "relu", "rsqrt", "save",
+    "set_grad_enabled", "set_rng_state", "sigmoid", "sign", "sin", "softmax", "sqrt", "stack",
+    "sum", "tanh", "Tensor", "tensor", "train", "uint8", "utils", "viz", "where", "zeros",
+    "zeros_like",
 ]

@@ -1,47 +1,12 @@
-"""The public stateless API (``chainrule.nn.functional`` re-exports it), one file per family:
-``basic`` (elementwise math, reductions, shape functions, linear), ``layers`` (dropout,
-embedding).
+"""The public stateless API (``chainrule.nn.functional`` is this module), one file per family:
+``basic`` (elementwise math, reductions, shape functions, linear), ``activation``, ``loss`` and
+``categorical`` (cross-entropy, NLL), ``layers`` (dropout, embedding), ``channel_dropout``,
+``norm``, ``conv`` and ``pool``.
 """
 
 from __future__ import annotations
 
-from .basic import (
-    abs,
-    cat,
-    clamp,
-    clip,
-    cos,
-    exp,
-    linear,
-    log,
-    log1p,
-    log_softmax,
-    logsumexp,
-    matmul,
-    maximum,
-    mean,
-    minimum,
-    pad,
-    pow,
-    relu,
-    rsqrt,
-    sigmoid,
-    sign,
-    sin,
-    softmax,
-    softplus,
-    sqrt,
-    stack,
-    sum,
-    tanh,
-    where,
-)
-from .layers import dropout, embedding
-
-# isort: split
-# PyTorch-signature activations; relu, softmax, log_softmax and softplus supersede basic's
-# (same behaviour, plus PyTorch's inplace/beta/threshold/dtype/implicit-dim arguments).
-from .activation import (  # noqa: F811
+from .activation import (
     elu,
     gelu,
     hardtanh,
@@ -53,9 +18,37 @@ from .activation import (  # noqa: F811
     softmax,
     softplus,
 )
+from .basic import (
+    abs,
+    cat,
+    clamp,
+    clip,
+    cos,
+    exp,
+    linear,
+    log,
+    log1p,
+    logsumexp,
+    matmul,
+    maximum,
+    mean,
+    minimum,
+    pad,
+    pow,
+    rsqrt,
+    sigmoid,
+    sign,
+    sin,
+    sqrt,
+    stack,
+    sum,
+    tanh,
+    where,
+)
 from .categorical import cross_entropy, nll_loss
 from .channel_dropout import dropout1d, dropout2d
 from .conv import conv1d, conv2d, conv_transpose2d
+from .layers import dropout, embedding
 from .loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -78,18 +71,13 @@ from .pool import (
 )
 
 __all__ = [
-    "abs", "cat", "clamp", "clip", "cos", "dropout", "embedding", "exp", "linear", "log",
-    "log1p", "log_softmax", "logsumexp", "matmul", "maximum", "mean", "minimum", "pad", "pow", "relu", "rsqrt",
-    "sigmoid", "sign", "sin", "softmax", "softplus", "sqrt", "stack", "sum", "tanh", "where",
-]
-__all__ += [
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "elu", "gelu",
-    "hardtanh", "huber_loss", "kl_div", "l1_loss", "leaky_relu", "mse_loss", "nll_loss", "relu6",
-    "silu", "smooth_l1_loss",
-]
-__all__ += ["batch_norm", "dropout1d", "dropout2d", "group_norm", "layer_norm"]
-__all__ += [
-    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool1d",
-    "avg_pool2d", "conv1d", "conv2d", "conv_transpose2d", "interpolate", "max_pool1d",
-    "max_pool2d",
+    "abs", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool1d",
+    "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "cat", "clamp", "clip", "conv1d", "conv2d", "conv_transpose2d", "cos", "cross_entropy",
+    "dropout", "dropout1d", "dropout2d", "elu", "embedding", "exp", "gelu", "group_norm",
+    "hardtanh", "huber_loss", "interpolate", "kl_div", "l1_loss", "layer_norm", "leaky_relu",
+    "linear", "log", "log1p", "log_softmax", "logsumexp", "matmul", "max_pool1d", "max_pool2d",
+    "maximum", "mean", "minimum", "mse_loss", "nll_loss", "pad", "pow", "relu", "relu6",
+    "rsqrt", "sigmoid", "sign", "silu", "sin", "smooth_l1_loss", "softmax", "softplus", "sqrt",
+    "stack", "sum", "tanh", "where",
 ]

@@ -61,16 +61,6 @@ def sigmoid(x: Tensor) -> Tensor:
     return x.sigmoid()
 
 
-def relu(x: Tensor) -> Tensor:
-    """max(x, 0); derivative 1 for x > 0 and 0 otherwise (0 at x = 0)."""
-    return x.relu()
-
-
-def softplus(x: Tensor) -> Tensor:
-    """ln(1 + eˣ), computed without overflow; derivative σ(x)."""
-    return x.softplus()
-
-
 def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     return x.clamp(min, max)
 
@@ -92,16 +82,6 @@ def pow(x: Tensor, exponent: Any) -> Tensor:  # noqa: A001
 
 def matmul(a: Tensor, b: Any) -> Tensor:
     return a.matmul(b)
-
-
-def softmax(x: Tensor, dim: int) -> Tensor:
-    """exp(x) / Σ exp(x) along ``dim`` (Jacobian diag(y) − yyᵀ)."""
-    return x.softmax(dim)
-
-
-def log_softmax(x: Tensor, dim: int) -> Tensor:
-    """x − logsumexp(x) along ``dim``, stable for inputs of ±1000."""
-    return x.log_softmax(dim)
 
 
 def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
@@ -143,7 +123,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 __all__ = [
-    "abs", "cat", "clamp", "clip", "cos", "exp", "linear", "log", "log1p", "log_softmax",
-    "logsumexp", "matmul", "maximum", "mean", "minimum", "pad", "pow", "relu", "rsqrt",
-    "sigmoid", "sign", "sin", "softmax", "softplus", "sqrt", "stack", "sum", "tanh", "where",
+    "abs", "cat", "clamp", "clip", "cos", "exp", "linear", "log", "log1p",
+    "logsumexp", "matmul", "maximum", "mean", "minimum", "pad", "pow", "rsqrt",
+    "sigmoid", "sign", "sin", "sqrt", "stack", "sum", "tanh", "where",
 ]

@@ -91,8 +91,11 @@ def _conv(name: str, x: Tensor, weight: Tensor, bias: Tensor | None, stride: Any
         x, weight = x.unsqueeze(2), weight.unsqueeze(2)
         stride, dilation, pads = (1, *stride), (1, *dilation), [(0, 0), *pads]
     inputs = (x, weight) if bias is None else (x, weight, bias)
-    y = ops_conv.Conv2d.apply(*inputs, stride=stride, padding=(*pads[0], *pads[1]),
-                              dilation=dilation, groups=groups)
+    geometry = {"stride": stride, "padding": (*pads[0], *pads[1]), "dilation": dilation}
+    if groups > 1 and weight.shape[1] == 1:  # depthwise: one input channel per group
+        y = ops_conv.DepthwiseConv2d.apply(*inputs, **geometry)
+    else:
+        y = ops_conv.Conv2d.apply(*inputs, groups=groups, **geometry)
     return y.squeeze(2) if dims == 1 else y
 
 
@@ -106,8 +109,8 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
         bias: (O,) or None.
         stride, dilation: int or (h, w).
         padding: int, (h, w), 'valid' (none) or 'same' (output size = input size; stride 1).
-        groups: split channels into this many independent convolutions (C = groups:
-            depthwise).
+        groups: split channels into this many independent convolutions (groups = C:
+            depthwise, computed by a dedicated Function).
 
     Shape:
         Ho = ⌊(H + 2·ph − dh·(kh − 1) − 1)/sh⌋ + 1, likewise Wo; output (N, O, Ho, Wo).

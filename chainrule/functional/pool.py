@@ -37,17 +37,16 @@ def _as_2d(name: str, x: Tensor, dims: int) -> tuple[Tensor, Any]:
 
 
 def _window(name: str, x4: Tensor, dims: int, kernel_size: Any, stride: Any, padding: Any,
-            dilation: Any, ceil_mode: bool, effective: bool) -> tuple[dict, tuple[int, int]]:
+            dilation: Any, ceil_mode: bool) -> tuple[dict, tuple[int, int]]:
     """Validated window parameters as 2-D tuples (1-D ones get a height-1 window), and the
     output size."""
     kernel = tuple_of(kernel_size, dims, "kernel_size")
     stride = kernel if stride is None or stride == () else tuple_of(stride, dims, "stride")
     pads = tuple_of(padding, dims, "padding", minimum=0)
     dilation = tuple_of(dilation, dims, "dilation")
-    reach = tuple(d * (k - 1) + 1 if effective else k for k, d in zip(kernel, dilation))
-    if any(2 * p > r for p, r in zip(pads, reach)):
-        raise ValueError(f"{name}: padding {pads} should be at most half of the "
-                         f"{'effective ' if effective else ''}kernel size {reach}")
+    if any(2 * p > k for p, k in zip(pads, kernel)):  # PyTorch's rule (the undilated kernel)
+        raise ValueError(f"{name}: padding {pads} should be at most half of the kernel size "
+                         f"{kernel}")
     window = {"kernel": kernel, "stride": stride, "padding": pads, "dilation": dilation}
     if dims == 1:
         window = {key: (1 if key != "padding" else 0, *v) for key, v in window.items()}
@@ -62,12 +61,11 @@ def _window(name: str, x4: Tensor, dims: int, kernel_size: Any, stride: Any, pad
 
 def _max_pool(name, x, dims, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     x4, restore = _as_2d(name, x, dims)
-    window, out = _window(name, x4, dims, kernel_size, stride, padding, dilation, ceil_mode,
-                          True)
+    window, out = _window(name, x4, dims, kernel_size, stride, padding, dilation, ceil_mode)
     y = ops_pool.MaxPool2d.apply(x4, ceil_mode=ceil_mode, **window)
     if not return_indices:
         return restore(y)
-    indices = ops_pool.max_pool_indices(x4.data, y.data, out=out, **window)
+    indices = ops_pool.max_pool_indices(x4.data, out=out, **window)
     return restore(y), restore(Tensor._const(indices))
 
 
@@ -77,7 +75,7 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
 
     Args:
         input: (N, C, H, W) or (C, H, W).
-        kernel_size, stride (default: kernel_size), padding (≤ half the dilated kernel),
+        kernel_size, stride (default: kernel_size), padding (≤ half the kernel size),
             dilation: int or (h, w).
         ceil_mode: round the output size up (a last, partial window), as PyTorch.
         return_indices: also return the argmax positions h·W + w (int64), first maximum on
@@ -111,7 +109,7 @@ def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
 def _avg_pool(name, x, dims, kernel_size, stride, padding, ceil_mode, count_include_pad,
               divisor_override):
     x4, restore = _as_2d(name, x, dims)
-    window, _ = _window(name, x4, dims, kernel_size, stride, padding, 1, ceil_mode, False)
+    window, _ = _window(name, x4, dims, kernel_size, stride, padding, 1, ceil_mode)
     del window["dilation"]
     if divisor_override is not None and divisor_override <= 0:
         raise ValueError(f"{name}: divisor_override must be positive, got {divisor_override}")

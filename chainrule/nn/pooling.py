@@ -30,8 +30,8 @@ class MaxPool2d(_MaxPoolNd):
     """Max over (dilated) windows of (N, C, H, W) images; see ``functional.max_pool2d``.
 
     Args:
-        kernel_size, stride (default: kernel_size), padding (−∞, at most half the dilated
-            kernel), dilation: int or (h, w).
+        kernel_size, stride (default: kernel_size), padding (−∞, at most half the
+            kernel size), dilation: int or (h, w).
         return_indices: also return argmax positions h·W + w.
         ceil_mode: round the output size up.
 

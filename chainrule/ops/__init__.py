@@ -2,12 +2,14 @@
 
 Each Function's docstring states the derivative it implements. The files group them by family:
 ``arithmetic`` (binary elementwise), ``unary`` (elementwise of one input), ``reduce``
-(reductions and the softmax family), ``shape`` (moving elements), ``linalg`` (products).
+(reductions and the softmax family), ``shape`` (moving elements), ``linalg`` (products),
+``activation`` (exact GELU), ``loss`` (fused losses), ``norm`` (normalisation), ``conv`` and
+``pool`` (with ``im2col``, the window extraction they share).
 """
 
 from .activation import Gelu
 from .arithmetic import Add, Div, Maximum, Minimum, Mul, Pow, PowScalar, Remainder, Sub, Where
-from .conv import Conv2d, ConvTranspose2d
+from .conv import Conv2d, ConvTranspose2d, DepthwiseConv2d
 from .linalg import Linear, MatMul
 from .loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy
 from .norm import BatchNorm, Normalize
@@ -16,6 +18,7 @@ from .reduce import Amax, LogSoftmax, LogSumExp, Mean, Norm, Prod, Softmax, Sum
 from .shape import (
     BroadcastTo,
     Concatenate,
+    EmbeddingLookup,
     Flip,
     GetItem,
     Pad,
@@ -44,13 +47,12 @@ from .unary import (
 )
 
 __all__ = [
-    "Abs", "Add", "Cast", "Amax", "BroadcastTo", "Clamp", "Concatenate", "Cos", "Div", "Exp", "Flip",
-    "GetItem", "Linear", "Log", "Log1p", "LogSoftmax", "LogSumExp", "MatMul", "Maximum", "Mean",
-    "Minimum", "Mul", "Neg", "Norm", "Pad", "Permute", "Pow", "PowScalar", "Prod", "Relu",
-    "Remainder", "Reshape", "Rsqrt", "Sigmoid", "Sin", "Softmax", "Softplus", "Sqrt", "Sub",
-    "Sum", "TakeAlongAxis", "Tanh", "Tile", "Where", "sum_to",
+    "Abs", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Add", "Amax", "AvgPool2d", "BatchNorm",
+    "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits", "BroadcastTo", "Cast", "Clamp",
+    "Concatenate", "Conv2d", "ConvTranspose2d", "Cos", "CrossEntropy", "DepthwiseConv2d", "Div",
+    "EmbeddingLookup", "Exp", "Flip", "Gelu", "GetItem", "Linear", "Log", "Log1p", "LogSoftmax",
+    "LogSumExp", "MatMul", "MaxPool2d", "Maximum", "Mean", "Minimum", "Mul", "Neg", "Norm",
+    "Normalize", "Pad", "Permute", "Pow", "PowScalar", "Prod", "Relu", "Remainder", "Reshape",
+    "Rsqrt", "Sigmoid", "Sin", "Softmax", "Softplus", "Sqrt", "Sub", "Sum", "TakeAlongAxis",
+    "Tanh", "Tile", "UpsampleNearest", "Where", "sum_to",
 ]
-__all__ += ["BinaryCrossEntropy", "BinaryCrossEntropyWithLogits", "CrossEntropy", "Gelu"]
-__all__ += ["BatchNorm", "Normalize"]
-__all__ += ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AvgPool2d", "Conv2d", "ConvTranspose2d",
-            "MaxPool2d", "UpsampleNearest"]

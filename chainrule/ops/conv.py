@@ -1,9 +1,12 @@
-"""Convolutions as GEMMs over strided windows: Conv2d and its adjoint ConvTranspose2d.
+"""Convolutions as GEMMs over strided windows: Conv2d, DepthwiseConv2d and the adjoint
+ConvTranspose2d.
 
-Both are fused Functions (a composite of pad, window gather, reshape and matmul would build
+All are fused Functions (a composite of pad, window gather, reshape and matmul would build
 the (N·Ho·Wo, kh·kw·C) column matrix several times over and keep every intermediate). The
 window helpers and the memory layout (channels-last columns, NCHW views of NHWC results)
-are described in ``im2col.py``. Conv1d is Conv2d with a height-1 image, done in functional.
+are described in ``im2col.py``. Depthwise convolutions (one input channel per group) would
+be C one-column GEMMs, so they loop over the kernel offsets instead. Conv1d is Conv2d with a
+height-1 image, done in functional.
 """
 
 from __future__ import annotations
@@ -11,7 +14,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-from .im2col import col2im, im2col, nhwc_to_nchw, output_size, to_channels_last
+from .im2col import (
+    col2im,
+    im2col,
+    kernel_offsets,
+    nhwc_to_nchw,
+    output_size,
+    to_channels_last,
+)
 
 
 def weight_matrix(weight: np.ndarray, groups: int, transposed: bool = False) -> np.ndarray:
@@ -52,17 +62,23 @@ def as_group_rows(grad: np.ndarray, groups: int) -> np.ndarray:
     return grad.transpose(0, 2, 3, 1).reshape(n * h * w, groups, c // groups).transpose(1, 0, 2)
 
 
+def crop_to_nchw(image: np.ndarray, top: int, left: int, size) -> np.ndarray:
+    """The (N, C, h, w) view of a channels-last (N, Hp, Wp, C) image cut at (top, left)."""
+    return image[:, top:top + size[0], left:left + size[1]].transpose(0, 3, 1, 2)
+
+
 def column_sums(grad: np.ndarray) -> np.ndarray:
     """1ᵀ G over the rows of (g, P, O/g) -> (O,), as a BLAS matrix-vector product (one pass,
     several times faster than ``sum(axis=1)`` across rows)."""
     return np.matmul(np.ones(grad.shape[1], dtype=grad.dtype), grad).reshape(-1)
 
 
-def tap_weights(wm: np.ndarray, taps: int, transposed: bool = False) -> np.ndarray:
+def tap_weights(wm: np.ndarray, kernel, transposed: bool = False) -> np.ndarray:
     """The GEMM-layout weight as one (in, out) matrix per kernel offset and group:
     (taps, g, O/g, C/g) from Conv2d's (g, K, O/g), for G̃ W̃ᵀ split by offset;
     (taps, g, C/g, O/g) from ConvTranspose2d's (g, C/g, K). A view, no copy."""
     g, first, second = wm.shape
+    taps = kernel[0] * kernel[1]
     if transposed:
         return wm.reshape(g, first, taps, second // taps).transpose(2, 0, 1, 3)
     return wm.reshape(g, taps, first // taps, second).transpose(1, 0, 3, 2)
@@ -81,7 +97,8 @@ class Conv2d(Function):
         dL/dW̃ = X̃ᵀ G̃        (K, P) @ (P, O/g) -> (K, O/g), reshaped to W's layout
         dL/dX̃ = G̃ W̃ᵀ        (P, O/g) @ (O/g, K) -> (P, K)
         dL/dX = crop(col2im(dL/dX̃)): each column entry goes back to the input pixel it
-                 was read from, summed where windows overlap, padding cut off
+                 was read from, summed where windows overlap, padding cut off (col2im
+                 forms G̃ W̃ᵀ one kernel offset at a time, (P, O/g) @ (O/g, C/g) each)
         dL/db = 1ᵀ G̃          column sums -> (O,)
     Saves X̃ (so backward does not redo the window gather) and W̃.
     """
@@ -106,18 +123,76 @@ class Conv2d(Function):
     def backward(ctx, grad_out):
         cols, wm = ctx.saved
         x_shape, padded, w_shape, stride, padding, dilation, out, groups = ctx.geometry
-        grad = as_group_rows(grad_out, groups)
-        grad_x = grad_w = grad_b = None
+        grad, grad_x, grad_w, grad_b = as_group_rows(grad_out, groups), None, None, None
         if ctx.needs_input_grad[0]:
-            grad_xh = col2im(grad, tap_weights(wm, w_shape[2] * w_shape[3]), padded,
-                             w_shape[2:], stride, dilation, out)
-            top, left = padding[0], padding[2]
-            grad_x = grad_xh[:, top:top + x_shape[2], left:left + x_shape[3]].transpose(0, 3, 1, 2)
+            grad_xh = col2im(grad, tap_weights(wm, w_shape[2:]), padded, w_shape[2:], stride,
+                             dilation, out)
+            grad_x = crop_to_nchw(grad_xh, padding[0], padding[2], x_shape[2:])
         if ctx.needs_input_grad[1]:
             grad_w = weight_from_matrix(np.matmul(cols.transpose(0, 2, 1), grad), w_shape, groups)
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
             grad_b = column_sums(grad)
         return (grad_x, grad_w, grad_b)[: len(ctx.needs_input_grad)]
+
+
+class DepthwiseConv2d(Function):
+    """Conv2d with one input channel per group (groups = C, O = C·m): each channel c is
+    convolved with its own m kernels. X: (N, C, H, W), W: (C·m, 1, kh, kw), b: (C·m,).
+
+    A per-group GEMM would be C products with one-column operands, so this Function loops
+    over the kh·kw kernel offsets instead, each a vectorised product over the whole output
+    (channels-last, Y as (N, Ho, Wo, m, C); Xt = the padded input's slice that offset t
+    reads, (N, Ho, Wo, C); Wt[o, c] = W[c·m + o, 0, a, b]):
+        Y[..., o, c] = Σ_t Xt[..., c] · Wt[o, c] + b[c·m + o]
+    Backward, G = dL/dY as (N, Ho, Wo, m, C):
+        dL/dWt[o, c] = Σ_{n,i,j} Xt[n, i, j, c] · G[n, i, j, o, c]     -> (m, C) per offset
+        dL/dXt[..., c] = Σ_o G[..., o, c] · Wt[o, c], added at the pixels offset t read
+                         (windows overlap), then the padding is cut off
+        dL/db = Σ_{n,i,j} G
+    Saves the padded channels-last input (not a kh·kw times larger column matrix) and Wt.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None, *, stride, padding, dilation):
+        n, c, h, w = x.shape
+        out = (output_size(h, weight.shape[2], stride[0], padding[0], padding[1], dilation[0]),
+               output_size(w, weight.shape[3], stride[1], padding[2], padding[3], dilation[1]))
+        xh = to_channels_last(x, padding)
+        wt = weight.reshape(c, -1, weight.shape[2] * weight.shape[3]).transpose(2, 1, 0)
+        taps = kernel_offsets(weight.shape[2:], stride, dilation, out)
+        y = xh[:, taps[0][0], taps[0][1], None, :] * wt[0]  # (N, Ho, Wo, m, C)
+        for t, (rows, cols) in enumerate(taps[1:], 1):
+            y += xh[:, rows, cols, None, :] * wt[t]
+        if bias is not None:
+            y += bias.reshape(c, -1).T
+        ctx.save_for_backward(xh, wt)
+        ctx.geometry = (x.shape, weight.shape, padding, taps)
+        return y.transpose(0, 1, 2, 4, 3).reshape(n, *out, -1).transpose(0, 3, 1, 2)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        xh, wt = ctx.saved
+        x_shape, w_shape, padding, taps = ctx.geometry
+        n, _, ho, wo = grad_out.shape
+        grad = grad_out.transpose(0, 2, 3, 1).reshape(n, ho, wo, x_shape[1], -1).swapaxes(3, 4)
+        grad_x = grad_w = grad_b = None  # grad: G as (N, Ho, Wo, m, C)
+        if ctx.needs_input_grad[0]:
+            grad_x = crop_to_nchw(depthwise_col2im(grad, wt, xh, taps), padding[0], padding[2],
+                                  x_shape[2:])
+        if ctx.needs_input_grad[1]:
+            grad_w = np.stack([np.einsum("nijc,nijoc->co", xh[:, rows, cols], grad)
+                               for rows, cols in taps], axis=-1).reshape(w_shape)
+        if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
+            grad_b = grad.sum(axis=(0, 1, 2)).T.reshape(-1)
+        return (grad_x, grad_w, grad_b)[: len(ctx.needs_input_grad)]
+
+
+def depthwise_col2im(grad: np.ndarray, wt: np.ndarray, like: np.ndarray, taps) -> np.ndarray:
+    """dL/dXpad of DepthwiseConv2d: Σ_o G[..., o, c]·Wt[o, c] added where offset t read."""
+    grad_xh = np.zeros_like(like)
+    for t, (rows, cols) in enumerate(taps):
+        grad_xh[:, rows, cols] += np.einsum("nijoc,oc->nijc", grad, wt[t])
+    return grad_xh
 
 
 class ConvTranspose2d(Function):
@@ -148,13 +223,12 @@ class ConvTranspose2d(Function):
                                          output_padding, dilation)
         canvas = (n, max(full[0], padding[0] + ho), max(full[1], padding[1] + wo),
                   weight.shape[1] * groups)
-        z = col2im(xm, tap_weights(wm, weight.shape[2] * weight.shape[3], True), canvas,
+        z = col2im(xm, tap_weights(wm, weight.shape[2:], True), canvas,
                    weight.shape[2:], stride, dilation, (h, w))
-        y = z[:, padding[0]:padding[0] + ho, padding[1]:padding[1] + wo]
-        y = y + bias if bias is not None else y
+        y = crop_to_nchw(z, padding[0], padding[1], (ho, wo))
         ctx.save_for_backward(xm, wm)
         ctx.geometry = (x.shape, canvas, weight.shape, stride, padding, dilation, groups)
-        return y.transpose(0, 3, 1, 2)
+        return y if bias is None else y + bias.reshape(-1, 1, 1)
 
     @staticmethod
     def backward(ctx, grad_out):

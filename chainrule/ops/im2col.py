@@ -41,6 +41,12 @@ def tap(offset: int, dilation: int, stride: int, count: int) -> slice:
     return slice(start, start + (count - 1) * stride + 1, stride)
 
 
+def kernel_offsets(kernel, stride, dilation, out) -> list[tuple[slice, slice]]:
+    """(rows, cols) slices of the padded image read by each kernel offset, in scan order."""
+    return [(tap(a, dilation[0], stride[0], out[0]), tap(b, dilation[1], stride[1], out[1]))
+            for a in range(kernel[0]) for b in range(kernel[1])]
+
+
 def to_channels_last(x: np.ndarray, pads: tuple[int, int, int, int]) -> np.ndarray:
     """(N, C, H, W) -> zero-padded, C-contiguous (N, H + top + bottom, W + left + right, C).
 
@@ -110,7 +116,8 @@ def col2im(rows: np.ndarray, weights: np.ndarray, padded: tuple[int, int, int, i
     for a in range(kernel[0]):
         image_rows = tap(a, dilation[0], stride[0], out[0])
         for b in range(kernel[1]):
-            block = np.matmul(rows, weights[a * kernel[1] + b])  # (g, N·Ho·Wo, C/g)
-            block = block.reshape(groups, n, out[0], out[1], -1).transpose(1, 2, 3, 0, 4)
-            image[:, image_rows, tap(b, dilation[1], stride[1], out[1])] += block
+            block = np.empty((rows.shape[1], groups, c // groups), dtype=image.dtype)
+            np.matmul(rows, weights[a * kernel[1] + b], out=block.transpose(1, 0, 2))
+            image[:, image_rows, tap(b, dilation[1], stride[1], out[1])] += \
+                block.reshape(n, out[0], out[1], groups, -1)
     return image.reshape(padded)

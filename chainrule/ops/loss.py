@@ -40,9 +40,10 @@ class CrossEntropy(Function):
     Saves log p (N, C, …; backward needs p = e^(log p)), t and w. The targets and weights are
     constants (keyword arguments), never differentiated.
     Numerics: log p = (X − M) − ln Σ e^(X−M) with M = max X (``log_softmax_values``), so
-    logits of ±1000 give finite, full-precision values and gradients in float32. A 'mean' over zero total weight (every target
-    ignored, or all their class weights 0) is NaN, as in PyTorch, and its gradient is zero
-    (PyTorch's is also zero when all are ignored, but NaN when the weights are 0).
+    logits of ±1000 give finite, full-precision values and gradients in float32. A 'mean'
+    over zero total weight (every target ignored, or all their class weights 0) is NaN, as in
+    PyTorch, and its gradient is zero (PyTorch's is also zero when all are ignored, but NaN
+    when the weights are 0).
     """
 
     @staticmethod

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-from .im2col import tap
+from .im2col import kernel_offsets
 
 
 def pool_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int,
@@ -27,18 +27,16 @@ def pool_output_size(size: int, kernel: int, stride: int, padding: int, dilation
     return out
 
 
-def offsets(kernel, stride, dilation, out):
-    """(rows, cols) slices of the padded input for each kernel offset, in scan order."""
-    return [(tap(a, dilation[0], stride[0], out[0]), tap(b, dilation[1], stride[1], out[1]))
-            for a in range(kernel[0]) for b in range(kernel[1])]
-
-
-def zeros_in_layout(like: np.ndarray, shape: tuple[int, ...], fill: float = 0.0) -> np.ndarray:
-    """An (N, C, H, W) array filled with ``fill``, channels-last in memory if ``like`` is."""
-    if like.strides[1] < like.strides[3]:
-        n, c, h, w = shape
-        return np.full((n, h, w, c), fill, dtype=like.dtype).transpose(0, 3, 1, 2)
-    return np.full(shape, fill, dtype=like.dtype)
+def zeros_in_layout(like: np.ndarray, shape: tuple[int, ...],
+                    fill: float | None = 0.0) -> np.ndarray:
+    """An (N, C, H, W) array filled with ``fill`` (uninitialised if None), channels-last in
+    memory if ``like`` is."""
+    n, c, h, w = shape
+    channels_last = like.strides[1] < like.strides[3]
+    array = np.empty((n, h, w, c) if channels_last else shape, dtype=like.dtype)
+    if fill is not None:
+        array.fill(fill)
+    return array.transpose(0, 3, 1, 2) if channels_last else array
 
 
 def padded_input(x: np.ndarray, padding, kernel, stride, dilation, out, fill: float):
@@ -54,30 +52,31 @@ def padded_input(x: np.ndarray, padding, kernel, stride, dilation, out, fill: fl
     return canvas
 
 
-def first_max_masks(xp: np.ndarray, y: np.ndarray, taps):
-    """For each kernel offset in scan order, where it holds its window's maximum and no
-    earlier offset does: the first maximum wins ties, as in PyTorch."""
-    taken = None
-    for rows, cols in taps:
-        hit = xp[:, :, rows, cols] == y
-        if taken is None:
-            taken = hit.copy()
-        else:
-            np.greater(hit, taken, out=hit)  # hit and not taken
-            taken |= hit
-        yield rows, cols, hit
+def max_and_argmax(xp: np.ndarray, taps) -> tuple[np.ndarray, np.ndarray]:
+    """Window maxima y and the scan-order kernel offset of each (first) maximum (uint8 for
+    up to 256 offsets).
+
+    Offsets are visited in scan order and only a strictly larger value takes over, so
+    the first maximum wins ties, as in PyTorch. Since the offset number only grows, the
+    argmax update is argmax = max(argmax, t·[v > y]): two cheap uint8 passes, no masking.
+    """
+    y = np.copy(xp[:, :, taps[0][0], taps[0][1]], order="K")
+    code = np.min_scalar_type(len(taps) - 1).type
+    argmax = np.zeros_like(y, dtype=code)
+    for t, (rows, cols) in enumerate(taps[1:], 1):
+        value = xp[:, :, rows, cols]
+        better = np.greater(value, y).view(np.uint8)
+        np.maximum(argmax, better * code(t), out=argmax)
+        np.maximum(y, value, out=y)  # NaN propagates, as in PyTorch
+    return y, argmax
 
 
-def max_pool_indices(x: np.ndarray, y: np.ndarray, kernel, stride, padding, dilation,
-                     out) -> np.ndarray:
+def max_pool_indices(x: np.ndarray, kernel, stride, padding, dilation, out) -> np.ndarray:
     """Positions h·W + w in the unpadded input of each window's first maximum (PyTorch's
-    ``return_indices``), int64, shaped like ``y``."""
+    ``return_indices``), int64, shaped like the output."""
     xp = padded_input(x, padding, kernel, stride, dilation, out, -np.inf)
-    tap = np.zeros(y.shape, dtype=np.int64)
-    for index, (_, _, hit) in enumerate(first_max_masks(xp, y, offsets(kernel, stride,
-                                                                        dilation, out))):
-        tap[hit] = index
-    a, b = np.divmod(tap, kernel[1])
+    _, argmax = max_and_argmax(xp, kernel_offsets(kernel, stride, dilation, out))
+    a, b = np.divmod(argmax.astype(np.int64), kernel[1])
     rows = np.arange(out[0])[:, None] * stride[0] - padding[0] + a * dilation[0]
     cols = np.arange(out[1]) * stride[1] - padding[1] + b * dilation[1]
     return rows * x.shape[3] + cols
@@ -90,8 +89,9 @@ class MaxPool2d(Function):
     Backward: the window's maximum is the only element its output depends on, so
         dL/dX[n, c, h, w] = Σ over windows whose argmax is (h, w) of G[n, c, i, j]
     (a sum where windows overlap). Ties go to the first maximum in scan order (row by row),
-    as in PyTorch; the argmax is found in backward, by comparing each offset's slice with Y.
-    Saves Xpad (X itself without padding: no copy) and Y.
+    as in PyTorch. Saves the argmax's kernel offset per output (uint8 when kh·kw ≤ 256).
+    NOTE: a NaN in a window makes the output NaN, as in PyTorch, but its gradient goes to
+    the largest value before the NaN, where PyTorch's goes to the (last) NaN.
     """
 
     @staticmethod
@@ -99,25 +99,32 @@ class MaxPool2d(Function):
         out = tuple(pool_output_size(*args, ceil_mode) for args in
                     zip(x.shape[2:], kernel, stride, padding, dilation))
         xp = padded_input(x, padding, kernel, stride, dilation, out, -np.inf)
-        taps = offsets(kernel, stride, dilation, out)
-        y = np.copy(xp[:, :, taps[0][0], taps[0][1]], order="K")
-        for rows, cols in taps[1:]:
-            np.maximum(y, xp[:, :, rows, cols], out=y)  # NaN propagates, as in PyTorch
-        ctx.save_for_backward(xp, y)
-        ctx.geometry = (x.shape, padding, taps, overlapping(kernel, stride, dilation))
+        taps = kernel_offsets(kernel, stride, dilation, out)
+        y, argmax = max_and_argmax(xp, taps)
+        ctx.save_for_backward(argmax)
+        ctx.geometry = (x.shape, xp.shape, padding, taps, overlapping(kernel, stride, dilation),
+                        tiles(xp.shape, kernel, stride, dilation, out))
         return y
 
     @staticmethod
     def backward(ctx, grad_out):
-        xp, y = ctx.saved
-        shape, (top, left), taps, overlap = ctx.geometry
-        grad = zeros_in_layout(grad_out, xp.shape)
-        for rows, cols, hit in first_max_masks(xp, y, taps):
+        (argmax,) = ctx.saved
+        shape, padded, (top, left), taps, overlap, tiled = ctx.geometry
+        grad = zeros_in_layout(grad_out, padded, None if tiled else 0.0)
+        for t, (rows, cols) in enumerate(taps):
+            hit = argmax == t
             if overlap:
                 grad[:, :, rows, cols] += grad_out * hit
             else:  # each input pixel is in one window at most: write, don't add
                 np.multiply(grad_out, hit, out=grad[:, :, rows, cols])
         return grad[:, :, top:top + shape[2], left:left + shape[3]]
+
+
+def tiles(padded, kernel, stride, dilation, out) -> bool:
+    """Whether the windows tile the padded input exactly (each pixel in exactly one), so
+    that backward writes every gradient element and needs no zero fill."""
+    return stride == kernel and dilation == (1, 1) and \
+        padded[2:] == (out[0] * kernel[0], out[1] * kernel[1])
 
 
 def overlapping(kernel, stride, dilation) -> bool:
@@ -151,26 +158,38 @@ class AvgPool2d(Function):
         out = tuple(pool_output_size(*args, 1, ceil_mode) for args in
                     zip(x.shape[2:], kernel, stride, padding))
         xp = padded_input(x, padding, kernel, stride, (1, 1), out, 0.0)
-        taps = offsets(kernel, stride, (1, 1), out)
+        taps = kernel_offsets(kernel, stride, (1, 1), out)
         total = np.copy(xp[:, :, taps[0][0], taps[0][1]], order="K")
         for rows, cols in taps[1:]:
             total += xp[:, :, rows, cols]
-        divisor = np.asarray(divisor_override or np.outer(*[
-            avg_divisor(*args, count_include_pad)
-            for args in zip(x.shape[2:], kernel, stride, padding, out)]), dtype=x.dtype)
+        divisor = divisors(x, kernel, stride, padding, out, count_include_pad,
+                           divisor_override)
         ctx.save_for_backward(divisor)
-        ctx.geometry = (x.shape, xp.shape, padding, taps)
+        ctx.geometry = (x.shape, xp.shape, padding, taps, tiles(xp.shape, kernel, stride,
+                                                                (1, 1), out))
         return np.divide(total, divisor, out=total)
 
     @staticmethod
     def backward(ctx, grad_out):
         (divisor,) = ctx.saved
-        shape, padded, (top, left), taps = ctx.geometry
+        shape, padded, (top, left), taps, tiled = ctx.geometry
         share = grad_out / divisor
-        grad = zeros_in_layout(grad_out, padded)
+        grad = zeros_in_layout(grad_out, padded, None if tiled else 0.0)
         for rows, cols in taps:
-            grad[:, :, rows, cols] += share
+            if tiled:
+                grad[:, :, rows, cols] = share
+            else:
+                grad[:, :, rows, cols] += share
         return grad[:, :, top:top + shape[2], left:left + shape[3]]
+
+
+def divisors(x, kernel, stride, padding, out, count_include_pad, divisor_override):
+    """The (Ho, Wo) divisors D of an average pool, in x's dtype."""
+    if divisor_override:
+        return np.asarray(divisor_override, dtype=x.dtype)
+    per_dim = [avg_divisor(*args, count_include_pad)
+               for args in zip(x.shape[2:], kernel, stride, padding, out)]
+    return np.outer(*per_dim).astype(x.dtype)
 
 
 def adaptive_bins(size: int, out: int) -> tuple[np.ndarray, np.ndarray]:

@@ -206,6 +206,11 @@ def test_float32_stays_float32_in_forward_and_backward():
     assert y.dtype == z.dtype == cr.float32
     assert x.grad.dtype == layer.weight.grad.dtype == layer.bias.grad.dtype == cr.float32
     assert up.weight.grad.dtype == up.bias.grad.dtype == cr.float32
+    depthwise = nn.Conv2d(3, 6, 3, groups=3)  # the per-offset depthwise Function
+    x.grad = None
+    d = depthwise(x)
+    d.sum().backward()
+    assert d.dtype == x.grad.dtype == depthwise.weight.grad.dtype == cr.float32
 
 
 def test_unbatched_input_is_a_batch_of_one():
