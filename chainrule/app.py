@@ -31,7 +31,7 @@ OPTIMIZERS = {
 DEFAULT_LR = {"sgd": 0.05, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-3}
 
 
-def train_run(data: str = "fashion-mnist", model: str = "mlp", epochs: int = 10,
+def train_run(data: str = "fashion-mnist", model: str = "mlp", epochs: int = 15,
               batch_size: int = 128, optimizer: str = "adam", lr: float | None = None,
               seed: int = 0, out: str = "runs/latest", verbose: Any = "auto") -> dict:
     """Train ``model`` on ``data``, write the run directory ``out``, return the test metrics."""

@@ -1,6 +1,6 @@
 """The ``chainrule`` command: argument parsing only; the work is done by ``chainrule.app``.
 
-    chainrule train [--data fashion-mnist] [--model mlp] [--epochs 10] [--out runs/latest]
+    chainrule train [--data fashion-mnist] [--model mlp] [--epochs 15] [--out runs/latest]
     chainrule evaluate MODEL DATA
     chainrule predict MODEL INPUT [--output FILE]
     chainrule plot RUN_DIR
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--data", default="fashion-mnist",
                        help="fashion-mnist, spirals, moons, circles, xor, or a .npz/.csv file")
     train.add_argument("--model", default="mlp", help="mlp, mlp:512-256, cnn or linear")
-    train.add_argument("--epochs", type=int, default=10)
+    train.add_argument("--epochs", type=int, default=15)
     train.add_argument("--batch-size", type=int, default=128)
     train.add_argument("--optimizer", default="adam", choices=sorted(app.OPTIMIZERS))
     train.add_argument("--lr", type=float, default=None, help="learning rate (default: per "

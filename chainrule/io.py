@@ -1,4 +1,5 @@
-"""Model files in the safetensors layout: safe to load from anywhere.
+"""Model files in the safetensors layout: safe to load from anywhere (layer L3: it needs only
+the Tensor, so `Module.save`/`Module.load` can use it).
 
 A file is an 8-byte little-endian header length n, n bytes of JSON, then the raw
 little-endian, C-order bytes of every tensor:

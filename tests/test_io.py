@@ -206,3 +206,15 @@ def test_saving_rejects_unsupported_dtypes_and_reserved_names(tmp_path):
 
 def test_load_metadata_reads_only_the_header(tmp_path):
     assert io.load_metadata(valid_file(tmp_path)) == {"epoch": "3"}
+
+
+def test_module_save_and_load_conveniences(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    model.save(tmp_path / "m.safetensors", metadata={"note": "x"})
+    other = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    assert other.load(tmp_path / "m.safetensors") is other
+    for a, b in zip(model.parameters(), other.parameters()):
+        np.testing.assert_array_equal(a.data, b.data)
+    wrong = nn.Sequential(nn.Linear(3, 5), nn.ReLU(), nn.Linear(5, 2))
+    with pytest.raises(RuntimeError, match="0.weight"):
+        wrong.load(tmp_path / "m.safetensors")

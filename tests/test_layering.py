@@ -17,10 +17,10 @@ LAYERS = {
     "autograd": 0, "dtypes": 0, "random": 0,
     "ops": 1,
     "tensor": 2, "methods": 2, "creation": 2,
-    "functional": 3, "gradcheck": 3,
+    "functional": 3, "gradcheck": 3, "io": 3,
     "nn": 4, "models": 4,
     "optim": 5, "data": 5, "utils": 5,
-    "train": 6, "io": 6, "metrics": 6, "callbacks": 6, "progress": 6, "checkpoint": 6,
+    "train": 6, "metrics": 6, "callbacks": 6, "progress": 6, "checkpoint": 6,
     "interop": 7, "viz": 7, "cli": 7, "app": 7, "__main__": 7,
 }
 

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from .. import dtypes
+from .. import dtypes, io
 from ..autograd import no_grad
 from ..tensor import Tensor
 from .parameter import Parameter
@@ -280,6 +280,19 @@ class Module:
                 if key in state_dict:
                     target.data[...] = np.asarray(_array(state_dict[key]), dtype=target.dtype)
         return IncompatibleKeys(missing, unexpected)
+
+    def save(self, path: Any, metadata: dict[str, str] | None = None) -> None:
+        """Write ``state_dict()`` to a safetensors file (atomically; see ``chainrule.io``)."""
+        io.save(self, path, metadata)
+
+    def load(self, path: Any, strict: bool = True) -> Module:
+        """Load weights saved by ``save`` (or any safetensors file with matching names) into
+        this module, with ``load_state_dict``'s checks; returns the module.
+
+        The architecture is code: build the module first, then load its weights.
+        """
+        self.load_state_dict(io.load(path), strict=strict)
+        return self
 
     # ------------------------------------------------------------ printing
 
