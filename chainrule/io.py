@@ -73,7 +73,8 @@ class atomic_write:
 
     The data goes to a temporary file in the same directory, which is flushed, fsynced and
     renamed over ``path``; on an exception the temporary file is removed and ``path`` is
-    untouched.
+    untouched. A writer killed outright cannot clean up: its hidden temporary file
+    (``.NAME.*.tmp``) is removed by the next write to the same path.
     """
 
     def __init__(self, path: str | os.PathLike) -> None:
@@ -81,6 +82,8 @@ class atomic_write:
 
     def __enter__(self):
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)  # left by a writer that was killed mid-write
         fd, self.temp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
                                          suffix=".tmp")
         self.handle = os.fdopen(fd, "wb")

@@ -104,3 +104,30 @@ def test_a_missing_part_is_named(tmp_path):
     optimizer = cr.optim.SGD(model.parameters(), lr=0.1)
     with pytest.raises(ValueError, match="no optimizer state"):
         Checkpoint(model, optimizer).load(tmp_path / "c.safetensors")
+
+
+KILLED_WRITER = """
+import os, signal, sys
+import chainrule as cr
+from chainrule.train import Checkpoint
+model = cr.nn.Linear(2, 2)
+with cr.no_grad():
+    model.weight.fill_(7.0)
+os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)  # dies after writing, before rename
+Checkpoint(model).save(sys.argv[1], step=2)
+"""
+
+
+def test_a_killed_writer_leaves_the_previous_checkpoint_and_its_temp_file_is_cleared(tmp_path):
+    path = tmp_path / "ckpt.safetensors"
+    model = nn.Linear(2, 2)
+    Checkpoint(model).save(path, step=1)
+    result = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(path)], timeout=120)
+    assert result.returncode == -9  # SIGKILL
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name != "ckpt.safetensors"]
+    assert len(leftovers) == 1 and leftovers[0].startswith(".ckpt.safetensors.")
+    restored = nn.Linear(2, 2)
+    assert Checkpoint(restored).load(path)["step"] == 1
+    np.testing.assert_array_equal(restored.weight.data, model.weight.data)
+    Checkpoint(model).save(path, step=3)  # the next write clears what the killed one left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt.safetensors"]
