@@ -17,6 +17,7 @@ import numpy as np
 from . import __version__, io, optim
 from .data import DataLoader, TensorDataset
 from .data.datasets import load_dataset
+from .data.datasets.registry import read_npz
 from .models import build_model, model_inputs
 from .nn import CrossEntropyLoss, Module
 from .random import manual_seed
@@ -123,9 +124,8 @@ def _read_inputs(path: str) -> np.ndarray:
     if path.endswith(".npy"):
         return np.load(path, allow_pickle=False).astype(np.float32)
     if path.endswith(".npz"):
-        with np.load(path, allow_pickle=False) as archive:
-            key = "x" if "x" in archive.files else archive.files[0]
-            return archive[key].astype(np.float32)
+        arrays = read_npz(path)
+        return arrays["x" if "x" in arrays else next(iter(arrays))].astype(np.float32)
     if path.endswith(".csv"):
         return np.loadtxt(path, delimiter=",", ndmin=2).astype(np.float32)
     raise ValueError(f"input {path!r}: use a .npy, .npz or .csv file")

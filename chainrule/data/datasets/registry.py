@@ -10,6 +10,7 @@ one sample per row, the class index in the last column, an optional header row).
 from __future__ import annotations
 
 import os
+import zipfile
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +22,7 @@ from .toy import make_circles, make_moons, make_spirals, make_xor
 _TOY = {"spirals": make_spirals, "moons": make_moons, "circles": make_circles,
         "xor": make_xor}
 NAMES = ("fashion-mnist", *_TOY)
+MAX_NPZ_BYTES = 4 * 1024**3  # decompressed: an .npz holding more is refused (zip bombs)
 
 
 @dataclass
@@ -68,9 +70,23 @@ def _split(x: np.ndarray, y: np.ndarray, name: str, fraction: float,
     return _checked(DatasetSplits(x[train], y[train], x[test], y[test], name), name)
 
 
-def _from_npz(path: str, fraction: float, seed: int) -> DatasetSplits:
+def read_npz(path: str, max_bytes: int = MAX_NPZ_BYTES) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` file, never unpickling, and refusing an archive whose members
+    declare more than ``max_bytes`` once decompressed (checked before anything is read)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            declared = sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile:
+        raise ValueError(f"{path}: not a valid .npz (zip) file") from None
+    if declared > max_bytes:
+        raise ValueError(f"{path}: decompresses to {declared:,} bytes, more than the "
+                         f"{max_bytes:,} allowed")
     with np.load(path, allow_pickle=False) as archive:
-        arrays = {key: archive[key] for key in archive.files}
+        return {key: archive[key] for key in archive.files}
+
+
+def _from_npz(path: str, fraction: float, seed: int) -> DatasetSplits:
+    arrays = read_npz(path)
     if {"x_train", "y_train", "x_test", "y_test"} <= set(arrays):
         splits = DatasetSplits(arrays["x_train"], arrays["y_train"], arrays["x_test"],
                                arrays["y_test"], os.path.basename(path))
