@@ -9,7 +9,6 @@ convolution that is out_channels/groups·kh·kw, as PyTorch computes it).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from .. import functional as F
@@ -61,11 +60,7 @@ class _ConvNd(Module):
 
     def reset_parameters(self, generator: Any = None) -> None:
         """Draw fresh parameters with PyTorch's default initialisation (module docstring)."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
-        if self.bias is not None:
-            fan_in, _ = init.fans(self.weight)
-            bound = 1.0 / math.sqrt(fan_in) if fan_in else 0.0
-            init.uniform_(self.bias, -bound, bound, generator)
+        init.default_affine_(self.weight, self.bias, generator)
 
     def extra_repr(self) -> str:
         zeros = (0,) * self._dims

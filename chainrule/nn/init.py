@@ -142,3 +142,13 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Ten
     q = q * np.sign(np.diag(r))  # makes the decomposition unique (uniform over orthogonals)
     q = q.T if rows < cols else q
     return _fill(tensor, gain * q.reshape(tensor.shape))
+
+
+def default_affine_(weight: Tensor, bias: Tensor | None = None, generator: Any = None) -> None:
+    """PyTorch's default for ``Linear`` and the convolutions: ``kaiming_uniform_(a=√5)`` on the
+    weight, which is U(−1/√fan_in, 1/√fan_in), and the bias from that same range."""
+    kaiming_uniform_(weight, a=math.sqrt(5), generator=generator)
+    if bias is not None:
+        fan_in, _ = fans(weight)
+        bound = 1.0 / math.sqrt(fan_in) if fan_in else 0.0
+        uniform_(bias, -bound, bound, generator)
