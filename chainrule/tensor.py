@@ -349,13 +349,7 @@ def _init(t: Tensor, array: np.ndarray, ctx: Context | None, requires_grad: bool
 def _wrap(array: Any, ctx: Context | None) -> Tensor:
     """A Tensor around ``array`` (no copy), recorded as the output of ``ctx`` if given."""
     t = object.__new__(Tensor)
-    t.data = array if type(array) is np.ndarray else np.asarray(array)
-    t._grad = None
-    t.requires_grad = ctx is not None
-    t._ctx = ctx
-    t.name = None
-    t._version = 0
-    t._retains_grad = False
+    _init(t, array if type(array) is np.ndarray else np.asarray(array), ctx, ctx is not None)
     return t
 
 

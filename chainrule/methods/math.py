@@ -129,35 +129,93 @@ class MathMixin:
 
     __slots__ = ()
 
-    def __add__(self, other): return binary(ar.Add, self, other, "add")  # noqa: E704
-    def __radd__(self, other): return binary(ar.Add, self, other, "add", reverse=True)  # noqa: E704
-    def __sub__(self, other): return binary(ar.Sub, self, other, "sub")  # noqa: E704
-    def __rsub__(self, other): return binary(ar.Sub, self, other, "sub", reverse=True)  # noqa: E704
-    def __mul__(self, other): return binary(ar.Mul, self, other, "mul")  # noqa: E704
-    def __rmul__(self, other): return binary(ar.Mul, self, other, "mul", reverse=True)  # noqa: E704
-    def __truediv__(self, other): return binary(ar.Div, self, other, "div", floating=True)  # noqa: E704
-    def __rtruediv__(self, other): return binary(ar.Div, self, other, "div", True, True)  # noqa: E704
-    def __mod__(self, other): return binary(ar.Remainder, self, other, "remainder")  # noqa: E704
-    def __rmod__(self, other): return binary(ar.Remainder, self, other, "remainder", True)  # noqa: E704
-    def __floordiv__(self, other): return self._floor_divide(other, False)  # noqa: E704
-    def __rfloordiv__(self, other): return self._floor_divide(other, True)  # noqa: E704
-    def __matmul__(self, other): return matmul(self, other)  # noqa: E704
-    def __rmatmul__(self, other): return matmul(as_operand(self, other)[0], self)  # noqa: E704
-    def __neg__(self): return self._apply(unary.Neg)  # noqa: E704
-    def __pos__(self): return self  # noqa: E704
-    def __abs__(self): return self.abs()  # noqa: E704
-    def __pow__(self, exponent): return self.pow(exponent)  # noqa: E704
-    def __rpow__(self, base): return binary(ar.Pow, self, base, "pow", reverse=True)  # noqa: E704
-    def __eq__(self, other): return compare(np.equal, self, other, "eq")  # noqa: E704
-    def __ne__(self, other): return compare(np.not_equal, self, other, "ne")  # noqa: E704
-    def __lt__(self, other): return compare(np.less, self, other, "lt")  # noqa: E704
-    def __le__(self, other): return compare(np.less_equal, self, other, "le")  # noqa: E704
-    def __gt__(self, other): return compare(np.greater, self, other, "gt")  # noqa: E704
-    def __ge__(self, other): return compare(np.greater_equal, self, other, "ge")  # noqa: E704
-    def __invert__(self): return self._const(np.invert(self.data))  # noqa: E704
-    def __and__(self, other): return compare(np.bitwise_and, self, other, "and")  # noqa: E704
-    def __or__(self, other): return compare(np.bitwise_or, self, other, "or")  # noqa: E704
-    def __xor__(self, other): return compare(np.bitwise_xor, self, other, "xor")  # noqa: E704
+    def __add__(self, other):
+        return binary(ar.Add, self, other, "add")
+
+    def __radd__(self, other):
+        return binary(ar.Add, self, other, "add", reverse=True)
+
+    def __sub__(self, other):
+        return binary(ar.Sub, self, other, "sub")
+
+    def __rsub__(self, other):
+        return binary(ar.Sub, self, other, "sub", reverse=True)
+
+    def __mul__(self, other):
+        return binary(ar.Mul, self, other, "mul")
+
+    def __rmul__(self, other):
+        return binary(ar.Mul, self, other, "mul", reverse=True)
+
+    def __truediv__(self, other):
+        return binary(ar.Div, self, other, "div", floating=True)
+
+    def __rtruediv__(self, other):
+        return binary(ar.Div, self, other, "div", True, True)
+
+    def __mod__(self, other):
+        return binary(ar.Remainder, self, other, "remainder")
+
+    def __rmod__(self, other):
+        return binary(ar.Remainder, self, other, "remainder", True)
+
+    def __floordiv__(self, other):
+        return self._floor_divide(other, False)
+
+    def __rfloordiv__(self, other):
+        return self._floor_divide(other, True)
+
+    def __matmul__(self, other):
+        return matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return matmul(as_operand(self, other)[0], self)
+
+    def __neg__(self):
+        return self._apply(unary.Neg)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return self.abs()
+
+    def __pow__(self, exponent):
+        return self.pow(exponent)
+
+    def __rpow__(self, base):
+        return binary(ar.Pow, self, base, "pow", reverse=True)
+
+    def __eq__(self, other):
+        return compare(np.equal, self, other, "eq")
+
+    def __ne__(self, other):
+        return compare(np.not_equal, self, other, "ne")
+
+    def __lt__(self, other):
+        return compare(np.less, self, other, "lt")
+
+    def __le__(self, other):
+        return compare(np.less_equal, self, other, "le")
+
+    def __gt__(self, other):
+        return compare(np.greater, self, other, "gt")
+
+    def __ge__(self, other):
+        return compare(np.greater_equal, self, other, "ge")
+
+    def __invert__(self):
+        return self._const(np.invert(self.data))
+
+    def __and__(self, other):
+        return compare(np.bitwise_and, self, other, "and")
+
+    def __or__(self, other):
+        return compare(np.bitwise_or, self, other, "or")
+
+    def __xor__(self, other):
+        return compare(np.bitwise_xor, self, other, "xor")
+
 
     def add(self, other, alpha=1):
         return self + (other * alpha if alpha != 1 else other)
@@ -165,16 +223,36 @@ class MathMixin:
     def sub(self, other, alpha=1):
         return self - (other * alpha if alpha != 1 else other)
 
-    def mul(self, other): return self * other  # noqa: E704
-    def div(self, other): return self / other  # noqa: E704
-    def matmul(self, other): return matmul(self, other)  # noqa: E704
-    def neg(self): return -self  # noqa: E704
-    def eq(self, other): return self == other  # noqa: E704
-    def ne(self, other): return self != other  # noqa: E704
-    def lt(self, other): return self < other  # noqa: E704
-    def le(self, other): return self <= other  # noqa: E704
-    def gt(self, other): return self > other  # noqa: E704
-    def ge(self, other): return self >= other  # noqa: E704
+    def mul(self, other):
+        return self * other
+
+    def div(self, other):
+        return self / other
+
+    def matmul(self, other):
+        return matmul(self, other)
+
+    def neg(self):
+        return -self
+
+    def eq(self, other):
+        return self == other
+
+    def ne(self, other):
+        return self != other
+
+    def lt(self, other):
+        return self < other
+
+    def le(self, other):
+        return self <= other
+
+    def gt(self, other):
+        return self > other
+
+    def ge(self, other):
+        return self >= other
+
 
     def pow(self, exponent):
         """self ** exponent: a constant exponent uses ``PowScalar``, a tensor one ``Pow``."""
@@ -183,26 +261,66 @@ class MathMixin:
             return self.to(dtype)._apply(ar.PowScalar, exponent=_py_number(exponent))
         return binary(ar.Pow, self, exponent, "pow")
 
-    def exp(self): return self._float()._apply(unary.Exp)  # noqa: E704
-    def log(self): return self._float()._apply(unary.Log)  # noqa: E704
-    def log1p(self): return self._float()._apply(unary.Log1p)  # noqa: E704
-    def sqrt(self): return self._float()._apply(unary.Sqrt)  # noqa: E704
-    def rsqrt(self): return self._float()._apply(unary.Rsqrt)  # noqa: E704
-    def sin(self): return self._float()._apply(unary.Sin)  # noqa: E704
-    def cos(self): return self._float()._apply(unary.Cos)  # noqa: E704
-    def tanh(self): return self._float()._apply(unary.Tanh)  # noqa: E704
-    def sigmoid(self): return self._float()._apply(unary.Sigmoid)  # noqa: E704
-    def softplus(self): return self._float()._apply(unary.Softplus)  # noqa: E704
-    def abs(self): return self._apply(unary.Abs)  # noqa: E704
-    def relu(self): return self._apply(unary.Relu)  # noqa: E704
-    def square(self): return self._apply(ar.PowScalar, exponent=2)  # noqa: E704
-    def reciprocal(self): return 1 / self  # noqa: E704
-    def sign(self): return self._const(np.sign(self.data))  # noqa: E704
-    def floor(self): return self._const(np.floor(self.data))  # noqa: E704
-    def ceil(self): return self._const(np.ceil(self.data))  # noqa: E704
-    def round(self): return self._const(np.round(self.data))  # noqa: E704
-    def isnan(self): return self._const(np.isnan(self.data))  # noqa: E704
-    def isfinite(self): return self._const(np.isfinite(self.data))  # noqa: E704
+    def exp(self):
+        return self._float()._apply(unary.Exp)
+
+    def log(self):
+        return self._float()._apply(unary.Log)
+
+    def log1p(self):
+        return self._float()._apply(unary.Log1p)
+
+    def sqrt(self):
+        return self._float()._apply(unary.Sqrt)
+
+    def rsqrt(self):
+        return self._float()._apply(unary.Rsqrt)
+
+    def sin(self):
+        return self._float()._apply(unary.Sin)
+
+    def cos(self):
+        return self._float()._apply(unary.Cos)
+
+    def tanh(self):
+        return self._float()._apply(unary.Tanh)
+
+    def sigmoid(self):
+        return self._float()._apply(unary.Sigmoid)
+
+    def softplus(self):
+        return self._float()._apply(unary.Softplus)
+
+    def abs(self):
+        return self._apply(unary.Abs)
+
+    def relu(self):
+        return self._apply(unary.Relu)
+
+    def square(self):
+        return self._apply(ar.PowScalar, exponent=2)
+
+    def reciprocal(self):
+        return 1 / self
+
+    def sign(self):
+        return self._const(np.sign(self.data))
+
+    def floor(self):
+        return self._const(np.floor(self.data))
+
+    def ceil(self):
+        return self._const(np.ceil(self.data))
+
+    def round(self):
+        return self._const(np.round(self.data))
+
+    def isnan(self):
+        return self._const(np.isnan(self.data))
+
+    def isfinite(self):
+        return self._const(np.isfinite(self.data))
+
 
     def clamp(self, min=None, max=None):
         """Clip every element into [min, max]; either bound may be None (not both)."""
@@ -219,8 +337,12 @@ class MathMixin:
 
     clip = clamp
 
-    def maximum(self, other): return binary(ar.Maximum, self, other, "maximum")  # noqa: E704
-    def minimum(self, other): return binary(ar.Minimum, self, other, "minimum")  # noqa: E704
+    def maximum(self, other):
+        return binary(ar.Maximum, self, other, "maximum")
+
+    def minimum(self, other):
+        return binary(ar.Minimum, self, other, "minimum")
+
 
     def where(self, condition, other):
         """Elements of self where ``condition`` holds, else of ``other`` (PyTorch's order)."""
