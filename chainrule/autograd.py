@@ -5,7 +5,7 @@ gradient per input (``backward``). The engine knows nothing of particular Functi
 the graph topologically (iteratively, so a chain of 100,000 ops works), calls each ``backward``
 once, checks that every gradient has its input's shape, and accumulates gradients out of
 place. It reaches tensors only through the attributes ``_ctx``, ``requires_grad``, ``_grad``,
-``_retains_grad``, ``_version`` and ``shape``; it never imports ``Tensor``.
+``_retains_grad``, ``_version``, ``shape`` and ``dtype``; it never imports ``Tensor``.
 
 Example (a custom op, as in PyTorch):
     >>> import numpy as np, chainrule
@@ -46,6 +46,7 @@ class Node(Protocol):
     _version: int
     requires_grad: bool
     shape: tuple[int, ...]
+    dtype: np.dtype
 
 
 class Context:
@@ -60,7 +61,7 @@ class Context:
         self.fn = fn
         self.parents = parents
         self.needs_input_grad = needs_input_grad
-        self.versions = tuple(p._version for p in parents)
+        self.versions = tuple([p._version for p in parents])
         self.saved: tuple = ()
         self.freed = False
 
@@ -233,7 +234,10 @@ def backward(
         _check_usable(ctx)
         for parent, grad in zip(ctx.parents, _call_backward(ctx, grad_out)):
             if grad is not None and parent.requires_grad:
-                sink.deliver(parent, _conform(grad, parent, ctx))
+                if not (type(grad) is np.ndarray and grad.shape == parent.shape
+                        and grad.dtype == parent.dtype):
+                    grad = _conform(grad, parent, ctx)
+                sink.deliver(parent, grad)
         if not retain_graph:
             ctx.saved, ctx.parents, ctx.freed = (), (), True
     if wanted is None:
@@ -275,6 +279,8 @@ class _GradSink:
 
 
 def _check_usable(ctx: Context) -> None:
+    if not ctx.freed and ctx.versions == tuple([p._version for p in ctx.parents]):
+        return
     if ctx.freed:
         raise RuntimeError(
             f"Trying to backward through the graph a second time (through {_name(ctx)}): its "

@@ -370,7 +370,7 @@ def apply(fn: type[autograd.Function], *inputs: Any, **params: Any) -> Tensor:
         if True in needs:
             ctx = Context(fn, tensors, needs)
     out = fn.forward(ctx or Context(fn, (), ()), *arrays, **params)
-    if fn.keeps_dtype and np.ndim(out) == 0:
+    if fn.keeps_dtype and (out.ndim if type(out) is np.ndarray else np.ndim(out)) == 0:
         out = dtypes.keep_scalar_float(out, arrays)
     return _wrap(out, ctx)
 

@@ -42,6 +42,8 @@ def _class_indices(name: str, input: Tensor, target: Any, ignore_index: int) -> 
     if labels.shape != expected:
         raise ValueError(f"{name}: input of shape {tuple(input.shape)} needs class-index targets "
                          f"of shape {expected}, but target has shape {labels.shape}")
+    if labels.size and 0 <= labels.min() and labels.max() < classes:
+        return labels.astype(np.int64, copy=False)  # the common case: two reductions
     bad = ((labels < 0) | (labels >= classes)) & (labels != ignore_index)
     if bad.any():
         position = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -160,8 +162,10 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
                                    label_smoothing)
     labels = _class_indices("cross_entropy", input, target, ignore_index)
     x, labels = _batched(input, labels)
-    safe, sample_weight = _sample_weights("cross_entropy", labels, weight, ignore_index,
-                                          classes, x.dtype)
+    safe, sample_weight = labels, None  # every sample weighs 1: the fused loss skips weights
+    if weight is not None or label_smoothing or (labels == ignore_index).any():
+        safe, sample_weight = _sample_weights("cross_entropy", labels, weight, ignore_index,
+                                              classes, x.dtype)
     if label_smoothing > 0:
         valid = labels != ignore_index
         return _smoothed_cross_entropy(x, safe, sample_weight, valid, weight, reduction,

@@ -27,6 +27,8 @@ def _class_index(target: np.ndarray) -> tuple:
     """The index that picks X[i, tᵢ, …] for every sample i = (n, d₁, …) of (N, C, d₁, …):
     integer arrays for N and each dᵢ, with the targets in the class position. Direct fancy
     indexing: cheaper than ``take_along_axis``/``put_along_axis`` (no index broadcasting)."""
+    if target.ndim == 1:
+        return (np.arange(len(target)), target)
     grids = np.indices(target.shape, sparse=True)
     return (grids[0], target, *grids[1:])
 
@@ -45,6 +47,8 @@ class CrossEntropy(Function):
         dL/dX[i, c] = Gᵢ · wᵢ · (softmax(Xᵢ)_c − [c = tᵢ])      (shape of X)
     so for unweighted 'mean' it is (softmax(X) − onehot(t)) / N.
 
+    ``sample_weight`` None means every wᵢ = 1 (no class weights and no ignored target), the
+    common case, which then skips the per-sample products.
     Saves log p (N, C, …; backward needs p = e^(log p)), t and w. The targets and weights are
     constants (keyword arguments), never differentiated.
     Numerics: log p = (X − M) − ln Σ e^(X−M) with M = max X (``log_softmax_values``), so
@@ -55,28 +59,35 @@ class CrossEntropy(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, target, sample_weight, reduction="mean"):
+    def forward(ctx, x, target, sample_weight=None, reduction="mean"):
         log_p = log_softmax_values(x, 1)
         index = _class_index(target)
-        loss = -log_p[index] * sample_weight
+        loss = -log_p[index]
+        if sample_weight is not None:
+            loss *= sample_weight
         ctx.save_for_backward(log_p, index, sample_weight)
         ctx.scale = 1.0
         if reduction == "none":
             return loss
-        total = np.sum(loss)
+        total = loss.sum()
         if reduction == "sum":
             return np.asarray(total)
-        denominator = float(np.sum(sample_weight))
+        denominator = loss.size if sample_weight is None else float(sample_weight.sum())
         ctx.scale = 1.0 / denominator if denominator else 0.0
         return np.asarray(total / denominator if denominator else np.nan, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, grad_out):
         log_p, index, sample_weight = ctx.saved
-        coefficient = np.expand_dims(grad_out * ctx.scale * sample_weight, 1)
+        coefficient = grad_out * ctx.scale
+        if sample_weight is not None:
+            coefficient = coefficient * sample_weight
+        if coefficient.ndim:  # one per sample (N, d₁, …): insert the class axis
+            coefficient = coefficient.reshape(coefficient.shape[:1] + (1,) + coefficient.shape[1:])
         grad = np.exp(log_p)
         grad[index] -= 1
-        return grad * coefficient
+        grad *= coefficient
+        return grad
 
 
 class BinaryCrossEntropyWithLogits(Function):

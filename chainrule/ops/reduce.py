@@ -164,21 +164,22 @@ class LogSumExp(Function):
 
 def _max_shift(x, axis):
     """M = max X along ``axis`` with kept dims, taken as 0 on rows whose max is ±inf."""
-    m = np.amax(x, axis=axis, keepdims=True)
+    m = x.max(axis=axis, keepdims=True)
     return np.where(np.isfinite(m), m, 0)
 
 
 def _log_sum_exp_shifted(shifted, axis):
     """ln Σ e^(X−M) with kept dims, given X − M (−inf for a row of −inf)."""
     with np.errstate(divide="ignore"):
-        return np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        return np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
 def log_softmax_values(x, axis):
     """(X − M) − ln Σ e^(X−M) along ``axis``: log-softmax of an array, to full precision
     (shared by ``LogSoftmax`` and the fused cross-entropy)."""
     shifted = x - _max_shift(x, axis)
-    return shifted - _log_sum_exp_shifted(shifted, axis)
+    shifted -= _log_sum_exp_shifted(shifted, axis)
+    return shifted
 
 
 def _logsumexp(x, axis):
