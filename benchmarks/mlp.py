@@ -6,9 +6,18 @@ samples per second for the first two epochs and for epochs 3 and later separatel
 on, momentum values of weights whose gradient is always zero (the blank border pixels) decay
 into float32's subnormal range, which slows CPUs down unless they are flushed (chainrule's
 optimizers flush them). A second configuration, hidden 64-64 at batch 32, measures per-op
-overhead. All frameworks use the same number of threads.
+overhead. All frameworks use the same number of threads and see the same batches.
 
-Run: python benchmarks/mlp.py [--epochs 5] [--threads 2] [--config big|small|both]
+How it is timed: the frameworks train side by side, in turn, a chunk of ``--chunk`` steps each
+(a fraction of a second), each continuing its own run. A shared machine changes speed from
+second to second (here, whole epochs ran 1.7× slower at times), so timing whole epochs one after
+the other lets that noise decide the ratio; chunks in turn see the same machine. Before each
+chunk the script pauses, untimed, for longer than OpenBLAS's and OpenMP's idle worker threads
+keep spinning (about 0.1 s here), so that they do not take the cores from the next framework.
+The ratio reported is the median, over the chunks of epochs 3 and later, of PyTorch's time for
+a chunk divided by chainrule's time for the same batches; the quartiles show its spread.
+
+Run: python benchmarks/mlp.py [--epochs 5] [--threads 2] [--config big|small|both] [--chunk 40]
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ import argparse
 import os
 import sys
 import time
+from typing import Callable
 
 import numpy as np
 
@@ -24,6 +34,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import chainrule as cr  # noqa: E402
 
 CONFIGS = {"big": ((512, 256), 128), "small": ((64, 64), 32)}
+PAUSE_S = 0.2
+
+Step = Callable[[np.ndarray], None]  # one training step on the samples of these indices
 
 
 def load_data() -> tuple[np.ndarray, np.ndarray, str]:
@@ -37,13 +50,13 @@ def load_data() -> tuple[np.ndarray, np.ndarray, str]:
         return rng.random((60000, 784), dtype=np.float32), rng.integers(0, 10, 60000), "random"
 
 
-def batches(n: int, batch_size: int, epoch: int):
+def epoch_batches(n: int, batch_size: int, epoch: int) -> list[np.ndarray]:
+    """The batches of one epoch (drop_last), in a seeded shuffled order."""
     order = np.random.default_rng(epoch).permutation(n)
-    for start in range(0, n - batch_size + 1, batch_size):
-        yield order[start:start + batch_size]
+    return [order[start:start + batch_size] for start in range(0, n - batch_size + 1, batch_size)]
 
 
-def run_chainrule(x, y, hidden, batch_size, epochs, lr=0.05):
+def chainrule_step(x, y, hidden, lr=0.05) -> Step:
     cr.manual_seed(0)
     sizes = (784, *hidden, 10)
     layers = []
@@ -53,16 +66,15 @@ def run_chainrule(x, y, hidden, batch_size, epochs, lr=0.05):
     optimizer = cr.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     loss_fn = cr.nn.CrossEntropyLoss()
 
-    def epoch(e):
-        for idx in batches(len(x), batch_size, e):
-            optimizer.zero_grad()
-            loss_fn(model(cr.from_numpy(x[idx])), cr.from_numpy(y[idx])).backward()
-            optimizer.step()
+    def step(idx):
+        optimizer.zero_grad()
+        loss_fn(model(cr.from_numpy(x[idx])), cr.from_numpy(y[idx])).backward()
+        optimizer.step()
 
-    return [timed(epoch, e) for e in range(epochs)]
+    return step
 
 
-def run_torch(x, y, hidden, batch_size, epochs, torch, lr=0.05):
+def torch_step(x, y, hidden, torch, lr=0.05) -> Step:
     torch.manual_seed(0)
     sizes = (784, *hidden, 10)
     layers = []
@@ -73,17 +85,16 @@ def run_torch(x, y, hidden, batch_size, epochs, torch, lr=0.05):
     loss_fn = torch.nn.CrossEntropyLoss()
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
 
-    def epoch(e):
-        for idx in batches(len(x), batch_size, e):
-            index = torch.from_numpy(idx)
-            optimizer.zero_grad()
-            loss_fn(model(xt[index]), yt[index]).backward()
-            optimizer.step()
+    def step(idx):
+        index = torch.from_numpy(idx)
+        optimizer.zero_grad()
+        loss_fn(model(xt[index]), yt[index]).backward()
+        optimizer.step()
 
-    return [timed(epoch, e) for e in range(epochs)]
+    return step
 
 
-def run_numpy(x, y, hidden, batch_size, epochs, lr=0.05):
+def numpy_step(x, y, hidden, lr=0.05) -> Step:
     """Forward, hand-derived backward and momentum SGD written directly in NumPy."""
     rng = np.random.default_rng(0)
     sizes = (784, *hidden, 10)
@@ -93,7 +104,8 @@ def run_numpy(x, y, hidden, batch_size, epochs, lr=0.05):
     params = weights + biases
     velocity = [np.zeros_like(p) for p in params]
 
-    def step(xb, yb):
+    def step(idx):
+        xb, yb = x[idx], y[idx]
         activations = [xb]
         for i, (w, b) in enumerate(zip(weights, biases)):
             z = activations[-1] @ w.T + b
@@ -114,23 +126,75 @@ def run_numpy(x, y, hidden, batch_size, epochs, lr=0.05):
             v += g
             p -= np.float32(lr) * v
 
-    def epoch(e):
-        for idx in batches(len(x), batch_size, e):
-            step(x[idx], y[idx])
-
-    return [timed(epoch, e) for e in range(epochs)]
+    return step
 
 
-def timed(fn, *args) -> float:
+def timed_chunk(step: Step, chunk: list[np.ndarray]) -> float:
+    time.sleep(PAUSE_S)  # let the previous framework's worker threads go idle (untimed)
     start = time.perf_counter()
-    fn(*args)
+    for idx in chunk:
+        step(idx)
     return time.perf_counter() - start
 
 
-def rates(seconds: list[float], samples: int) -> tuple[float, float]:
-    early = samples * min(2, len(seconds)) / sum(seconds[:2])
-    late = samples * len(seconds[2:]) / sum(seconds[2:]) if len(seconds) > 2 else float("nan")
+def run_in_turn(steps: dict[str, Step], n: int, batch_size: int, epochs: int,
+                chunk_steps: int) -> dict[str, list[list[float]]]:
+    """Seconds of every chunk, by framework and epoch: ``result[name][epoch][chunk]``."""
+    seconds: dict[str, list[list[float]]] = {name: [] for name in steps}
+    for epoch in range(epochs):
+        batches = epoch_batches(n, batch_size, epoch)
+        chunks = [batches[i:i + chunk_steps] for i in range(0, len(batches), chunk_steps)]
+        for times in seconds.values():
+            times.append([])
+        for chunk in chunks:
+            for name, step in steps.items():
+                seconds[name][epoch].append(timed_chunk(step, chunk))
+    return seconds
+
+
+def rates(per_epoch: list[list[float]], samples: int) -> tuple[float, float]:
+    """Samples/s over epochs 1-2 and over epochs 3 and later."""
+    totals = [sum(chunks) for chunks in per_epoch]
+    early = samples * len(totals[:2]) / sum(totals[:2])
+    late = samples * len(totals[2:]) / sum(totals[2:]) if len(totals) > 2 else float("nan")
     return early, late
+
+
+def chunk_ratios(reference: list[list[float]], measured: list[list[float]]) -> np.ndarray:
+    """reference time / measured time for each chunk of epochs 3 and later (or of all epochs
+    when there are fewer than 3): above 1, ``measured`` is faster."""
+    first = 2 if len(reference) > 2 else 0
+    ref = np.concatenate(reference[first:])
+    return ref / np.concatenate(measured[first:])
+
+
+def report(name: str, results: dict[str, list[list[float]]], samples: int) -> None:
+    hidden, batch_size = CONFIGS[name]
+    print(f"\n784-{'-'.join(map(str, hidden))}-10, batch {batch_size}: samples/s")
+    print(f"{'':10s} {'epochs 1-2':>11s} {'epochs 3+':>10s} {'vs PyTorch (3+)':>16s}")
+    reference = rates(results["pytorch"], samples)[1] if "pytorch" in results else None
+    for framework, per_epoch in results.items():
+        early, late = rates(per_epoch, samples)
+        ratio = f"{late / reference:16.2f}" if reference else ""
+        print(f"{framework:10s} {early:11,.0f} {late:10,.0f} {ratio}")
+    if "pytorch" in results:
+        for framework in ("chainrule", "numpy"):
+            r = chunk_ratios(results["pytorch"], results[framework])
+            q1, median, q3 = np.percentile(r, [25, 50, 75])
+            print(f"{framework} speed / PyTorch's, chunk by chunk: median {median:.3f} "
+                  f"(quartiles {q1:.3f}-{q3:.3f}, {len(r)} chunks)")
+
+
+def limit_numpy_threads(threads: int) -> None:
+    """Give NumPy's BLAS ``threads`` threads (through threadpoolctl, when it is installed)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        if threads != os.cpu_count():
+            print("note: threadpoolctl is not installed, so NumPy's BLAS keeps its own thread "
+                  "count; set OPENBLAS_NUM_THREADS to match --threads")
+        return
+    threadpool_limits(threads)
 
 
 def main() -> None:
@@ -138,6 +202,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--config", choices=["big", "small", "both"], default="both")
+    parser.add_argument("--chunk", type=int, default=40, help="steps per timed chunk")
     args = parser.parse_args()
     x, y, source = load_data()
     try:
@@ -146,22 +211,17 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     except ImportError:
         torch = None
+    limit_numpy_threads(args.threads)
     configs = ["big", "small"] if args.config == "both" else [args.config]
-    print(f"data: {source}; threads: {args.threads}; epochs: {args.epochs}")
+    print(f"data: {source}; threads: {args.threads}; epochs: {args.epochs}; "
+          f"chunks of {args.chunk} steps in turn")
     for name in configs:
         hidden, batch_size = CONFIGS[name]
-        samples = (len(x) // batch_size) * batch_size
-        results = {"chainrule": run_chainrule(x, y, hidden, batch_size, args.epochs),
-                   "numpy": run_numpy(x, y, hidden, batch_size, args.epochs)}
+        steps = {"chainrule": chainrule_step(x, y, hidden), "numpy": numpy_step(x, y, hidden)}
         if torch is not None:
-            results["pytorch"] = run_torch(x, y, hidden, batch_size, args.epochs, torch)
-        print(f"\n784-{'-'.join(map(str, hidden))}-10, batch {batch_size}: samples/s")
-        print(f"{'':10s} {'epochs 1-2':>11s} {'epochs 3+':>10s} {'vs PyTorch (3+)':>16s}")
-        reference = rates(results["pytorch"], samples)[1] if "pytorch" in results else None
-        for framework, seconds in results.items():
-            early, late = rates(seconds, samples)
-            ratio = f"{late / reference:16.2f}" if reference else ""
-            print(f"{framework:10s} {early:11,.0f} {late:10,.0f} {ratio}")
+            steps["pytorch"] = torch_step(x, y, hidden, torch)
+        results = run_in_turn(steps, len(x), batch_size, args.epochs, args.chunk)
+        report(name, results, (len(x) // batch_size) * batch_size)
 
 
 if __name__ == "__main__":
