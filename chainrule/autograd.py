@@ -189,22 +189,24 @@ class detect_anomaly:
 def topological_order(roots: Sequence[Node]) -> list[Node]:
     """Tensors with a grad_fn reachable from ``roots``, each after everything it depends on.
 
-    Iterative depth-first search: no recursion limit, each node visited once.
+    Iterative depth-first search: no recursion limit, each node visited once. Nodes are kept
+    in sets by identity (tensors hash by identity, and distinct live objects never share a
+    hash, so their elementwise ``__eq__`` is never called).
     """
     order: list[Node] = []
-    visited: set[int] = set()
+    visited: set[Node] = set()
     stack: list[tuple[Node, bool]] = [(r, False) for r in roots if r._ctx is not None]
     while stack:
         node, expanded = stack.pop()
         if expanded:
             order.append(node)
             continue
-        if id(node) in visited:
+        if node in visited:
             continue
-        visited.add(id(node))
+        visited.add(node)
         stack.append((node, True))
         for parent in node._ctx.parents:
-            if parent._ctx is not None and id(parent) not in visited:
+            if parent._ctx is not None and parent not in visited:
                 stack.append((parent, False))
     return order
 
@@ -222,16 +224,15 @@ def backward(
     is written: the gradients of those tensors are returned instead (``autograd.grad``).
     Unless ``retain_graph``, each node's saved arrays and parent links are released after use.
     """
-    wanted = None if inputs is None else {id(t): None for t in inputs}
-    sink = _GradSink(wanted)
+    sink = _GradSink(None if inputs is None else {t: None for t in inputs})
     for root, grad in zip(roots, grads):
         sink.deliver(root, grad)
+    pending = sink.pending
     for node in reversed(topological_order(roots)):
-        grad_out = sink.pending.pop(id(node), None)
+        grad_out = pending.pop(node, None)
         if grad_out is None:
             continue
         ctx = node._ctx
-        _check_usable(ctx)
         for parent, grad in zip(ctx.parents, _call_backward(ctx, grad_out)):
             if grad is not None and parent.requires_grad:
                 if not (type(grad) is np.ndarray and grad.shape == parent.shape
@@ -240,9 +241,9 @@ def backward(
                 sink.deliver(parent, grad)
         if not retain_graph:
             ctx.saved, ctx.parents, ctx.freed = (), (), True
-    if wanted is None:
+    if inputs is None:
         return None
-    return [wanted[id(t)] for t in inputs]
+    return [sink.wanted[t] for t in inputs]
 
 
 class _GradSink:
@@ -250,19 +251,21 @@ class _GradSink:
     (``pending``), to ``.grad`` of leaves, or to the requested ``wanted`` inputs."""
 
     def __init__(self, wanted: dict | None) -> None:
-        self.pending: dict[int, np.ndarray] = {}
+        self.pending: dict[Node, np.ndarray] = {}
         self.wanted = wanted
         self.stored: set[int] = set()
 
     def deliver(self, node: Node, grad: np.ndarray) -> None:
-        key = id(node)
-        if self.wanted is not None and key in self.wanted:
-            previous = self.wanted[key]
-            self.wanted[key] = grad if previous is None else previous + grad
+        wanted = self.wanted
+        if wanted is not None and node in wanted:
+            previous = wanted[node]
+            wanted[node] = grad if previous is None else previous + grad
         if node._ctx is not None:
-            previous = self.pending.get(key)
-            self.pending[key] = grad if previous is None else previous + grad
-        if self.wanted is None and (node._ctx is None or node._retains_grad):
+            previous = self.pending.get(node)
+            self.pending[node] = grad if previous is None else previous + grad
+            if not node._retains_grad:
+                return
+        if wanted is None:
             # NOTE: accumulate out of place: ``grad`` may be the very array another node holds.
             if node._grad is not None:
                 node._grad = node._grad + grad
@@ -278,9 +281,28 @@ class _GradSink:
         return grad
 
 
-def _check_usable(ctx: Context) -> None:
-    if not ctx.freed and ctx.versions == tuple([p._version for p in ctx.parents]):
-        return
+def _call_backward(ctx: Context, grad_out: np.ndarray) -> tuple:
+    """``ctx.fn.backward``'s gradients as a tuple with one entry per input, after checking that
+    the graph can still be used (not freed, no saved input changed in place since)."""
+    if ctx.freed or ctx.versions != tuple([p._version for p in ctx.parents]):
+        _refuse(ctx)
+    grads = ctx.fn.backward(ctx, grad_out)
+    if type(grads) is not tuple:
+        grads = (grads,)
+    if len(grads) != len(ctx.parents):
+        raise RuntimeError(
+            f"{_name(ctx)}.backward returned {len(grads)} gradients for "
+            f"{len(ctx.parents)} inputs; return one per input (None where there is none)"
+        )
+    if _anomaly_enabled:
+        for grad in grads:
+            if grad is not None and not np.all(np.isfinite(grad)):
+                raise RuntimeError(f"{_name(ctx)}.backward produced a NaN or inf gradient")
+    return grads
+
+
+def _refuse(ctx: Context) -> None:
+    """Raise the error that says why the graph through ``ctx`` can't be used again."""
     if ctx.freed:
         raise RuntimeError(
             f"Trying to backward through the graph a second time (through {_name(ctx)}): its "
@@ -294,22 +316,6 @@ def _check_usable(ctx: Context) -> None:
                 "operation after it was used; its gradient would be wrong. Clone it before "
                 "changing it in place."
             )
-
-
-def _call_backward(ctx: Context, grad_out: np.ndarray) -> tuple:
-    grads = ctx.fn.backward(ctx, grad_out)
-    if not isinstance(grads, tuple):
-        grads = (grads,)
-    if len(grads) != len(ctx.parents):
-        raise RuntimeError(
-            f"{_name(ctx)}.backward returned {len(grads)} gradients for "
-            f"{len(ctx.parents)} inputs; return one per input (None where there is none)"
-        )
-    if _anomaly_enabled:
-        for grad in grads:
-            if grad is not None and not np.all(np.isfinite(grad)):
-                raise RuntimeError(f"{_name(ctx)}.backward produced a NaN or inf gradient")
-    return grads
 
 
 def _conform(grad: Any, parent: Node, ctx: Context) -> np.ndarray:

@@ -31,6 +31,13 @@ def _class_count(name: str, input: Tensor) -> int:
 
 def _class_indices(name: str, input: Tensor, target: Any, ignore_index: int) -> np.ndarray:
     """The target as checked int64 class indices of shape (N, d₁, …), or () when unbatched."""
+    return _checked_labels(name, input, target, ignore_index)[0]
+
+
+def _checked_labels(name: str, input: Tensor, target: Any,
+                    ignore_index: int) -> tuple[np.ndarray, bool]:
+    """``_class_indices``, and whether every label is a class in [0, C) (then no label can
+    be an ``ignore_index`` outside that range)."""
     classes = _class_count(name, input)
     labels = _array(target)
     expected = () if input.ndim == 1 else input.shape[:1] + input.shape[2:]
@@ -42,15 +49,17 @@ def _class_indices(name: str, input: Tensor, target: Any, ignore_index: int) -> 
     if labels.shape != expected:
         raise ValueError(f"{name}: input of shape {tuple(input.shape)} needs class-index targets "
                          f"of shape {expected}, but target has shape {labels.shape}")
-    if labels.size and 0 <= labels.min() and labels.max() < classes:
-        return labels.astype(np.int64, copy=False)  # the common case: two reductions
+    # the common case: two reductions (called as ufuncs, without ndarray.min's Python layer)
+    if labels.size and 0 <= np.minimum.reduce(labels, None) \
+            and np.maximum.reduce(labels, None) < classes:
+        return labels.astype(np.int64, copy=False), True
     bad = ((labels < 0) | (labels >= classes)) & (labels != ignore_index)
     if bad.any():
         position = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ValueError(f"{name}: target label {int(labels[position])} at position {position} "
                          f"is out of range: labels must lie in [0, {classes}) for C={classes} "
                          f"classes (or equal ignore_index={ignore_index})")
-    return labels.astype(np.int64, copy=False)
+    return labels.astype(np.int64, copy=False), labels.size == 0
 
 
 def _sample_weights(name: str, labels: np.ndarray, weight: Any, ignore_index: int,
@@ -160,10 +169,11 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
     if _array(target).shape == input.shape and input.ndim:
         return _soft_cross_entropy(input, _tensor(target), weight, ignore_index, reduction,
                                    label_smoothing)
-    labels = _class_indices("cross_entropy", input, target, ignore_index)
+    labels, all_classes = _checked_labels("cross_entropy", input, target, ignore_index)
     x, labels = _batched(input, labels)
     safe, sample_weight = labels, None  # every sample weighs 1: the fused loss skips weights
-    if weight is not None or label_smoothing or (labels == ignore_index).any():
+    ignored = not all_classes or (0 <= ignore_index < classes and (labels == ignore_index).any())
+    if weight is not None or label_smoothing or ignored:
         safe, sample_weight = _sample_weights("cross_entropy", labels, weight, ignore_index,
                                               classes, x.dtype)
     if label_smoothing > 0:

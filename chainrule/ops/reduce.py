@@ -163,29 +163,38 @@ class LogSumExp(Function):
 
 
 def _max_shift(x, axis):
-    """M = max X along ``axis`` with kept dims, taken as 0 on rows whose max is ±inf."""
-    m = x.max(axis=axis, keepdims=True)
-    return np.where(np.isfinite(m), m, 0)
+    """M = max X along ``axis`` with kept dims, taken as 0 on rows whose max is ±inf or NaN,
+    and whether every row's max was finite."""
+    m = np.maximum.reduce(x, axis=axis, keepdims=True)
+    finite = np.isfinite(m)
+    if finite.all():
+        return m, True
+    return np.where(finite, m, 0), False
 
 
-def _log_sum_exp_shifted(shifted, axis):
-    """ln Σ e^(X−M) with kept dims, given X − M (−inf for a row of −inf)."""
+def _log_sum_exp_shifted(shifted, axis, finite):
+    """ln Σ e^(X−M) with kept dims, given X − M. When every max was finite, each sum holds
+    e^0 = 1 and is at least 1; otherwise a row of −inf sums to 0, whose log is −inf (without
+    the divide-by-zero warning, for which ``errstate``, costly per call, is entered)."""
+    if finite:
+        return np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
     with np.errstate(divide="ignore"):
-        return np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        return np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
 
 
 def log_softmax_values(x, axis):
     """(X − M) − ln Σ e^(X−M) along ``axis``: log-softmax of an array, to full precision
     (shared by ``LogSoftmax`` and the fused cross-entropy)."""
-    shifted = x - _max_shift(x, axis)
-    shifted -= _log_sum_exp_shifted(shifted, axis)
+    m, finite = _max_shift(x, axis)
+    shifted = x - m
+    shifted -= _log_sum_exp_shifted(shifted, axis, finite)
     return shifted
 
 
 def _logsumexp(x, axis):
     """M + ln Σ e^(X−M) with kept dims."""
-    m = _max_shift(x, axis)
-    return m + _log_sum_exp_shifted(x - m, axis)
+    m, finite = _max_shift(x, axis)
+    return m + _log_sum_exp_shifted(x - m, axis, finite)
 
 
 class Softmax(Function):

@@ -10,6 +10,7 @@ flushes subnormal numbers out of the state buffers (see ``Optimizer``).
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from typing import Any, Callable, Iterable, Union
 
@@ -151,6 +152,8 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        every = self.subnormal_flush_every
+        states, update = self.state, self.update
         for group in self.param_groups:
             for p in group["params"]:
                 grad = p._grad
@@ -158,11 +161,12 @@ class Optimizer:
                     continue
                 if grad.dtype != p.data.dtype:
                     grad = grad.astype(p.data.dtype)
-                state = self.state[p]
-                state["step"] = state.get("step", 0) + 1
-                self.update(p, grad, state, group)
+                state = states[p]
+                step = state["step"] = state.get("step", 0) + 1
+                update(p, grad, state, group)
                 p._version += 1  # p changed in place: a graph that saved it can't backward
-                self._maybe_flush(state)
+                if every and step % every == 0:
+                    self._flush(state)
         return loss
 
     def update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any],
@@ -176,11 +180,6 @@ class Optimizer:
             group: the parameter's group, with every hyperparameter.
         """
         raise NotImplementedError
-
-    def _maybe_flush(self, state: dict[str, Any]) -> None:
-        every = self.subnormal_flush_every
-        if every and state["step"] % every == 0:
-            self._flush(state)
 
     def _flush(self, state: dict[str, Any]) -> None:
         """Flush the subnormals of the state buffers named in ``_flushed``."""
@@ -266,7 +265,12 @@ def floats(group: dict[str, Any], names: str) -> list[float]:
     NOTE: Python floats, because NumPy 2 keeps a float32 array float32 when it meets a Python
     float but widens it to float64 when it meets an ``np.float64`` scalar.
     """
-    return [float(group[name]) for name in names.split()]
+    return [float(group[name]) for name in _split(names)]
+
+
+@functools.cache
+def _split(names: str) -> tuple[str, ...]:
+    return tuple(names.split())
 
 
 def scale_add_(buffer: np.ndarray, scale: float, addend: np.ndarray) -> np.ndarray:
