@@ -8,16 +8,16 @@ into float32's subnormal range, which slows CPUs down unless they are flushed (c
 optimizers flush them). A second configuration, hidden 64-64 at batch 32, measures per-op
 overhead. All frameworks use the same number of threads and see the same batches.
 
-How it is timed: the frameworks train side by side, in turn, a chunk of ``--chunk`` steps each
-(a fraction of a second), each continuing its own run. A shared machine changes speed from
-second to second (here, whole epochs ran 1.7× slower at times), so timing whole epochs one after
-the other lets that noise decide the ratio; chunks in turn see the same machine. Before each
+How it is timed: the frameworks train side by side, in turn, a chunk of steps each (about
+0.1 s), each continuing its own run. A shared machine changes speed from second to second
+(here, whole epochs ran 1.7× slower at times), so timing whole epochs one after the other
+lets that noise decide the ratio; chunks in turn see the same machine. Before each
 chunk the script pauses, untimed, for longer than OpenBLAS's and OpenMP's idle worker threads
 keep spinning (about 0.1 s here), so that they do not take the cores from the next framework.
 The ratio reported is the median, over the chunks of epochs 3 and later, of PyTorch's time for
 a chunk divided by chainrule's time for the same batches; the quartiles show its spread.
 
-Run: python benchmarks/mlp.py [--epochs 5] [--threads 2] [--config big|small|both] [--chunk 40]
+Run: python benchmarks/mlp.py [--epochs 5] [--threads 2] [--config big|small|both] [--chunk N]
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import chainrule as cr  # noqa: E402
 
-CONFIGS = {"big": ((512, 256), 128), "small": ((64, 64), 32)}
+# name: (hidden sizes, batch size, steps per timed chunk: about 0.1 s of training)
+CONFIGS = {"big": ((512, 256), 128, 40), "small": ((64, 64), 32, 250)}
 PAUSE_S = 0.2
 
 Step = Callable[[np.ndarray], None]  # one training step on the samples of these indices
@@ -169,7 +170,7 @@ def chunk_ratios(reference: list[list[float]], measured: list[list[float]]) -> n
 
 
 def report(name: str, results: dict[str, list[list[float]]], samples: int) -> None:
-    hidden, batch_size = CONFIGS[name]
+    hidden, batch_size, _ = CONFIGS[name]
     print(f"\n784-{'-'.join(map(str, hidden))}-10, batch {batch_size}: samples/s")
     print(f"{'':10s} {'epochs 1-2':>11s} {'epochs 3+':>10s} {'vs PyTorch (3+)':>16s}")
     reference = rates(results["pytorch"], samples)[1] if "pytorch" in results else None
@@ -202,7 +203,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--config", choices=["big", "small", "both"], default="both")
-    parser.add_argument("--chunk", type=int, default=40, help="steps per timed chunk")
+    parser.add_argument("--chunk", type=int, default=None,
+                        help="steps per timed chunk (default: 40 for big, 250 for small)")
     args = parser.parse_args()
     x, y, source = load_data()
     try:
@@ -213,14 +215,13 @@ def main() -> None:
         torch = None
     limit_numpy_threads(args.threads)
     configs = ["big", "small"] if args.config == "both" else [args.config]
-    print(f"data: {source}; threads: {args.threads}; epochs: {args.epochs}; "
-          f"chunks of {args.chunk} steps in turn")
+    print(f"data: {source}; threads: {args.threads}; epochs: {args.epochs}")
     for name in configs:
-        hidden, batch_size = CONFIGS[name]
+        hidden, batch_size, chunk_steps = CONFIGS[name]
         steps = {"chainrule": chainrule_step(x, y, hidden), "numpy": numpy_step(x, y, hidden)}
         if torch is not None:
             steps["pytorch"] = torch_step(x, y, hidden, torch)
-        results = run_in_turn(steps, len(x), batch_size, args.epochs, args.chunk)
+        results = run_in_turn(steps, len(x), batch_size, args.epochs, args.chunk or chunk_steps)
         report(name, results, (len(x) // batch_size) * batch_size)
 
 
