@@ -176,10 +176,11 @@ def _log_sum_exp_shifted(shifted, axis, finite):
     """ln Σ e^(X−M) with kept dims, given X − M. When every max was finite, each sum holds
     e^0 = 1 and is at least 1; otherwise a row of −inf sums to 0, whose log is −inf (without
     the divide-by-zero warning, for which ``errstate``, costly per call, is entered)."""
+    sums = np.add.reduce(np.exp(shifted), axis=axis, keepdims=True)
     if finite:
-        return np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
+        return np.log(sums)
     with np.errstate(divide="ignore"):
-        return np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
+        return np.log(sums)
 
 
 def log_softmax_values(x, axis):
