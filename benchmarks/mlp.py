@@ -57,14 +57,19 @@ def epoch_batches(n: int, batch_size: int, epoch: int) -> list[np.ndarray]:
     return [order[start:start + batch_size] for start in range(0, n - batch_size + 1, batch_size)]
 
 
-def chainrule_step(x, y, hidden, lr=0.05) -> Step:
+def chainrule_model(hidden, lr=0.05):
+    """The seeded 784-…-10 ReLU MLP and its momentum SGD, as (model, optimizer)."""
     cr.manual_seed(0)
     sizes = (784, *hidden, 10)
     layers = []
     for fan_in, fan_out in zip(sizes, sizes[1:]):
         layers += [cr.nn.Linear(fan_in, fan_out), cr.nn.ReLU()]
     model = cr.nn.Sequential(*layers[:-1])
-    optimizer = cr.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    return model, cr.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+
+
+def chainrule_step(x, y, hidden, lr=0.05) -> Step:
+    model, optimizer = chainrule_model(hidden, lr)
     loss_fn = cr.nn.CrossEntropyLoss()
 
     def step(idx):

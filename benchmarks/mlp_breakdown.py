@@ -35,14 +35,7 @@ import chainrule as cr  # noqa: E402
 from chainrule.ops.loss import CrossEntropy  # noqa: E402
 from chainrule.ops.unary import Relu  # noqa: E402
 
-LR, MOMENTUM = 0.05, 0.9
-
-
-def model_and_optimizer():
-    cr.manual_seed(0)
-    model = cr.nn.Sequential(cr.nn.Linear(784, 512), cr.nn.ReLU(), cr.nn.Linear(512, 256),
-                             cr.nn.ReLU(), cr.nn.Linear(256, 10))
-    return model, cr.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+HIDDEN, LR, MOMENTUM = (512, 256), 0.05, 0.9  # as mlp.py's big configuration
 
 
 def bare_update(params, buffers) -> None:
@@ -88,7 +81,7 @@ def mirror_gradients(weights, biases, x, labels) -> list[np.ndarray]:
 
 
 def chainrule_step(x, y, bare: bool):
-    model, optimizer = model_and_optimizer()
+    model, optimizer = mlp.chainrule_model(HIDDEN, LR)
     params, buffers = list(model.parameters()), [None] * 6
     loss_fn = cr.nn.CrossEntropyLoss()
 
@@ -96,13 +89,16 @@ def chainrule_step(x, y, bare: bool):
         if not bare:
             optimizer.zero_grad()
         loss_fn(model(cr.from_numpy(x[idx])), cr.from_numpy(y[idx])).backward()
-        bare_update(params, buffers) if bare else optimizer.step()
+        if bare:
+            bare_update(params, buffers)
+        else:
+            optimizer.step()
 
     return step
 
 
 def mirror_step(x, y, bare: bool):
-    model, optimizer = model_and_optimizer()
+    model, optimizer = mlp.chainrule_model(HIDDEN, LR)
     params = list(model.parameters())
     weights, biases = [p.data for p in params[0::2]], [p.data for p in params[1::2]]
     by_gradient = params[0::2] + params[1::2]  # the order mirror_gradients returns
@@ -132,7 +128,7 @@ def main() -> None:
         "chainrule, bare update": chainrule_step(x, y, bare=True),
         "mirror, chainrule optimizer": mirror_step(x, y, bare=False),
         "mirror": mirror_step(x, y, bare=True),
-        "numpy loop": mlp.numpy_step(x, y, (512, 256)),
+        "numpy loop": mlp.numpy_step(x, y, HIDDEN),
     }
     results = mlp.run_in_turn(steps, len(x), 128, args.epochs, 40)
     print(f"data: {source}, {len(x)} samples; {args.epochs} epochs, chunks of 40 steps in turn")
