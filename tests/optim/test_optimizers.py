@@ -332,3 +332,42 @@ def test_a_tensor_instead_of_an_iterable_and_a_set_and_a_non_leaf():
         optim.SGD([{"params": {w}}], lr=0.1)
     with pytest.raises(ValueError, match="non-leaf"):
         optim.SGD([w * 2], lr=0.1)
+
+
+# ------------------------------------------------------------ the shared scratch buffer
+
+
+def test_sgd_with_one_scratch_buffer_matches_the_rule_for_parameters_of_mixed_sizes():
+    """SGD writes lr·g of every parameter into one shared buffer; a small parameter updated
+    after a large one (and the reverse) must still get exactly θ − γ b."""
+    rng = np.random.default_rng(0)
+    shapes = [(3,), (5, 4), (2,), (5, 4)]
+    params = [chainrule.tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True)
+              for s in shapes]
+    grads = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    start = [p.data.copy() for p in params]
+    opt = optim.SGD(params, lr=0.1, momentum=0.9)
+    for _ in range(2):
+        for p, g in zip(params, grads):
+            p.grad = g.copy()
+        opt.step()
+    for p, p0, g in zip(params, start, grads):
+        buf = np.float32(0.9) * g + g  # b₂ = μ b₁ + g with b₁ = g
+        expected = (p0 - np.float32(0.1) * g) - np.float32(0.1) * buf
+        np.testing.assert_array_equal(p.data, expected)
+        assert p.dtype == np.float32
+
+
+def test_scratch_like_has_the_shape_and_dtype_asked_and_is_not_saved():
+    p = chainrule.zeros(6, requires_grad=True)
+    opt = optim.SGD([p], lr=0.1)
+    small = opt.scratch_like(np.zeros((2, 3), np.float32))
+    large = opt.scratch_like(np.zeros((4, 5), np.float32))
+    wide = opt.scratch_like(np.zeros(7, np.float64))
+    assert (small.shape, small.dtype) == ((2, 3), np.float32)
+    assert (large.shape, large.dtype) == ((4, 5), np.float32)
+    assert (wide.shape, wide.dtype) == ((7,), np.float64)
+    assert opt.scratch_like(np.zeros(3, np.float32)).base is large.base  # grown once, reused
+    p.grad = np.ones(6, np.float32)
+    opt.step()
+    assert opt.state_dict()["state"][0].keys() == {"step"}
