@@ -28,13 +28,12 @@ Example (a custom op, as in PyTorch):
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Iterable, Protocol, Sequence
+from typing import Any, Callable, ClassVar, Iterable, Protocol, Sequence
 
 import numpy as np
 
 _grad_enabled = True
 _anomaly_enabled = False
-_apply_hook: Callable[..., Any] | None = None  # installed by tensor.py (L2): builds Tensors
 
 
 class Node(Protocol):
@@ -100,10 +99,11 @@ class Function:
     def backward(ctx: Context, grad_out: np.ndarray) -> Any:
         raise NotImplementedError
 
-    @classmethod
-    def apply(cls, *inputs: Any, **params: Any) -> Any:
-        """Run this Function on tensors (or arrays and numbers), recording it for backward."""
-        return _apply_hook(cls, *inputs, **params)
+    # ``Fn.apply(*inputs, **params)`` runs this Function on tensors (or arrays and numbers) and
+    # records it for backward. It is ``classmethod(tensor.apply)``, installed by tensor.py
+    # (L2), the layer that builds Tensors: a method defined here that forwarded to it would cost
+    # every op one more Python call.
+    apply: ClassVar[Callable[..., Any]]
 
 
 # ---------------------------------------------------------------- grad mode
