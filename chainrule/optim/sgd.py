@@ -74,4 +74,4 @@ class SGD(Optimizer):
             else:
                 scale_add_(buf, momentum, grad if dampening == 0 else (1 - dampening) * grad)
             grad = grad + momentum * buf if group["nesterov"] else buf
-        p.data -= np.multiply(grad, lr, out=self.scratch_like(grad))
+        p.data -= self.scaled(grad, lr)

@@ -337,9 +337,11 @@ def test_a_tensor_instead_of_an_iterable_and_a_set_and_a_non_leaf():
 # ------------------------------------------------------------ the shared scratch buffer
 
 
-def test_sgd_with_one_scratch_buffer_matches_the_rule_for_parameters_of_mixed_sizes():
-    """SGD writes lr·g of every parameter into one shared buffer; a small parameter updated
-    after a large one (and the reverse) must still get exactly θ − γ b."""
+@pytest.mark.parametrize("scratch_min_size", [0, 1 << 16])
+def test_sgd_matches_the_rule_with_and_without_the_shared_scratch_buffer(scratch_min_size):
+    """With ``scratch_min_size`` 0, SGD writes lr·b of every parameter into one shared buffer;
+    a small parameter updated after a large one (and the reverse) must still get exactly
+    θ − γ b, as it does with fresh temporaries."""
     rng = np.random.default_rng(0)
     shapes = [(3,), (5, 4), (2,), (5, 4)]
     params = [chainrule.tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True)
@@ -347,6 +349,7 @@ def test_sgd_with_one_scratch_buffer_matches_the_rule_for_parameters_of_mixed_si
     grads = [rng.standard_normal(s).astype(np.float32) for s in shapes]
     start = [p.data.copy() for p in params]
     opt = optim.SGD(params, lr=0.1, momentum=0.9)
+    opt.scratch_min_size = scratch_min_size
     for _ in range(2):
         for p, g in zip(params, grads):
             p.grad = g.copy()
@@ -358,16 +361,20 @@ def test_sgd_with_one_scratch_buffer_matches_the_rule_for_parameters_of_mixed_si
         assert p.dtype == np.float32
 
 
-def test_scratch_like_has_the_shape_and_dtype_asked_and_is_not_saved():
+def test_scaled_uses_one_buffer_per_dtype_from_the_minimum_size_on_and_saves_none_of_it():
     p = chainrule.zeros(6, requires_grad=True)
     opt = optim.SGD([p], lr=0.1)
-    small = opt.scratch_like(np.zeros((2, 3), np.float32))
-    large = opt.scratch_like(np.zeros((4, 5), np.float32))
-    wide = opt.scratch_like(np.zeros(7, np.float64))
-    assert (small.shape, small.dtype) == ((2, 3), np.float32)
-    assert (large.shape, large.dtype) == ((4, 5), np.float32)
+    opt.scratch_min_size = 4
+    small = opt.scaled(np.ones(3, np.float32), 2.0)
+    large = opt.scaled(np.ones((4, 5), np.float32), 2.0)
+    wide = opt.scaled(np.ones(7), 3.0)
+    assert (small.shape, small.dtype) == ((3,), np.float32) and small.base is None
+    assert (large.shape, large.dtype) == ((4, 5), np.float32) and large.base is not None
     assert (wide.shape, wide.dtype) == ((7,), np.float64)
-    assert opt.scratch_like(np.zeros(3, np.float32)).base is large.base  # grown once, reused
+    np.testing.assert_array_equal(large, np.full((4, 5), 2.0, np.float32))
+    np.testing.assert_array_equal(wide, np.full(7, 3.0))
+    again = opt.scaled(np.ones((2, 2), np.float32), 5.0)
+    assert again.base is large.base  # the buffer grown for (4, 5) serves (2, 2) too
     p.grad = np.ones(6, np.float32)
     opt.step()
     assert opt.state_dict()["state"][0].keys() == {"step"}
