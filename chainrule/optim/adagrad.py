@@ -55,6 +55,11 @@ class Adagrad(Optimizer):
         if "sum" not in state:
             state["sum"] = np.full_like(p.data, float(group["initial_accumulator_value"]))
         total = state["sum"]
-        total += grad * grad
+        square = np.multiply(grad, grad, out=self.temporary(grad))
+        total += square
         clr = lr / (1 + (state["step"] - 1) * lr_decay)
-        p.data -= clr * grad / (np.sqrt(total) + eps)
+        denom = np.sqrt(total, out=self.temporary(grad, 1))
+        denom += eps
+        step = np.multiply(grad, clr, out=square)
+        step /= denom
+        p.data -= step  # (γ_t g) / (√s + ε)

@@ -76,12 +76,26 @@ class Adam(Optimizer):
         elif decay != 0:
             grad = grad + decay * p.data
         m, v = _moments(state, p.data, group["amsgrad"])
-        m += (1 - beta1) * (grad - m)  # m ← β₁ m + (1 − β₁) g, as PyTorch's lerp computes it
-        scale_add_(v, beta2, (1 - beta2) * grad * grad)
+        self._update_moments(m, v, grad, beta1, beta2)
         if group["amsgrad"]:
             v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-        denom = np.sqrt(v) / (1 - beta2**t) ** 0.5 + eps
-        p.data -= (lr / (1 - beta1**t)) * m / denom
+        denom = np.sqrt(v, out=self.temporary(v, 1))
+        denom /= (1 - beta2**t) ** 0.5
+        denom += eps
+        step = np.multiply(m, lr / (1 - beta1**t), out=self.temporary(m))
+        step /= denom
+        p.data -= step  # γ m̂ / (√v̂ + ε), computed as ((γ / (1 − β₁ᵗ)) m) / (√v / √(1 − β₂ᵗ) + ε)
+
+    def _update_moments(self, m: np.ndarray, v: np.ndarray, grad: np.ndarray, beta1: float,
+                        beta2: float) -> None:
+        """m ← m + (1 − β₁)(g − m) (PyTorch's lerp form of β₁ m + (1 − β₁) g) and
+        v ← β₂ v + ((1 − β₂) g) g, in place, through one temporary."""
+        change = np.subtract(grad, m, out=self.temporary(m))
+        change *= 1 - beta1
+        m += change
+        square = np.multiply(grad, 1 - beta2, out=change)
+        square *= grad
+        scale_add_(v, beta2, square)
 
 
 class AdamW(Adam):

@@ -65,7 +65,7 @@ class Optimizer:
     """
 
     subnormal_flush_every: int | None = 16
-    scratch_min_size: int = 1 << 16  # see ``scaled``
+    scratch_min_size: int = 1 << 16  # see ``temporary``
     _flushed: tuple[str, ...] = ()
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
@@ -75,7 +75,7 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
-        self._scratch: dict[np.dtype, np.ndarray] = {}
+        self._scratch: dict[tuple[np.dtype, int], np.ndarray] = {}
         groups = list(params)
         if len(groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
@@ -184,22 +184,27 @@ class Optimizer:
         raise NotImplementedError
 
     def scaled(self, array: np.ndarray, factor: float) -> np.ndarray:
-        """``factor · array``, as a temporary of ``update`` that the next call may overwrite.
-
-        Arrays of ``scratch_min_size`` elements or more are written into a buffer that the
-        optimizer keeps: one per dtype, as large as the largest array seen, shared by every
-        parameter and not part of ``state``. Writing into memory used the step before, instead
-        of a fresh allocation the size of the parameter, makes SGD's update of a 784×512 weight
-        about a fifth faster. Smaller arrays get a new array, which costs less than a view.
-        """
+        """``factor · array``, as a temporary of ``update`` (see ``temporary``)."""
         if array.size < self.scratch_min_size:
             return factor * array
-        return np.multiply(array, factor, out=self._scratch_like(array))
+        return np.multiply(array, factor, out=self.temporary(array))
 
-    def _scratch_like(self, array: np.ndarray) -> np.ndarray:
-        buffer = self._scratch.get(array.dtype)
+    def temporary(self, array: np.ndarray, slot: int = 0) -> np.ndarray:
+        """An uninitialised array of ``array``'s shape and dtype, for a temporary of ``update``
+        that the next call with the same ``slot`` may overwrite.
+
+        For arrays of ``scratch_min_size`` elements or more it is a view of a buffer that the
+        optimizer keeps: one per dtype and slot, as large as the largest array seen, shared by
+        every parameter and not part of ``state``. Writing into memory used the step before,
+        instead of fresh allocations the size of the parameter, makes SGD's update of a
+        784×512 weight about a fifth faster. Smaller arrays get a new array, which costs less
+        than a view.
+        """
+        if array.size < self.scratch_min_size:
+            return np.empty(array.shape, array.dtype)
+        buffer = self._scratch.get((array.dtype, slot))
         if buffer is None or buffer.size < array.size:
-            buffer = self._scratch[array.dtype] = np.empty(array.size, array.dtype)
+            buffer = self._scratch[array.dtype, slot] = np.empty(array.size, array.dtype)
         return buffer[:array.size].reshape(array.shape)
 
     def _flush(self, state: dict[str, Any]) -> None:

@@ -60,14 +60,28 @@ class RMSprop(Optimizer):
         if decay != 0:
             grad = grad + decay * p.data
         square_avg, grad_avg, buf = _buffers(state, p.data, group)
-        variance = scale_add_(square_avg, alpha, (1 - alpha) * grad * grad)
-        if grad_avg is not None:
-            grad_avg += (1 - alpha) * (grad - grad_avg)  # PyTorch's lerp form of the average
-            variance = square_avg - grad_avg * grad_avg
-        step = grad / (np.sqrt(variance) + eps)
+        variance = self._update_averages(square_avg, grad_avg, grad, alpha)
+        step = np.sqrt(variance, out=self.temporary(grad, 1))
+        step += eps
+        step = np.divide(grad, step, out=step)  # g / (√v + ε)
         if buf is not None:
             step = scale_add_(buf, momentum, step)
-        p.data -= lr * step
+        p.data -= self.scaled(step, lr)
+
+    def _update_averages(self, square_avg: np.ndarray, grad_avg: np.ndarray | None,
+                         grad: np.ndarray, alpha: float) -> np.ndarray:
+        """v ← α v + ((1 − α) g) g and, if centered, ḡ ← ḡ + (1 − α)(g − ḡ) (PyTorch's lerp
+        form of the average), in place; returns v, or v − ḡ² (in a temporary) if centered."""
+        square = np.multiply(grad, 1 - alpha, out=self.temporary(grad))
+        square *= grad
+        scale_add_(square_avg, alpha, square)
+        if grad_avg is None:
+            return square_avg
+        change = np.subtract(grad, grad_avg, out=square)
+        change *= 1 - alpha
+        grad_avg += change
+        centered = np.multiply(grad_avg, grad_avg, out=self.temporary(grad, 1))
+        return np.subtract(square_avg, centered, out=centered)
 
     def _flush(self, state: dict[str, Any]) -> None:
         super()._flush(state)

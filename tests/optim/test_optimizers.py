@@ -378,3 +378,26 @@ def test_scaled_uses_one_buffer_per_dtype_from_the_minimum_size_on_and_saves_non
     p.grad = np.ones(6, np.float32)
     opt.step()
     assert opt.state_dict()["state"][0].keys() == {"step"}
+
+
+@pytest.mark.parametrize("make, kwargs", ALL + [(optim.RMSprop, {"lr": 0.01})], ids=IDS + ["RMSprop-plain"])
+def test_every_optimizer_gives_the_same_bits_through_the_shared_buffers(make, kwargs):
+    """The buffers of ``temporary`` (slots 0 and 1, shared by all parameters) must not alias a
+    live value: forcing them on for every parameter changes no bit of the result."""
+    rng = np.random.default_rng(3)
+    shapes = [(4, 3), (2,), (4, 3), (5,)]
+    start = [rng.standard_normal(s) for s in shapes]
+    grads = [[rng.standard_normal(s) for s in shapes] for _ in range(4)]
+
+    def run(scratch_min_size):
+        params = [chainrule.tensor(p.copy(), requires_grad=True) for p in start]
+        opt = make(params, **kwargs)
+        opt.scratch_min_size = scratch_min_size
+        for step in grads:
+            for p, g in zip(params, step):
+                p.grad = g.copy()
+            opt.step()
+        return [p.data for p in params]
+
+    for shared, fresh in zip(run(0), run(1 << 16)):
+        np.testing.assert_array_equal(shared, fresh)
