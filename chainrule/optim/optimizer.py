@@ -196,9 +196,10 @@ class Optimizer:
         For arrays of ``scratch_min_size`` elements or more it is a view of a buffer that the
         optimizer keeps: one per dtype and slot, as large as the largest array seen, shared by
         every parameter and not part of ``state``. Writing into memory used the step before,
-        instead of fresh allocations the size of the parameter, makes SGD's update of a
-        784×512 weight about a fifth faster. Smaller arrays get a new array, which costs less
-        than a view.
+        instead of a fresh allocation the size of the parameter for each intermediate result,
+        makes Adam's, RMSprop's and Adagrad's steps on the parameters of a 784-512-256-10 MLP
+        about 10% faster (SGD's, with one temporary, is unchanged). Smaller arrays get a new
+        array, which costs fewer instructions than a view.
         """
         if array.size < self.scratch_min_size:
             return np.empty(array.shape, array.dtype)
