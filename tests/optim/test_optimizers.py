@@ -380,7 +380,8 @@ def test_scaled_uses_one_buffer_per_dtype_from_the_minimum_size_on_and_saves_non
     assert opt.state_dict()["state"][0].keys() == {"step"}
 
 
-@pytest.mark.parametrize("make, kwargs", ALL + [(optim.RMSprop, {"lr": 0.01})], ids=IDS + ["RMSprop-plain"])
+@pytest.mark.parametrize("make, kwargs", ALL + [(optim.RMSprop, {"lr": 0.01})],
+                         ids=IDS + ["RMSprop-plain"])
 def test_every_optimizer_gives_the_same_bits_through_the_shared_buffers(make, kwargs):
     """The buffers of ``temporary`` (slots 0 and 1, shared by all parameters) must not alias a
     live value: forcing them on for every parameter changes no bit of the result."""
