@@ -60,6 +60,6 @@ class Adagrad(Optimizer):
         clr = lr / (1 + (state["step"] - 1) * lr_decay)
         denom = np.sqrt(total, out=self.temporary(grad, 1))
         denom += eps
-        step = np.multiply(grad, clr, out=square)
+        step = self.scaled(grad, clr)
         step /= denom
         p.data -= step  # (γ_t g) / (√s + ε)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, floats, scale_add_
+from .optimizer import Optimizer, ParamsT, floats, lerp_, square_average_
 
 
 class Adam(Optimizer):
@@ -76,26 +76,17 @@ class Adam(Optimizer):
         elif decay != 0:
             grad = grad + decay * p.data
         m, v = _moments(state, p.data, group["amsgrad"])
-        self._update_moments(m, v, grad, beta1, beta2)
+        temporary = self.temporary(m)
+        lerp_(m, grad, 1 - beta1, temporary)  # m ← β₁ m + (1 − β₁) g
+        square_average_(v, grad, beta2, temporary)  # v ← β₂ v + (1 − β₂) g²
         if group["amsgrad"]:
             v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
         denom = np.sqrt(v, out=self.temporary(v, 1))
         denom /= (1 - beta2**t) ** 0.5
         denom += eps
-        step = np.multiply(m, lr / (1 - beta1**t), out=self.temporary(m))
+        step = self.scaled(m, lr / (1 - beta1**t))
         step /= denom
         p.data -= step  # γ m̂ / (√v̂ + ε), computed as ((γ / (1 − β₁ᵗ)) m) / (√v / √(1 − β₂ᵗ) + ε)
-
-    def _update_moments(self, m: np.ndarray, v: np.ndarray, grad: np.ndarray, beta1: float,
-                        beta2: float) -> None:
-        """m ← m + (1 − β₁)(g − m) (PyTorch's lerp form of β₁ m + (1 − β₁) g) and
-        v ← β₂ v + ((1 − β₂) g) g, in place, through one temporary."""
-        change = np.subtract(grad, m, out=self.temporary(m))
-        change *= 1 - beta1
-        m += change
-        square = np.multiply(grad, 1 - beta2, out=change)
-        square *= grad
-        scale_add_(v, beta2, square)
 
 
 class AdamW(Adam):

@@ -307,6 +307,25 @@ def scale_add_(buffer: np.ndarray, scale: float, addend: np.ndarray) -> np.ndarr
     return buffer
 
 
+def lerp_(average: np.ndarray, target: np.ndarray, weight: float,
+          out: np.ndarray) -> np.ndarray:
+    """``average ← average + weight · (target − average)``, in place, with ``out`` as the
+    temporary (PyTorch's lerp form of ``(1 − w) average + w target``); returns ``average``."""
+    change = np.subtract(target, average, out=out)
+    change *= weight
+    average += change
+    return average
+
+
+def square_average_(average: np.ndarray, grad: np.ndarray, decay: float,
+                    out: np.ndarray) -> np.ndarray:
+    """``average ← decay · average + ((1 − decay) · g) · g``, in place, with ``out`` as the
+    temporary; returns ``average``."""
+    square = np.multiply(grad, 1 - decay, out=out)
+    square *= grad
+    return scale_add_(average, decay, square)
+
+
 def _check_hyperparameters(group: dict[str, Any]) -> None:
     for key, words in _NON_NEGATIVE.items():
         if key in group and not group[key] >= 0:  # `not >=` also rejects NaN

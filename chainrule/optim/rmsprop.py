@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, floats, scale_add_
+from .optimizer import Optimizer, ParamsT, floats, lerp_, scale_add_, square_average_
 
 
 class RMSprop(Optimizer):
@@ -72,14 +72,11 @@ class RMSprop(Optimizer):
                          grad: np.ndarray, alpha: float) -> np.ndarray:
         """v ← α v + ((1 − α) g) g and, if centered, ḡ ← ḡ + (1 − α)(g − ḡ) (PyTorch's lerp
         form of the average), in place; returns v, or v − ḡ² (in a temporary) if centered."""
-        square = np.multiply(grad, 1 - alpha, out=self.temporary(grad))
-        square *= grad
-        scale_add_(square_avg, alpha, square)
+        temporary = self.temporary(grad)
+        square_average_(square_avg, grad, alpha, temporary)
         if grad_avg is None:
             return square_avg
-        change = np.subtract(grad, grad_avg, out=square)
-        change *= 1 - alpha
-        grad_avg += change
+        lerp_(grad_avg, grad, 1 - alpha, temporary)
         centered = np.multiply(grad_avg, grad_avg, out=self.temporary(grad, 1))
         return np.subtract(square_avg, centered, out=centered)
 
