@@ -60,8 +60,9 @@ class Optimizer:
             is many times slower on many CPUs. The flush runs after the step's update and
             changes no value in the normal range (except centered RMSprop's ḡ, see there),
             like the flush-to-zero mode of GPUs or ``torch.set_flush_denormal(True)`` on CPU.
-            Flushing one buffer costs about half a plain SGD step, so every 16 steps costs
-            ~3% of an SGD-with-momentum step and ~1.5% of an Adam step.
+            Flushing a buffer costs about two thirds of a momentum SGD step on it (three
+            streaming passes), so every 16 steps adds ~4% to an SGD-with-momentum step, and
+            less to an Adam step.
     """
 
     subnormal_flush_every: int | None = 16
@@ -278,12 +279,29 @@ def flush_subnormals(buffer: np.ndarray) -> None:
     """Set, in place, the entries of a float array whose magnitude is below the smallest
     normal number of its dtype (subnormals) to zero.
 
-    Costs about half an SGD step (a pass for ``|x|``, one for the comparison), hence
-    ``Optimizer.subnormal_flush_every``.
+    The test reads the bits: with the sign cleared, a subnormal is an integer u in
+    [1, 2^m − 1] (m mantissa bits; 0 is zero, 2^m the smallest normal), so it is one
+    unsigned comparison, u − 1 < 2^m − 1, where 0 wraps round to the largest integer. Exact
+    zeros are not selected, so the masked write touches the subnormals alone: a momentum
+    buffer with many zeros (weights of always-blank pixels, unused embedding rows) costs
+    three streaming passes and no write. ``|x| < tiny`` selects every zero too, and writing
+    them back costs about 2 ns per zero: 4× the whole flush for a 512 × 784 buffer with 10%
+    zeros.
     """
-    mask = np.abs(buffer) < np.finfo(buffer.dtype).tiny
+    unsigned = _UNSIGNED.get(buffer.dtype.itemsize)
+    if unsigned is None or buffer.dtype.kind != "f":  # e.g. longdouble: compare magnitudes
+        mask = np.abs(buffer) < np.finfo(buffer.dtype).tiny
+    else:
+        mantissa_bits = np.finfo(buffer.dtype).nmant
+        magnitude = np.bitwise_and(buffer.view(unsigned), unsigned(_ABS_MASK[unsigned]))
+        magnitude -= unsigned(1)
+        mask = magnitude < unsigned((1 << mantissa_bits) - 1)
     if mask.any():
         buffer[mask] = 0
+
+
+_UNSIGNED = {2: np.uint16, 4: np.uint32, 8: np.uint64}
+_ABS_MASK = {u: (1 << (8 * np.dtype(u).itemsize - 1)) - 1 for u in _UNSIGNED.values()}
 
 
 def floats(group: dict[str, Any], names: str) -> list[float]:

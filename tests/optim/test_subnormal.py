@@ -11,12 +11,24 @@ import chainrule.optim as optim
 TINY32 = float(np.finfo(np.float32).tiny)  # smallest normal float32, ~1.18e-38
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.longdouble])
 def test_flush_subnormals_zeroes_exactly_the_subnormals(dtype):
     tiny = np.finfo(dtype).tiny
-    buffer = np.array([1.0, tiny, tiny / 2, -tiny / 4, 0.0, -3.0, -tiny], dtype=dtype)
+    smallest = np.nextafter(dtype(0), dtype(1))  # the smallest subnormal
+    largest = np.nextafter(dtype(tiny), dtype(0))  # the largest subnormal
+    buffer = np.array([1.0, tiny, tiny / 2, -tiny / 4, 0.0, -0.0, -3.0, -tiny, smallest,
+                       -smallest, largest, -largest, np.inf, -np.inf, np.nan], dtype=dtype)
     optim.flush_subnormals(buffer)
-    assert np.array_equal(buffer, np.array([1.0, tiny, 0, 0, 0, -3.0, -tiny], dtype=dtype))
+    expected = np.array([1.0, tiny, 0, 0, 0, 0, -3.0, -tiny, 0, 0, 0, 0, np.inf, -np.inf,
+                         np.nan], dtype=dtype)
+    assert np.array_equal(buffer, expected, equal_nan=True)
+
+
+def test_flush_subnormals_of_a_strided_view_leaves_the_rest_of_the_array():
+    tiny = np.finfo(np.float32).tiny
+    base = np.full((4, 6), tiny / 8, dtype=np.float32)
+    optim.flush_subnormals(base[:, ::2])
+    assert np.all(base[:, ::2] == 0) and np.all(base[:, 1::2] == np.float32(tiny / 8))
 
 
 # Step 1: normal gradients, one just above float32's smallest normal, one whose square (and
