@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, floats, scale_add_
+from .blas import axpby_
+from .optimizer import Optimizer, ParamsT, floats
 
 
 class SGD(Optimizer):
@@ -30,7 +31,8 @@ class SGD(Optimizer):
     once a scheduler changes γ.
 
     The momentum buffer is flushed of subnormal numbers every ``subnormal_flush_every`` steps
-    (see ``Optimizer``).
+    (see ``Optimizer``). The two updates of the form y ← αx + βy (b and θ) run in one pass
+    each through ``optim.blas.axpby_`` (OpenBLAS, where NumPy bundles it).
 
     Args:
         params: tensors or parameter groups to optimize.
@@ -72,6 +74,6 @@ class SGD(Optimizer):
             if buf is None:
                 buf = state["momentum_buffer"] = grad.copy()
             else:
-                scale_add_(buf, momentum, grad if dampening == 0 else (1 - dampening) * grad)
+                axpby_(1 - dampening, grad, momentum, buf)
             grad = grad + momentum * buf if group["nesterov"] else buf
-        p.data -= self.scaled(grad, lr)
+        axpby_(-lr, grad, 1, p.data)

@@ -1,0 +1,109 @@
+"""y ← αx + βy in place, in one pass, through the OpenBLAS that NumPy's wheels ship.
+
+NumPy has no fused multiply-add: ``y *= β; y += α * x`` reads and writes y twice, writes and
+reads a temporary for αx, and runs on one thread. OpenBLAS's level-1 ``axpby`` does it in
+one pass, and ``axpy`` (β = 1) on every BLAS thread. An optimizer's update is a few such
+operations over every parameter: with them, momentum SGD's step on the parameters of a
+784-512-256-10 MLP takes 0.7× the time (two threads, after a matrix product as in training),
+and a whole training step of that MLP about 4% less.
+
+NumPy's wheels for Linux and Windows (and older ones for macOS) bundle OpenBLAS as
+scipy-openblas: an ILP64 build (64-bit integer arguments) whose CBLAS functions are named
+``scipy_cblas_<name>64_``. The library is found where those wheels put it, as threadpoolctl
+finds it, and the functions are called through ctypes, which releases the GIL. Where it is
+absent (NumPy built against Accelerate, MKL or a system BLAS; NumPy 1.x's wheels), where the
+arrays do not suit (not float32/float64, not contiguous, small), or when ``enabled`` is set
+to False, the NumPy expression is used instead.
+
+The two differ in rounding: OpenBLAS's kernels round αx + βy once (fused multiply-add), the
+NumPy expression rounds each product and the sum. Each is deterministic for one machine,
+build and thread count.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import os
+from typing import Any
+
+import numpy as np
+
+enabled = True  # False: always use the NumPy expression (e.g. to compare the two)
+min_size = 1 << 16  # smaller arrays: the NumPy expression, which costs less than a ctypes call
+
+
+def axpby_(alpha: float, x: np.ndarray, beta: float, y: np.ndarray) -> np.ndarray:
+    """``y ← α·x + β·y``, in place, for arrays of one shape; returns ``y``.
+
+    Uses OpenBLAS (one pass; all BLAS threads when β = 1) for contiguous float32/float64
+    arrays of ``min_size`` elements or more that are one array or do not overlap, else NumPy.
+    """
+    functions = _FUNCTIONS.get(y.dtype) if enabled and y.size >= min_size else None
+    if functions is not None and _contiguous_pair(x, y):
+        # NOTE: ``.ctypes.data`` costs ~2 µs, so each address is read once.
+        x_at, y_at, extent = x.ctypes.data, y.ctypes.data, y.nbytes
+        if x_at == y_at or x_at + extent <= y_at or y_at + extent <= x_at:
+            axpy, axpby = functions
+            if beta == 1:
+                axpy(y.size, alpha, x_at, 1, y_at, 1)
+            else:
+                axpby(y.size, alpha, x_at, 1, beta, y_at, 1)
+            return y
+    if beta != 1:
+        y *= beta
+    if alpha == 1:
+        y += x
+    elif alpha == -1:
+        y -= x
+    else:
+        y += alpha * x
+    return y
+
+
+def available() -> bool:
+    """Whether OpenBLAS's level-1 functions were found (``axpby_`` can use them)."""
+    return bool(_FUNCTIONS)
+
+
+def _contiguous_pair(x: np.ndarray, y: np.ndarray) -> bool:
+    """x and y are C-contiguous, aligned arrays of one dtype and shape, and y is writable."""
+    if type(x) is not np.ndarray or x.dtype != y.dtype or x.shape != y.shape:
+        return False
+    x_flags, y_flags = x.flags, y.flags
+    return (x_flags.c_contiguous and y_flags.c_contiguous and x_flags.aligned
+            and y_flags.aligned and y_flags.writeable)
+
+
+def _library_paths() -> list[str]:
+    """Where NumPy's wheels put scipy-openblas: ``numpy.libs`` beside the package (Linux,
+    Windows) or ``numpy/.dylibs`` (macOS)."""
+    package = os.path.dirname(np.__file__)
+    patterns = [os.path.join(package + ".libs", "*scipy_openblas64_*"),
+                os.path.join(package, ".dylibs", "*scipy_openblas64_*")]
+    return sorted(path for pattern in patterns for path in glob.glob(pattern))
+
+
+def _bind(library: Any, prefix: str, real: Any) -> tuple[Any, Any]:
+    """(axpy, axpby) of one precision, with their CBLAS signatures (64-bit integers)."""
+    n, pointer = ctypes.c_int64, ctypes.c_void_p
+    axpy = getattr(library, f"scipy_cblas_{prefix}axpy64_")
+    axpy.argtypes, axpy.restype = [n, real, pointer, n, pointer, n], None
+    axpby = getattr(library, f"scipy_cblas_{prefix}axpby64_")
+    axpby.argtypes, axpby.restype = [n, real, pointer, n, real, pointer, n], None
+    return axpy, axpby
+
+
+def _load() -> dict[np.dtype, tuple[Any, Any]]:
+    """The functions by dtype, or {} when no usable library is found."""
+    for path in _library_paths():
+        try:
+            library = ctypes.CDLL(path)
+            return {np.dtype(np.float32): _bind(library, "s", ctypes.c_float),
+                    np.dtype(np.float64): _bind(library, "d", ctypes.c_double)}
+        except (OSError, AttributeError):
+            continue
+    return {}
+
+
+_FUNCTIONS = _load()
