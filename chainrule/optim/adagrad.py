@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
+from .blas import axpby_
 from .optimizer import Optimizer, ParamsT, floats
 
 
@@ -60,6 +61,5 @@ class Adagrad(Optimizer):
         clr = lr / (1 + (state["step"] - 1) * lr_decay)
         denom = np.sqrt(total, out=self.temporary(grad, 1))
         denom += eps
-        step = self.scaled(grad, clr)
-        step /= denom
-        p.data -= step  # (γ_t g) / (√s + ε)
+        step = np.divide(grad, denom, out=denom)
+        axpby_(-clr, step, 1, p.data)  # θ ← θ − γ_t g / (√s + ε)

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, floats, lerp_, square_average_
+from .blas import axpby_
+from .optimizer import Optimizer, ParamsT, floats
 
 
 class Adam(Optimizer):
@@ -76,17 +77,15 @@ class Adam(Optimizer):
         elif decay != 0:
             grad = grad + decay * p.data
         m, v = _moments(state, p.data, group["amsgrad"])
-        temporary = self.temporary(m)
-        lerp_(m, grad, 1 - beta1, temporary)  # m ← β₁ m + (1 − β₁) g
-        square_average_(v, grad, beta2, temporary)  # v ← β₂ v + (1 − β₂) g²
+        axpby_(1 - beta1, grad, beta1, m)  # m ← β₁ m + (1 − β₁) g
+        axpby_(1 - beta2, np.multiply(grad, grad, out=self.temporary(v)), beta2, v)
         if group["amsgrad"]:
             v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
         denom = np.sqrt(v, out=self.temporary(v, 1))
         denom /= (1 - beta2**t) ** 0.5
         denom += eps
-        step = self.scaled(m, lr / (1 - beta1**t))
-        step /= denom
-        p.data -= step  # γ m̂ / (√v̂ + ε), computed as ((γ / (1 − β₁ᵗ)) m) / (√v / √(1 − β₂ᵗ) + ε)
+        step = np.divide(m, denom, out=denom)
+        axpby_(-lr / (1 - beta1**t), step, 1, p.data)  # θ ← θ − (γ / (1 − β₁ᵗ)) m / (√v̂ + ε)
 
 
 class AdamW(Adam):

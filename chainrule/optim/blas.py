@@ -2,10 +2,11 @@
 
 NumPy has no fused multiply-add: ``y *= β; y += α * x`` reads and writes y twice, writes and
 reads a temporary for αx, and runs on one thread. OpenBLAS's level-1 ``axpby`` does it in
-one pass, and ``axpy`` (β = 1) on every BLAS thread. An optimizer's update is a few such
-operations over every parameter: with them, momentum SGD's step on the parameters of a
-784-512-256-10 MLP takes 0.7× the time (two threads, after a matrix product as in training),
-and a whole training step of that MLP about 4% less.
+one pass, and ``axpy`` (β = 1) on every BLAS thread. The optimizers' moving averages and
+parameter updates are such operations: with them, a step on the parameters of a
+784-512-256-10 MLP (two threads, after a matrix product as in training) is 1.44× faster for
+momentum SGD, 1.33× for Adam, 1.2× for AdamW, 1.27× for RMSprop and 1.12× for Adagrad, and
+a whole momentum-SGD training step of that MLP about 4% faster.
 
 NumPy's wheels for Linux and Windows (and older ones for macOS) bundle OpenBLAS as
 scipy-openblas: an ILP64 build (64-bit integer arguments) whose CBLAS functions are named

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, floats, lerp_, scale_add_, square_average_
+from .blas import axpby_
+from .optimizer import Optimizer, ParamsT, floats
 
 
 class RMSprop(Optimizer):
@@ -65,18 +66,17 @@ class RMSprop(Optimizer):
         step += eps
         step = np.divide(grad, step, out=step)  # g / (√v + ε)
         if buf is not None:
-            step = scale_add_(buf, momentum, step)
-        p.data -= self.scaled(step, lr)
+            step = axpby_(1, step, momentum, buf)  # b ← μ b + g / d
+        axpby_(-lr, step, 1, p.data)
 
     def _update_averages(self, square_avg: np.ndarray, grad_avg: np.ndarray | None,
                          grad: np.ndarray, alpha: float) -> np.ndarray:
-        """v ← α v + ((1 − α) g) g and, if centered, ḡ ← ḡ + (1 − α)(g − ḡ) (PyTorch's lerp
-        form of the average), in place; returns v, or v − ḡ² (in a temporary) if centered."""
-        temporary = self.temporary(grad)
-        square_average_(square_avg, grad, alpha, temporary)
+        """v ← α v + (1 − α) g² and, if centered, ḡ ← α ḡ + (1 − α) g, in place; returns v,
+        or v − ḡ² (in a temporary) if centered."""
+        axpby_(1 - alpha, np.multiply(grad, grad, out=self.temporary(grad)), alpha, square_avg)
         if grad_avg is None:
             return square_avg
-        lerp_(grad_avg, grad, 1 - alpha, temporary)
+        axpby_(1 - alpha, grad, alpha, grad_avg)
         centered = np.multiply(grad_avg, grad_avg, out=self.temporary(grad, 1))
         return np.subtract(square_avg, centered, out=centered)
 

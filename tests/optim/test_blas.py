@@ -124,44 +124,57 @@ def test_blas_with_x_the_same_array_as_y():
     np.testing.assert_allclose(y, expected, rtol=1e-7)
 
 
-# ------------------------------------------------------------ SGD on large parameters
+# ------------------------------------------------------------ optimizers on large parameters
 
 
-SGD_CASES = [
-    {"lr": 0.05, "momentum": 0.9},
-    {"lr": 0.05, "momentum": 0.9, "dampening": 0.3, "weight_decay": 0.01},
-    {"lr": 0.05, "momentum": 0.9, "nesterov": True, "maximize": True},
-    {"lr": 0.1},
+LARGE_CASES = [
+    ("SGD", {"lr": 0.05, "momentum": 0.9}),
+    ("SGD", {"lr": 0.05, "momentum": 0.9, "dampening": 0.3, "weight_decay": 0.01}),
+    ("SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True, "maximize": True}),
+    ("SGD", {"lr": 0.1}),
+    ("Adam", {"lr": 0.01}),
+    ("Adam", {"lr": 0.01, "amsgrad": True, "weight_decay": 0.1, "maximize": True}),
+    ("AdamW", {"lr": 0.01, "weight_decay": 0.1}),
+    ("RMSprop", {"lr": 0.01}),
+    ("RMSprop", {"lr": 0.01, "momentum": 0.6, "centered": True, "weight_decay": 0.1}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.2, "initial_accumulator_value": 0.5}),
 ]
+LARGE_IDS = [name + "-" + ",".join(f"{k}={v}" for k, v in kw.items()) for name, kw in LARGE_CASES]
 
 
-def _sgd_run(kwargs, dtype, steps=15):
+def _gradients(steps=15):
     rng = np.random.default_rng(1)
-    p = chainrule.tensor(rng.standard_normal((N,)).astype(dtype), requires_grad=True)
-    opt = optim.SGD([p], **kwargs)
-    for _ in range(steps):
-        p.grad = rng.standard_normal(N).astype(dtype)
+    return rng.standard_normal(N), [rng.standard_normal(N) for _ in range(steps)]
+
+
+def _chainrule_run(name, kwargs, dtype):
+    start, grads = _gradients()
+    p = chainrule.tensor(start.astype(dtype), requires_grad=True)
+    opt = getattr(optim, name)([p], **kwargs)
+    for g in grads:
+        p.grad = g.astype(dtype)
         opt.step()
     return p.data
 
 
-@pytest.mark.parametrize("kwargs", SGD_CASES)
-def test_sgd_on_a_large_parameter_matches_torch(kwargs):
+@pytest.mark.parametrize("name, kwargs", LARGE_CASES, ids=LARGE_IDS)
+def test_optimizer_on_a_large_parameter_matches_torch(name, kwargs):
     torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(1)
-    p = torch.tensor(rng.standard_normal((N,)), requires_grad=True)
-    opt = torch.optim.SGD([p], foreach=False, **kwargs)
-    for _ in range(15):
-        p.grad = torch.from_numpy(rng.standard_normal(N))
+    start, grads = _gradients()
+    p = torch.tensor(start, requires_grad=True)
+    opt = getattr(torch.optim, name)([p], foreach=False, **kwargs)
+    for g in grads:
+        p.grad = torch.from_numpy(g)
         opt.step()
-    np.testing.assert_allclose(_sgd_run(kwargs, np.float64), p.detach().numpy(), rtol=1e-10,
-                               atol=1e-14)
+    np.testing.assert_allclose(_chainrule_run(name, kwargs, np.float64), p.detach().numpy(),
+                               rtol=1e-10, atol=1e-14)
 
 
-@pytest.mark.parametrize("kwargs", SGD_CASES)
-def test_sgd_on_a_large_float32_parameter_is_reproducible_and_close_to_numpys(kwargs,
-                                                                              monkeypatch):
-    first, second = _sgd_run(kwargs, np.float32), _sgd_run(kwargs, np.float32)
+@pytest.mark.parametrize("name, kwargs", LARGE_CASES, ids=LARGE_IDS)
+def test_large_float32_runs_are_reproducible_and_close_to_numpys_expressions(name, kwargs,
+                                                                             monkeypatch):
+    first, second = (_chainrule_run(name, kwargs, np.float32) for _ in range(2))
     np.testing.assert_array_equal(first, second)
     monkeypatch.setattr(blas, "enabled", False)
-    np.testing.assert_allclose(first, _sgd_run(kwargs, np.float32), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(first, _chainrule_run(name, kwargs, np.float32), rtol=1e-5,
+                               atol=1e-6)

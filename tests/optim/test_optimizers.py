@@ -337,11 +337,9 @@ def test_a_tensor_instead_of_an_iterable_and_a_set_and_a_non_leaf():
 # ------------------------------------------------------------ the shared scratch buffer
 
 
-@pytest.mark.parametrize("scratch_min_size", [0, 1 << 16])
-def test_sgd_matches_the_rule_with_and_without_the_shared_scratch_buffer(scratch_min_size):
-    """With ``scratch_min_size`` 0, SGD writes lr·b of every parameter into one shared buffer;
-    a small parameter updated after a large one (and the reverse) must still get exactly
-    θ − γ b, as it does with fresh temporaries."""
+def test_momentum_sgd_on_several_parameters_is_the_rule_bit_for_bit():
+    """Small parameters take NumPy's expressions (``optim.blas``): b₂ = μ b₁ + g, θ − γ b,
+    each product and sum rounded to float32."""
     rng = np.random.default_rng(0)
     shapes = [(3,), (5, 4), (2,), (5, 4)]
     params = [chainrule.tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True)
@@ -349,7 +347,6 @@ def test_sgd_matches_the_rule_with_and_without_the_shared_scratch_buffer(scratch
     grads = [rng.standard_normal(s).astype(np.float32) for s in shapes]
     start = [p.data.copy() for p in params]
     opt = optim.SGD(params, lr=0.1, momentum=0.9)
-    opt.scratch_min_size = scratch_min_size
     for _ in range(2):
         for p, g in zip(params, grads):
             p.grad = g.copy()
@@ -361,23 +358,23 @@ def test_sgd_matches_the_rule_with_and_without_the_shared_scratch_buffer(scratch
         assert p.dtype == np.float32
 
 
-def test_scaled_uses_one_buffer_per_dtype_from_the_minimum_size_on_and_saves_none_of_it():
+def test_temporary_uses_one_buffer_per_dtype_and_slot_from_the_minimum_size_on():
     p = chainrule.zeros(6, requires_grad=True)
-    opt = optim.SGD([p], lr=0.1)
+    opt = optim.Adam([p], lr=0.1)
     opt.scratch_min_size = 4
-    small = opt.scaled(np.ones(3, np.float32), 2.0)
-    large = opt.scaled(np.ones((4, 5), np.float32), 2.0)
-    wide = opt.scaled(np.ones(7), 3.0)
+    small = opt.temporary(np.ones(3, np.float32))
+    large = opt.temporary(np.ones((4, 5), np.float32))
+    other_slot = opt.temporary(np.ones((4, 5), np.float32), 1)
+    wide = opt.temporary(np.ones(7))
     assert (small.shape, small.dtype) == ((3,), np.float32) and small.base is None
     assert (large.shape, large.dtype) == ((4, 5), np.float32) and large.base is not None
-    assert (wide.shape, wide.dtype) == ((7,), np.float64)
-    np.testing.assert_array_equal(large, np.full((4, 5), 2.0, np.float32))
-    np.testing.assert_array_equal(wide, np.full(7, 3.0))
-    again = opt.scaled(np.ones((2, 2), np.float32), 5.0)
+    assert other_slot.base is not large.base
+    assert (wide.shape, wide.dtype) == ((7,), np.float64) and wide.base is not large.base
+    again = opt.temporary(np.ones((2, 2), np.float32))
     assert again.base is large.base  # the buffer grown for (4, 5) serves (2, 2) too
     p.grad = np.ones(6, np.float32)
     opt.step()
-    assert opt.state_dict()["state"][0].keys() == {"step"}
+    assert opt.state_dict()["state"][0].keys() == {"step", "exp_avg", "exp_avg_sq"}
 
 
 @pytest.mark.parametrize("make, kwargs", ALL + [(optim.RMSprop, {"lr": 0.01})],
