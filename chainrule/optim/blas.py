@@ -10,25 +10,30 @@ a whole momentum-SGD training step of that MLP about 4% faster.
 
 NumPy's wheels for Linux and Windows (and older ones for macOS) bundle OpenBLAS as
 scipy-openblas: an ILP64 build (64-bit integer arguments) whose CBLAS functions are named
-``scipy_cblas_<name>64_``. The library is found where those wheels put it, as threadpoolctl
-finds it, and the functions are called through ctypes, which releases the GIL. Where it is
+``scipy_cblas_<name>64_``. The library is found where those wheels put it and its functions
+are called through ctypes, which releases the GIL (threadpoolctl reaches the same library
+through ctypes to set its thread count). Where it is
 absent (NumPy built against Accelerate, MKL or a system BLAS; NumPy 1.x's wheels), where the
 arrays do not suit (not float32/float64, not contiguous, small), or when ``enabled`` is set
 to False, the NumPy expression is used instead.
 
-The two differ in rounding: OpenBLAS's kernels round αx + βy once (fused multiply-add), the
-NumPy expression rounds each product and the sum. Each is deterministic for one machine,
-build and thread count.
+The two differ in rounding: OpenBLAS's kernels use fused multiply-adds (axpy rounds αx + y
+once), NumPy's expression rounds each product and each sum. Both are deterministic, and
+OpenBLAS's results were the same bits with one thread and with two.
 """
 
 from __future__ import annotations
 
-import ctypes
 import glob
 import os
 from typing import Any
 
 import numpy as np
+
+try:
+    import ctypes
+except ImportError:  # Python built without _ctypes: NumPy's expressions only
+    ctypes = None  # type: ignore[assignment]
 
 enabled = True  # False: always use the NumPy expression (e.g. to compare the two)
 min_size = 1 << 16  # smaller arrays: the NumPy expression, which costs less than a ctypes call
@@ -97,7 +102,7 @@ def _bind(library: Any, prefix: str, real: Any) -> tuple[Any, Any]:
 
 def _load() -> dict[np.dtype, tuple[Any, Any]]:
     """The functions by dtype, or {} when no usable library is found."""
-    for path in _library_paths():
+    for path in _library_paths() if ctypes is not None else []:
         try:
             library = ctypes.CDLL(path)
             return {np.dtype(np.float32): _bind(library, "s", ctypes.c_float),
