@@ -91,3 +91,16 @@ def test_flush_happens_every_k_steps_and_restores_exactly():
     assert subnormal.any() and np.all(buf[subnormal] == 0)
     assert np.array_equal(buf[~subnormal], ref[~subnormal])
     assert np.array_equal(p.data, p_ref.data)
+
+
+def test_centered_rmsprop_flush_zeroes_the_gradient_average_exactly_where_v_is_zero():
+    p = chainrule.zeros(6, requires_grad=True)
+    opt = optim.RMSprop([p], lr=0.01, centered=True)
+    tiny = np.float32(TINY32)
+    square_avg = np.array([0.0, tiny / 4, 1.0, 0.0, np.inf, np.nan], np.float32)
+    grad_avg = np.array([3e-20, -1e-20, -0.5, 0.0, np.inf, np.nan], np.float32)
+    state = {"square_avg": square_avg, "grad_avg": grad_avg}
+    opt._flush(state)
+    np.testing.assert_array_equal(state["square_avg"], [0, 0, 1, 0, np.inf, np.nan])
+    np.testing.assert_array_equal(state["grad_avg"], [0, 0, -0.5, 0, np.inf, np.nan])
+    assert state["grad_avg"] is grad_avg  # in place
