@@ -72,8 +72,9 @@ class Adam(Optimizer):
         beta1, beta2 = (float(beta) for beta in group["betas"])
         t = state["step"]
         grad = -grad if group["maximize"] else grad
+        shrink = 1.0
         if decay != 0 and group["decoupled_weight_decay"]:
-            p.data *= 1 - lr * decay
+            shrink = 1 - lr * decay  # θ ← θ (1 − γλ), in the final update
         elif decay != 0:
             grad = grad + decay * p.data
         m, v = _moments(state, p.data, group["amsgrad"])
@@ -85,7 +86,8 @@ class Adam(Optimizer):
         denom /= (1 - beta2**t) ** 0.5
         denom += eps
         step = np.divide(m, denom, out=denom)
-        axpby_(-lr / (1 - beta1**t), step, 1, p.data)  # θ ← θ − (γ / (1 − β₁ᵗ)) m / (√v̂ + ε)
+        # θ ← θ (1 − γλ) − (γ / (1 − β₁ᵗ)) m / (√v̂ + ε), with 1 − γλ = 1 unless AdamW
+        axpby_(-lr / (1 - beta1**t), step, shrink, p.data)
 
 
 class AdamW(Adam):
