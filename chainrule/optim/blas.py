@@ -12,10 +12,10 @@ NumPy's wheels for Linux and Windows (and older ones for macOS) bundle OpenBLAS 
 scipy-openblas: an ILP64 build (64-bit integer arguments) whose CBLAS functions are named
 ``scipy_cblas_<name>64_``. The library is found where those wheels put it and its functions
 are called through ctypes, which releases the GIL (threadpoolctl reaches the same library
-through ctypes to set its thread count). Where it is
-absent (NumPy built against Accelerate, MKL or a system BLAS; NumPy 1.x's wheels), where the
-arrays do not suit (not float32/float64, not contiguous, small), or when ``enabled`` is set
-to False, the NumPy expression is used instead.
+through ctypes to set its thread count). Where it is absent (NumPy built against Accelerate,
+MKL or a system BLAS; NumPy 1.x's wheels), where the arrays do not suit (not float32/float64,
+not contiguous, small), or when ``enabled`` is set to False, the NumPy expression is used
+instead.
 
 The two differ in rounding: OpenBLAS's kernels use fused multiply-adds (axpy rounds αx + y
 once), NumPy's expression rounds each product and each sum. Both are deterministic, and

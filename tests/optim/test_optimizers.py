@@ -334,9 +334,6 @@ def test_a_tensor_instead_of_an_iterable_and_a_set_and_a_non_leaf():
         optim.SGD([w * 2], lr=0.1)
 
 
-# ------------------------------------------------------------ the shared scratch buffer
-
-
 def test_momentum_sgd_on_several_parameters_is_the_rule_bit_for_bit():
     """Small parameters take NumPy's expressions (``optim.blas``): b₂ = μ b₁ + g, θ − γ b,
     each product and sum rounded to float32."""
@@ -356,6 +353,9 @@ def test_momentum_sgd_on_several_parameters_is_the_rule_bit_for_bit():
         expected = (p0 - np.float32(0.1) * g) - np.float32(0.1) * buf
         np.testing.assert_array_equal(p.data, expected)
         assert p.dtype == np.float32
+
+
+# ------------------------------------------------------------ the shared scratch buffer
 
 
 def test_temporary_uses_one_buffer_per_dtype_and_slot_from_the_minimum_size_on():
