@@ -28,6 +28,11 @@ SHAPES = {  # name -> (logits, class indices with an ignored entry, class probab
     "1d": (RNG.standard_normal(C), np.array(2), RNG.dirichlet(np.ones(C))),
 }
 OURS = (cr.tensor, F)
+
+
+def grid(*axes) -> list[tuple]:
+    """Every combination of the axes, as a list (pytest's parametrize wants a collection)."""
+    return list(itertools.product(*axes))
 THEIRS = (torch.tensor, TF)
 
 
@@ -55,7 +60,7 @@ def optional(make, array):
 
 
 @pytest.mark.parametrize(("shape", "soft", "weighted", "ignore", "smoothing", "reduction"), [
-    combo for combo in itertools.product(SHAPES, [False, True], [False, True], [-100, 1],
+    combo for combo in grid(SHAPES, [False, True], [False, True], [-100, 1],
                                          [0.0, 0.25], REDUCTIONS)
     if not (combo[1] and combo[3] >= 0)])  # PyTorch forbids ignore_index with probabilities
 def test_cross_entropy(shape, soft, weighted, ignore, smoothing, reduction):
@@ -72,7 +77,7 @@ def test_cross_entropy(shape, soft, weighted, ignore, smoothing, reduction):
 
 
 @pytest.mark.parametrize(("shape", "weighted", "ignore", "reduction"),
-                         itertools.product(SHAPES, [False, True], [-100, 3], REDUCTIONS))
+                         grid(SHAPES, [False, True], [-100, 3], REDUCTIONS))
 def test_nll_loss(shape, weighted, ignore, reduction):
     logits, labels, _ = SHAPES[shape]
     labels = np.where(labels == -100, ignore, labels)
@@ -102,7 +107,7 @@ WEIGHTS = {"none": None, "full": RNG.uniform(0.5, 2, (3, 4)), "row": RNG.uniform
 
 
 @pytest.mark.parametrize(("name", "weight", "reduction"),
-                         itertools.product(["mse_loss", "l1_loss"], ["none", "full"], REDUCTIONS))
+                         grid(["mse_loss", "l1_loss"], ["none", "full"], REDUCTIONS))
 def test_mse_and_l1(name, weight, reduction):
     w = WEIGHTS[weight]
     assert_parity(lambda make, module, x, y: getattr(module, name)(
@@ -110,7 +115,7 @@ def test_mse_and_l1(name, weight, reduction):
 
 
 @pytest.mark.parametrize(("delta", "weight", "reduction"),
-                         itertools.product([0.5, 1.0, 2.0], ["none", "full"], REDUCTIONS))
+                         grid([0.5, 1.0, 2.0], ["none", "full"], REDUCTIONS))
 def test_huber(delta, weight, reduction):
     w = WEIGHTS[weight]
     assert_parity(lambda make, module, x, y: module.huber_loss(
@@ -118,13 +123,13 @@ def test_huber(delta, weight, reduction):
         [True, True])
 
 
-@pytest.mark.parametrize(("beta", "reduction"), itertools.product([0.0, 0.5, 1.0], REDUCTIONS))
+@pytest.mark.parametrize(("beta", "reduction"), grid([0.0, 0.5, 1.0], REDUCTIONS))
 def test_smooth_l1(beta, reduction):
     assert_parity(lambda make, module, x, y: module.smooth_l1_loss(
         x, y, reduction=reduction, beta=beta), [PRED, GOAL], [True, True])
 
 
-@pytest.mark.parametrize(("weight", "reduction"), itertools.product(WEIGHTS, REDUCTIONS))
+@pytest.mark.parametrize(("weight", "reduction"), grid(WEIGHTS, REDUCTIONS))
 def test_binary_cross_entropy(weight, reduction):
     w = WEIGHTS[weight]
     assert_parity(lambda make, module, x, y: module.binary_cross_entropy(
@@ -132,7 +137,7 @@ def test_binary_cross_entropy(weight, reduction):
 
 
 @pytest.mark.parametrize(("weight", "pos_weight", "reduction"),
-                         itertools.product(WEIGHTS, ["none", "row"], REDUCTIONS))
+                         grid(WEIGHTS, ["none", "row"], REDUCTIONS))
 def test_binary_cross_entropy_with_logits(weight, pos_weight, reduction):
     w, p = WEIGHTS[weight], WEIGHTS[pos_weight]
     logits = PRED * 20  # includes |z| up to 40
@@ -144,7 +149,7 @@ def test_binary_cross_entropy_with_logits(weight, pos_weight, reduction):
 @pytest.mark.filterwarnings("ignore:kl_div")
 @pytest.mark.filterwarnings("ignore:reduction")
 @pytest.mark.parametrize(("log_target", "reduction"),
-                         itertools.product([False, True], REDUCTIONS + ["batchmean"]))
+                         grid([False, True], REDUCTIONS + ["batchmean"]))
 def test_kl_div(log_target, reduction):
     log_q = np.log(SHAPES["2d"][2])
     target = SHAPES["2d"][2][::-1].copy()
