@@ -184,6 +184,7 @@ def test_real_files_shapes_dtypes_range_and_class_counts(real):
         assert x.min() == 0.0 and x.max() == 1.0
     assert np.bincount(y_train).tolist() == [6000] * 10
     assert np.bincount(y_test).tolist() == [1000] * 10
+    assert CLASSES[y_train[0]] == "Ankle boot"  # the published first training label, 9
     assert seconds < 10, f"loading took {seconds:.1f} s; expected well under 2 s"
 
 

@@ -13,9 +13,10 @@ import pytest
 
 import chainrule as cr
 import chainrule.functional as F
+from tests.optional import needs_torch, torch
 
-torch = pytest.importorskip("torch")
-TF = torch.nn.functional
+pytestmark = needs_torch
+TF = torch.nn.functional if torch is not None else None
 
 RNG = np.random.default_rng(1)
 C = 5
@@ -28,12 +29,12 @@ SHAPES = {  # name -> (logits, class indices with an ignored entry, class probab
     "1d": (RNG.standard_normal(C), np.array(2), RNG.dirichlet(np.ones(C))),
 }
 OURS = (cr.tensor, F)
+THEIRS = (torch.tensor if torch is not None else None, TF)
 
 
 def grid(*axes) -> list[tuple]:
     """Every combination of the axes, as a list (pytest's parametrize wants a collection)."""
     return list(itertools.product(*axes))
-THEIRS = (torch.tensor, TF)
 
 
 def assert_parity(call, arrays, differentiable):

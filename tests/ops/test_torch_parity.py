@@ -12,8 +12,9 @@ import pytest
 
 import chainrule as cr
 from tests.ops.op_specs import SPECS, all_cases, as_outputs, to_chainrule
+from tests.optional import needs_torch, torch
 
-torch = pytest.importorskip("torch")
+pytestmark = needs_torch
 
 FORWARD = {"atol": 1e-6, "rtol": 1e-3}
 GRADIENT = {"atol": 1e-4, "rtol": 1e-3}

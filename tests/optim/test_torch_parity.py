@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 import chainrule.optim as optim
+from tests.optional import needs_torch, torch
 
 from .helpers import B0, W0, batches, run
 
-torch = pytest.importorskip("torch")
+pytestmark = needs_torch
 
 
 def _torch_run(name: str, kwargs: dict, groups: list[dict] | None) -> list[np.ndarray]:

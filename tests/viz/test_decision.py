@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("matplotlib")
+from chainrule import autograd, nn
+from chainrule.viz import plot_decision_boundary
+from tests.optional import needs_matplotlib
 
-from chainrule import autograd, nn  # noqa: E402
-from chainrule.viz import plot_decision_boundary  # noqa: E402
+pytestmark = needs_matplotlib
 
 X = np.array([[-1.5, -1.0], [-0.5, 1.0], [1.0, -1.0], [1.5, 1.0]], dtype=np.float32)
 Y = np.array([0, 0, 1, 1])

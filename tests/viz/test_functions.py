@@ -6,10 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("matplotlib")
+from chainrule.autograd import Function
+from chainrule.viz import available_activations, plot_activations, plot_function
+from tests.optional import needs_matplotlib
 
-from chainrule.autograd import Function  # noqa: E402
-from chainrule.viz import available_activations, plot_activations, plot_function  # noqa: E402
+pytestmark = needs_matplotlib
 
 
 def curves(axis):

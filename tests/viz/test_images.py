@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("matplotlib")
+from chainrule import tensor
+from chainrule.viz import plot_images
+from tests.optional import needs_matplotlib
 
-from chainrule import tensor  # noqa: E402
-from chainrule.viz import plot_images  # noqa: E402
+pytestmark = needs_matplotlib
 
 RNG = np.random.default_rng(0)
 

@@ -7,12 +7,17 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-pytest.importorskip("matplotlib")
+from chainrule.viz import plot_confusion_matrix, plot_history
+from chainrule.viz.training import _confusion_matrix
+from tests.optional import needs_matplotlib
 
-from matplotlib.figure import Figure  # noqa: E402
+pytestmark = needs_matplotlib
 
-from chainrule.viz import plot_confusion_matrix, plot_history  # noqa: E402
-from chainrule.viz.training import _confusion_matrix  # noqa: E402
+
+def new_figure():
+    from matplotlib.figure import Figure  # here, so that the module collects without matplotlib
+
+    return Figure()
 
 HISTORY = {
     "accuracy": [0.5, 0.7, 0.8, 0.85],
@@ -74,12 +79,12 @@ def test_history_errors():
 
 
 def test_history_draws_into_given_axes():
-    fig = Figure()
+    fig = new_figure()
     axes = fig.subplots(1, 2)
     assert plot_history(HISTORY, ax=axes) is fig
     assert axes[1].get_title() == "Accuracy per epoch"
     with pytest.raises(ValueError, match="2 panels"):
-        plot_history(HISTORY, ax=Figure().subplots())
+        plot_history(HISTORY, ax=new_figure().subplots())
 
 
 def test_history_renders_png(tmp_path):
@@ -146,7 +151,7 @@ def test_confusion_plot_errors():
 
 
 def test_confusion_plot_draws_into_given_axes_and_renders(tmp_path):
-    fig = Figure()
+    fig = new_figure()
     axis = fig.subplots()
     assert plot_confusion_matrix(np.eye(3, dtype=int), ax=axis) is fig
     names = [f"class {k}" for k in range(10)]

@@ -55,10 +55,11 @@ def load_fashion_mnist(root: str | os.PathLike | None = None, flatten: bool = Fa
             and how to install the files.
         ValueError: a corrupt or truncated file, named in the message.
 
-    Example:
-        >>> (x_train, y_train), (x_test, y_test) = load_fashion_mnist()  # doctest: +SKIP
-        >>> x_train.shape, x_train.dtype, CLASSES[y_train[0]]  # doctest: +SKIP
-        ((60000, 28, 28), dtype('float32'), 'Ankle boot')
+    Example (with the data set installed; tests/data/test_fashion_mnist.py checks it)::
+
+        (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
+        x_train.shape, x_train.dtype, CLASSES[y_train[0]]
+        # ((60000, 28, 28), dtype('float32'), 'Ankle boot')
     """
     directory = find_directory(root, (True, False))
     splits = []
@@ -89,12 +90,13 @@ class FashionMNIST(Dataset):
     Raises:
         FileNotFoundError, ValueError: as ``load_fashion_mnist``.
 
-    Example:
-        >>> from chainrule.data import DataLoader
-        >>> test_set = FashionMNIST(train=False)  # doctest: +SKIP
-        >>> images, labels = next(iter(DataLoader(test_set, batch_size=64)))  # doctest: +SKIP
-        >>> images.shape, labels.dtype  # doctest: +SKIP
-        ((64, 1, 28, 28), dtype('int64'))
+    Example (with the data set installed; tests/data/test_fashion_mnist.py checks it)::
+
+        from chainrule.data import DataLoader
+        test_set = FashionMNIST(train=False)
+        images, labels = next(iter(DataLoader(test_set, batch_size=64)))
+        images.shape, labels.dtype
+        # ((64, 1, 28, 28), dtype('int64'))
     """
 
     classes = CLASSES
