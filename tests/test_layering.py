@@ -284,6 +284,24 @@ def test_the_package_never_unpickles_or_evaluates():
                 assert node.func.id not in ("eval", "exec"), f"{path}:{node.lineno}"
 
 
+def test_every_cited_promise_is_in_reliability_md_and_no_one_cites_the_old_guidance():
+    """Code, tests and scripts cite promises by id (``docs/reliability.md R-NUM-3``): each id
+    cited is defined there, once, and nothing points at the guidance files the docs replaced."""
+    reliability = (ROOT / "docs" / "reliability.md").read_text()
+    defined = re.findall(r"^\*\*(R-[A-Z]+-\d+)[ .]", reliability, flags=re.MULTILINE)
+    assert len(defined) == len(set(defined)), "a promise id is defined twice"
+    old = re.compile(r"\b(?:DESIGN|STYLE|RELIABILITY)\.md\b")
+    sources = [p for folder in ("chainrule", "tests", "benchmarks", "examples", "docs")
+               for p in (ROOT / folder).rglob("*") if p.suffix in (".py", ".md")]
+    sources += [p for p in (ROOT / ".ci" / "run", ROOT / "README.md") if p.is_file()]
+    for path in sources:
+        text = path.read_text()
+        where = path.relative_to(ROOT)
+        assert not old.search(text), f"{where} cites {old.search(text).group()}; cite docs/"
+        unknown = set(re.findall(r"\bR-[A-Z]+-\d+\b", text)) - set(defined)
+        assert not unknown, f"{where} cites {sorted(unknown)}, not in docs/reliability.md"
+
+
 def _path_of(name: str) -> Path:
     single = PACKAGE / f"{name}.py"
     return single if single.is_file() else PACKAGE / name / "__init__.py"
