@@ -98,11 +98,18 @@ def all_modules(package: Path = PACKAGE) -> list[Path]:
 
 
 def walk(node: ast.AST, lazy: bool = False):
-    """Every node below ``node``, with whether it sits inside a function body."""
+    """Every node below ``node``, with whether it runs only when a function is called (a
+    function's body does; its decorators and default values run when it is defined)."""
     for child in ast.iter_child_nodes(node):
         yield child, lazy
-        inside = lazy or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
-        yield from walk(child, inside)
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            body = child.body if isinstance(child.body, list) else [child.body]
+            for part in ast.iter_child_nodes(child):
+                inside = lazy or any(part is statement for statement in body)
+                yield part, inside
+                yield from walk(part, inside)
+        else:
+            yield from walk(child, lazy)
 
 
 def imports(package: Path, path: Path) -> list[Import]:
@@ -334,6 +341,7 @@ def _append(path: Path, code: str) -> None:
     ("import torch", "never imports it"),
     ("def late():\n    import torch.nn", "never imports it"),
     ("import matplotlib", "optional matplotlib at module level"),
+    ("def late(x=__import__('matplotlib')):\n    pass", "optional matplotlib at module level"),
     ("def late():\n    import scipy", "imports scipy, which is neither"),
 ])
 def test_a_planted_import_is_caught(copy, code, expected):
