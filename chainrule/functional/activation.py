@@ -1,7 +1,8 @@
 """Activation functions with PyTorch's names, arguments and edge conventions.
 
-All but exact GELU are composites of existing ops and need no backward of their own (STYLE.md
-D2); exact GELU wraps the ``ops.activation.Gelu`` Function, since NumPy has no erf.
+All but exact GELU are composites of existing ops and need no backward of their own
+(docs/architecture.md, "Adding an op"); exact GELU wraps the ``ops.activation.Gelu`` Function,
+since NumPy has no erf.
 
 Conventions at kinks follow PyTorch and are tested: relu'(0) = 0, leaky_relu'(0) =
 negative_slope, elu'(0) = alpha, and hardtanh (so relu6) has gradient 0 at and beyond its

@@ -7,7 +7,7 @@ or (); class-probability targets (cross_entropy only) have the input's shape.
 Cross-entropy with class indices and no smoothing is the fused ``ops.loss.CrossEntropy``
 (one node, gradient softmax − onehot). Label smoothing and probability targets are composites
 over ``log_softmax``; ``nll_loss`` is a composite (gather, weight, reduce). Every call checks
-the target's dtype, shape and label range, and the weight's length (RELIABILITY.md R-ERR-3).
+the target's dtype, shape and label range, and the weight's length (docs/reliability.md R-ERR-3).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Bad input to the losses raises at once, with a message that names what is wrong and the fix
-(RELIABILITY.md R-ERR-3): label dtype, label range (value, position and C), shapes (both named),
-weight lengths, probabilities outside [0, 1], unknown reductions and parameters.
+(docs/reliability.md R-ERR-3): label dtype, label range (value, position and C),
+shapes (both named), weight lengths, probabilities outside [0, 1], unknown reductions and
+parameters.
 """
 
 from __future__ import annotations

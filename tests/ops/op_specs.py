@@ -10,11 +10,11 @@ Every test in ``tests/ops`` is driven by ``SPECS``. A row gives:
   differently, or None when torch has no such op;
 * ``cases``: the input shapes, one tuple of shapes per case;
 * ``domain``: a sampler per input (or one for all) that draws inside the op's domain, away
-  from its kinks and poles by a margin (RELIABILITY.md R-GRAD-4);
+  from its kinks and poles by a margin (docs/reliability.md R-GRAD-4);
 * ``big``: the larger shapes of the random-direction VJP check (R-GRAD-2);
 * ``grad``: False for ops with no gradient (comparisons, argmax, floor division, sign).
 
-Adding an op: add a row here (see STYLE.md, "New primitive op").
+Adding an op: add a row here (see docs/architecture.md, "Adding an op").
 """
 
 from __future__ import annotations
