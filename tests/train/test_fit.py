@@ -11,7 +11,7 @@ import chainrule as cr
 from chainrule import nn
 from chainrule.data import DataLoader, TensorDataset
 from chainrule.data.datasets import make_moons
-from chainrule.train import evaluate, fit, predict, train_step
+from chainrule.train import TopKAccuracy, evaluate, fit, predict, train_step
 
 
 def mse(outputs, targets):
@@ -115,9 +115,27 @@ def test_evaluate_and_predict_run_in_eval_mode_without_a_graph_and_restore_the_m
         model.eval()
         np.testing.assert_allclose(first, model(cr.tensor(x)).numpy(), rtol=1e-6)
     model.train()
-    scores = evaluate(model, nn.CrossEntropyLoss(), (x, y), ["accuracy", "top_k_accuracy"])
-    assert set(scores) == {"loss", "accuracy", "top_5_accuracy"}
-    assert scores["top_5_accuracy"] == 1.0 and model.training
+    scores = evaluate(model, nn.CrossEntropyLoss(), (x, y), ["accuracy"])
+    assert set(scores) == {"loss", "accuracy"} and model.training
+
+
+def test_evaluate_top_k_accuracy_on_ten_classes_with_known_ranks():
+    # Ten classes; each sample's target is the class its outputs rank r-th (0 = best), with r
+    # cycling through RANKS, so top-1, top-3 and top-5 accuracy are exactly 2/8, 5/8 and 6/8
+    # (and the bottom-k would give other numbers), over batches of 7 that split the cycle.
+    # (A two-class model scores 1.0 on top-5 whatever it predicts: that checks nothing.)
+    ranks, classes, n = [0, 0, 1, 2, 2, 4, 5, 7], 10, 56
+    rng = np.random.default_rng(0)
+    logits = rng.permuted(np.tile(np.arange(classes, dtype=np.float64), (n, 1)), axis=1)
+    order = np.argsort(-logits, axis=1)
+    targets = order[np.arange(n), np.resize(ranks, n)]
+    model = nn.Linear(classes, classes, bias=False, dtype=cr.float64)
+    nn.init.eye_(model.weight)  # the model's outputs are its inputs: the logits above
+    scores = evaluate(model, nn.CrossEntropyLoss(), (logits, targets),
+                      ["accuracy", "top_k_accuracy", TopKAccuracy(3)], batch_size=7)
+    assert scores["accuracy"] == pytest.approx(2 / 8)
+    assert scores["top_3_accuracy"] == pytest.approx(5 / 8)
+    assert scores["top_5_accuracy"] == pytest.approx(6 / 8)
 
 
 def test_scheduler_steps_per_epoch_or_per_batch_and_lr_is_logged():
