@@ -145,6 +145,8 @@ class OpSpec:
     big: tuple[Shape, ...] | None = None
     grad: bool = True
     gradcheck_eps: float = 1e-6
+    gradcheck_atol: float | None = None  # None: gradcheck's default
+    gradcheck_rtol: float | None = None
 
     @property
     def arity(self) -> int:
@@ -157,6 +159,11 @@ class OpSpec:
         """One array per input, drawn inside the domain (float64, bool or int64)."""
         rng = np.random.default_rng(seed)
         return [np.asarray(self.sampler(i)(rng, shape)) for i, shape in enumerate(shapes)]
+
+    def gradcheck_options(self) -> dict[str, float | None]:
+        """The eps, atol and rtol of this row's gradchecks (None: gradcheck's default)."""
+        return {"eps": self.gradcheck_eps, "atol": self.gradcheck_atol,
+                "rtol": self.gradcheck_rtol}
 
     def big_shapes(self) -> tuple[Shape, ...]:
         """Shapes for the VJP check: ``big``, or (64, 32) for every input."""
