@@ -42,6 +42,8 @@ from tests.ops.spec_types import (  # noqa: F401 - the tests import helpers from
     fortran,
     noncontiguous_case,
     strided,
+    strided_rows,
+    strided_rows_case,
     to_chainrule,
 )
 

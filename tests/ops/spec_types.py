@@ -287,6 +287,22 @@ def strided(array: np.ndarray) -> np.ndarray:
     return wide[..., ::2]
 
 
+def strided_rows(array: np.ndarray) -> np.ndarray:
+    """The same values as a view of every other row (along axis 0) of a taller array: not
+    contiguous whenever the first dimension is larger than 1, size-1 dimensions or not."""
+    if array.ndim == 0:
+        return array
+    return np.repeat(array, 2, axis=0)[::2]
+
+
+def strided_rows_case(spec: OpSpec) -> tuple[Shape, ...] | None:
+    """The first case with an input whose first dimension is larger than 1, or None."""
+    for shapes in spec.cases:
+        if any(len(s) >= 1 and s[0] > 1 for s in shapes):
+            return shapes
+    return None
+
+
 def to_chainrule(arrays: list[np.ndarray], dtype: Any, requires_grad: bool = True) -> list:
     """chainrule tensors sharing the arrays' memory (layout kept); float ones cast to ``dtype``
     first and marked requires_grad."""
