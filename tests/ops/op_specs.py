@@ -12,7 +12,9 @@ Every test in ``tests/ops`` is driven by ``SPECS``. A row gives:
 * ``domain``: a sampler per input (or one for all) that draws inside the op's domain, away
   from its kinks and poles by a margin (docs/reliability.md R-GRAD-4);
 * ``big``: the larger shapes of the random-direction VJP check (R-GRAD-2);
-* ``grad``: False for ops with no gradient (comparisons, argmax, floor division, sign).
+* ``grad``: False for ops with no gradient (comparisons, argmax, floor division, sign);
+* ``gradcheck_eps``, ``gradcheck_atol``, ``gradcheck_rtol``: the finite-difference step and
+  the tolerances, where a row needs other than gradcheck's defaults (float32 outputs).
 
 Adding an op: add a row here (see docs/architecture.md, "Adding an op").
 """
@@ -40,6 +42,8 @@ from tests.ops.spec_types import (  # noqa: F401 - the tests import helpers from
     fortran,
     noncontiguous_case,
     strided,
+    strided_rows,
+    strided_rows_case,
     to_chainrule,
 )
 

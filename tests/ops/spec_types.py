@@ -145,6 +145,8 @@ class OpSpec:
     big: tuple[Shape, ...] | None = None
     grad: bool = True
     gradcheck_eps: float = 1e-6
+    gradcheck_atol: float | None = None  # None: gradcheck's default
+    gradcheck_rtol: float | None = None
 
     @property
     def arity(self) -> int:
@@ -157,6 +159,11 @@ class OpSpec:
         """One array per input, drawn inside the domain (float64, bool or int64)."""
         rng = np.random.default_rng(seed)
         return [np.asarray(self.sampler(i)(rng, shape)) for i, shape in enumerate(shapes)]
+
+    def gradcheck_options(self) -> dict[str, float | None]:
+        """The eps, atol and rtol of this row's gradchecks (None: gradcheck's default)."""
+        return {"eps": self.gradcheck_eps, "atol": self.gradcheck_atol,
+                "rtol": self.gradcheck_rtol}
 
     def big_shapes(self) -> tuple[Shape, ...]:
         """Shapes for the VJP check: ``big``, or (64, 32) for every input."""
@@ -278,6 +285,22 @@ def strided(array: np.ndarray) -> np.ndarray:
         return array
     wide = np.repeat(array, 2, axis=-1)
     return wide[..., ::2]
+
+
+def strided_rows(array: np.ndarray) -> np.ndarray:
+    """The same values as a view of every other row (along axis 0) of a taller array: not
+    contiguous whenever the first dimension is larger than 1, size-1 dimensions or not."""
+    if array.ndim == 0:
+        return array
+    return np.repeat(array, 2, axis=0)[::2]
+
+
+def strided_rows_case(spec: OpSpec) -> tuple[Shape, ...] | None:
+    """The first case with an input whose first dimension is larger than 1, or None."""
+    for shapes in spec.cases:
+        if any(len(s) >= 1 and s[0] > 1 for s in shapes):
+            return shapes
+    return None
 
 
 def to_chainrule(arrays: list[np.ndarray], dtype: Any, requires_grad: bool = True) -> list:

@@ -1,9 +1,10 @@
 """Every differentiable op's backward against finite differences, in float64.
 
-* R-GRAD-1: ``chainrule.gradcheck`` (central differences, eps 1e-6, atol 1e-5, rtol 1e-3, a
-  random upstream gradient) on every case of the table: 0-d, (5,), (5, 10), broadcasting pairs,
-  and a column-major (transposed-layout) input; a strided input gives the same gradients as
-  its contiguous copy.
+* ``chainrule.gradcheck``'s projection check (central differences, eps 1e-6, a random upstream
+  gradient, its tight default atol 1e-8, rtol 1e-6) on every case of the table: 0-d, (5,),
+  (5, 10), broadcasting pairs, and a column-major (transposed-layout) input; a strided input
+  gives the same gradients as its contiguous copy. The full-Jacobian check with PyTorch's
+  tolerances (R-GRAD-1) is in ``test_full_jacobian``.
 * R-GRAD-2: on larger shapes, the random-direction check ⟨t, Jᵀc⟩ = ⟨Jt, c⟩, with ⟨Jt, c⟩ by a
   central difference along t (eps 1e-4, tolerance 1e-5 in float64).
 
@@ -37,7 +38,7 @@ def float_inputs(tensors: list) -> list:
 @pytest.mark.parametrize(("spec", "shapes"), all_cases(DIFFERENTIABLE))
 def test_gradcheck(spec, shapes):
     inputs = to_chainrule(spec.sample(shapes), np.float64)
-    assert cr.gradcheck(spec.op, inputs, eps=spec.gradcheck_eps)
+    assert cr.gradcheck(spec.op, inputs, **spec.gradcheck_options())
 
 
 NONCONTIGUOUS = [spec for spec in DIFFERENTIABLE if noncontiguous_case(spec) is not None]
@@ -48,7 +49,7 @@ def test_gradcheck_column_major_input(spec):
     arrays = [fortran(a) for a in spec.sample(noncontiguous_case(spec))]
     inputs = to_chainrule(arrays, np.float64)
     assert any(not t.data.flags.c_contiguous for t in inputs)
-    assert cr.gradcheck(spec.op, inputs, eps=spec.gradcheck_eps)
+    assert cr.gradcheck(spec.op, inputs, **spec.gradcheck_options())
 
 
 def vjp(spec, arrays: list[np.ndarray], seed: int = 0) -> list[np.ndarray]:
@@ -180,3 +181,73 @@ def test_gradcheck_sees_column_major_inputs():
     assert x.data.flags.f_contiguous and not x.data.flags.c_contiguous
     (numeric,) = cr.numerical_grad(lambda t: (t * t).sum(), [x])
     np.testing.assert_allclose(numeric.numpy(), 2 * x.detach().numpy(), rtol=1e-6)
+
+
+# ---------------------------------------------------------------- the defaults are tight enough
+
+
+class ScaledExp(Function):
+    """y = eˣ, whose backward multiplies the true gradient by ``factor``: 1 is correct, and
+    1 + 1e-4 is the kind of slip (a constant rounded, a term dropped from a series) that
+    PyTorch's rtol of 1e-3 lets through."""
+
+    factor = 1.0
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @classmethod
+    def backward(cls, ctx, grad_out):
+        (y,) = ctx.saved
+        return grad_out * y * cls.factor
+
+
+class ExpOffBy1e4(ScaledExp):
+    factor = 1.0 + 1e-4
+
+
+def test_default_tolerances_reject_a_backward_off_by_1e4_relative():
+    x = cr.tensor(np.linspace(-2.0, 2.0, 12).reshape(3, 4), requires_grad=True)
+    assert cr.gradcheck(ScaledExp.apply, (x,))
+    assert cr.gradcheck(ScaledExp.apply, (x,), full_jacobian=True)
+    assert not cr.gradcheck(ExpOffBy1e4.apply, (x,), raise_exception=False)
+    with pytest.raises(cr.GradcheckError, match="gradient of input 0 disagrees"):
+        cr.gradcheck(ExpOffBy1e4.apply, (x,))
+    # What the tighter default is for: PyTorch's tolerances pass it, on the full Jacobian too.
+    assert cr.gradcheck(ExpOffBy1e4.apply, (x,), atol=1e-5, rtol=1e-3)
+    assert cr.gradcheck(ExpOffBy1e4.apply, (x,), full_jacobian=True)
+
+
+@pytest.mark.parametrize("wrong", [SquareWithWrongBackward, SoftmaxWithWrongBackward])
+def test_full_jacobian_check_rejects_a_wrong_backward(wrong):
+    x = cr.randn(6, dtype=cr.float64, generator=np.random.default_rng(0), requires_grad=True)
+    assert not cr.gradcheck(wrong.apply, (x,), full_jacobian=True, raise_exception=False)
+    with pytest.raises(cr.GradcheckError, match=r"Jacobian of output 0 \(6,\) by input 0 "
+                       r"\(6,\) disagrees .* at output element \(\d,\), input element \(\d,\)"):
+        cr.gradcheck(wrong.apply, (x,), full_jacobian=True)
+
+
+class LinearMapWithOneWrongEntry(Function):
+    """y = A x for a fixed 3×4 matrix A; backward uses A with the entry (1, 2) off by 1%."""
+
+    matrix = np.arange(1.0, 13.0).reshape(3, 4)
+
+    @staticmethod
+    def forward(ctx, x):
+        return LinearMapWithOneWrongEntry.matrix @ x
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        wrong = LinearMapWithOneWrongEntry.matrix.copy()
+        wrong[1, 2] *= 1.01
+        return wrong.T @ grad_out
+
+
+def test_full_jacobian_check_names_the_wrong_entry():
+    x = cr.tensor(np.linspace(-1.0, 1.0, 4), requires_grad=True)
+    with pytest.raises(cr.GradcheckError, match=r"output element \(1,\), input element \(2,\): "
+                       r"analytic .*7\.07.*, numeric .*7\.0"):
+        cr.gradcheck(LinearMapWithOneWrongEntry.apply, (x,), full_jacobian=True)
