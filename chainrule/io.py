@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import reprlib
 import tempfile
 from pathlib import Path
 from typing import Any, Mapping
@@ -30,6 +31,8 @@ import numpy as np
 from .tensor import Tensor
 
 MAX_HEADER_BYTES = 100 * 1024 * 1024
+MAX_DIMS = 64  # NumPy's limit on the number of dimensions
+_MAX_ARRAY_BYTES = np.iinfo(np.intp).max  # NumPy's limit on Π(nonzero dims) · itemsize
 _TO_CODE = {np.dtype(np.float16): "F16", np.dtype(np.float32): "F32",
             np.dtype(np.float64): "F64", np.dtype(np.int8): "I8", np.dtype(np.int16): "I16",
             np.dtype(np.int32): "I32", np.dtype(np.int64): "I64", np.dtype(np.uint8): "U8",
@@ -158,18 +161,23 @@ def _require_file(path: str | os.PathLike) -> None:
 
 
 def read_header(handle: Any, size: int, name: str) -> tuple[dict, dict[str, str], int]:
-    """Validate the header of an open file of ``size`` bytes.
+    """Validate the header of an open file of ``size`` bytes, in time linear in its length.
 
     Returns:
         (name → (dtype, shape, begin, end), metadata, offset where the body starts).
     """
     if size < 8:
         raise ModelFileError(f"{name}: {size} bytes is too short for a safetensors file")
-    length = int.from_bytes(handle.read(8), "little")
+    prefix = handle.read(8)
+    length = int.from_bytes(prefix, "little")
     if length > MAX_HEADER_BYTES or length > size - 8:
+        _reject_foreign(prefix, name)
         raise ModelFileError(f"{name}: header length {length} exceeds "
                              f"{'the file size' if length <= MAX_HEADER_BYTES else '100 MB'}")
     raw = handle.read(length)
+    if not raw.lstrip(b" ").startswith(b"{"):
+        _reject_foreign(prefix, name)
+        raise ModelFileError(f"{name}: the header is not a JSON object (not a safetensors file)")
     header = _parse_json(raw, name)
     metadata = _checked_metadata(header.pop("__metadata__", {}), name)
     entries = {key: _checked_entry(key, value, name) for key, value in header.items()}
@@ -177,24 +185,44 @@ def read_header(handle: Any, size: int, name: str) -> tuple[dict, dict[str, str]
     return entries, metadata, 8 + length
 
 
+# Signatures of files that people mistake for safetensors files, and what to call them.
+_FOREIGN = [
+    (b"PK\x03\x04", "a ZIP archive (a PyTorch .pt file, or a NumPy .npz?)"),
+    (b"\x93NUMPY", "a NumPy .npy file"),
+    (b"\x89HDF\r\n\x1a\n", "an HDF5 file (a Keras .h5 model?)"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+] + [(bytes([0x80, protocol]), "a Python pickle (a legacy PyTorch file?); pickles are never "
+      "loaded, as loading one can run any code") for protocol in range(2, 6)]
+
+
+def _reject_foreign(prefix: bytes, name: str) -> None:
+    """Raise a ModelFileError saying what the file is if its first bytes say it."""
+    for signature, what in _FOREIGN:
+        if prefix.startswith(signature):
+            raise ModelFileError(f"{name}: this looks like {what}, not a safetensors file")
+
+
 def _parse_json(raw: bytes, name: str) -> dict:
     def no_duplicates(pairs: list) -> dict:
-        keys = [key for key, _ in pairs]
-        if len(keys) != len(set(keys)):
-            duplicate = next(k for k in keys if keys.count(k) > 1)
-            raise ModelFileError(f"{name}: duplicate key {duplicate!r} in the header")
-        return dict(pairs)
+        header = dict(pairs)
+        if len(header) != len(pairs):
+            seen: set[str] = set()
+            duplicate = next(k for k, _ in pairs if k in seen or seen.add(k))
+            raise ModelFileError(f"{name}: duplicate key {_short(duplicate)} in the header")
+        return header
 
     def no_constants(token: str) -> Any:
         raise ModelFileError(f"{name}: the header contains {token}, which JSON does not allow")
 
-    if not raw.lstrip(b" ").startswith(b"{"):
-        raise ModelFileError(f"{name}: the header is not a JSON object (not a safetensors file)")
     try:
         header = json.loads(raw.decode("utf-8"), object_pairs_hook=no_duplicates,
                             parse_constant=no_constants)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
-        raise ModelFileError(f"{name}: the header is not valid JSON ({err})") from None
+    except ModelFileError:
+        raise
+    # NOTE: ValueError also covers integers of more than 4,300 digits, which int() refuses.
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:
+        raise ModelFileError(f"{name}: the header is not valid JSON ({_short(str(err))})") \
+            from None
     if not isinstance(header, dict):
         raise ModelFileError(f"{name}: the header is not a JSON object")
     return header
@@ -208,21 +236,27 @@ def _checked_metadata(metadata: Any, name: str = "metadata") -> dict[str, str]:
 
 
 def _checked_entry(key: str, entry: Any, name: str) -> tuple:
+    where = f"{name}: entry {_short(key)}"
     if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
-        raise ModelFileError(f"{name}: entry {key!r} must have exactly dtype, shape and "
-                             "data_offsets")
+        raise ModelFileError(f"{where} must have exactly dtype, shape and data_offsets")
     dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
     if not isinstance(dtype, str) or dtype not in _FROM_CODE:
-        raise ModelFileError(f"{name}: entry {key!r} has unsupported dtype {dtype!r}")
+        raise ModelFileError(f"{where} has unsupported dtype {_short(dtype)}")
+    if isinstance(shape, list) and len(shape) > MAX_DIMS:
+        raise ModelFileError(f"{where} has {len(shape)} dimensions; NumPy allows {MAX_DIMS}")
     if not isinstance(shape, list) or not all(_is_count(n) for n in shape):
-        raise ModelFileError(f"{name}: entry {key!r} has an invalid shape {shape!r}")
+        raise ModelFileError(f"{where} has an invalid shape {_short(shape)}")
     if not isinstance(offsets, list) or len(offsets) != 2 or not all(map(_is_count, offsets)):
-        raise ModelFileError(f"{name}: entry {key!r} has invalid data_offsets {offsets!r}")
+        raise ModelFileError(f"{where} has invalid data_offsets {_short(offsets)}")
+    itemsize = _FROM_CODE[dtype].itemsize
+    if not _fits_in_an_array(shape, itemsize):
+        raise ModelFileError(f"{where} has shape {_short(shape)}, larger than any array can be "
+                             "(even one with a zero dimension)")
     begin, end = offsets
-    expected = _count(shape) * _FROM_CODE[dtype].itemsize  # Python ints: cannot overflow
+    expected = _count(shape) * itemsize  # Python ints: cannot overflow
     if begin > end or end - begin != expected:
-        raise ModelFileError(f"{name}: entry {key!r} spans bytes [{begin}, {end}) but shape "
-                             f"{shape} of {dtype} needs {expected} bytes")
+        raise ModelFileError(f"{where} spans bytes [{_short(begin)}, {_short(end)}) but shape "
+                             f"{_short(shape)} of {dtype} needs {expected} bytes")
     return _FROM_CODE[dtype], tuple(shape), begin, end
 
 
@@ -231,7 +265,8 @@ def _check_offsets(entries: dict, body_size: int, name: str) -> None:
     for key, (_, _, begin, end) in sorted(entries.items(), key=lambda item: item[1][2:]):
         if begin != position:
             problem = "overlaps the previous tensor" if begin < position else "leaves a gap"
-            raise ModelFileError(f"{name}: entry {key!r} starts at byte {begin} and {problem}")
+            raise ModelFileError(f"{name}: entry {_short(key)} starts at byte {_short(begin)} "
+                                 f"and {problem}")
         position = end
     if position != body_size:
         raise ModelFileError(f"{name}: the tensors cover {position} bytes but the body has "
@@ -247,6 +282,28 @@ def _count(shape: Any) -> int:
     for n in shape:
         total *= n
     return total
+
+
+def _fits_in_an_array(shape: list[int], itemsize: int) -> bool:
+    """Whether NumPy can make an array of this shape: Π(nonzero dims) · itemsize must fit in
+    an intp, even when another dimension is 0. One dimension at a time, stopping once past
+    the limit, so that a shape of huge integers costs no more than reading them."""
+    total = itemsize
+    for n in shape:
+        if n != 0:
+            total *= n
+            if total > _MAX_ARRAY_BYTES:
+                return False
+    return True
+
+
+_SHORT = reprlib.Repr()  # (its keyword arguments are Python 3.12+)
+_SHORT.maxstring, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxlong = 60, 8, 4, 40
+
+
+def _short(value: Any) -> str:
+    """``repr(value)`` cut to a readable length, for error messages about hostile files."""
+    return _SHORT.repr(value)
 
 
 def _array(value: Any) -> np.ndarray:
