@@ -21,12 +21,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import reprlib
-import tempfile
+import secrets
+import stat
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 from .tensor import Tensor
 
@@ -74,35 +81,100 @@ def save_file(tensors: Mapping[str, Any], path: str | os.PathLike,
 class atomic_write:
     """Context manager yielding a binary file that replaces ``path`` only when closed cleanly.
 
-    The data goes to a temporary file in the same directory, which is flushed, fsynced and
-    renamed over ``path``; on an exception the temporary file is removed and ``path`` is
-    untouched. A writer killed outright cannot clean up: its hidden temporary file
-    (``.NAME.*.tmp``) is removed by the next write to the same path.
+    The data goes to a new hidden file ``.NAME.<16 hex digits>.tmp`` in the same directory,
+    which is flushed, fsynced and renamed over ``path``; on an exception that file is removed
+    and ``path`` is untouched. Writers to one path never touch each other's files, so
+    concurrent saves each succeed and the last rename wins. The file gets the mode of the file
+    it replaces, or else the umask's (as ``open`` gives). Through a symlink, the link's target
+    is replaced, as NumPy and PyTorch write through links.
+
+    A writer killed outright leaves its file behind. Each writer holds a lock
+    (``fcntl.flock``) on its file until the rename; the next write to the same path removes
+    the files of that name pattern that nobody holds, and nothing else (where there is no
+    ``fcntl``, nothing is removed).
     """
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
 
     def __enter__(self):
+        self.path = Path(os.path.realpath(self.path))
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
-            stale.unlink(missing_ok=True)  # left by a writer that was killed mid-write
-        fd, self.temp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
-                                         suffix=".tmp")
-        self.handle = os.fdopen(fd, "wb")
+        _remove_abandoned(self.path)
+        self.handle, self.temp = _create_temp(self.path)
         return self.handle
 
     def __exit__(self, kind, value, traceback) -> None:
         try:
             if kind is None:
-                self.handle.flush()
-                os.fsync(self.handle.fileno())
-            self.handle.close()
-            if kind is None:
-                os.replace(self.temp, self.path)
+                self._commit()
         finally:
+            self.handle.close()
             if os.path.exists(self.temp):
                 os.unlink(self.temp)
+
+    def _commit(self) -> None:
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        if fcntl is None:
+            self.handle.close()  # Windows renames no open file; with fcntl, the file stays
+            # open and locked until renamed, or _remove_abandoned could take it for abandoned
+        os.replace(self.temp, self.path)
+
+
+def _temp_pattern(path: Path) -> re.Pattern:
+    return re.compile(rf"\.{re.escape(path.name)}\.[0-9a-f]{{16}}\.tmp")
+
+
+def _create_temp(path: Path) -> tuple[Any, Path]:
+    """A new, locked temporary file beside ``path``, with the mode ``path`` should get."""
+    mode = stat.S_IMODE(os.stat(path).st_mode) if path.is_file() else None
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+        fd = os.open(temp, flags, 0o666)  # 0o666 & ~umask, as open() gives
+        try:
+            if mode is not None:
+                os.chmod(temp, mode)
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            if fcntl is None or _same_file(fd, temp):
+                return os.fdopen(fd, "wb"), temp
+        except BaseException:
+            os.close(fd)
+            temp.unlink(missing_ok=True)
+            raise
+        os.close(fd)  # removed as abandoned before the lock was taken: try another name
+
+
+def _remove_abandoned(path: Path) -> None:
+    """Remove the temporary files of ``path`` whose writer is gone (nobody holds its lock)."""
+    if fcntl is None:
+        return
+    pattern = _temp_pattern(path)
+    with os.scandir(path.parent) as entries:
+        names = [entry.name for entry in entries if pattern.fullmatch(entry.name)]
+    for name in names:
+        temp = path.with_name(name)
+        try:
+            fd = os.open(temp, os.O_RDONLY | os.O_NONBLOCK)  # NONBLOCK: a FIFO cannot hang us
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if stat.S_ISREG(os.fstat(fd).st_mode) and _same_file(fd, temp):
+                os.unlink(temp)
+        except OSError:
+            pass  # a live writer holds it, or another writer removed it first
+        finally:
+            os.close(fd)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except FileNotFoundError:
+        return False
 
 
 def save(obj: Any, path: str | os.PathLike, metadata: Mapping[str, str] | None = None) -> None:
