@@ -10,11 +10,14 @@ little-endian, C-order bytes of every tensor:
 Files written here load in the ``safetensors`` library and PyTorch's loaders, and theirs load
 here. Loading never unpickles, evaluates or imports anything named by the file, and the whole
 header is validated before the body is read: header size, JSON shape, no duplicate keys,
-dtypes from an allow-list, non-negative integer shapes, ``end − begin = Π shape · itemsize``
-(Python integers, so no overflow), offsets contiguous and covering the body exactly. Every
-problem raises ``ModelFileError`` (a ``ValueError``) naming the file and what is wrong.
-Writes are atomic: a temporary file in the same directory, flushed and fsynced, then renamed
-over the target, so a crash mid-write leaves the previous file intact.
+dtypes from an allow-list, non-negative integer shapes that NumPy can make (at most 64
+dimensions, Π of the nonzero ones · itemsize within an intp, even when another one is 0),
+``end − begin = Π shape · itemsize`` (Python integers, so no overflow), offsets contiguous and
+covering the body exactly. Every problem raises ``ModelFileError`` (a ``ValueError``) naming
+the file and what is wrong (and what the file looks like, if it is a ZIP archive, a pickle
+...), in time linear in the header's length.
+Writes are atomic (see ``atomic_write``): a temporary file in the same directory, flushed and
+fsynced, then renamed over the target, so a crash mid-write leaves the previous file intact.
 """
 
 from __future__ import annotations
