@@ -10,26 +10,39 @@ little-endian, C-order bytes of every tensor:
 Files written here load in the ``safetensors`` library and PyTorch's loaders, and theirs load
 here. Loading never unpickles, evaluates or imports anything named by the file, and the whole
 header is validated before the body is read: header size, JSON shape, no duplicate keys,
-dtypes from an allow-list, non-negative integer shapes, ``end − begin = Π shape · itemsize``
-(Python integers, so no overflow), offsets contiguous and covering the body exactly. Every
-problem raises ``ModelFileError`` (a ``ValueError``) naming the file and what is wrong.
-Writes are atomic: a temporary file in the same directory, flushed and fsynced, then renamed
-over the target, so a crash mid-write leaves the previous file intact.
+dtypes from an allow-list, non-negative integer shapes that NumPy can make (at most 64
+dimensions, Π of the nonzero ones · itemsize within an intp, even when another one is 0),
+``end − begin = Π shape · itemsize`` (Python integers, so no overflow), offsets contiguous and
+covering the body exactly. Every problem raises ``ModelFileError`` (a ``ValueError``) naming
+the file and what is wrong (and what the file looks like, if it is a ZIP archive, a pickle
+...), in time linear in the header's length.
+Writes are atomic (see ``atomic_write``): a temporary file in the same directory, flushed and
+fsynced, then renamed over the target, so a crash mid-write leaves the previous file intact.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
+import re
+import reprlib
+import secrets
+import stat
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+
 from .tensor import Tensor
 
 MAX_HEADER_BYTES = 100 * 1024 * 1024
+MAX_DIMS = 64  # NumPy's limit on the number of dimensions
+_MAX_ARRAY_BYTES = np.iinfo(np.intp).max  # NumPy's limit on Π(nonzero dims) · itemsize
 _TO_CODE = {np.dtype(np.float16): "F16", np.dtype(np.float32): "F32",
             np.dtype(np.float64): "F64", np.dtype(np.int8): "I8", np.dtype(np.int16): "I16",
             np.dtype(np.int32): "I32", np.dtype(np.int64): "I64", np.dtype(np.uint8): "U8",
@@ -71,35 +84,100 @@ def save_file(tensors: Mapping[str, Any], path: str | os.PathLike,
 class atomic_write:
     """Context manager yielding a binary file that replaces ``path`` only when closed cleanly.
 
-    The data goes to a temporary file in the same directory, which is flushed, fsynced and
-    renamed over ``path``; on an exception the temporary file is removed and ``path`` is
-    untouched. A writer killed outright cannot clean up: its hidden temporary file
-    (``.NAME.*.tmp``) is removed by the next write to the same path.
+    The data goes to a new hidden file ``.NAME.<16 hex digits>.tmp`` in the same directory,
+    which is flushed, fsynced and renamed over ``path``; on an exception that file is removed
+    and ``path`` is untouched. Writers to one path never touch each other's files, so
+    concurrent saves each succeed and the last rename wins. The file gets the mode of the file
+    it replaces, or else the umask's (as ``open`` gives). Through a symlink, the link's target
+    is replaced, as NumPy and PyTorch write through links.
+
+    A writer killed outright leaves its file behind. Each writer holds a lock
+    (``fcntl.flock``) on its file until the rename; the next write to the same path removes
+    the files of that name pattern that nobody holds, and nothing else (where there is no
+    ``fcntl``, nothing is removed).
     """
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
 
     def __enter__(self):
+        self.path = Path(os.path.realpath(self.path))
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
-            stale.unlink(missing_ok=True)  # left by a writer that was killed mid-write
-        fd, self.temp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
-                                         suffix=".tmp")
-        self.handle = os.fdopen(fd, "wb")
+        _remove_abandoned(self.path)
+        self.handle, self.temp = _create_temp(self.path)
         return self.handle
 
     def __exit__(self, kind, value, traceback) -> None:
         try:
             if kind is None:
-                self.handle.flush()
-                os.fsync(self.handle.fileno())
-            self.handle.close()
-            if kind is None:
-                os.replace(self.temp, self.path)
+                self._commit()
         finally:
+            self.handle.close()
             if os.path.exists(self.temp):
                 os.unlink(self.temp)
+
+    def _commit(self) -> None:
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        if fcntl is None:
+            self.handle.close()  # Windows renames no open file; with fcntl, the file stays
+            # open and locked until renamed, or _remove_abandoned could take it for abandoned
+        os.replace(self.temp, self.path)
+
+
+def _temp_pattern(path: Path) -> re.Pattern:
+    return re.compile(rf"\.{re.escape(path.name)}\.[0-9a-f]{{16}}\.tmp")
+
+
+def _create_temp(path: Path) -> tuple[Any, Path]:
+    """A new, locked temporary file beside ``path``, with the mode ``path`` should get."""
+    mode = stat.S_IMODE(os.stat(path).st_mode) if path.is_file() else None
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+        fd = os.open(temp, flags, 0o666)  # 0o666 & ~umask, as open() gives
+        try:
+            if mode is not None:
+                os.chmod(temp, mode)
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            if fcntl is None or _same_file(fd, temp):
+                return os.fdopen(fd, "wb"), temp
+        except BaseException:
+            os.close(fd)
+            temp.unlink(missing_ok=True)
+            raise
+        os.close(fd)  # removed as abandoned before the lock was taken: try another name
+
+
+def _remove_abandoned(path: Path) -> None:
+    """Remove the temporary files of ``path`` whose writer is gone (nobody holds its lock)."""
+    if fcntl is None:
+        return
+    pattern = _temp_pattern(path)
+    with os.scandir(path.parent) as entries:
+        names = [entry.name for entry in entries if pattern.fullmatch(entry.name)]
+    for name in names:
+        temp = path.with_name(name)
+        try:
+            fd = os.open(temp, os.O_RDONLY | os.O_NONBLOCK)  # NONBLOCK: a FIFO cannot hang us
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if stat.S_ISREG(os.fstat(fd).st_mode) and _same_file(fd, temp):
+                os.unlink(temp)
+        except OSError:
+            pass  # a live writer holds it, or another writer removed it first
+        finally:
+            os.close(fd)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except FileNotFoundError:
+        return False
 
 
 def save(obj: Any, path: str | os.PathLike, metadata: Mapping[str, str] | None = None) -> None:
@@ -158,18 +236,23 @@ def _require_file(path: str | os.PathLike) -> None:
 
 
 def read_header(handle: Any, size: int, name: str) -> tuple[dict, dict[str, str], int]:
-    """Validate the header of an open file of ``size`` bytes.
+    """Validate the header of an open file of ``size`` bytes, in time linear in its length.
 
     Returns:
         (name → (dtype, shape, begin, end), metadata, offset where the body starts).
     """
     if size < 8:
         raise ModelFileError(f"{name}: {size} bytes is too short for a safetensors file")
-    length = int.from_bytes(handle.read(8), "little")
+    prefix = handle.read(8)
+    length = int.from_bytes(prefix, "little")
     if length > MAX_HEADER_BYTES or length > size - 8:
+        _reject_foreign(prefix, name)
         raise ModelFileError(f"{name}: header length {length} exceeds "
                              f"{'the file size' if length <= MAX_HEADER_BYTES else '100 MB'}")
     raw = handle.read(length)
+    if not raw.lstrip(b" ").startswith(b"{"):
+        _reject_foreign(prefix, name)
+        raise ModelFileError(f"{name}: the header is not a JSON object (not a safetensors file)")
     header = _parse_json(raw, name)
     metadata = _checked_metadata(header.pop("__metadata__", {}), name)
     entries = {key: _checked_entry(key, value, name) for key, value in header.items()}
@@ -177,24 +260,44 @@ def read_header(handle: Any, size: int, name: str) -> tuple[dict, dict[str, str]
     return entries, metadata, 8 + length
 
 
+# Signatures of files that people mistake for safetensors files, and what to call them.
+_FOREIGN = [
+    (b"PK\x03\x04", "a ZIP archive (a PyTorch .pt file, or a NumPy .npz?)"),
+    (b"\x93NUMPY", "a NumPy .npy file"),
+    (b"\x89HDF\r\n\x1a\n", "an HDF5 file (a Keras .h5 model?)"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+] + [(bytes([0x80, protocol]), "a Python pickle (a legacy PyTorch file?); pickles are never "
+      "loaded, as loading one can run any code") for protocol in range(2, 6)]
+
+
+def _reject_foreign(prefix: bytes, name: str) -> None:
+    """Raise a ModelFileError saying what the file is if its first bytes say it."""
+    for signature, what in _FOREIGN:
+        if prefix.startswith(signature):
+            raise ModelFileError(f"{name}: this looks like {what}, not a safetensors file")
+
+
 def _parse_json(raw: bytes, name: str) -> dict:
     def no_duplicates(pairs: list) -> dict:
-        keys = [key for key, _ in pairs]
-        if len(keys) != len(set(keys)):
-            duplicate = next(k for k in keys if keys.count(k) > 1)
-            raise ModelFileError(f"{name}: duplicate key {duplicate!r} in the header")
-        return dict(pairs)
+        header = dict(pairs)
+        if len(header) != len(pairs):
+            seen: set[str] = set()
+            duplicate = next(k for k, _ in pairs if k in seen or seen.add(k))
+            raise ModelFileError(f"{name}: duplicate key {_short(duplicate)} in the header")
+        return header
 
     def no_constants(token: str) -> Any:
         raise ModelFileError(f"{name}: the header contains {token}, which JSON does not allow")
 
-    if not raw.lstrip(b" ").startswith(b"{"):
-        raise ModelFileError(f"{name}: the header is not a JSON object (not a safetensors file)")
     try:
         header = json.loads(raw.decode("utf-8"), object_pairs_hook=no_duplicates,
                             parse_constant=no_constants)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
-        raise ModelFileError(f"{name}: the header is not valid JSON ({err})") from None
+    except ModelFileError:
+        raise
+    # NOTE: ValueError also covers integers of more than 4,300 digits, which int() refuses.
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:
+        raise ModelFileError(f"{name}: the header is not valid JSON ({_short(str(err))})") \
+            from None
     if not isinstance(header, dict):
         raise ModelFileError(f"{name}: the header is not a JSON object")
     return header
@@ -208,21 +311,27 @@ def _checked_metadata(metadata: Any, name: str = "metadata") -> dict[str, str]:
 
 
 def _checked_entry(key: str, entry: Any, name: str) -> tuple:
+    where = f"{name}: entry {_short(key)}"
     if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
-        raise ModelFileError(f"{name}: entry {key!r} must have exactly dtype, shape and "
-                             "data_offsets")
+        raise ModelFileError(f"{where} must have exactly dtype, shape and data_offsets")
     dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
     if not isinstance(dtype, str) or dtype not in _FROM_CODE:
-        raise ModelFileError(f"{name}: entry {key!r} has unsupported dtype {dtype!r}")
+        raise ModelFileError(f"{where} has unsupported dtype {_short(dtype)}")
+    if isinstance(shape, list) and len(shape) > MAX_DIMS:
+        raise ModelFileError(f"{where} has {len(shape)} dimensions; NumPy allows {MAX_DIMS}")
     if not isinstance(shape, list) or not all(_is_count(n) for n in shape):
-        raise ModelFileError(f"{name}: entry {key!r} has an invalid shape {shape!r}")
+        raise ModelFileError(f"{where} has an invalid shape {_short(shape)}")
     if not isinstance(offsets, list) or len(offsets) != 2 or not all(map(_is_count, offsets)):
-        raise ModelFileError(f"{name}: entry {key!r} has invalid data_offsets {offsets!r}")
+        raise ModelFileError(f"{where} has invalid data_offsets {_short(offsets)}")
+    itemsize = _FROM_CODE[dtype].itemsize
+    if not _fits_in_an_array(shape, itemsize):
+        raise ModelFileError(f"{where} has shape {_short(shape)}, larger than any array can be "
+                             "(even one with a zero dimension)")
     begin, end = offsets
-    expected = _count(shape) * _FROM_CODE[dtype].itemsize  # Python ints: cannot overflow
+    expected = _count(shape) * itemsize  # Python ints: cannot overflow
     if begin > end or end - begin != expected:
-        raise ModelFileError(f"{name}: entry {key!r} spans bytes [{begin}, {end}) but shape "
-                             f"{shape} of {dtype} needs {expected} bytes")
+        raise ModelFileError(f"{where} spans bytes [{_short(begin)}, {_short(end)}) but shape "
+                             f"{_short(shape)} of {dtype} needs {expected} bytes")
     return _FROM_CODE[dtype], tuple(shape), begin, end
 
 
@@ -231,7 +340,8 @@ def _check_offsets(entries: dict, body_size: int, name: str) -> None:
     for key, (_, _, begin, end) in sorted(entries.items(), key=lambda item: item[1][2:]):
         if begin != position:
             problem = "overlaps the previous tensor" if begin < position else "leaves a gap"
-            raise ModelFileError(f"{name}: entry {key!r} starts at byte {begin} and {problem}")
+            raise ModelFileError(f"{name}: entry {_short(key)} starts at byte {_short(begin)} "
+                                 f"and {problem}")
         position = end
     if position != body_size:
         raise ModelFileError(f"{name}: the tensors cover {position} bytes but the body has "
@@ -247,6 +357,28 @@ def _count(shape: Any) -> int:
     for n in shape:
         total *= n
     return total
+
+
+def _fits_in_an_array(shape: list[int], itemsize: int) -> bool:
+    """Whether NumPy can make an array of this shape: Π(nonzero dims) · itemsize must fit in
+    an intp, even when another dimension is 0. One dimension at a time, stopping once past
+    the limit, so that a shape of huge integers costs no more than reading them."""
+    total = itemsize
+    for n in shape:
+        if n != 0:
+            total *= n
+            if total > _MAX_ARRAY_BYTES:
+                return False
+    return True
+
+
+_SHORT = reprlib.Repr()  # (its keyword arguments are Python 3.12+)
+_SHORT.maxstring, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxlong = 60, 8, 4, 40
+
+
+def _short(value: Any) -> str:
+    """``repr(value)`` cut to a readable length, for error messages about hostile files."""
+    return _SHORT.repr(value)
 
 
 def _array(value: Any) -> np.ndarray:

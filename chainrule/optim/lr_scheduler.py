@@ -219,6 +219,8 @@ class OneCycleLR(LRScheduler):
     Reference: Smith & Topin, "Super-Convergence", https://arxiv.org/abs/1708.07120
     """
 
+    _choices = {"anneal_strategy": ("cos", "linear")}
+
     def __init__(self, optimizer: Optimizer, max_lr: float | list[float],
                  total_steps: int | None = None, epochs: int | None = None,
                  steps_per_epoch: int | None = None, pct_start: float = 0.3,

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..autograd import enable_grad
 from ..tensor import Tensor
+from .state_checks import checked_optimizer_state
 
 ParamsT = Union[Iterable[Tensor], Iterable[dict[str, Any]]]
 
@@ -238,30 +239,16 @@ class Optimizer:
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore hyperparameters and state saved by ``state_dict`` (arrays are copied).
 
-        The saved groups must match this optimizer's groups in number and size; state arrays
-        are cast to their parameter's dtype and must have its shape.
+        The saved groups must match this optimizer's groups in number and size, and hold the
+        hyperparameters this optimizer has (and those schedulers add), each valid as in the
+        constructor; state arrays are cast to their parameter's dtype and must have its
+        shape. Anything else raises a ValueError, and the optimizer is left as it was.
         """
-        saved_groups = state_dict["param_groups"]
-        if len(saved_groups) != len(self.param_groups):
-            raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups, "
-                             f"this optimizer has {len(self.param_groups)}")
-        by_index: dict[int, Tensor] = {}
-        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
-            if len(saved["params"]) != len(group["params"]):
-                raise ValueError(f"loaded state dict has {len(saved['params'])} parameters in "
-                                 f"group {i}, this optimizer has {len(group['params'])}")
-            by_index.update(zip((int(k) for k in saved["params"]), group["params"]))
-        state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
-        for key, saved_state in state_dict["state"].items():
-            p = by_index.get(int(key))
-            if p is None:
-                raise ValueError(f"loaded state dict has state for parameter {key}, which is "
-                                 "in none of its parameter groups")
-            state[p] = {name: _restore(value, p, name) for name, value in saved_state.items()}
+        groups, state = checked_optimizer_state(self, state_dict)
+        for group in groups:
+            _check_hyperparameters(group)
         self.state = state
-        self.param_groups = [
-            _restored_group(saved, group) for saved, group in zip(saved_groups, self.param_groups)
-        ]
+        self.param_groups = groups
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -328,21 +315,3 @@ def _check_hyperparameters(group: dict[str, Any]) -> None:
 
 def _copy(value: Any) -> Any:
     return value.copy() if isinstance(value, np.ndarray) else value
-
-
-def _restore(value: Any, p: Tensor, name: str) -> Any:
-    if not isinstance(value, (np.ndarray, Tensor)):
-        return value
-    array = np.array(value.data if isinstance(value, Tensor) else value, dtype=p.dtype)
-    if array.shape != p.shape:
-        raise ValueError(f"loaded state {name!r} has shape {array.shape}, but its parameter "
-                         f"has shape {p.shape}")
-    return array
-
-
-def _restored_group(saved: dict[str, Any], group: dict[str, Any]) -> dict[str, Any]:
-    restored = dict(saved)
-    restored["params"] = group["params"]
-    if "betas" in restored:
-        restored["betas"] = tuple(restored["betas"])  # a list after a JSON round trip
-    return restored

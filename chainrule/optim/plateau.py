@@ -8,6 +8,7 @@ from typing import Any, SupportsFloat
 
 from .optimizer import Optimizer
 from .scheduler_base import LRScheduler
+from .state_checks import checked_scheduler_state
 
 
 class ReduceLROnPlateau(LRScheduler):
@@ -42,6 +43,8 @@ class ReduceLROnPlateau(LRScheduler):
         >>> sched.get_last_lr()
         [0.1]
     """
+
+    _choices = {"mode": ("min", "max"), "threshold_mode": ("rel", "abs")}
 
     def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
                  patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
@@ -132,6 +135,12 @@ class ReduceLROnPlateau(LRScheduler):
         self.threshold_mode = threshold_mode
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore a state saved by ``state_dict``."""
-        self.__dict__.update(copy.deepcopy(state_dict))
+        """Restore a state saved by ``state_dict`` (checked as ``LRScheduler``'s, and
+        ``factor`` < 1)."""
+        state = checked_scheduler_state(self.state_dict(), state_dict, type(self).__name__,
+                                        self._choices)
+        if not state["factor"] < 1.0:
+            raise ValueError(f"ReduceLROnPlateau state factor should be < 1.0, got "
+                             f"{state['factor']}")
+        self.__dict__.update(copy.deepcopy(state))
         self._init_is_better(self.mode, self.threshold, self.threshold_mode)

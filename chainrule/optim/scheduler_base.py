@@ -13,6 +13,7 @@ import copy
 from typing import Any
 
 from .optimizer import Optimizer
+from .state_checks import checked_scheduler_state
 
 
 class LRScheduler:
@@ -33,6 +34,7 @@ class LRScheduler:
     """
 
     _is_initial = False
+    _choices: dict[str, tuple] = {}  # the values a string field may take
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
@@ -77,8 +79,11 @@ class LRScheduler:
                 if key != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore a state saved by ``state_dict``."""
-        self.__dict__.update(copy.deepcopy(state_dict))
+        """Restore a state saved by ``state_dict``: exactly the fields this schedule has, each
+        of the kind it holds (a ValueError names any other, and nothing is changed)."""
+        state = checked_scheduler_state(self.state_dict(), state_dict, type(self).__name__,
+                                        self._choices)
+        self.__dict__.update(copy.deepcopy(state))
 
     def _current_lrs(self) -> list[float]:
         return [group["lr"] for group in self.optimizer.param_groups]

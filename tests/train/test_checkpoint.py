@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import json
+import math
 import os
 import subprocess
 import sys
@@ -11,9 +14,11 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule import nn
+from chainrule import io, nn
+from chainrule.data import DataLoader, TensorDataset
 from chainrule.io import ModelFileError
 from chainrule.train import Checkpoint
+from chainrule.train.checkpoint import _METADATA_KEY
 
 SCRIPT = Path(__file__).with_name("resume_script.py")
 
@@ -131,3 +136,139 @@ def test_a_killed_writer_leaves_the_previous_checkpoint_and_its_temp_file_is_cle
     np.testing.assert_array_equal(restored.weight.data, model.weight.data)
     Checkpoint(model).save(path, step=3)  # the next write clears what the killed one left
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt.safetensors"]
+
+
+# ------------------------------------------------------------------ hostile checkpoints
+
+
+def trained_parts():
+    """A model, Adam, StepLR and a shuffling loader, a couple of steps into training."""
+    cr.manual_seed(0)
+    model = nn.Linear(3, 2)
+    optimizer = cr.optim.Adam(model.parameters(), lr=0.1)
+    scheduler = cr.optim.lr_scheduler.StepLR(optimizer, step_size=2)
+    loader = DataLoader(TensorDataset(cr.randn(8, 3)), batch_size=2, shuffle=True)
+    for (x,) in itertools.islice(loader, 2):
+        optimizer.zero_grad()
+        (model(x) ** 2).sum().backward()
+        optimizer.step()
+        scheduler.step()
+    return [model, optimizer, scheduler, loader]
+
+
+def rewrite(path, change) -> None:
+    """Apply ``change`` to the checkpoint's JSON state and write the file back."""
+    arrays, metadata = io.load_file(path)
+    skeleton = json.loads(metadata[_METADATA_KEY])
+    change(skeleton)
+    io.save_file(arrays, path, {_METADATA_KEY: json.dumps(skeleton)})
+
+
+def saved_bytes(parts, path) -> bytes:
+    Checkpoint(*parts).save(path)
+    return path.read_bytes()
+
+
+def set_lr(state):
+    state["optimizer"]["param_groups"][0]["lr"] = -5
+
+
+def set_betas(state):
+    state["optimizer"]["param_groups"][0]["betas"] = {"__tuple__": [2.0, 0.9]}
+
+
+def add_group_field(state):
+    state["optimizer"]["param_groups"][0]["foo"] = 1
+
+
+def set_scheduler_attribute(state):
+    state["scheduler"]["step"] = 5  # would shadow the method
+
+
+def set_last_epoch(state):
+    state["scheduler"]["last_epoch"] = "x"
+
+
+def set_order(state):
+    state["loader"]["order"] = [0, 0, 1, 1, 2, 2, 3, 3]
+
+
+def set_rng(state):
+    state["rng"]["state"] = "garbage"
+
+
+def set_rng_array(state):
+    state["rng"]["state"] = {"__array__": "model.weight"}  # NumPy raised IndexError
+
+
+def set_step(state):
+    state["optimizer"]["state"]["__items__"][0][1]["step"] = -3
+
+
+def set_model_array(state):
+    state["model"]["weight"] = {"__array__": "model.bias"}
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (set_lr, "optimizer state.*lr must be >= 0, got -5"),
+    (set_betas, "optimizer state.*beta parameter at index 0: 2.0"),
+    (add_group_field, "optimizer state.*unknown fields \\['foo'\\]"),
+    (set_step, "optimizer state.*'step' must be a non-negative integer"),
+    (set_scheduler_attribute, "scheduler state.*unknown fields \\['step'\\]"),
+    (set_last_epoch, "scheduler state.*last_epoch must be an integer"),
+    (set_order, "loader state"),
+    (set_rng, "generator state is invalid"),
+    (set_rng_array, "generator state is invalid"),
+    (set_model_array, "'weight' is float32 of shape \\(2,\\), the model's is float32 of shape"),
+])
+def test_a_bad_part_is_named_and_nothing_is_restored(tmp_path, change, message):
+    parts = trained_parts()
+    path = tmp_path / "ckpt.safetensors"
+    Checkpoint(*parts).save(path, step=2)
+    rewrite(path, change)
+    fresh = trained_parts()
+    for p in fresh[0].parameters():
+        p.data[...] = 9.0  # differs from the checkpoint's weights
+    cr.randn(3)
+    before = saved_bytes(fresh, tmp_path / "before.safetensors")
+    with pytest.raises(ModelFileError, match=message):
+        Checkpoint(*fresh).load(path)
+    assert saved_bytes(fresh, tmp_path / "after.safetensors") == before
+    assert "step" not in vars(fresh[2]) and callable(fresh[2].step)
+
+
+def test_reduce_on_plateau_infinities_are_stored_as_strict_json(tmp_path):
+    model = nn.Linear(2, 1)
+    optimizer = cr.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = cr.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max")
+    path = tmp_path / "ckpt.safetensors"
+    Checkpoint(model, optimizer, scheduler).save(path, extra={"nan": float("nan")})
+
+    def no_constants(token):
+        raise AssertionError(f"non-standard JSON token {token}")
+
+    text = io.load_metadata(path)[_METADATA_KEY]
+    json.loads(text, parse_constant=no_constants)
+    fresh_opt = cr.optim.SGD(model.parameters(), lr=0.5)
+    fresh = cr.optim.lr_scheduler.ReduceLROnPlateau(fresh_opt, mode="max")
+    fresh.best = 1.0
+    info = Checkpoint(model, fresh_opt, fresh).load(path)
+    assert fresh.best == -math.inf and fresh.mode_worse == -math.inf
+    assert math.isnan(info["extra"]["nan"])
+
+
+def test_a_checkpoint_with_infinity_tokens_from_version_1_still_loads(tmp_path):
+    model = nn.Linear(2, 1)
+    optimizer = cr.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = cr.optim.lr_scheduler.ReduceLROnPlateau(optimizer)
+    path = tmp_path / "ckpt.safetensors"
+    Checkpoint(model, optimizer, scheduler).save(path)
+
+    def as_before(state):
+        state["scheduler"]["best"] = math.inf  # json.dumps writes the token Infinity
+
+    rewrite(path, as_before)
+    assert "Infinity" in io.load_metadata(path)[_METADATA_KEY]
+    scheduler.best = 0.0
+    Checkpoint(model, optimizer, scheduler).load(path)
+    assert scheduler.best == math.inf

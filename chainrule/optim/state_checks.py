@@ -1,0 +1,197 @@
+"""Checks of the state dicts that optimizers and schedulers load (from a checkpoint file, say).
+
+A state is refused with a ValueError naming the field unless it has the fields of the object
+that loads it, and no others, with values of the kinds it holds: a flag stays a bool, a
+hyperparameter a finite real number, a counter an integer, a list the same length. The checks
+run before anything changes, so a refused state leaves the object as it was.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections import defaultdict
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..tensor import Tensor
+
+# Keys that schedulers add to an optimizer's parameter groups.
+SCHEDULER_GROUP_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
+
+# Scheduler fields that hold integers (when the scheduler holds one there), fields that are
+# never negative, fields that may be infinite, and fields that may be None or a number.
+_INTEGER_FIELDS = {"last_epoch", "_step_count", "patience", "cooldown", "cooldown_counter",
+                   "num_bad_epochs", "step_size", "total_iters", "total_steps", "T_max"}
+_NON_NEGATIVE_FIELDS = {"lr", "initial_lr", "max_lr", "min_lr", "base_lrs", "_last_lr",
+                        "min_lrs", "default_min_lr", "eta_min", "eps", "threshold",
+                        "_step_count", "patience", "cooldown", "cooldown_counter",
+                        "num_bad_epochs", "step_size", "total_iters", "total_steps"}
+_UNBOUNDED_FIELDS = {"best", "mode_worse"}
+_OPTIONAL_FIELDS = {"default_min_lr"}
+
+
+def checked_optimizer_state(optimizer: Any, state_dict: Any) -> tuple[list[dict], dict]:
+    """The parameter groups and per-parameter state that ``state_dict`` gives ``optimizer``.
+
+    Raises:
+        ValueError: naming the first field that does not fit.
+    """
+    if not isinstance(state_dict, Mapping) or set(state_dict) != {"state", "param_groups"}:
+        raise ValueError("an optimizer state dict has exactly 'state' and 'param_groups'")
+    saved_groups = state_dict["param_groups"]
+    if not isinstance(saved_groups, (list, tuple)):
+        raise ValueError("the state dict's param_groups is not a list")
+    if len(saved_groups) != len(optimizer.param_groups):
+        raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups, "
+                         f"this optimizer has {len(optimizer.param_groups)}")
+    groups, by_index = [], {}
+    for i, (saved, group) in enumerate(zip(saved_groups, optimizer.param_groups)):
+        groups.append(_checked_group(saved, group, optimizer.defaults, i))
+        by_index.update(zip(saved["params"], group["params"]))
+    if len(by_index) != sum(len(group["params"]) for group in groups):
+        raise ValueError("loaded state dict names one parameter index in two groups")
+    return groups, _checked_parameter_states(state_dict["state"], by_index)
+
+
+def _checked_group(saved: Any, group: dict, defaults: dict, i: int) -> dict[str, Any]:
+    if not isinstance(saved, Mapping):
+        raise ValueError(f"parameter group {i} is a {type(saved).__name__}, not a dict")
+    params = saved.get("params")
+    if not isinstance(params, (list, tuple)) or not all(map(_is_index, params)) \
+            or len(set(params)) != len(params):
+        raise ValueError(f"parameter group {i}: params must be distinct parameter indices")
+    if len(params) != len(group["params"]):
+        raise ValueError(f"loaded state dict has {len(params)} parameters in group {i}, this "
+                         f"optimizer has {len(group['params'])}")
+    unknown = sorted(map(str, set(saved) - set(defaults) - set(group) - {"params"}
+                         - set(SCHEDULER_GROUP_KEYS)))
+    missing = sorted(set(defaults) - set(saved))
+    if unknown or missing:
+        raise ValueError(f"parameter group {i} has unknown fields {unknown} or lacks "
+                         f"{missing}")
+    restored = {"params": group["params"]}
+    for key, value in saved.items():
+        if key != "params":
+            like = defaults.get(key, group.get(key, 0.0))
+            restored[key] = _checked_value(value, like, f"parameter group {i}: {key}", key)
+    return restored
+
+
+def _checked_parameter_states(saved: Any, by_index: dict[int, Tensor]) -> dict:
+    if not isinstance(saved, Mapping):
+        raise ValueError("the state dict's state is not a dict")
+    state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+    for key, entries in saved.items():
+        p = by_index.get(_as_index(key))
+        if p is None:
+            raise ValueError(f"loaded state dict has state for parameter {key!r}, which is in "
+                             "none of its parameter groups")
+        if not isinstance(entries, Mapping):
+            raise ValueError(f"the state of parameter {key!r} is not a dict")
+        state[p] = {name: _checked_entry(name, value, p) for name, value in entries.items()}
+    return state
+
+
+def _checked_entry(name: Any, value: Any, p: Tensor) -> Any:
+    if name == "step":
+        if not _is_index(value):
+            raise ValueError(f"state 'step' must be a non-negative integer, got {value!r}")
+        return int(value)
+    if not isinstance(value, (np.ndarray, Tensor)):
+        raise ValueError(f"state {name!r} must be an array, got a {type(value).__name__}")
+    array = np.array(value.data if isinstance(value, Tensor) else value, dtype=p.dtype)
+    if array.shape != p.shape:
+        raise ValueError(f"loaded state {name!r} has shape {array.shape}, but its parameter "
+                         f"has shape {p.shape}")
+    return array
+
+
+def checked_scheduler_state(own: dict[str, Any], saved: Any, kind: str,
+                            choices: Mapping[str, tuple] | None = None) -> dict[str, Any]:
+    """The fields ``saved`` gives a scheduler whose own ``state_dict()`` is ``own``: exactly
+    its fields, each of the kind it holds (a string field must be one of ``choices[field]``,
+    or else stay as it is).
+
+    Raises:
+        ValueError: naming the first field that does not fit.
+    """
+    if not isinstance(saved, Mapping):
+        raise ValueError(f"a {kind} state must be a dict, got a {type(saved).__name__}")
+    unknown, missing = sorted(map(str, set(saved) - set(own))), sorted(set(own) - set(saved))
+    if unknown or missing:
+        raise ValueError(f"{kind} state has unknown fields {unknown} or lacks {missing}")
+    restored, choices = {}, choices or {}
+    for key, value in saved.items():
+        where = f"{kind} state {key}"
+        if key in choices:
+            if value not in choices[key]:
+                raise ValueError(f"{where} must be one of {choices[key]}, got {value!r}")
+            restored[key] = value
+        elif key in _OPTIONAL_FIELDS and (value is None or own[key] is None):
+            restored[key] = None if value is None else _checked_value(value, 0.0, where, key)
+        else:
+            restored[key] = _checked_value(value, own[key], where, key)
+    return restored
+
+
+def _checked_value(value: Any, like: Any, where: str, field: str = "") -> Any:
+    """``value`` if it is of the kind of ``like`` (containers element by element)."""
+    if like is None:
+        if value is not None:
+            raise ValueError(f"{where} must be None, got {value!r}")
+        return None
+    if isinstance(like, (bool, np.bool_)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise ValueError(f"{where} must be a bool, got {value!r}")
+        return bool(value)
+    if _is_real(like):
+        return _checked_number(value, where, field, integer=isinstance(like, numbers.Integral)
+                               and field in _INTEGER_FIELDS)
+    if isinstance(like, str):
+        if value != like:
+            raise ValueError(f"{where} must stay {like!r}, got {value!r}")
+        return value
+    if isinstance(like, (list, tuple)):
+        if not isinstance(value, (list, tuple)) or len(value) != len(like):
+            raise ValueError(f"{where} must be a list of {len(like)} values, got {value!r}")
+        items = [_checked_value(v, u, where, field) for v, u in zip(value, like)]
+        return tuple(items) if isinstance(like, tuple) else items
+    if isinstance(like, Mapping):
+        if not isinstance(value, Mapping) or not all(map(_is_real, value.values())) \
+                or not all(isinstance(k, type(next(iter(like), 0))) for k in value):
+            raise ValueError(f"{where} must map numbers as {type(like).__name__} does")
+        return type(like)({k: _checked_number(v, where, "") for k, v in value.items()})
+    raise ValueError(f"{where} holds a {type(like).__name__}, which a state cannot restore")
+
+
+def _checked_number(value: Any, where: str, field: str, integer: bool = False) -> Any:
+    if not _is_real(value) or (integer and not isinstance(value, numbers.Integral)):
+        raise ValueError(f"{where} must be {'an integer' if integer else 'a number'}, "
+                         f"got {value!r}")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if math.isnan(number) or (math.isinf(number) and field not in _UNBOUNDED_FIELDS):
+        raise ValueError(f"{where} must be finite, got {value!r}")
+    if number < 0 and field in _NON_NEGATIVE_FIELDS:
+        raise ValueError(f"{where} must be >= 0, got {value!r}")
+    return value
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_index(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)) \
+        and value >= 0
+
+
+def _as_index(key: Any) -> int | None:
+    """A parameter index from a state key: an int, or its digits (after a JSON round trip)."""
+    if isinstance(key, str) and key.isdigit() and key.isascii():
+        return int(key)
+    return int(key) if _is_index(key) else None
