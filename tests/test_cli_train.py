@@ -37,6 +37,10 @@ fit_module.train_step = step
 sys.exit(cli.main(sys.argv[2:]))
 """
 
+# Runs the command with the loss of training step argv[1] reported as NaN.
+NAN_AT_STEP = SIGNAL_AT_STEP.replace(
+    "os.kill(os.getpid(), signal.SIGTERM)", "return float('nan'), real_step(*args)[1]")
+
 
 def chainrule(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "chainrule", *args], capture_output=True,
@@ -133,3 +137,17 @@ def test_a_learning_rate_of_zero_is_taken_as_given(tmp_path):
     rows = history(out)
     assert [float(row["lr"]) for row in rows] == [0.0, 0.0]
     assert rows[0]["val_loss"] == rows[1]["val_loss"]  # the weights never moved
+
+
+def test_a_nan_loss_in_epoch_2_names_the_batch_and_keeps_the_epoch_1_checkpoint(tmp_path):
+    out = tmp_path / "run"
+    result = subprocess.run([sys.executable, "-c", NAN_AT_STEP, str(STEPS_PER_EPOCH + 3),
+                             "train", *RUN, "--out", str(out)], capture_output=True, text=True,
+                            timeout=180)
+    assert result.returncode == 1, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "loss became nan at epoch 2, batch 3" in result.stderr
+    assert "checkpoint of the last good epoch" in result.stderr
+    assert not (out / "model.safetensors").exists()
+    resumed = chainrule("train", "--resume", str(out), "--quiet")  # from the end of epoch 1
+    assert resumed.returncode == 0 and "at epoch 2/3" in resumed.stdout, resumed.stderr

@@ -125,8 +125,10 @@ def _train(session: _Session, out: str, history: dict[str, list[float]], initial
             metrics=["accuracy"], callbacks=[keeper], scheduler=session.scheduler,
             verbose=verbose)
     if keeper.diverged:
+        kept = (f"; the checkpoint of the last good epoch stays in {checkpoint_path} (delete "
+                f"it to train afresh in {out})") if os.path.exists(checkpoint_path) else ""
         raise TrainingDiverged(f"{keeper.diverged}; stopped, and nothing was saved over "
-                               f"{os.path.join(out, MODEL)}; try a smaller --lr")
+                               f"{os.path.join(out, MODEL)}; try a smaller --lr{kept}")
     if keeper.interrupted_at:
         raise RunInterrupted(f"interrupted at {keeper.interrupted_at}; the run is saved in "
                              f"{checkpoint_path}: continue it with 'chainrule train --resume "
