@@ -11,6 +11,7 @@ cover the batches after the resume.
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import replace
 from typing import Any
@@ -20,7 +21,7 @@ import numpy as np
 from .. import __version__, io, optim
 from ..data import DataLoader, TensorDataset
 from ..data.datasets import DatasetSplits, load_dataset
-from ..models import build_model, model_inputs
+from ..models import build_model, model_inputs, model_plan, parameter_shapes
 from ..nn import CrossEntropyLoss, Module
 from ..random import manual_seed
 from ..train import Checkpoint, confusion_matrix, evaluate, fit, predict
@@ -89,6 +90,7 @@ class _Session:
         manual_seed(config.seed)
         self.splits = load_dataset(config.data, seed=config.seed)
         train, self.val = _hold_out(self.splits, config)
+        _check_size(config.model, self.splits)
         self.net = build_model(config.model, self.splits.input_shape, self.splits.num_classes)
         lr = DEFAULT_LR[config.optimizer] if config.lr is None else config.lr
         self.optimizer = OPTIMIZERS[config.optimizer](self.net.parameters(), lr)
@@ -97,6 +99,25 @@ class _Session:
         self.loader = DataLoader(TensorDataset(*train), config.batch_size, shuffle=True)
         self.checkpoint = Checkpoint(self.net, self.optimizer, self.scheduler, self.loader)
         self.x_test = model_inputs(config.model, self.splits.x_test)
+
+
+def _check_size(spec: str, splits: DatasetSplits) -> None:
+    """Refuse, before building it, a model whose training state (weights, gradients and two
+    optimizer moments, float32) would not fit in this machine's memory."""
+    plan = model_plan(spec, splits.input_shape, splits.num_classes)
+    count = sum(math.prod(shape) for shape in parameter_shapes(plan).values())
+    need, have = 4 * 4 * count, _physical_memory()
+    if have is not None and need > have:
+        raise ValueError(f"model {spec!r} has {count:,} parameters: training it needs about "
+                         f"{need / 2**30:.1f} GiB, more than this machine's "
+                         f"{have / 2**30:.1f} GiB")
+
+
+def _physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # not POSIX: no check
+        return None
 
 
 def _hold_out(splits: DatasetSplits, config: RunConfig) -> tuple[tuple, tuple | None]:
