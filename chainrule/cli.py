@@ -1,61 +1,97 @@
 """The ``chainrule`` command: argument parsing only; the work is done by ``chainrule.app``.
 
     chainrule train [--data fashion-mnist] [--model mlp] [--epochs 15] [--out runs/latest]
+    chainrule train --resume RUN_DIR
     chainrule evaluate MODEL DATA
     chainrule predict MODEL INPUT [--output FILE]
     chainrule plot RUN_DIR
     chainrule info MODEL
 
-Errors in the arguments or the files end the command with a one-line message and exit
-status 2, never a traceback.
+Exit status: 0 on success; 2 for a user error (arguments, files, data, disk), reported in
+one line on standard error, never a traceback; 1 when training diverged (NaN or infinite
+loss; nothing is saved over the model); 130 or 143 when Ctrl-C or SIGTERM stopped training
+(after saving a checkpoint that ``--resume`` continues).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import fields
 from typing import Sequence
 
-from . import app
+from . import __version__, app
 from .io import ModelFileError
+from .train.progress import end_open_line
+
+_TRAIN_HELP = """\
+Train a model and write a run directory: run.json (the settings), model.safetensors,
+history.csv, metrics.json and pictures. A checkpoint is written after every epoch and when
+Ctrl-C or SIGTERM stops training; 'chainrule train --resume RUN_DIR' continues such a run
+to the same result as an uninterrupted one. The validation curves come from a held-out
+part of the training set; the test set is used once, at the end."""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chainrule",
                                      description="Train and use neural networks with chainrule.")
-    commands = parser.add_subparsers(dest="command")
-    train = commands.add_parser("train", help="train a model and write a run directory")
-    train.add_argument("--data", default="fashion-mnist",
-                       help="fashion-mnist, spirals, moons, circles, xor, or a .npz/.csv file")
-    train.add_argument("--model", default="mlp", help="mlp, mlp:512-256, cnn or linear")
-    train.add_argument("--epochs", type=int, default=15)
-    train.add_argument("--batch-size", type=int, default=128)
-    train.add_argument("--optimizer", default="adam", choices=sorted(app.OPTIMIZERS))
-    train.add_argument("--lr", type=float, default=None, help="learning rate (default: per "
-                                                               "optimizer)")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--out", default="runs/latest", help="run directory to write")
-    train.add_argument("--quiet", action="store_true", help="no progress display")
-    evaluate = commands.add_parser("evaluate", help="test accuracy of a saved model")
-    evaluate.add_argument("model")
-    evaluate.add_argument("data")
-    predict = commands.add_parser("predict", help="predicted classes for an input file")
-    predict.add_argument("model")
-    predict.add_argument("input", help=".npy, .npz (array 'x') or .csv of samples")
-    predict.add_argument("--output", help="write the predictions to this CSV file")
-    plot = commands.add_parser("plot", help="draw a run directory's curves and confusion matrix")
-    plot.add_argument("run_dir")
-    info = commands.add_parser("info", help="layers, parameter counts and metadata of a model")
-    info.add_argument("model")
+    parser.add_argument("--version", action="version", version=f"chainrule {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_train(commands)
+    evaluate = _command(commands, "evaluate", "test accuracy of a saved model")
+    evaluate.add_argument("model", help="a model.safetensors written by 'chainrule train'")
+    evaluate.add_argument("data", help="a data set name or a .npz/.csv file (its test part)")
+    predict = _command(commands, "predict", "predicted classes for an input file")
+    predict.add_argument("model", help="a model.safetensors written by 'chainrule train'")
+    predict.add_argument("input", help=".npy, .npz (array 'x') or .csv (features only; a "
+                                       "header row is allowed) of samples")
+    predict.add_argument("--output", help="write the predictions to this CSV file "
+                                          "(default: standard output)")
+    plot = _command(commands, "plot", "draw a run directory's curves and confusion matrix")
+    plot.add_argument("run_dir", help="a directory written by 'chainrule train'")
+    info = _command(commands, "info", "layers, parameter counts and metadata of a model")
+    info.add_argument("model", help="a model.safetensors written by 'chainrule train'")
     return parser
 
 
+def _command(commands: argparse._SubParsersAction, name: str,
+             summary: str, description: str | None = None) -> argparse.ArgumentParser:
+    return commands.add_parser(name, help=summary, description=description or summary,
+                               formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+
+
+def _add_train(commands: argparse._SubParsersAction) -> None:
+    defaults = app.RunConfig()
+    train = _command(commands, "train", "train a model and write a run directory",
+                     _TRAIN_HELP)
+    train.add_argument("--data", default=defaults.data,
+                       help="fashion-mnist, spirals, moons, circles, xor, or a .npz/.csv file")
+    train.add_argument("--model", default=defaults.model,
+                       help="mlp (hidden 512-256), mlp:SIZES such as mlp:128-64, cnn or linear")
+    train.add_argument("--epochs", type=int, default=defaults.epochs, help="passes over the "
+                       "training set (the learning rate follows a cosine to 0 over them)")
+    train.add_argument("--batch-size", type=int, default=defaults.batch_size,
+                       help="samples per step")
+    train.add_argument("--optimizer", default=defaults.optimizer, choices=sorted(app.OPTIMIZERS),
+                       help="sgd has momentum 0.9")
+    train.add_argument("--lr", type=float, default=defaults.lr,
+                       help="learning rate ≥ 0 (None: sgd 0.05, others 0.001; 0 trains nothing "
+                            "and is accepted, as in PyTorch)")
+    train.add_argument("--seed", type=int, default=defaults.seed,
+                       help="seed of the initialisation, data split, shuffling and dropout")
+    train.add_argument("--validation-split", type=float, default=defaults.validation_split,
+                       help="fraction of the training set held out for the validation curves "
+                            "(0: none)")
+    train.add_argument("--out", default="runs/latest", help="run directory to write")
+    train.add_argument("--resume", metavar="RUN_DIR",
+                       help="continue the interrupted run in RUN_DIR with its saved settings "
+                            "(give no other training option)")
+    train.add_argument("--quiet", action="store_true", help="no progress display")
+
+
 def run(args: argparse.Namespace) -> None:
-    if args.command in (None, "train"):
-        defaults = build_parser().parse_args(["train"]) if args.command is None else args
-        app.train_run(defaults.data, defaults.model, defaults.epochs, defaults.batch_size,
-                      defaults.optimizer, defaults.lr, defaults.seed, defaults.out,
-                      0 if defaults.quiet else "auto")
+    if args.command == "train":
+        _train(args)
     elif args.command == "evaluate":
         app.evaluate_model(args.model, args.data)
     elif args.command == "predict":
@@ -66,20 +102,54 @@ def run(args: argparse.Namespace) -> None:
         app.model_info(args.model)
 
 
+def _train(args: argparse.Namespace) -> None:
+    verbose = 0 if args.quiet else "auto"
+    given = {field.name: getattr(args, field.name) for field in fields(app.RunConfig)}
+    if args.resume is None:
+        app.train_run(app.RunConfig(**given), args.out, verbose)
+        return
+    changed = [name for name, value in given.items() if value != getattr(app.RunConfig(), name)]
+    if changed or args.out != "runs/latest":
+        options = ", ".join("--" + name.replace("_", "-") for name in changed or ["out"])
+        raise ValueError(f"--resume continues a run with its saved settings; do not give "
+                         f"{options} with it")
+    app.resume_run(args.resume, verbose)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit status (0 on success, 2 on a reported error)."""
-    args = build_parser().parse_args(argv)
+    """Entry point; returns the exit status (see the module docstring)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
     try:
         run(args)
-    except (ValueError, TypeError, FileNotFoundError, ModelFileError, KeyError,
-            ImportError) as err:
-        message = " ".join(str(err).split())
-        print(f"chainrule: error: {message}", file=sys.stderr)
-        return 2
+    except (ValueError, TypeError, KeyError, ImportError, OSError, ModelFileError,
+            MemoryError) as err:
+        return _fail(_describe(err), 2)
+    except app.TrainingDiverged as err:
+        return _fail(str(err), 1)
+    except app.RunInterrupted as err:
+        return _fail(str(err), err.exit_status, prefix="chainrule: ")
     except KeyboardInterrupt:
-        print("chainrule: interrupted", file=sys.stderr)
-        return 130
+        return _fail("interrupted", 130, prefix="chainrule: ")
     return 0
+
+
+def _describe(err: BaseException) -> str:
+    """One line saying what went wrong, with the file for an operating-system error."""
+    if isinstance(err, MemoryError):
+        return f"out of memory ({err or 'the data or the model is too large'})"
+    if isinstance(err, OSError) and err.strerror:
+        return f"{err.filename}: {err.strerror}" if err.filename else err.strerror
+    return str(err)
+
+
+def _fail(message: str, status: int, prefix: str = "chainrule: error: ") -> int:
+    end_open_line()
+    print(prefix + " ".join(message.split()), file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

@@ -45,32 +45,81 @@ def parse_spec(spec: str) -> tuple[str, tuple[int, ...]]:
 def build_model(spec: str, input_shape: Sequence[int], num_classes: int,
                 dropout: float = 0.2) -> nn.Sequential:
     """The model named by ``spec`` for inputs of ``input_shape`` (without the batch)."""
+    return nn.Sequential(*[_LAYERS[kind](*args) for kind, *args in
+                           model_plan(spec, input_shape, num_classes, dropout)])
+
+
+def model_plan(spec: str, input_shape: Sequence[int], num_classes: int,
+               dropout: float = 0.2) -> list[tuple]:
+    """The layers of ``build_model``'s model as ``(kind, *arguments)`` rows, built from nothing
+    but arithmetic: a plan costs no memory whatever sizes it names.
+
+    Example:
+        >>> model_plan("mlp:4", input_shape=(2,), num_classes=3, dropout=0.0)
+        [('linear', 2, 4), ('relu',), ('linear', 4, 3)]
+    """
     kind, hidden = parse_spec(spec)
-    features = int(np.prod(input_shape))
+    input_shape = _checked_shape(input_shape)
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) \
+            or num_classes < 1:
+        raise ValueError(f"the number of classes must be a positive integer, got {num_classes!r}")
     if kind == "cnn":
-        return _cnn(tuple(input_shape), num_classes)
-    layers: list[nn.Module] = [nn.Flatten()] if len(input_shape) > 1 else []
+        return _cnn_plan(input_shape, int(num_classes))
+    features = int(np.prod(input_shape))
+    plan: list[tuple] = [("flatten",)] if len(input_shape) > 1 else []
     for fan_in, fan_out in zip((features, *hidden), hidden):
-        layers += [nn.Linear(fan_in, fan_out), nn.ReLU()]
+        plan += [("linear", fan_in, fan_out), ("relu",)]
         if dropout:
-            layers.append(nn.Dropout(dropout))
-    layers.append(nn.Linear(hidden[-1] if hidden else features, num_classes))
-    return nn.Sequential(*layers)
+            plan.append(("dropout", dropout))
+    plan.append(("linear", hidden[-1] if hidden else features, int(num_classes)))
+    return plan
 
 
-def _cnn(input_shape: tuple[int, ...], num_classes: int) -> nn.Sequential:
+def parameter_shapes(plan: list[tuple]) -> dict[str, tuple[int, ...]]:
+    """The ``state_dict`` names and shapes of the model a plan builds, without building it."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    for index, (kind, *args) in enumerate(plan):
+        for name, shape in _SHAPES.get(kind, lambda *a: {})(*args).items():
+            shapes[f"{index}.{name}"] = shape
+    return shapes
+
+
+def _checked_shape(input_shape: Sequence[int]) -> tuple[int, ...]:
+    try:
+        shape = tuple(input_shape)
+    except TypeError:
+        shape = None
+    if not shape or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool)
+                            and n > 0 for n in shape):
+        raise ValueError(f"the input shape must be positive integers, got {input_shape!r}")
+    return tuple(int(n) for n in shape)
+
+
+def _cnn_plan(input_shape: tuple[int, ...], num_classes: int) -> list[tuple]:
     if len(input_shape) == 2:
         input_shape = (1, *input_shape)
-    if len(input_shape) != 3:
-        raise ValueError(f"model 'cnn' needs image inputs (C, H, W) or (H, W), got {input_shape}")
+    if len(input_shape) != 3 or min(input_shape[1:]) < 4:
+        raise ValueError(f"model 'cnn' needs image inputs (C, H, W) or (H, W) of at least 4×4 "
+                         f"pixels, got {input_shape}")
     channels, height, width = input_shape
     flat = 64 * (height // 4) * (width // 4)
-    return nn.Sequential(
-        nn.Conv2d(channels, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Dropout(0.3), nn.Linear(flat, 128), nn.ReLU(), nn.Dropout(0.3),
-        nn.Linear(128, num_classes),
-    )
+    return [("conv", channels, 32), ("batchnorm", 32), ("relu",), ("maxpool",),
+            ("conv", 32, 64), ("batchnorm", 64), ("relu",), ("maxpool",),
+            ("flatten",), ("dropout", 0.3), ("linear", flat, 128), ("relu",), ("dropout", 0.3),
+            ("linear", 128, num_classes)]
+
+
+_LAYERS = {
+    "linear": nn.Linear, "relu": nn.ReLU, "dropout": nn.Dropout, "flatten": nn.Flatten,
+    "conv": lambda c_in, c_out: nn.Conv2d(c_in, c_out, 3, padding=1),
+    "batchnorm": nn.BatchNorm2d, "maxpool": lambda: nn.MaxPool2d(2),
+}
+_SHAPES = {
+    "linear": lambda fan_in, fan_out: {"weight": (fan_out, fan_in), "bias": (fan_out,)},
+    "conv": lambda c_in, c_out: {"weight": (c_out, c_in, 3, 3), "bias": (c_out,)},
+    "batchnorm": lambda c: {"weight": (c,), "bias": (c,), "running_mean": (c,),
+                            "running_var": (c,), "num_batches_tracked": ()},
+}
 
 
 def model_inputs(spec: str, x: np.ndarray) -> np.ndarray:

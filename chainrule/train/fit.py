@@ -21,7 +21,7 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, *, epochs: in
         metrics: Sequence[Any] = (), callbacks: Sequence[Callback] = (),
         scheduler: Any = None, scheduler_interval: str = "epoch", batch_size: int = 32,
         shuffle: bool = True, verbose: Any = "auto", generator: np.random.Generator | None = None,
-        stream: TextIO | None = None) -> History:
+        stream: TextIO | None = None, initial_epoch: int = 0) -> History:
     """Train ``model`` for ``epochs`` epochs and return the per-epoch History.
 
     Args:
@@ -38,6 +38,8 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, *, epochs: in
         verbose: "auto" (a bar on a terminal, a line per epoch otherwise), 0, 1 or 2.
         generator: random generator for shuffling an ``(x, y)`` pair.
         stream: where progress goes (default: standard output).
+        initial_epoch: the epoch (0-based) to start at, to resume a run: epochs
+            ``initial_epoch`` to ``epochs - 1`` are trained and recorded (Keras's rule).
 
     Returns:
         History: ``history.history["loss"]`` and friends, one value per epoch, plus "lr", the
@@ -46,6 +48,8 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, *, epochs: in
     if scheduler_interval not in ("epoch", "batch"):
         raise ValueError(f"scheduler_interval must be 'epoch' or 'batch', got "
                          f"{scheduler_interval!r}")
+    if not 0 <= initial_epoch <= epochs:
+        raise ValueError(f"initial_epoch must be in [0, epochs={epochs}], got {initial_epoch}")
     if validation_split:
         train_data, val_data = split_validation(train_data, validation_split)
     loader = as_loader(train_data, batch_size, shuffle, generator)
@@ -53,7 +57,7 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, *, epochs: in
     run = _Run(model, loss_fn, optimizer, [get_metric(m) for m in metrics], list(callbacks),
                History(), epochs, resolve_verbose(verbose, stream), stream)
     run.notify("on_train_begin", {})
-    for epoch in range(epochs):
+    for epoch in range(initial_epoch, epochs):
         logs = run.epoch(epoch, loader, scheduler if scheduler_interval == "batch" else None)
         if val_data is not None:
             scores = evaluate(model, loss_fn, val_data, run.metrics, batch_size)

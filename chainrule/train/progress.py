@@ -3,17 +3,23 @@ per epoch otherwise.
 
 ``verbose="auto"`` shows the bar when standard output is a terminal and the summary lines
 when it is not (a log file, a pipe); ``verbose=0`` is silent, 1 forces the bar, 2 the lines.
-The bar uses tqdm when it is installed and a built-in one otherwise, and is redrawn at most
-five times a second.
+
+On a terminal every line fits its width (``$COLUMNS``, else the terminal's size, else 80):
+the bar is redrawn at most five times a second, narrower or without the bar when space is
+short, and a field ("loss 0.4321", "ETA 12s") is shown whole or not at all, most important
+first, so a number is never cut. The epoch's closing line wraps between fields.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import Any, TextIO
 
 MIN_REFRESH_SECONDS = 0.2
+BAR_WIDTH = (10, 30)  # the bar's narrowest and widest, in characters
+_open_line: list[TextIO] = []  # the stream whose bar line awaits its end, if any
 
 
 def resolve_verbose(verbose: Any, stream: TextIO | None = None) -> int:
@@ -27,28 +33,89 @@ def resolve_verbose(verbose: Any, stream: TextIO | None = None) -> int:
 
 
 def format_logs(logs: dict[str, float]) -> str:
-    return "  ".join(f"{name} {value:.4f}" for name, value in logs.items())
+    return "  ".join(log_fields(logs))
+
+
+def log_fields(logs: dict[str, float]) -> list[str]:
+    """``["loss 0.4321", "accuracy 0.8765", ...]``: one whole field per logged value."""
+    return [f"{name} {value:.4f}" for name, value in logs.items()]
+
+
+def end_open_line() -> None:
+    """End a bar line left open (training stopped mid-epoch), so what is printed next starts
+    on a line of its own."""
+    while _open_line:
+        stream = _open_line.pop()
+        stream.write("\n")
+        stream.flush()
+
+
+def terminal_width(stream: TextIO) -> int:
+    """Columns of the terminal ``stream`` writes to: $COLUMNS, its size, else 80."""
+    try:
+        return max(int(os.environ["COLUMNS"]), 1)
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        return 80
+
+
+def bar_line(prefix: str, done: int, total: int, fields: list[str], width: int) -> str:
+    """The bar line, at most ``width - 1`` characters (the last column is left free, so no
+    terminal wraps it). ``fields`` come in order of importance; the first that does not fit
+    and all after it are left out, so a number is shown whole or not at all."""
+    budget = width - 1
+    counts = f"{done}/{total}" if total else f"{done}"
+    used = len(prefix) + 1 + len(counts)
+    if used > budget:
+        return prefix[:budget]
+    with_bar = total > 0 and used + 3 + BAR_WIDTH[0] <= budget
+    used += 3 + BAR_WIDTH[0] if with_bar else 0
+    chosen = []
+    for field in fields:
+        if used + 2 + len(field) > budget:
+            break
+        chosen.append(field)
+        used += 2 + len(field)
+    tail = "".join("  " + field for field in chosen)
+    if not with_bar:
+        return f"{prefix} {counts}{tail}"
+    size = min(BAR_WIDTH[1], BAR_WIDTH[0] + budget - used)
+    filled = size * min(done, total) // total
+    bar = "=" * max(filled - 1, 0) + (">" if filled < size else "=") + "." * (size - filled)
+    return f"{prefix} [{bar}] {counts}{tail}"
+
+
+def wrapped(prefix: str, fields: list[str], width: int) -> list[str]:
+    """``prefix`` and the fields on lines of at most ``width - 1`` characters, broken only
+    between fields (continuation lines indented)."""
+    lines, line = [], prefix
+    for field in fields:
+        if len(line) + 2 + len(field) > width - 1 and line.strip():
+            lines.append(line)
+            line = " " * min(4, len(prefix)) + field
+        else:
+            line += "  " + field
+    return lines + [line]
 
 
 class EpochProgress:
-    """Progress of one epoch of ``total`` batches; ``update`` after each batch."""
+    """Progress of one epoch of ``total`` batches; ``update`` after each batch.
+
+    Args:
+        width: the terminal's columns (default: found out at every redraw).
+    """
 
     def __init__(self, epoch: int, epochs: int, total: int, verbose: int,
-                 stream: TextIO | None = None) -> None:
+                 stream: TextIO | None = None, width: int | None = None) -> None:
         self.prefix = f"Epoch {epoch + 1}/{epochs}"
-        self.total, self.verbose = total, verbose
+        self.total, self.verbose, self.width = total, verbose, width
         self.stream = sys.stdout if stream is None else stream
         self.start = self.last_draw = time.perf_counter()
         self.done = self.samples = 0
-        self.bar = self._tqdm() if verbose == 1 else None
-
-    def _tqdm(self) -> Any:
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:
-            return None
-        return tqdm(total=self.total, desc=self.prefix, unit="batch", file=self.stream,
-                    mininterval=MIN_REFRESH_SECONDS, leave=True, dynamic_ncols=True)
+        self.drawn = 0  # characters of the bar line now on the screen
 
     def update(self, batch_size: int, logs: dict[str, float]) -> None:
         self.done += 1
@@ -58,36 +125,44 @@ class EpochProgress:
                                  and self.done < self.total):
             return
         self.last_draw = now
-        if self.bar is not None:
-            self.bar.set_postfix_str(self._rate_text(now) + "  " + format_logs(logs),
-                                     refresh=False)
-            self.bar.update(self.done - self.bar.n)
-        else:
-            self._draw(now, logs)
+        self._show(self.render(now, logs))
+
+    def render(self, now: float, logs: dict[str, float]) -> str:
+        """The bar line for the state at time ``now``, fitted to the width."""
+        elapsed = now - self.start
+        fields = log_fields(logs)
+        if self.total:
+            eta = elapsed / max(self.done, 1) * max(self.total - self.done, 0)
+            fields.append(f"ETA {eta:.0f}s")
+        fields.append(self._rate_text(now))
+        return bar_line(self.prefix, self.done, self.total, fields, self._width())
+
+    def _width(self) -> int:
+        return self.width if self.width is not None else terminal_width(self.stream)
 
     def _rate_text(self, now: float) -> str:
         return f"{self.samples / max(now - self.start, 1e-9):,.0f} samples/s"
 
-    def _draw(self, now: float, logs: dict[str, float]) -> None:
-        width = 24
-        filled = int(width * self.done / max(self.total, 1))
-        elapsed = now - self.start
-        eta = elapsed / self.done * (self.total - self.done)
-        bar = "=" * max(filled - 1, 0) + (">" if filled < width else "=") + "." * (width - filled)
-        self.stream.write(f"\r{self.prefix} [{bar}] {self.done}/{self.total}  "
-                          f"{format_logs(logs)}  {self._rate_text(now)}  ETA {eta:4.0f}s ")
+    def _show(self, line: str) -> None:
+        """Draw over the previous bar line (padding out what it had beyond this one)."""
+        self.stream.write("\r" + line + " " * max(self.drawn - len(line), 0))
         self.stream.flush()
+        self.drawn = len(line)
+        if self.stream not in _open_line:
+            _open_line.append(self.stream)
 
     def close(self, logs: dict[str, float]) -> None:
         """Finish the epoch's display with its final values (validation included)."""
         if self.verbose == 0:
             return
-        elapsed = time.perf_counter() - self.start
-        if self.bar is not None:
-            self.bar.set_postfix_str(format_logs(logs), refresh=True)
-            self.bar.close()
-            return
-        prefix = "\r" if self.verbose == 1 else ""
-        self.stream.write(f"{prefix}{self.prefix}  {format_logs(logs)}  "
-                          f"{self._rate_text(time.perf_counter())}  {elapsed:.1f}s\n")
+        now = time.perf_counter()
+        fields = [*log_fields(logs), self._rate_text(now), f"{now - self.start:.1f}s"]
+        if self.verbose == 2:
+            self.stream.write("  ".join([self.prefix, *fields]) + "\n")
+        else:
+            lines = wrapped(self.prefix, fields, self._width())
+            self._show(lines[0])
+            self.stream.write("".join("\n" + line for line in lines[1:]) + "\n")
+            _open_line.remove(self.stream)
+        self.drawn = 0
         self.stream.flush()

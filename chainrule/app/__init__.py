@@ -1,0 +1,21 @@
+"""What the ``chainrule`` command does: train a run directory (or resume one), evaluate,
+predict, plot, info.
+
+Each action is a plain function (``cli.py`` only parses arguments and calls these), returns
+what it computed and prints a short report. ``run_dir`` describes what a run directory
+holds.
+"""
+
+from __future__ import annotations
+
+from .commands import evaluate_model, model_info, plot_run, predict_file
+from .keeper import RunInterrupted, TrainingDiverged
+from .model_file import load_model
+from .run_dir import RunConfig
+from .training import DEFAULT_LR, OPTIMIZERS, resume_run, train_run
+
+__all__ = [
+    "DEFAULT_LR", "OPTIMIZERS", "RunConfig", "RunInterrupted", "TrainingDiverged",
+    "evaluate_model", "load_model", "model_info", "plot_run", "predict_file", "resume_run",
+    "train_run",
+]
