@@ -112,9 +112,11 @@ class atomic_write:
             if kind is None:
                 self._commit()
         finally:
-            self.handle.close()
-            if os.path.exists(self.temp):
-                os.unlink(self.temp)
+            try:
+                self.handle.close()  # can raise too: flushing the buffer onto a full disk
+            finally:
+                if os.path.exists(self.temp):
+                    os.unlink(self.temp)
 
     def _commit(self) -> None:
         self.handle.flush()

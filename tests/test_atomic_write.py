@@ -128,3 +128,17 @@ def test_a_symlink_to_a_missing_file_creates_the_target(tmp_path):
     link.symlink_to(target)
     io.save_file({"w": np.ones(2)}, link)
     assert link.is_symlink() and target.is_file()
+
+
+def test_a_failure_while_closing_still_removes_the_temporary_file(tmp_path):
+    """A full disk can fail the final flush inside close(); the temp file must go all the same
+    (here the descriptor is closed under the buffered file, so its flush fails likewise)."""
+    target = tmp_path / "model.safetensors"
+    target.write_bytes(b"previous")
+    with pytest.raises(OSError):
+        with io.atomic_write(target) as handle:
+            handle.write(b"buffered, not yet flushed")
+            os.close(handle.fileno())
+            raise OSError(27, "File too large")
+    assert target.read_bytes() == b"previous"
+    assert sorted(os.listdir(tmp_path)) == ["model.safetensors"]
