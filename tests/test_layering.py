@@ -41,7 +41,7 @@ LAYERS = {
 }
 
 # Third-party libraries that may be imported inside functions (pyproject's optional extras).
-OPTIONAL = frozenset({"matplotlib", "tqdm"})
+OPTIONAL = frozenset({"matplotlib"})
 NEVER = frozenset({"torch"})
 ALWAYS = frozenset(sys.stdlib_module_names) | {"numpy", "__future__"}
 
