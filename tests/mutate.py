@@ -254,9 +254,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="parallel scratch copies (1)")
     parser.add_argument("--python", default=sys.executable,
                         help="interpreter that runs the tests (default: this one)")
-    parser.add_argument("--timeout", type=float, default=120.0,
+    parser.add_argument("--timeout", type=float, default=60.0,
                         help="least seconds a mutant's tests may run before counting as "
-                             "hung (default 120; the limit is 4x the baseline if longer)")
+                             "hung (default 60; the limit is 4x the baseline if longer)")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")

@@ -77,3 +77,10 @@ def test_one_cheap_mutant_is_killed_end_to_end():
     assert result.returncode == 0, result.stdout + result.stderr
     assert "KILLED        dropout-unscaled" in result.stdout
     assert "mutants: 1 killed, 0 survived" in result.stdout
+
+
+def test_a_hanging_run_is_stopped_at_its_limit_and_reported_as_a_timeout(tmp_path):
+    (tmp_path / "test_hang.py").write_text("import time\n\ndef test_hang():\n    time.sleep(60)\n")
+    outcome = mutate.run_pytest(sys.executable, tmp_path, ["test_hang.py"], limit=3.0)
+    assert outcome.returncode is None and outcome.seconds < 30
+    assert outcome.first_failure.startswith("timed out after")
