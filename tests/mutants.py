@@ -415,17 +415,16 @@ MUTANTS: list[Mutant] = [
        "Fashion-MNIST reader accepts label 10",
        "tests/data/test_fashion_mnist.py"),
     # ------------------------------------------------------------ CLI
-    _m("cli-predict-argmax-axis", "cli", "chainrule/app.py",
+    _m("cli-predict-argmax-axis", "cli", "chainrule/app/commands.py",
        "classes = predict(net, x).argmax(axis=1)", "classes = predict(net, x).argmax(axis=0)",
        "chainrule predict takes the argmax over the samples instead of the classes",
        "tests/test_cli.py -k predict"),
     _m("cli-quiet-inverted", "cli", "chainrule/cli.py",
-       "0 if defaults.quiet else \"auto\"", "\"auto\" if defaults.quiet else 0",
+       "0 if args.quiet else \"auto\"", "\"auto\" if args.quiet else 0",
        "chainrule train --quiet shows progress and the default run is silent",
        "tests/test_cli.py -k train_writes"),
     _m("cli-error-exit-status", "cli", "chainrule/cli.py",
-       "print(f\"chainrule: error: {message}\", file=sys.stderr)\n        return 2",
-       "print(f\"chainrule: error: {message}\", file=sys.stderr)\n        return 1",
+       "return _fail(_describe(err), 2)", "return _fail(_describe(err), 1)",
        "chainrule exits 1 on a reported error instead of the documented 2",
        "tests/test_cli.py -k bad_arguments"),
 ]
@@ -438,31 +437,13 @@ REQUIRED_AREAS = frozenset({
     "dropout", "io", "dataloader", "fashion-mnist", "cli",
 })
 
-_PENDING = "pending tests in issue 18 item 2"
 
 # Survivors accepted in every environment: id -> why the bug is not (yet) worth a test here.
-ACCEPTED_SURVIVORS: dict[str, str] = {
-    "init-default-a-too-small": f"{_PENDING} (init distributions): the tests check that the "
-                                "default init stays inside ±1/√fan_in, not that it fills it",
-    "init-trunc-normal-clamps": f"{_PENDING} (init distributions): the tests check the bounds "
-                                "of trunc_normal_, not that no mass piles up on them",
-    "cli-predict-argmax-axis": f"{_PENDING} (CLI predict): the test predicts 3 samples of a "
-                               "3-class model, so an argmax over the samples is also in 0…2",
-}
+ACCEPTED_SURVIVORS: dict[str, str] = {}
 
 # Survivors accepted only where an optional module is missing from the Python that runs the
 # tests (their killers skip there): module -> {id: reason}.
 ACCEPTED_WHEN_MISSING: dict[str, dict[str, str]] = {
-    "torch": {
-        "multisteplr-repeated-milestone": f"{_PENDING} (scheduler formulas); with torch the "
-                                          "parity test, whose milestones repeat 5, kills it",
-        "onecycle-momentum-never-annealed": f"{_PENDING} (scheduler formulas); with torch "
-                                            "the parity test compares the momenta each step",
-        "onecycle-three-phase-boundary": f"{_PENDING} (scheduler formulas); with torch the "
-                                         "parity test's three-phase case kills it",
-        "plateau-ignores-min-lr": f"{_PENDING} (scheduler formulas); with torch the parity "
-                                  "test's min_lr case kills it",
-    },
     "matplotlib": {
         "cli-quiet-inverted": "the only test that reads `chainrule train`'s progress lines also "
                               "checks the pictures and skips without matplotlib; with it, killed",
