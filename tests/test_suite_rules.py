@@ -9,6 +9,7 @@ showed up as 3 skips. Modules mark themselves with ``pytestmark = needs_torch`` 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
@@ -39,3 +40,38 @@ def test_no_test_module_skips_as_a_whole():
     offenders = {str(path.relative_to(TESTS)): module_level_skips(path.read_text())
                  for path in TESTS.rglob("*.py")}
     assert {path: lines for path, lines in offenders.items() if lines} == {}
+
+
+DOCS = TESTS.parent / "docs"
+CITATION = re.compile(r"`(tests/[\w/]+\.py)?(?:::(\w+))?")
+
+
+def cited_tests(text: str) -> list[tuple[str, str]]:
+    """(file, function) for every `tests/x.py::name` and every `::name` that follows one."""
+    cited, current = [], None
+    for file, name in CITATION.findall(text):
+        current = file or current
+        if name and current:
+            cited.append((current, name))
+    return cited
+
+
+def defined_functions(path: Path) -> set[str]:
+    return {node.name for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+
+def test_citation_parsing_follows_the_last_named_file():
+    text = "`tests/a.py::test_x`, `::test_y`; `tests/b.py` and `::test_z`"
+    assert cited_tests(text) == [("tests/a.py", "test_x"), ("tests/a.py", "test_y"),
+                                 ("tests/b.py", "test_z")]
+
+
+def test_every_test_the_docs_cite_exists():
+    missing = []
+    for doc in sorted(DOCS.glob("*.md")):
+        for file, name in cited_tests(doc.read_text()):
+            path = TESTS.parent / file
+            if not path.is_file() or name not in defined_functions(path):
+                missing.append(f"{doc.name}: {file}::{name}")
+    assert missing == []
