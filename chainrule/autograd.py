@@ -266,19 +266,39 @@ class _GradSink:
             if not node._retains_grad:
                 return
         if wanted is None:
-            # NOTE: accumulate out of place: ``grad`` may be the very array another node holds.
-            if node._grad is not None:
-                node._grad = node._grad + grad
-            else:
-                node._grad = self._own(grad)
+            self.store(node, grad)
+
+    def store(self, node: Node, grad: np.ndarray) -> None:
+        """Add ``grad`` into ``node._grad``, out of place: ``grad`` may be the very array
+        another node holds."""
+        if node._grad is not None:
+            node._grad = node._grad + grad
+        else:
+            node._grad = self._own(grad)
 
     def _own(self, grad: np.ndarray) -> np.ndarray:
-        """``grad`` itself, or a copy when it is a read-only view or already another leaf's
-        ``.grad`` (``Add`` hands one array to both inputs), so ``.grad`` can be written."""
-        if not grad.flags.writeable or id(grad) in self.stored:
+        """``grad`` itself, or a copy when it is a read-only view or shares memory with another
+        leaf's ``.grad`` (``Add`` hands one array to both inputs, ``Reshape`` a view of it), so
+        that each ``.grad`` can be written without changing another.
+
+        Memory is identified by the array that owns it: NumPy sets a view's ``base`` to the
+        owner, never to an intermediate view.
+        """
+        owner = id(grad if grad.base is None else grad.base)
+        if not grad.flags.writeable or owner in self.stored:
             grad = grad.copy()
-        self.stored.add(id(grad))
+            owner = id(grad)
+        self.stored.add(owner)
         return grad
+
+
+def accumulate_grad(tensors: Sequence[Node], grads: Sequence[np.ndarray | None]) -> None:
+    """Add each gradient into its tensor's ``.grad`` as the engine does (out of place; a
+    gradient array that is read-only or shared with another tensor's ``.grad`` is copied)."""
+    sink = _GradSink(None)
+    for tensor, grad in zip(tensors, grads):
+        if grad is not None:
+            sink.store(tensor, grad)
 
 
 def _call_backward(ctx: Context, grad_out: np.ndarray) -> tuple:

@@ -140,9 +140,8 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin):
             autograd.backward([self], [seed], bool(retain_graph))
             return
         inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-        for t, g in zip(inputs, autograd.backward([self], [seed], bool(retain_graph), inputs)):
-            if g is not None:
-                t._grad = g if t._grad is None else t._grad + g
+        grads = autograd.backward([self], [seed], bool(retain_graph), inputs)
+        autograd.accumulate_grad(inputs, grads)
 
     def _seed_grad(self, gradient: Any) -> np.ndarray:
         """The gradient that starts backward from this tensor, checked."""
@@ -161,7 +160,7 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin):
         seed = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
         if seed.shape != self.shape:
             raise ValueError(f"gradient has shape {seed.shape}, but the output has {self.shape}")
-        return seed.astype(self.dtype, copy=False)
+        return np.array(seed, dtype=self.dtype)  # a copy: a leaf's .grad must not be the caller's
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's data, cut from the graph."""

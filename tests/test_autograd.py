@@ -279,6 +279,36 @@ def test_leaf_gradients_are_writable_and_not_shared_between_leaves():
     assert s.grad.data.flags.writeable
 
 
+def assert_own_memory(*arrays):
+    for i, first in enumerate(arrays):
+        for second in arrays[i + 1:]:
+            assert not np.shares_memory(first, second)
+
+
+def test_backward_with_inputs_gives_each_leaf_its_own_gradient_array():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    (a + b).sum().backward(inputs=[a, b])  # Add hands one array to both inputs
+    assert_own_memory(a.grad.data, b.grad.data)
+    a.grad.mul_(0.0)
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
+
+
+def test_a_gradient_that_is_a_view_of_another_leafs_gradient_is_copied():
+    c, d = leaf([1.0, 2.0]), leaf([[1.0, 2.0]])
+    (c + d.reshape(2)).sum().backward()  # d's gradient is Reshape's view of c's
+    assert_own_memory(c.grad.data, d.grad.data)
+    c.grad.mul_(0.0)
+    np.testing.assert_array_equal(d.grad.numpy(), [[1.0, 1.0]])
+
+
+def test_a_leaf_gradient_is_not_the_callers_gradient_array():
+    seed = np.array([1.0, 10.0])
+    x = leaf([1.0, 2.0])
+    x.backward(gradient=seed)
+    seed[:] = 0.0
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 10.0])
+
+
 def test_assigning_a_gradient_of_another_dtype_or_shape_is_refused():
     w = cr.ones(2, requires_grad=True)
     with pytest.raises(TypeError, match="float64.*float32"):
