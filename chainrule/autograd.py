@@ -1,11 +1,12 @@
-"""Reverse-mode automatic differentiation: the Function contract, grad mode and the engine.
+"""Reverse-mode automatic differentiation: the Function contract and the engine.
 
 A ``Function`` turns arrays into an array (``forward``) and a gradient of its output into one
 gradient per input (``backward``). The engine knows nothing of particular Functions: it sorts
 the graph topologically (iteratively, so a chain of 100,000 ops works), calls each ``backward``
 once, checks that every gradient has its input's shape, and accumulates gradients out of
 place. It reaches tensors only through the attributes ``_ctx``, ``requires_grad``, ``_grad``,
-``_retains_grad``, ``_version``, ``shape`` and ``dtype``; it never imports ``Tensor``.
+``_retains_grad``, ``_version``, ``shape`` and ``dtype``; it never imports ``Tensor``. Grad
+mode and anomaly mode are kept per thread in ``grad_mode``, and re-exported here.
 
 Example (a custom op, as in PyTorch):
     >>> import numpy as np, chainrule
@@ -27,13 +28,22 @@ Example (a custom op, as in PyTorch):
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Callable, ClassVar, Iterable, Protocol, Sequence
 
 import numpy as np
 
-_grad_enabled = True
-_anomaly_enabled = False
+from . import grad_mode
+from .grad_mode import (  # noqa: F401  (re-exported: chainrule.autograd.no_grad ...)
+    detect_anomaly,
+    enable_grad,
+    inference_mode,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_detect_anomaly,
+    set_grad_enabled,
+)
 
 
 class Node(Protocol):
@@ -53,8 +63,11 @@ class Context:
 
     ``save_for_backward(*arrays)`` stores what backward needs; backward reads it back as
     ``ctx.saved`` (alias ``ctx.saved_tensors``). Settings such as an axis are plain attributes.
-    The engine fills ``fn``, ``parents`` (the input tensors) and ``needs_input_grad``.
+    The engine fills ``fn``, ``parents`` (the input tensors) and ``needs_input_grad``, and in
+    anomaly mode ``trace``, the stack of the forward call that created it.
     """
+
+    trace: Any = None  # traceback.StackSummary, recorded only in anomaly mode
 
     def __init__(self, fn: type[Function], parents: tuple, needs_input_grad: tuple[bool, ...]):
         self.fn = fn
@@ -63,6 +76,8 @@ class Context:
         self.versions = tuple([p._version for p in parents])
         self.saved: tuple = ()
         self.freed = False
+        if not grad_mode.all_default:
+            self.trace = grad_mode.creation_trace()
 
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep ``arrays`` for backward; they are released once backward has run."""
@@ -106,83 +121,6 @@ class Function:
     apply: ClassVar[Callable[..., Any]]
 
 
-# ---------------------------------------------------------------- grad mode
-
-
-def is_grad_enabled() -> bool:
-    """Whether operations are being recorded for backward."""
-    return _grad_enabled
-
-
-class set_grad_enabled:
-    """Context manager and decorator that turns graph recording on or off.
-
-    Example:
-        >>> import chainrule
-        >>> x = chainrule.ones(2, requires_grad=True)
-        >>> with chainrule.no_grad():
-        ...     y = x * 2
-        >>> y.requires_grad
-        False
-    """
-
-    def __init__(self, mode: bool) -> None:
-        self.mode = bool(mode)
-        self.previous: list[bool] = []
-
-    def __enter__(self) -> None:
-        global _grad_enabled
-        self.previous.append(_grad_enabled)
-        _grad_enabled = self.mode
-
-    def __exit__(self, *exc: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self.previous.pop()
-
-    def __call__(self, func: Callable) -> Callable:
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with type(self)(self.mode):
-                return func(*args, **kwargs)
-
-        return wrapper
-
-
-class no_grad(set_grad_enabled):
-    """Build no graph inside this block or decorated function (PyTorch's ``no_grad``)."""
-
-    def __init__(self) -> None:
-        super().__init__(False)
-
-    def __call__(self, func: Callable) -> Callable:
-        return set_grad_enabled(False)(func)
-
-
-class enable_grad(set_grad_enabled):
-    """Record the graph again inside a ``no_grad`` block."""
-
-    def __init__(self) -> None:
-        super().__init__(True)
-
-    def __call__(self, func: Callable) -> Callable:
-        return set_grad_enabled(True)(func)
-
-
-class detect_anomaly:
-    """Context manager: while active, a NaN or inf produced by a backward raises RuntimeError
-    naming the Function that produced it. Off by default (it costs a check per node).
-    """
-
-    def __enter__(self) -> None:
-        global _anomaly_enabled
-        self.previous = _anomaly_enabled
-        _anomaly_enabled = True
-
-    def __exit__(self, *exc: object) -> None:
-        global _anomaly_enabled
-        _anomaly_enabled = self.previous
-
-
 # ---------------------------------------------------------------- the engine
 
 
@@ -224,6 +162,7 @@ def backward(
     is written: the gradients of those tensors are returned instead (``autograd.grad``).
     Unless ``retain_graph``, each node's saved arrays and parent links are released after use.
     """
+    check_nan = grad_mode.checks_nan()
     sink = _GradSink(None if inputs is None else {t: None for t in inputs})
     for root, grad in zip(roots, grads):
         sink.deliver(root, grad)
@@ -233,7 +172,7 @@ def backward(
         if grad_out is None:
             continue
         ctx = node._ctx
-        for parent, grad in zip(ctx.parents, _call_backward(ctx, grad_out)):
+        for parent, grad in zip(ctx.parents, _call_backward(ctx, grad_out, check_nan)):
             if grad is not None and parent.requires_grad:
                 if not (type(grad) is np.ndarray and grad.shape == parent.shape
                         and grad.dtype == parent.dtype):
@@ -301,9 +240,10 @@ def accumulate_grad(tensors: Sequence[Node], grads: Sequence[np.ndarray | None])
             sink.store(tensor, grad)
 
 
-def _call_backward(ctx: Context, grad_out: np.ndarray) -> tuple:
+def _call_backward(ctx: Context, grad_out: np.ndarray, check_nan: bool) -> tuple:
     """``ctx.fn.backward``'s gradients as a tuple with one entry per input, after checking that
-    the graph can still be used (not freed, no saved input changed in place since)."""
+    the graph can still be used (not freed, no saved input changed in place since), and
+    checked for NaN when ``check_nan`` (anomaly mode)."""
     if ctx.freed or ctx.versions != tuple([p._version for p in ctx.parents]):
         _refuse(ctx)
     grads = ctx.fn.backward(ctx, grad_out)
@@ -314,11 +254,22 @@ def _call_backward(ctx: Context, grad_out: np.ndarray) -> tuple:
             f"{_name(ctx)}.backward returned {len(grads)} gradients for "
             f"{len(ctx.parents)} inputs; return one per input (None where there is none)"
         )
-    if _anomaly_enabled:
-        for grad in grads:
-            if grad is not None and not np.all(np.isfinite(grad)):
-                raise RuntimeError(f"{_name(ctx)}.backward produced a NaN or inf gradient")
+    if check_nan:
+        _check_nan(ctx, grads)
     return grads
+
+
+def _check_nan(ctx: Context, grads: tuple) -> None:
+    """Raise if a gradient holds NaN, naming the Function and where its forward call was made.
+    Infinities pass: they can be right (d√x/dx at 0), and PyTorch lets them through too."""
+    for i, grad in enumerate(grads):
+        if grad is not None and np.isnan(grad).any():
+            where = "".join(ctx.trace.format()) if ctx.trace else "  (not recorded: created " \
+                "outside anomaly mode)\n"
+            raise RuntimeError(
+                f"Function {_name(ctx)}.backward returned NaN in the gradient of its input {i}. "
+                f"The forward call that created it (most recent call last):\n{where}"
+            )
 
 
 def _refuse(ctx: Context) -> None:

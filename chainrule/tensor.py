@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from . import autograd, dtypes
+from . import autograd, dtypes, grad_mode
 from .autograd import Context
 from .methods.math import MathMixin, inplace_operand
 from .methods.reduce import ReduceMixin
@@ -360,7 +360,7 @@ def apply(fn: type[autograd.Function], *inputs: Any, **params: Any) -> Tensor:
             break
     arrays = [t.data for t in tensors]
     ctx = None
-    if autograd._grad_enabled:
+    if grad_mode.all_default or grad_mode.is_grad_enabled():
         needs = tuple([t.requires_grad for t in tensors])
         if True in needs:
             ctx = Context(fn, tensors, needs)

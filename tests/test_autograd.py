@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import inspect
+import warnings
 import weakref
 
 import numpy as np
@@ -260,6 +262,61 @@ def test_detect_anomaly_names_the_function_that_produced_nan():
         y = x.sqrt() * 0.0  # d sqrt/dx at 0 is inf; inf · 0 = nan
         with np.errstate(all="ignore"), pytest.raises(RuntimeError, match="Sqrt"):
             y.sum().backward()
+
+
+def test_detect_anomaly_names_where_the_failing_op_was_created():
+    """R-NUM-5: the error points at the forward line that made the op, as PyTorch's does."""
+    x = leaf([0.0])
+    with cr.detect_anomaly():
+        root, line = x.sqrt(), inspect.currentframe().f_lineno
+        y = root * 0.0
+        with np.errstate(all="ignore"), pytest.raises(RuntimeError) as raised:
+            y.sum().backward()
+    message = str(raised.value)
+    assert "Sqrt" in message and "NaN" in message
+    assert f'{__file__}", line {line}, in test_detect_anomaly' in message
+
+
+def test_detect_anomaly_lets_legitimate_infinities_through():
+    x = leaf([0.0, 4.0])
+    with cr.detect_anomaly(), np.errstate(divide="ignore"):
+        x.sqrt().sum().backward()  # d√x/dx = 1/(2√x): +inf at 0, a true value
+    np.testing.assert_array_equal(x.grad.numpy(), [np.inf, 0.25])
+
+
+def test_detect_anomaly_without_check_nan_records_but_does_not_raise():
+    x = leaf([0.0])
+    with cr.detect_anomaly(check_nan=False):
+        y = x.sqrt() * 0.0
+        assert y.grad_fn.trace is not None
+        with np.errstate(all="ignore"):
+            y.sum().backward()
+    assert np.isnan(x.grad.item())
+
+
+def test_creation_stacks_are_recorded_only_in_anomaly_mode():
+    x = leaf([1.0])
+    assert (x * 2).grad_fn.trace is None
+    with cr.detect_anomaly():
+        assert (x * 2).grad_fn.trace is not None
+    assert (x * 2).grad_fn.trace is None
+
+
+def test_detect_anomaly_flags_what_torch_flags():
+    torch = pytest.importorskip("torch")
+    for values, flagged in (([0.0], False), ([-1.0], True)):  # inf passes; NaN raises
+        ours, theirs = leaf(values), torch.tensor(values, dtype=torch.float64, requires_grad=True)
+        results = []
+        for mode, x in ((cr.detect_anomaly, ours), (torch.autograd.detect_anomaly, theirs)):
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")  # torch warns that anomaly mode is slow
+                try:
+                    with mode():
+                        x.sqrt().sum().backward()
+                    results.append(False)
+                except RuntimeError:
+                    results.append(True)
+        assert results == [flagged, flagged], values
 
 
 def test_float32_gradients_reach_a_float32_leaf_through_float64_ops():

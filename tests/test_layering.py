@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "chainrule"
 
 # First path component under chainrule/ (a file stem or a folder) -> layer.
 LAYERS = {
-    "autograd": 0, "dtypes": 0, "random": 0,
+    "autograd": 0, "grad_mode": 0, "dtypes": 0, "random": 0,
     "ops": 1,
     "tensor": 2, "methods": 2, "creation": 2,
     "functional": 3, "gradcheck": 3, "io": 3,
