@@ -5,7 +5,7 @@ gradient per input (``backward``). The engine knows nothing of particular Functi
 the graph topologically (iteratively, so a chain of 100,000 ops works), calls each ``backward``
 once, checks that every gradient has its input's shape, and accumulates gradients out of
 place. It reaches tensors only through the attributes ``_ctx``, ``requires_grad``, ``_grad``,
-``_retains_grad``, ``_version``, ``shape`` and ``dtype``; it never imports ``Tensor``. Grad
+``_retains_grad``, ``_version_counter``, ``shape`` and ``dtype``; it never imports ``Tensor``. Grad
 mode and anomaly mode are kept per thread in ``grad_mode``, and re-exported here.
 
 Example (a custom op, as in PyTorch):
@@ -52,7 +52,7 @@ class Node(Protocol):
     _ctx: Context | None
     _grad: np.ndarray | None
     _retains_grad: bool
-    _version: int
+    _version_counter: list[int]  # [n]: n in-place changes of its memory, shared by its views
     requires_grad: bool
     shape: tuple[int, ...]
     dtype: np.dtype
@@ -73,7 +73,7 @@ class Context:
         self.fn = fn
         self.parents = parents
         self.needs_input_grad = needs_input_grad
-        self.versions = tuple([p._version for p in parents])
+        self.versions = tuple([p._version_counter[0] for p in parents])
         self.saved: tuple = ()
         self.freed = False
         if not grad_mode.all_default:
@@ -244,7 +244,7 @@ def _call_backward(ctx: Context, grad_out: np.ndarray, check_nan: bool) -> tuple
     """``ctx.fn.backward``'s gradients as a tuple with one entry per input, after checking that
     the graph can still be used (not freed, no saved input changed in place since), and
     checked for NaN when ``check_nan`` (anomaly mode)."""
-    if ctx.freed or ctx.versions != tuple([p._version for p in ctx.parents]):
+    if ctx.freed or ctx.versions != tuple([p._version_counter[0] for p in ctx.parents]):
         _refuse(ctx)
     grads = ctx.fn.backward(ctx, grad_out)
     if type(grads) is not tuple:
@@ -281,11 +281,13 @@ def _refuse(ctx: Context) -> None:
             "first backward() if you need to call it twice."
         )
     for parent, version in zip(ctx.parents, ctx.versions):
-        if parent._version != version:
+        now = parent._version_counter[0]
+        if now != version:
             raise RuntimeError(
                 f"an input of {_name(ctx)} (shape {parent.shape}) was modified by an in-place "
-                "operation after it was used; its gradient would be wrong. Clone it before "
-                "changing it in place."
+                f"operation after it was used (its memory is at version {now}; {version} when "
+                f"{_name(ctx)} used it), directly or through a view of it (reshape, slice, T, "
+                "detach() ...); its gradient would be wrong. Clone it before changing it in place."
             )
 
 

@@ -38,8 +38,8 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin):
                 [6., 8.]])
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "_ctx", "name", "_version", "_retains_grad",
-                 "__weakref__")
+    __slots__ = ("data", "_grad", "requires_grad", "_ctx", "name", "_version_counter",
+                 "_retains_grad", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected method
     __hash__ = object.__hash__
 
@@ -84,6 +84,18 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin):
     def grad_fn(self) -> Context | None:
         """The Context of the operation that produced this tensor (None for leaves)."""
         return self._ctx
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has seen, made through it or through
+        any tensor viewing the same memory (PyTorch's ``_version``): the counter is shared by
+        all of them (R-ERR-5), so backward sees a change made through a view of a saved input.
+        """
+        return self._version_counter[0]
+
+    @_version.setter
+    def _version(self, value: int) -> None:
+        self._version_counter[0] = value
 
     @property
     def grad(self) -> Tensor | None:
@@ -163,8 +175,10 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin):
         return np.array(seed, dtype=self.dtype)  # a copy: a leaf's .grad must not be the caller's
 
     def detach(self) -> Tensor:
-        """A tensor sharing this one's data, cut from the graph."""
-        return _wrap(self.data, None)
+        """A tensor sharing this one's data (and its version counter), cut from the graph."""
+        t = _wrap(self.data, None)
+        t._version_counter = self._version_counter
+        return t
 
     # ------------------------------------------------------------ conversion
 
@@ -267,7 +281,7 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin):
         if not self.data.flags.writeable:
             raise RuntimeError(f"{what}: this tensor's memory is read-only (a broadcast view or "
                                "a read-only array); clone() it first")
-        self._version += 1
+        self._version_counter[0] += 1
 
     def _write(self, what: str, value: Any) -> Tensor:
         self._check_inplace(what)
@@ -330,6 +344,14 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin):
     def _const(array: np.ndarray) -> Tensor:
         return _wrap(array, None)
 
+    def _const_view(self, array: np.ndarray) -> Tensor:
+        """A constant around ``array``, a result computed from this tensor's data without a
+        graph: when it views this tensor's memory it shares its version counter."""
+        t = _wrap(array, None)
+        if t.data.base is not None:
+            _share_version_counter(t, (self,))
+        return t
+
 
 def _init(t: Tensor, array: np.ndarray, ctx: Context | None, requires_grad: bool) -> None:
     t.data = array
@@ -337,7 +359,7 @@ def _init(t: Tensor, array: np.ndarray, ctx: Context | None, requires_grad: bool
     t.requires_grad = requires_grad
     t._ctx = ctx
     t.name = None
-    t._version = 0
+    t._version_counter = [0]  # a mutable cell, shared with every view of the same memory
     t._retains_grad = False
 
 
@@ -367,7 +389,25 @@ def apply(fn: type[autograd.Function], *inputs: Any, **params: Any) -> Tensor:
     out = fn.forward(ctx or Context(fn, (), ()), *arrays, **params)
     if fn.keeps_dtype and (out.ndim if type(out) is np.ndarray else np.ndim(out)) == 0:
         out = dtypes.keep_scalar_float(out, arrays)
-    return _wrap(out, ctx)
+    t = _wrap(out, ctx)
+    if t.data.base is not None:  # a view (reshape, T, slices, broadcast ...), maybe of an input
+        _share_version_counter(t, tensors)
+    return t
+
+
+def _share_version_counter(t: Tensor, sources: tuple) -> None:
+    """Give ``t`` the version counter of the source whose memory its array views, if any, so
+    that an in-place change through either is seen by a graph that saved the other (R-ERR-5).
+
+    NOTE: NumPy sets a view's ``base`` to the array that owns the memory, never to a view in
+    between, so comparing with the source's array and its base finds it without scanning
+    memory (a copy made by reshape or fancy indexing has a temporary base, and keeps its own).
+    """
+    base = t.data.base
+    for source in sources:
+        if base is source.data or base is source.data.base:
+            t._version_counter = source._version_counter
+            return
 
 
 def _check_dim(dim: int, ndim: int) -> int:
