@@ -304,7 +304,7 @@ class MathMixin:
         return 1 / self
 
     def sign(self):
-        return self._const(np.sign(self.data))
+        return self._apply(unary.Sign)
 
     def floor(self):
         return self._const(np.floor(self.data))
