@@ -344,6 +344,11 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin):
     def _const(array: np.ndarray) -> Tensor:
         return _wrap(array, None)
 
+    @staticmethod
+    def _convert(data: Any) -> Tensor:
+        """A non-tensor operand (array, list) as a plain Tensor, whatever subclass self is."""
+        return Tensor(data)
+
     def _const_view(self, array: np.ndarray) -> Tensor:
         """A constant around ``array``, a result computed from this tensor's data without a
         graph: when it views this tensor's memory it shares its version counter."""

@@ -319,6 +319,27 @@ def test_detect_anomaly_flags_what_torch_flags():
         assert results == [flagged, flagged], values
 
 
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "truediv", "pow", "maximum", "matmul"])
+def test_a_parameter_on_the_left_passes_the_gradient_to_a_tensor_on_the_right(op):
+    w = cr.nn.Parameter(cr.tensor([1.5, 2.0], dtype=cr.float64))
+    x = leaf([0.5, 3.0])
+    out = getattr(w, op)(x * 1.0) if op == "maximum" else getattr(w, f"__{op}__")(x * 1.0)
+    out.sum().backward()
+    assert x.grad is not None and w.grad is not None
+    wx, xx = leaf(w.detach().numpy()), leaf([0.5, 3.0])
+    reference = getattr(wx, op)(xx) if op == "maximum" else getattr(wx, f"__{op}__")(xx)
+    reference.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), xx.grad.numpy())
+    np.testing.assert_allclose(w.grad.numpy(), wx.grad.numpy())
+
+
+def test_a_parameter_times_an_array_makes_no_new_parameter():
+    w = cr.nn.Parameter(cr.ones(2))
+    out = w * np.array([2.0, 3.0], dtype=np.float32)
+    assert [type(p) for p in out.grad_fn.parents] == [cr.nn.Parameter, cr.Tensor]
+    assert not out.grad_fn.parents[1].requires_grad
+
+
 def test_float32_gradients_reach_a_float32_leaf_through_float64_ops():
     w = cr.ones(3, requires_grad=True)
     (w * cr.tensor([1.0, 2.0, 3.0], dtype=cr.float64)).sum().backward()

@@ -67,8 +67,10 @@ def as_operand(like: Any, other: Any) -> tuple[Any, np.dtype]:
     if isinstance(other, _SCALARS):
         dtype = dtypes.promote_scalar(like.dtype, other)
         return like._const(np.asarray(other, dtype=dtype)), dtype
-    if not isinstance(other, type(like)):
-        other = type(like)(other)
+    if not isinstance(other, MathMixin):
+        # NOTE: a plain Tensor, never ``type(like)``: for a Parameter ``like`` that made the
+        # other operand a new Parameter, a leaf that took the gradient away from its graph.
+        other = like._convert(other)
     return other, dtypes.promote(like.dtype, other.dtype, like.ndim == 0, other.ndim == 0)
 
 
