@@ -3,7 +3,8 @@
 ``apply(fn, *inputs)`` runs a Function on the inputs' arrays and, when grad mode is on and an
 input requires grad, records a Context linking the output to its inputs. Operator methods live
 in the topic mixins of ``chainrule.methods`` (math, reductions, shapes); each is a line or two
-that normalises arguments and calls ``apply``.
+that normalises arguments and calls ``apply``. An output that views an input's memory shares
+its version counter (``methods.version``).
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from .autograd import Context
 from .methods.math import MathMixin, inplace_operand
 from .methods.reduce import ReduceMixin
 from .methods.shape import ShapeMixin, assign
+from .methods.version import VersionMixin, share_version_counter
 from .ops import unary
 
 
-class Tensor(MathMixin, ReduceMixin, ShapeMixin):
+class Tensor(MathMixin, ReduceMixin, ShapeMixin, VersionMixin):
     """An n-dimensional array that can record the operations applied to it.
 
     Args:
@@ -84,18 +86,6 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin):
     def grad_fn(self) -> Context | None:
         """The Context of the operation that produced this tensor (None for leaves)."""
         return self._ctx
-
-    @property
-    def _version(self) -> int:
-        """How many in-place changes this tensor's memory has seen, made through it or through
-        any tensor viewing the same memory (PyTorch's ``_version``): the counter is shared by
-        all of them (R-ERR-5), so backward sees a change made through a view of a saved input.
-        """
-        return self._version_counter[0]
-
-    @_version.setter
-    def _version(self, value: int) -> None:
-        self._version_counter[0] = value
 
     @property
     def grad(self) -> Tensor | None:
@@ -346,16 +336,8 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin):
 
     @staticmethod
     def _convert(data: Any) -> Tensor:
-        """A non-tensor operand (array, list) as a plain Tensor, whatever subclass self is."""
+        """A non-tensor operand (array, list) as a plain Tensor, never a Parameter."""
         return Tensor(data)
-
-    def _const_view(self, array: np.ndarray) -> Tensor:
-        """A constant around ``array``, a result computed from this tensor's data without a
-        graph: when it views this tensor's memory it shares its version counter."""
-        t = _wrap(array, None)
-        if t.data.base is not None:
-            _share_version_counter(t, (self,))
-        return t
 
 
 def _init(t: Tensor, array: np.ndarray, ctx: Context | None, requires_grad: bool) -> None:
@@ -396,23 +378,8 @@ def apply(fn: type[autograd.Function], *inputs: Any, **params: Any) -> Tensor:
         out = dtypes.keep_scalar_float(out, arrays)
     t = _wrap(out, ctx)
     if t.data.base is not None:  # a view (reshape, T, slices, broadcast ...), maybe of an input
-        _share_version_counter(t, tensors)
+        share_version_counter(t, tensors)
     return t
-
-
-def _share_version_counter(t: Tensor, sources: tuple) -> None:
-    """Give ``t`` the version counter of the source whose memory its array views, if any, so
-    that an in-place change through either is seen by a graph that saved the other (R-ERR-5).
-
-    NOTE: NumPy sets a view's ``base`` to the array that owns the memory, never to a view in
-    between, so comparing with the source's array and its base finds it without scanning
-    memory (a copy made by reshape or fancy indexing has a temporary base, and keeps its own).
-    """
-    base = t.data.base
-    for source in sources:
-        if base is source.data or base is source.data.base:
-            t._version_counter = source._version_counter
-            return
 
 
 def _check_dim(dim: int, ndim: int) -> int:
