@@ -64,14 +64,17 @@ def broadcast_for_grad(tensors: list, target: tuple[int, ...]) -> list:
 
 def as_operand(like: Any, other: Any) -> tuple[Any, np.dtype]:
     """``other`` as a Tensor, and the dtype that ``like`` and ``other`` promote to."""
-    if isinstance(other, _SCALARS):
-        dtype = dtypes.promote_scalar(like.dtype, other)
-        return like._const(np.asarray(other, dtype=dtype)), dtype
-    if not isinstance(other, MathMixin):
+    if not isinstance(other, MathMixin):  # NOTE: tested first: the ABC check below is slow
+        if isinstance(other, _SCALARS):
+            dtype = dtypes.promote_scalar(like.dtype, other)
+            return like._const(np.asarray(other, dtype=dtype)), dtype
         # NOTE: a plain Tensor, never ``type(like)``: for a Parameter ``like`` that made the
         # other operand a new Parameter, a leaf that took the gradient away from its graph.
         other = like._convert(other)
-    return other, dtypes.promote(like.dtype, other.dtype, like.ndim == 0, other.ndim == 0)
+    dtype = like.dtype
+    if other.dtype == dtype:
+        return other, dtype
+    return other, dtypes.promote(dtype, other.dtype, like.ndim == 0, other.ndim == 0)
 
 
 def binary(fn: Any, a: Any, b: Any, name: str, reverse: bool = False, floating: bool = False):
