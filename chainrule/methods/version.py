@@ -5,6 +5,11 @@ views the same memory (made by reshape, T, slicing, expand, ``detach()``, ``Para
 holds the same one-element list. A graph records its inputs' versions when it is built, so an
 in-place change made through any of those Tensors is found at backward, which then refuses to
 compute a gradient from values that are no longer there.
+
+NOTE: a write made with NumPy into ``.data`` (the raw array, e.g. ``t.data *= 3``) bypasses
+every counter, as a write through PyTorch's ``.data`` does (PyTorch 2.13 gives the stale
+gradient silently there too); the in-place methods (``mul_``, ``copy_``, ``t[i] = v`` ...)
+are the ones that count.
 """
 
 from __future__ import annotations
