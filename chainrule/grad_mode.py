@@ -64,17 +64,19 @@ def is_inference_mode_enabled() -> bool:
 
 
 class _GradMode:
-    """Context manager and decorator that sets this thread's grad mode inside a block, and
-    restores the previous one after it (also when it raises)."""
+    """Context manager and decorator that sets this thread's grad mode (and inference mode,
+    unless ``inference`` is None) inside a block, and restores both after it (also when it
+    raises)."""
 
-    def __init__(self, grad: bool, inference: bool = False) -> None:
+    def __init__(self, grad: bool, inference: bool | None = None) -> None:
         self.grad = bool(grad)
         self.inference = inference
         self.previous: list[tuple[bool, bool]] = []
 
     def __enter__(self) -> None:
         self.previous.append((_modes.grad_enabled, _modes.inference))
-        _set(grad_enabled=self.grad, inference=self.inference)
+        inference = _modes.inference if self.inference is None else self.inference
+        _set(grad_enabled=self.grad, inference=inference)
 
     def __exit__(self, *exc: object) -> None:
         grad, inference = self.previous.pop()
@@ -128,8 +130,7 @@ class set_grad_enabled(_GradMode):
 
     def __init__(self, mode: bool) -> None:
         super().__init__(mode)
-        self.previous.append((_modes.grad_enabled, _modes.inference))
-        _set(grad_enabled=self.grad, inference=False)
+        super().__enter__()
 
     def __enter__(self) -> None:
         if not self.previous:  # entered again after its first block ended

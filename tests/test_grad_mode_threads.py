@@ -132,6 +132,15 @@ def test_inference_mode_records_no_graph_and_can_be_turned_off_inside():
     assert not cr.is_inference_mode_enabled() and cr.is_grad_enabled()
 
 
+def test_no_grad_and_enable_grad_leave_inference_mode_alone():
+    with cr.inference_mode():
+        with cr.no_grad():
+            assert cr.is_inference_mode_enabled()
+        with cr.enable_grad():
+            assert cr.is_inference_mode_enabled() and cr.is_grad_enabled()
+        assert cr.is_inference_mode_enabled() and not cr.is_grad_enabled()
+
+
 def test_modes_match_torch_in_a_new_thread():
     torch = pytest.importorskip("torch")
     seen = {}
