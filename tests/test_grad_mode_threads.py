@@ -152,3 +152,23 @@ def test_modes_match_torch_in_a_new_thread():
     with torch.no_grad(), cr.no_grad():
         run_in_threads(probe)
     assert seen["ours"] == seen["torch"] is True
+
+
+def test_nested_modes_match_torch():
+    torch = pytest.importorskip("torch")
+
+    def trace(lib, is_inference):
+        seen = []
+        with lib.inference_mode():
+            with lib.no_grad():
+                seen.append((is_inference(), lib.is_grad_enabled()))
+            with lib.enable_grad():
+                seen.append((is_inference(), lib.is_grad_enabled()))
+            with lib.inference_mode(False):
+                seen.append((is_inference(), lib.is_grad_enabled()))
+            seen.append((is_inference(), lib.is_grad_enabled()))
+        seen.append((is_inference(), lib.is_grad_enabled()))
+        return seen
+
+    ours = trace(cr, cr.is_inference_mode_enabled)
+    assert ours == trace(torch, torch.is_inference_mode_enabled)
