@@ -204,8 +204,11 @@ class _GradSink:
             self.pending[node] = grad if previous is None else previous + grad
             if not node._retains_grad:
                 return
-        if wanted is None:
-            self.store(node, grad)
+        if wanted is None:  # ``store``, inlined: this runs for every leaf of every backward
+            if node._grad is not None:
+                node._grad = node._grad + grad
+            else:
+                node._grad = self._own(grad)
 
     def store(self, node: Node, grad: np.ndarray) -> None:
         """Add ``grad`` into ``node._grad``, out of place: ``grad`` may be the very array
