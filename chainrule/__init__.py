@@ -7,7 +7,15 @@ backward pass derived in its docstring.
 from __future__ import annotations
 
 from . import autograd, data, functional, nn, ops, optim, train, utils, viz
-from .autograd import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (
+    detect_anomaly,
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .creation import (
     arange,
     as_tensor,
@@ -82,7 +90,8 @@ __all__ = [
     "abs", "arange", "as_tensor", "autograd", "bool", "bool_", "cat", "clamp", "clip", "cos",
     "data", "detect_anomaly", "double", "empty", "enable_grad", "exp", "eye", "float16", "float32",
     "float64", "from_numpy", "full", "full_like", "functional", "get_rng_state", "gradcheck",
-    "GradcheckError", "half", "int16", "int32", "int64", "int8", "is_grad_enabled", "linspace",
+    "GradcheckError", "half", "inference_mode", "int16", "int32", "int64", "int8",
+    "is_grad_enabled", "is_inference_mode_enabled", "linspace",
     "load", "log", "log1p", "log_softmax", "logsumexp", "long", "manual_seed", "matmul", "maximum",
     "mean", "minimum", "nn", "no_grad", "numerical_grad", "ones", "ones_like", "ops", "optim",
     "pad", "pow", "rand", "rand_like", "randint", "randn", "randn_like", "relu", "rsqrt", "save",

@@ -1,11 +1,12 @@
-"""Reverse-mode automatic differentiation: the Function contract, grad mode and the engine.
+"""Reverse-mode automatic differentiation: the Function contract and the engine.
 
 A ``Function`` turns arrays into an array (``forward``) and a gradient of its output into one
 gradient per input (``backward``). The engine knows nothing of particular Functions: it sorts
 the graph topologically (iteratively, so a chain of 100,000 ops works), calls each ``backward``
 once, checks that every gradient has its input's shape, and accumulates gradients out of
 place. It reaches tensors only through the attributes ``_ctx``, ``requires_grad``, ``_grad``,
-``_retains_grad``, ``_version``, ``shape`` and ``dtype``; it never imports ``Tensor``.
+``_retains_grad``, ``_version_counter``, ``shape`` and ``dtype``; it never imports ``Tensor``. Grad
+mode and anomaly mode are kept per thread in ``grad_mode``, and re-exported here.
 
 Example (a custom op, as in PyTorch):
     >>> import numpy as np, chainrule
@@ -27,13 +28,22 @@ Example (a custom op, as in PyTorch):
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Callable, ClassVar, Iterable, Protocol, Sequence
 
 import numpy as np
 
-_grad_enabled = True
-_anomaly_enabled = False
+from . import grad_mode
+from .grad_mode import (  # noqa: F401  (re-exported: chainrule.autograd.no_grad ...)
+    detect_anomaly,
+    enable_grad,
+    inference_mode,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_detect_anomaly,
+    set_grad_enabled,
+)
 
 
 class Node(Protocol):
@@ -42,7 +52,7 @@ class Node(Protocol):
     _ctx: Context | None
     _grad: np.ndarray | None
     _retains_grad: bool
-    _version: int
+    _version_counter: list[int]  # [n]: n in-place changes of its memory, shared by its views
     requires_grad: bool
     shape: tuple[int, ...]
     dtype: np.dtype
@@ -53,16 +63,21 @@ class Context:
 
     ``save_for_backward(*arrays)`` stores what backward needs; backward reads it back as
     ``ctx.saved`` (alias ``ctx.saved_tensors``). Settings such as an axis are plain attributes.
-    The engine fills ``fn``, ``parents`` (the input tensors) and ``needs_input_grad``.
+    The engine fills ``fn``, ``parents`` (the input tensors) and ``needs_input_grad``, and in
+    anomaly mode ``trace``, the stack of the forward call that created it.
     """
+
+    trace: Any = None  # traceback.StackSummary, recorded only in anomaly mode
 
     def __init__(self, fn: type[Function], parents: tuple, needs_input_grad: tuple[bool, ...]):
         self.fn = fn
         self.parents = parents
         self.needs_input_grad = needs_input_grad
-        self.versions = tuple([p._version for p in parents])
+        self.versions = tuple([p._version_counter[0] for p in parents])
         self.saved: tuple = ()
         self.freed = False
+        if not grad_mode.all_default:
+            self.trace = grad_mode.creation_trace()
 
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep ``arrays`` for backward; they are released once backward has run."""
@@ -106,83 +121,6 @@ class Function:
     apply: ClassVar[Callable[..., Any]]
 
 
-# ---------------------------------------------------------------- grad mode
-
-
-def is_grad_enabled() -> bool:
-    """Whether operations are being recorded for backward."""
-    return _grad_enabled
-
-
-class set_grad_enabled:
-    """Context manager and decorator that turns graph recording on or off.
-
-    Example:
-        >>> import chainrule
-        >>> x = chainrule.ones(2, requires_grad=True)
-        >>> with chainrule.no_grad():
-        ...     y = x * 2
-        >>> y.requires_grad
-        False
-    """
-
-    def __init__(self, mode: bool) -> None:
-        self.mode = bool(mode)
-        self.previous: list[bool] = []
-
-    def __enter__(self) -> None:
-        global _grad_enabled
-        self.previous.append(_grad_enabled)
-        _grad_enabled = self.mode
-
-    def __exit__(self, *exc: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self.previous.pop()
-
-    def __call__(self, func: Callable) -> Callable:
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with type(self)(self.mode):
-                return func(*args, **kwargs)
-
-        return wrapper
-
-
-class no_grad(set_grad_enabled):
-    """Build no graph inside this block or decorated function (PyTorch's ``no_grad``)."""
-
-    def __init__(self) -> None:
-        super().__init__(False)
-
-    def __call__(self, func: Callable) -> Callable:
-        return set_grad_enabled(False)(func)
-
-
-class enable_grad(set_grad_enabled):
-    """Record the graph again inside a ``no_grad`` block."""
-
-    def __init__(self) -> None:
-        super().__init__(True)
-
-    def __call__(self, func: Callable) -> Callable:
-        return set_grad_enabled(True)(func)
-
-
-class detect_anomaly:
-    """Context manager: while active, a NaN or inf produced by a backward raises RuntimeError
-    naming the Function that produced it. Off by default (it costs a check per node).
-    """
-
-    def __enter__(self) -> None:
-        global _anomaly_enabled
-        self.previous = _anomaly_enabled
-        _anomaly_enabled = True
-
-    def __exit__(self, *exc: object) -> None:
-        global _anomaly_enabled
-        _anomaly_enabled = self.previous
-
-
 # ---------------------------------------------------------------- the engine
 
 
@@ -224,6 +162,7 @@ def backward(
     is written: the gradients of those tensors are returned instead (``autograd.grad``).
     Unless ``retain_graph``, each node's saved arrays and parent links are released after use.
     """
+    check_nan = grad_mode.checks_nan()
     sink = _GradSink(None if inputs is None else {t: None for t in inputs})
     for root, grad in zip(roots, grads):
         sink.deliver(root, grad)
@@ -233,7 +172,7 @@ def backward(
         if grad_out is None:
             continue
         ctx = node._ctx
-        for parent, grad in zip(ctx.parents, _call_backward(ctx, grad_out)):
+        for parent, grad in zip(ctx.parents, _call_backward(ctx, grad_out, check_nan)):
             if grad is not None and parent.requires_grad:
                 if not (type(grad) is np.ndarray and grad.shape == parent.shape
                         and grad.dtype == parent.dtype):
@@ -265,26 +204,50 @@ class _GradSink:
             self.pending[node] = grad if previous is None else previous + grad
             if not node._retains_grad:
                 return
-        if wanted is None:
-            # NOTE: accumulate out of place: ``grad`` may be the very array another node holds.
+        if wanted is None:  # ``store``, inlined: this runs for every leaf of every backward
             if node._grad is not None:
                 node._grad = node._grad + grad
             else:
                 node._grad = self._own(grad)
 
+    def store(self, node: Node, grad: np.ndarray) -> None:
+        """Add ``grad`` into ``node._grad``, out of place: ``grad`` may be the very array
+        another node holds."""
+        if node._grad is not None:
+            node._grad = node._grad + grad
+        else:
+            node._grad = self._own(grad)
+
     def _own(self, grad: np.ndarray) -> np.ndarray:
-        """``grad`` itself, or a copy when it is a read-only view or already another leaf's
-        ``.grad`` (``Add`` hands one array to both inputs), so ``.grad`` can be written."""
-        if not grad.flags.writeable or id(grad) in self.stored:
+        """``grad`` itself, or a copy when it is a read-only view or shares memory with another
+        leaf's ``.grad`` (``Add`` hands one array to both inputs, ``Reshape`` a view of it), so
+        that each ``.grad`` can be written without changing another.
+
+        Memory is identified by the array that owns it: NumPy sets a view's ``base`` to the
+        owner, never to an intermediate view.
+        """
+        owner = id(grad if grad.base is None else grad.base)
+        if not grad.flags.writeable or owner in self.stored:
             grad = grad.copy()
-        self.stored.add(id(grad))
+            owner = id(grad)
+        self.stored.add(owner)
         return grad
 
 
-def _call_backward(ctx: Context, grad_out: np.ndarray) -> tuple:
+def accumulate_grad(tensors: Sequence[Node], grads: Sequence[np.ndarray | None]) -> None:
+    """Add each gradient into its tensor's ``.grad`` as the engine does (out of place; a
+    gradient array that is read-only or shared with another tensor's ``.grad`` is copied)."""
+    sink = _GradSink(None)
+    for tensor, grad in zip(tensors, grads):
+        if grad is not None:
+            sink.store(tensor, grad)
+
+
+def _call_backward(ctx: Context, grad_out: np.ndarray, check_nan: bool) -> tuple:
     """``ctx.fn.backward``'s gradients as a tuple with one entry per input, after checking that
-    the graph can still be used (not freed, no saved input changed in place since)."""
-    if ctx.freed or ctx.versions != tuple([p._version for p in ctx.parents]):
+    the graph can still be used (not freed, no saved input changed in place since), and
+    checked for NaN when ``check_nan`` (anomaly mode)."""
+    if ctx.freed or ctx.versions != tuple([p._version_counter[0] for p in ctx.parents]):
         _refuse(ctx)
     grads = ctx.fn.backward(ctx, grad_out)
     if type(grads) is not tuple:
@@ -294,11 +257,22 @@ def _call_backward(ctx: Context, grad_out: np.ndarray) -> tuple:
             f"{_name(ctx)}.backward returned {len(grads)} gradients for "
             f"{len(ctx.parents)} inputs; return one per input (None where there is none)"
         )
-    if _anomaly_enabled:
-        for grad in grads:
-            if grad is not None and not np.all(np.isfinite(grad)):
-                raise RuntimeError(f"{_name(ctx)}.backward produced a NaN or inf gradient")
+    if check_nan:
+        _check_nan(ctx, grads)
     return grads
+
+
+def _check_nan(ctx: Context, grads: tuple) -> None:
+    """Raise if a gradient holds NaN, naming the Function and where its forward call was made.
+    Infinities pass: they can be right (d√x/dx at 0), and PyTorch lets them through too."""
+    for i, grad in enumerate(grads):
+        if grad is not None and np.isnan(grad).any():
+            where = "".join(ctx.trace.format()) if ctx.trace else "  (not recorded: created " \
+                "outside anomaly mode)\n"
+            raise RuntimeError(
+                f"Function {_name(ctx)}.backward returned NaN in the gradient of its input {i}. "
+                f"The forward call that created it (most recent call last):\n{where}"
+            )
 
 
 def _refuse(ctx: Context) -> None:
@@ -310,11 +284,13 @@ def _refuse(ctx: Context) -> None:
             "first backward() if you need to call it twice."
         )
     for parent, version in zip(ctx.parents, ctx.versions):
-        if parent._version != version:
+        now = parent._version_counter[0]
+        if now != version:
             raise RuntimeError(
                 f"an input of {_name(ctx)} (shape {parent.shape}) was modified by an in-place "
-                "operation after it was used; its gradient would be wrong. Clone it before "
-                "changing it in place."
+                f"operation after it was used (its memory is at version {now}; {version} when "
+                f"{_name(ctx)} used it), directly or through a view of it (reshape, slice, T, "
+                "detach() ...); its gradient would be wrong. Clone it before changing it in place."
             )
 
 

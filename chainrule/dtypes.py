@@ -9,6 +9,14 @@ PyTorch so that a float32 model stays float32:
   A float scalar with an integer tensor gives the default float dtype (float32).
 * Tensor with tensor: within one kind (bool < integer < float) the wider wins; across kinds
   the higher kind's dtype wins (``int64 + float32 -> float32``, where NumPy says float64).
+* A 0-d tensor (or array) with a tensor that has dimensions counts only by its kind, as a
+  Python scalar does: ``float32_tensor * tensor(2.0, dtype=float64)`` is float32. Only when
+  its kind is higher does its dtype win (``int32_tensor + tensor(1.5, dtype=float64)`` is
+  float64). Two 0-d tensors promote as two tensors. (PyTorch: dimensioned tensors > 0-d
+  tensors > Python scalars, each level deciding only within a kind.)
+
+The result dtype is computed here, and both operands are converted to it before the NumPy call,
+so NumPy's own rules (NEP 50 in NumPy 2, value-based casting in NumPy 1) never decide it.
 """
 
 from __future__ import annotations
@@ -63,11 +71,17 @@ def is_floating(dtype: np.dtype) -> bool:
     return dtype.kind == "f"
 
 
-def promote(a: np.dtype, b: np.dtype) -> np.dtype:
-    """Result dtype of a binary op on two tensors (PyTorch rules, see the module docstring)."""
+def promote(a: np.dtype, b: np.dtype, a_zero_dim: bool = False,
+            b_zero_dim: bool = False) -> np.dtype:
+    """Result dtype of a binary op on tensors of dtypes ``a`` and ``b``; ``*_zero_dim`` says
+    which of them has no dimensions (PyTorch rules, see the module docstring)."""
     if a == b:
         return a
     rank_a, rank_b = kind_rank(a), kind_rank(b)
+    if a_zero_dim != b_zero_dim:
+        zero_dim, rank_zero, other, rank_other = (a, rank_a, b, rank_b) if a_zero_dim else (
+            b, rank_b, a, rank_a)
+        return zero_dim if rank_zero > rank_other else other
     if rank_a != rank_b:
         return a if rank_a > rank_b else b
     return np.promote_types(a, b)

@@ -3,7 +3,8 @@
 ``apply(fn, *inputs)`` runs a Function on the inputs' arrays and, when grad mode is on and an
 input requires grad, records a Context linking the output to its inputs. Operator methods live
 in the topic mixins of ``chainrule.methods`` (math, reductions, shapes); each is a line or two
-that normalises arguments and calls ``apply``.
+that normalises arguments and calls ``apply``. An output that views an input's memory shares
+its version counter (``methods.version``).
 """
 
 from __future__ import annotations
@@ -13,15 +14,16 @@ from typing import Any
 
 import numpy as np
 
-from . import autograd, dtypes
+from . import autograd, dtypes, grad_mode
 from .autograd import Context
 from .methods.math import MathMixin, inplace_operand
 from .methods.reduce import ReduceMixin
 from .methods.shape import ShapeMixin, assign
+from .methods.version import VersionMixin, share_version_counter
 from .ops import unary
 
 
-class Tensor(MathMixin, ReduceMixin, ShapeMixin):
+class Tensor(MathMixin, ReduceMixin, ShapeMixin, VersionMixin):
     """An n-dimensional array that can record the operations applied to it.
 
     Args:
@@ -38,8 +40,8 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin):
                 [6., 8.]])
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "_ctx", "name", "_version", "_retains_grad",
-                 "__weakref__")
+    __slots__ = ("data", "_grad", "requires_grad", "_ctx", "name", "_version_counter",
+                 "_retains_grad", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected method
     __hash__ = object.__hash__
 
@@ -140,9 +142,8 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin):
             autograd.backward([self], [seed], bool(retain_graph))
             return
         inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-        for t, g in zip(inputs, autograd.backward([self], [seed], bool(retain_graph), inputs)):
-            if g is not None:
-                t._grad = g if t._grad is None else t._grad + g
+        grads = autograd.backward([self], [seed], bool(retain_graph), inputs)
+        autograd.accumulate_grad(inputs, grads)
 
     def _seed_grad(self, gradient: Any) -> np.ndarray:
         """The gradient that starts backward from this tensor, checked."""
@@ -161,11 +162,13 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin):
         seed = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
         if seed.shape != self.shape:
             raise ValueError(f"gradient has shape {seed.shape}, but the output has {self.shape}")
-        return seed.astype(self.dtype, copy=False)
+        return np.array(seed, dtype=self.dtype)  # a copy: a leaf's .grad must not be the caller's
 
     def detach(self) -> Tensor:
-        """A tensor sharing this one's data, cut from the graph."""
-        return _wrap(self.data, None)
+        """A tensor sharing this one's data (and its version counter), cut from the graph."""
+        t = _wrap(self.data, None)
+        t._version_counter = self._version_counter
+        return t
 
     # ------------------------------------------------------------ conversion
 
@@ -268,7 +271,7 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin):
         if not self.data.flags.writeable:
             raise RuntimeError(f"{what}: this tensor's memory is read-only (a broadcast view or "
                                "a read-only array); clone() it first")
-        self._version += 1
+        self._version_counter[0] += 1
 
     def _write(self, what: str, value: Any) -> Tensor:
         self._check_inplace(what)
@@ -331,6 +334,11 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin):
     def _const(array: np.ndarray) -> Tensor:
         return _wrap(array, None)
 
+    @staticmethod
+    def _convert(data: Any) -> Tensor:
+        """A non-tensor operand (array, list) as a plain Tensor, never a Parameter."""
+        return Tensor(data)
+
 
 def _init(t: Tensor, array: np.ndarray, ctx: Context | None, requires_grad: bool) -> None:
     t.data = array
@@ -338,7 +346,7 @@ def _init(t: Tensor, array: np.ndarray, ctx: Context | None, requires_grad: bool
     t.requires_grad = requires_grad
     t._ctx = ctx
     t.name = None
-    t._version = 0
+    t._version_counter = [0]  # a mutable cell, shared with every view of the same memory
     t._retains_grad = False
 
 
@@ -361,14 +369,17 @@ def apply(fn: type[autograd.Function], *inputs: Any, **params: Any) -> Tensor:
             break
     arrays = [t.data for t in tensors]
     ctx = None
-    if autograd._grad_enabled:
+    if grad_mode.all_default or grad_mode.is_grad_enabled():
         needs = tuple([t.requires_grad for t in tensors])
         if True in needs:
             ctx = Context(fn, tensors, needs)
     out = fn.forward(ctx or Context(fn, (), ()), *arrays, **params)
     if fn.keeps_dtype and (out.ndim if type(out) is np.ndarray else np.ndim(out)) == 0:
         out = dtypes.keep_scalar_float(out, arrays)
-    return _wrap(out, ctx)
+    t = _wrap(out, ctx)
+    if t.data.base is not None:  # a view (reshape, T, slices, broadcast ...), maybe of an input
+        share_version_counter(t, tensors)
+    return t
 
 
 def _check_dim(dim: int, ndim: int) -> int:

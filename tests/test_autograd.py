@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import inspect
+import warnings
 import weakref
 
 import numpy as np
@@ -262,6 +264,82 @@ def test_detect_anomaly_names_the_function_that_produced_nan():
             y.sum().backward()
 
 
+def test_detect_anomaly_names_where_the_failing_op_was_created():
+    """R-NUM-5: the error points at the forward line that made the op, as PyTorch's does."""
+    x = leaf([0.0])
+    with cr.detect_anomaly():
+        root, line = x.sqrt(), inspect.currentframe().f_lineno
+        y = root * 0.0
+        with np.errstate(all="ignore"), pytest.raises(RuntimeError) as raised:
+            y.sum().backward()
+    message = str(raised.value)
+    assert "Sqrt" in message and "NaN" in message
+    assert f'{__file__}", line {line}, in test_detect_anomaly' in message
+
+
+def test_detect_anomaly_lets_legitimate_infinities_through():
+    x = leaf([0.0, 4.0])
+    with cr.detect_anomaly(), np.errstate(divide="ignore"):
+        x.sqrt().sum().backward()  # d√x/dx = 1/(2√x): +inf at 0, a true value
+    np.testing.assert_array_equal(x.grad.numpy(), [np.inf, 0.25])
+
+
+def test_detect_anomaly_without_check_nan_records_but_does_not_raise():
+    x = leaf([0.0])
+    with cr.detect_anomaly(check_nan=False):
+        y = x.sqrt() * 0.0
+        assert y.grad_fn.trace is not None
+        with np.errstate(all="ignore"):
+            y.sum().backward()
+    assert np.isnan(x.grad.item())
+
+
+def test_creation_stacks_are_recorded_only_in_anomaly_mode():
+    x = leaf([1.0])
+    assert (x * 2).grad_fn.trace is None
+    with cr.detect_anomaly():
+        assert (x * 2).grad_fn.trace is not None
+    assert (x * 2).grad_fn.trace is None
+
+
+def test_detect_anomaly_flags_what_torch_flags():
+    torch = pytest.importorskip("torch")
+    for values, flagged in (([0.0], False), ([-1.0], True)):  # inf passes; NaN raises
+        ours, theirs = leaf(values), torch.tensor(values, dtype=torch.float64, requires_grad=True)
+        results = []
+        for mode, x in ((cr.detect_anomaly, ours), (torch.autograd.detect_anomaly, theirs)):
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")  # torch warns that anomaly mode is slow
+                try:
+                    with mode():
+                        x.sqrt().sum().backward()
+                    results.append(False)
+                except RuntimeError:
+                    results.append(True)
+        assert results == [flagged, flagged], values
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "truediv", "pow", "maximum", "matmul"])
+def test_a_parameter_on_the_left_passes_the_gradient_to_a_tensor_on_the_right(op):
+    w = cr.nn.Parameter(cr.tensor([1.5, 2.0], dtype=cr.float64))
+    x = leaf([0.5, 3.0])
+    out = getattr(w, op)(x * 1.0) if op == "maximum" else getattr(w, f"__{op}__")(x * 1.0)
+    out.sum().backward()
+    assert x.grad is not None and w.grad is not None
+    wx, xx = leaf(w.detach().numpy()), leaf([0.5, 3.0])
+    reference = getattr(wx, op)(xx) if op == "maximum" else getattr(wx, f"__{op}__")(xx)
+    reference.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), xx.grad.numpy())
+    np.testing.assert_allclose(w.grad.numpy(), wx.grad.numpy())
+
+
+def test_a_parameter_times_an_array_makes_no_new_parameter():
+    w = cr.nn.Parameter(cr.ones(2))
+    out = w * np.array([2.0, 3.0], dtype=np.float32)
+    assert [type(p) for p in out.grad_fn.parents] == [cr.nn.Parameter, cr.Tensor]
+    assert not out.grad_fn.parents[1].requires_grad
+
+
 def test_float32_gradients_reach_a_float32_leaf_through_float64_ops():
     w = cr.ones(3, requires_grad=True)
     (w * cr.tensor([1.0, 2.0, 3.0], dtype=cr.float64)).sum().backward()
@@ -277,6 +355,36 @@ def test_leaf_gradients_are_writable_and_not_shared_between_leaves():
     s = leaf([1.0, 2.0])
     s.sum().backward()  # the reduction's gradient is a broadcast: stored as a real array
     assert s.grad.data.flags.writeable
+
+
+def assert_own_memory(*arrays):
+    for i, first in enumerate(arrays):
+        for second in arrays[i + 1:]:
+            assert not np.shares_memory(first, second)
+
+
+def test_backward_with_inputs_gives_each_leaf_its_own_gradient_array():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    (a + b).sum().backward(inputs=[a, b])  # Add hands one array to both inputs
+    assert_own_memory(a.grad.data, b.grad.data)
+    a.grad.mul_(0.0)
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
+
+
+def test_a_gradient_that_is_a_view_of_another_leafs_gradient_is_copied():
+    c, d = leaf([1.0, 2.0]), leaf([[1.0, 2.0]])
+    (c + d.reshape(2)).sum().backward()  # d's gradient is Reshape's view of c's
+    assert_own_memory(c.grad.data, d.grad.data)
+    c.grad.mul_(0.0)
+    np.testing.assert_array_equal(d.grad.numpy(), [[1.0, 1.0]])
+
+
+def test_a_leaf_gradient_is_not_the_callers_gradient_array():
+    seed = np.array([1.0, 10.0])
+    x = leaf([1.0, 2.0])
+    x.backward(gradient=seed)
+    seed[:] = 0.0
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 10.0])
 
 
 def test_assigning_a_gradient_of_another_dtype_or_shape_is_refused():

@@ -30,7 +30,7 @@ ARCHITECTURE = ROOT / "docs" / "architecture.md"
 # Top-level module or subpackage of chainrule/ -> layer. "__init__" is chainrule/__init__.py,
 # the package itself: it re-exports from every layer, so it sits at the top.
 LAYERS = {
-    "autograd": 0, "dtypes": 0, "random": 0,
+    "autograd": 0, "grad_mode": 0, "dtypes": 0, "random": 0,
     "ops": 1,
     "tensor": 2, "methods": 2,
     "creation": 3, "functional": 3, "gradcheck": 3, "io": 3,

@@ -64,13 +64,17 @@ def broadcast_for_grad(tensors: list, target: tuple[int, ...]) -> list:
 
 def as_operand(like: Any, other: Any) -> tuple[Any, np.dtype]:
     """``other`` as a Tensor, and the dtype that ``like`` and ``other`` promote to."""
-    if isinstance(other, type(like)):
-        return other, dtypes.promote(like.dtype, other.dtype)
-    if isinstance(other, _SCALARS):
-        dtype = dtypes.promote_scalar(like.dtype, other)
-        return like._const(np.asarray(other, dtype=dtype)), dtype
-    other = type(like)(other)
-    return other, dtypes.promote(like.dtype, other.dtype)
+    if not isinstance(other, MathMixin):  # NOTE: tested first: the ABC check below is slow
+        if isinstance(other, _SCALARS):
+            dtype = dtypes.promote_scalar(like.dtype, other)
+            return like._const(np.asarray(other, dtype=dtype)), dtype
+        # NOTE: a plain Tensor, never ``type(like)``: for a Parameter ``like`` that made the
+        # other operand a new Parameter, a leaf that took the gradient away from its graph.
+        other = like._convert(other)
+    dtype = like.dtype
+    if other.dtype == dtype:
+        return other, dtype
+    return other, dtypes.promote(dtype, other.dtype, like.ndim == 0, other.ndim == 0)
 
 
 def binary(fn: Any, a: Any, b: Any, name: str, reverse: bool = False, floating: bool = False):
@@ -88,10 +92,11 @@ def binary(fn: Any, a: Any, b: Any, name: str, reverse: bool = False, floating: 
 
 
 def compare(ufunc: Any, a: Any, b: Any, name: str) -> Any:
-    """Elementwise comparison: a bool tensor, no gradient."""
-    b, _ = as_operand(a, b)
+    """Elementwise comparison: a bool tensor, no gradient. Both sides are compared in their
+    promoted dtype, as in PyTorch (``float32 0.1 == float64 0.1`` holds)."""
+    b, dtype = as_operand(a, b)
     broadcast_shape(name, a.shape, b.shape)
-    return a._const(ufunc(a.data, b.data))
+    return a._const(ufunc(a.data.astype(dtype, copy=False), b.data.astype(dtype, copy=False)))
 
 
 def matmul(a: Any, b: Any) -> Any:
@@ -304,7 +309,7 @@ class MathMixin:
         return 1 / self
 
     def sign(self):
-        return self._const(np.sign(self.data))
+        return self._apply(unary.Sign)
 
     def floor(self):
         return self._const(np.floor(self.data))
@@ -367,9 +372,9 @@ def where(condition: Any, a: Any, b: Any) -> Any:
     like = next((x for x in (a, b, condition) if isinstance(x, MathMixin)), None)
     if like is None:
         raise TypeError("where: at least one of condition, a and b must be a Tensor")
-    a, dtype_a = as_operand(like, a)
-    b, dtype_b = as_operand(like, b)
-    dtype = dtypes.promote(dtype_a, dtype_b)
+    a, _ = as_operand(like, a)
+    b, _ = as_operand(like, b)
+    dtype = dtypes.promote(a.dtype, b.dtype, a.ndim == 0, b.ndim == 0)
     cond = condition if isinstance(condition, MathMixin) else like._const(np.asarray(condition))
     if cond.dtype != dtypes.bool_:
         cond = like._const(cond.data.astype(bool))

@@ -74,19 +74,13 @@ class ReduceMixin:
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
             keepdims=None):
         """Variance Σ(x − x̄)² / (n − correction); correction 1 (Bessel) unless told otherwise."""
-        if correction is None:
-            correction = 0 if unbiased is False else 1
-        axes = reduction_axes(dim, axis, self.ndim)
-        count = self.numel() if axes is None else int(np.prod([self.shape[a] for a in axes]))
-        centered = self - self.mean(axes, keepdim=True)
-        total = (centered * centered).sum(axes, keepdim=_keep(keepdim, keepdims))
-        return total / max(count - correction, 0)
+        return self._moment(reduce.Var, dim, unbiased, keepdim, correction, axis, keepdims)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
             keepdims=None):
-        """Standard deviation: the square root of ``var`` with the same arguments."""
-        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis,
-                        keepdims=keepdims).sqrt()
+        """Standard deviation: the square root of ``var`` with the same arguments (its gradient
+        is 0 where it is 0, as in PyTorch)."""
+        return self._moment(reduce.Std, dim, unbiased, keepdim, correction, axis, keepdims)
 
     def prod(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
         """Product over ``dim``."""
@@ -170,6 +164,17 @@ class ReduceMixin:
     def any(self, dim=None, keepdim=False):
         return self._const(np.any(self.data, axis=reduction_axes(dim, None, self.ndim),
                                   keepdims=keepdim))
+
+    def _moment(self, fn, dim, unbiased, keepdim, correction, axis, keepdims):
+        """``var`` or ``std`` (``fn``) with PyTorch's arguments resolved."""
+        if not dtypes.is_floating(self.dtype):
+            raise TypeError(f"{fn.__name__.lower()}() needs a floating-point tensor, got "
+                            f"{self.dtype}; convert it with .float() first")
+        if correction is None:
+            correction = 0 if unbiased is False else 1
+        axes = reduction_axes(dim, axis, self.ndim)
+        return self._apply(fn, axis=axes, correction=correction,
+                           keepdims=_keep(keepdim, keepdims))
 
     def _check_nonempty(self, name):
         if self.numel() == 0:

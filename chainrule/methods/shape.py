@@ -206,7 +206,7 @@ class ShapeMixin:
         index = _unwrap_index(index)
         try:
             if not (self.requires_grad and autograd.is_grad_enabled()):
-                return self._const(np.asarray(self.data[index]))
+                return self._const_view(np.asarray(self.data[index]))
             return self._apply(ops.GetItem, index=index)
         except IndexError as err:
             raise IndexError(f"index {index!r} is invalid for a tensor of shape "

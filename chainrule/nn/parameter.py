@@ -34,6 +34,8 @@ class Parameter(Tensor):
             array = Tensor(data).data
         super().__init__(array, dtype=array.dtype)
         self.data = array  # share the caller's array, as PyTorch's Parameter shares storage
+        if isinstance(data, Tensor):
+            self._version_counter = data._version_counter  # and with it the version counter
         if requires_grad:
             self.requires_grad_(True)
 

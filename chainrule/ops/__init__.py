@@ -14,7 +14,7 @@ from .linalg import Linear, MatMul
 from .loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy
 from .norm import BatchNorm, Normalize
 from .pool import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, UpsampleNearest
-from .reduce import Amax, LogSoftmax, LogSumExp, Mean, Norm, Prod, Softmax, Sum
+from .reduce import Amax, LogSoftmax, LogSumExp, Mean, Norm, Prod, Softmax, Std, Sum, Var
 from .shape import (
     BroadcastTo,
     Concatenate,
@@ -40,6 +40,7 @@ from .unary import (
     Relu,
     Rsqrt,
     Sigmoid,
+    Sign,
     Sin,
     Softplus,
     Sqrt,
@@ -53,6 +54,6 @@ __all__ = [
     "EmbeddingLookup", "Exp", "Flip", "Gelu", "GetItem", "Linear", "Log", "Log1p", "LogSoftmax",
     "LogSumExp", "MatMul", "MaxPool2d", "Maximum", "Mean", "Minimum", "Mul", "Neg", "Norm",
     "Normalize", "Pad", "Permute", "Pow", "PowScalar", "Prod", "Relu", "Remainder", "Reshape",
-    "Rsqrt", "Sigmoid", "Sin", "Softmax", "Softplus", "Sqrt", "Sub", "Sum", "TakeAlongAxis",
-    "Tanh", "Tile", "UpsampleNearest", "Where", "sum_to",
+    "Rsqrt", "Sigmoid", "Sign", "Sin", "Softmax", "Softplus", "Sqrt", "Std", "Sub", "Sum",
+    "TakeAlongAxis", "Tanh", "Tile", "UpsampleNearest", "Var", "Where", "sum_to",
 ]

@@ -1,4 +1,4 @@
-"""Reductions over axes: sum, mean, amax, prod, p-norm, and the stable softmax family.
+"""Reductions over axes: sum, mean, var, std, amax, prod, p-norm, and the stable softmax family.
 
 ``axis`` is None (all axes) or a tuple of non-negative ints, normalised by the tensor layer.
 The backward of a reduction first restores the reduced axes as size-1 dimensions
@@ -64,6 +64,78 @@ class Mean(Function):
         grad = _expand(grad_out, ctx.shape, ctx.axis, ctx.keepdims)
         scale = 1.0 / max(_count(ctx.shape, ctx.axis), 1)
         return _spread(grad * scale, ctx.shape)
+
+
+def _reduced(y, axis, keepdims):
+    """``y`` (computed with kept dims) without the reduced axes unless ``keepdims``."""
+    if keepdims:
+        return y
+    return np.squeeze(y, axis=axis) if axis is not None else y.reshape(())
+
+
+def _centered_moments(x, axis, correction):
+    """X − X̄ and Σ(X − X̄)² / (n − c), both with kept dims, and n − c clipped at 0. With
+    n − c = 0 the variance is 0/0 = NaN (or inf), as in PyTorch, without NumPy's warning."""
+    count = _count(x.shape, axis)
+    centered = x - (np.mean(x, axis=axis, keepdims=True) if count else 0)
+    total = np.sum(centered * centered, axis=axis, keepdims=True)
+    dof = max(count - correction, 0)
+    if dof:
+        return centered, total / dof, dof
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return centered, total / dof, dof
+
+
+class Var(Function):
+    """Y = Σ_axis (X − X̄)² / (n − c): the variance of the n reduced elements, with Bessel's
+    correction c (1: unbiased, 0: biased) and X̄ their mean. Computed in two passes (the mean
+    first), which stays accurate when the mean is large against the spread.
+
+    Backward: dY/dXᵢ = 2(Xᵢ − X̄)/(n − c) − (2/(n − c)) Σⱼ (Xⱼ − X̄)·(1/n), and the last sum
+    is 0, so  dL/dX = G ⊙ 2(X − X̄)/(n − c),  G broadcast back over the reduced axes. It is 0
+    where the variance is 0 (every X = X̄). With n − c ≤ 0 the variance and its gradient are
+    NaN (PyTorch: NaN or ±inf).   Saves X − X̄.
+    """
+
+    @staticmethod
+    def forward(ctx, x, axis=None, correction=1, keepdims=False):
+        centered, var, dof = _centered_moments(x, axis, correction)
+        ctx.save_for_backward(centered)
+        ctx.axis, ctx.keepdims, ctx.dof = axis, keepdims, dof
+        return _reduced(var, axis, keepdims)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (centered,) = ctx.saved
+        scale = 2.0 / ctx.dof if ctx.dof else np.nan
+        return _expand(grad_out, centered.shape, ctx.axis, ctx.keepdims) * centered * scale
+
+
+class Std(Function):
+    """Y = √Var(X) over ``axis``, with n, c and X̄ as in ``Var``.
+
+    Backward: dY/dX = (dVar/dX) / (2Y) = 2(X − X̄)/(n − c) / (2Y), so
+        dL/dX = G ⊙ (X − X̄) / ((n − c) Y).
+    Where Y = 0 (all reduced elements equal) this is 0/0; there X − X̄ = 0 and the gradient
+    is taken as 0, PyTorch's convention (its std backward zeroes it where the result is 0), so
+    standardising a constant batch gives zero gradients, not NaN. (1/∞ = 0 does it without a
+    warning.) With n − c ≤ 0 the gradient is NaN, as for ``Var``.   Saves X − X̄ and Y (kept
+    dims).
+    """
+
+    @staticmethod
+    def forward(ctx, x, axis=None, correction=1, keepdims=False):
+        centered, var, dof = _centered_moments(x, axis, correction)
+        y = np.sqrt(var)
+        ctx.save_for_backward(centered, y)
+        ctx.axis, ctx.keepdims, ctx.dof = axis, keepdims, dof
+        return _reduced(y, axis, keepdims)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        centered, y = ctx.saved
+        inverse = 1.0 / np.where(y == 0, np.inf, y * ctx.dof) if ctx.dof else np.nan
+        return _expand(grad_out, centered.shape, ctx.axis, ctx.keepdims) * centered * inverse
 
 
 class Amax(Function):

@@ -113,6 +113,22 @@ class Abs(Function):
         return grad_out * np.sign(x)
 
 
+class Sign(Function):
+    """Y = sign(X) ∈ {−1, 0, 1}.
+
+    Y is constant on each side of 0, so dY/dX = 0 wherever it exists; at the jump X = 0 the
+    gradient is taken as 0 too (PyTorch's convention), so dL/dX = 0 everywhere.
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.sign(x)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return np.zeros_like(grad_out)
+
+
 class Sin(Function):
     """Y = sin X.   dL/dX = G ⊙ cos X.   Saves X."""
 
