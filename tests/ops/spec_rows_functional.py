@@ -219,4 +219,4 @@ FUNCTIONAL = BASIC + ACTIVATIONS + LOSSES + NORMALISATION + CONVOLUTION + POOLIN
 
 # Functions with no backward today, and why; their rows are skipped while their output
 # does not require grad.
-NO_BACKWARD_YET = {"sign": "sign has no backward yet: issue 16 adds it (gradient 0 off 0)"}
+NO_BACKWARD_YET: dict[str, str] = {}

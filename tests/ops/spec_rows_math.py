@@ -105,7 +105,7 @@ ELEMENTWISE = [
     unary("rsqrt", lambda x: x.rsqrt(), lambda x: 1 / np.sqrt(x), domain=POSITIVE),
     unary("abs", lambda x: x.abs(), np.abs, domain=SMOOTH_AT_0),
     unary("abs_builtin", lambda x: abs(x), np.abs, domain=SMOOTH_AT_0),
-    unary("sign", lambda x: x.sign(), np.sign, domain=Lattice(), grad=False),
+    unary("sign", lambda x: x.sign(), np.sign, domain=Lattice(offset=0.25)),  # never at 0
     unary("sin", lambda x: x.sin(), np.sin),
     unary("cos", lambda x: x.cos(), np.cos),
     unary("tanh", lambda x: x.tanh(), np.tanh),

@@ -75,11 +75,7 @@ def test_strided_input_gives_the_same_gradients(spec):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
-# Recorded, with a gradient of 0 everywhere (PyTorch's convention): tests/ops/test_zero_variance.py
-ZERO_GRADIENT = {"sign"}
-
-
-@pytest.mark.parametrize("spec", [s for s in SPECS if not s.grad and s.name not in ZERO_GRADIENT],
+@pytest.mark.parametrize("spec", [s for s in SPECS if not s.grad],
                          ids=lambda spec: spec.name)
 def test_ops_without_gradient_record_no_graph(spec):
     """Comparisons, argmax/argmin, floor division and detach return constants, even from
