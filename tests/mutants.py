@@ -104,8 +104,8 @@ MUTANTS: list[Mutant] = [
        "keepdims) * np.exp(x - y)", "keepdims) * np.exp(x)",
        "logsumexp: dL/dX = G·e^X, the division by Σe^X (e^(X−Y)) dropped",
        f"{GRADCHECK} -k 'test_gradcheck and logsumexp'"),
-    _m("reduce-var-correction-ignored", "reduction", "chainrule/methods/reduce.py",
-       "return total / max(count - correction, 0)", "return total / count",
+    _m("reduce-var-correction-ignored", "reduction", OPS + "reduce.py",
+       "dof = max(count - correction, 0)", "dof = count",
        "var/std: Bessel's correction ignored (always the biased variance)",
        "tests/ops/test_forward.py -k 'var or std'"),
     # ------------------------------------------------------------ shape ops, indexing
@@ -341,7 +341,7 @@ MUTANTS: list[Mutant] = [
        "tests/nn/test_init_and_utils.py"),
     # ------------------------------------------------------------ engine
     _m("engine-grad-overwritten", "engine", "chainrule/autograd.py",
-       "node._grad = node._grad + grad", "node._grad = grad",
+       "\n                node._grad = node._grad + grad", "\n                node._grad = grad",
        ".grad overwritten by each backward instead of accumulated",
        "tests/test_autograd.py"),
     _m("engine-pending-overwritten", "engine", "chainrule/autograd.py",
@@ -359,7 +359,7 @@ MUTANTS: list[Mutant] = [
        "backward frees the graph even with retain_graph=True",
        "tests/test_autograd.py"),
     _m("engine-version-check-skipped", "engine", "chainrule/autograd.py",
-       "if ctx.freed or ctx.versions != tuple([p._version for p in ctx.parents]):",
+       "if ctx.freed or ctx.versions != tuple([p._version_counter[0] for p in ctx.parents]):",
        "if ctx.freed:",
        "an input changed in place after use is not detected (silently wrong gradient)",
        "tests/test_autograd.py"),
