@@ -88,6 +88,8 @@ def test_random_sampler_is_uniform():
     with_replacement = list(RandomSampler(range(n), True, draws, generator=rng(0)))
     assert len(with_replacement) == draws
     assert_close_to(frequencies(with_replacement, n), np.full(n, 1 / n), draws)
+    blocks = np.asarray(with_replacement).reshape(-1, n)  # with replacement, repeats happen
+    assert np.mean([len(set(b)) < n for b in blocks.tolist()]) > 0.9  # P = 1 - 6!/6^6 = 0.985
     sampler = RandomSampler(range(n), generator=rng(0))
     firsts = [next(iter(sampler)) for _ in range(12_000)]
     assert_close_to(frequencies(firsts, n), np.full(n, 1 / n), len(firsts))
