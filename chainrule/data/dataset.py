@@ -79,6 +79,10 @@ class IterableDataset(Dataset):
         raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate it, it has no "
                         "indexing")
 
+    def __len__(self) -> int:
+        # NOTE: TypeError, what len() raises for an object without __len__ (list() relies on it)
+        raise TypeError(f"{type(self).__name__} is an IterableDataset without __len__")
+
 
 class TensorDataset(Dataset):
     """Samples are the i-th rows of several tensors: ``dataset[i] == (t[i] for t in tensors)``.

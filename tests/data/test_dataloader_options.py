@@ -49,18 +49,20 @@ class Plain(Dataset):
         return np.full(2, i, np.float32), i
 
 
-class Stream(IterableDataset):
-    """0, 1, ..., n-1 as (array, label) samples; ``sized`` adds a __len__."""
+class Unsized(IterableDataset):
+    """0, 1, ..., n-1 as (array, label) samples, without __len__."""
 
-    def __init__(self, n, sized=True):
-        self.n, self.sized = n, sized
+    def __init__(self, n):
+        self.n = n
 
     def __iter__(self):
         return ((np.full(2, i, np.float32), i) for i in range(self.n))
 
+
+class Stream(Unsized):
+    """The same with a __len__."""
+
     def __len__(self):
-        if not self.sized:
-            raise TypeError("Stream has no length")
         return self.n
 
 
@@ -169,9 +171,13 @@ def test_an_iterable_dataset_is_batched_in_stream_order():
     single = DataLoader(Stream(4), batch_size=None)
     assert [y for _, y in single] == [0, 1, 2, 3] and len(single) == 4
     assert labels(DataLoader(Stream(4), batch_size=2, shuffle=False)) == [[0, 1], [2, 3]]
-    assert labels(DataLoader(Stream(5, sized=False), batch_size=2)) == [[0, 1], [2, 3], [4]]
+    assert labels(DataLoader(Unsized(5), batch_size=2)) == [[0, 1], [2, 3], [4]]
+    assert [y for _, y in DataLoader(Unsized(3), batch_size=None)] == [0, 1, 2]
+    assert [y for _, y in Unsized(3)] == [0, 1, 2]
     with pytest.raises(TypeError):
-        len(DataLoader(Stream(5, sized=False), batch_size=2))
+        len(DataLoader(Unsized(5), batch_size=2))
+    with pytest.raises(TypeError):
+        len(Unsized(5))
 
 
 @pytest.mark.parametrize("kwargs, match", [
