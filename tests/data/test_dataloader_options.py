@@ -375,13 +375,11 @@ def as_lists(loader):
 
 
 @pytest.mark.parametrize("n", [0, 1, 5, 9])
-@pytest.mark.parametrize("batch_size", [None, 1, 2, 4, 11])
-@pytest.mark.parametrize("drop_last", [False, True])
+@pytest.mark.parametrize("batch_size, drop_last", [(None, False)] + [
+    (size, drop) for size in (1, 2, 4, 11) for drop in (False, True)])
 def test_index_sequences_and_len_match_torch(n, batch_size, drop_last):
     torch = pytest.importorskip("torch")
     tud = torch.utils.data
-    if batch_size is None and drop_last:
-        return
     sampler = list(range(n - 1, -1, -2))
     cases = [
         ({}, {}),
