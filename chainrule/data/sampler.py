@@ -19,6 +19,7 @@ from typing import Any, Iterable, Iterator, Sequence, Sized
 import numpy as np
 
 from ..random import resolve
+from ..tensor import Tensor
 
 
 class Sampler:
@@ -142,7 +143,7 @@ class WeightedRandomSampler(Sampler):
     ``weights[i] / sum(weights)`` (the weights need not sum to 1).
 
     Args:
-        weights: a 1-D sequence of non-negative weights.
+        weights: a 1-D sequence, array or Tensor of non-negative weights.
         num_samples: how many indices an iteration yields (a positive int).
         replacement: draw with replacement (the default). Without, an index is drawn at most
             once: each draw picks among the remaining indices in proportion to their weights.
@@ -167,7 +168,9 @@ class WeightedRandomSampler(Sampler):
         if not isinstance(replacement, bool):
             raise ValueError(f"replacement should be a boolean value, but got "
                              f"replacement={replacement!r}")
-        weights = np.asarray(getattr(weights, "data", weights), dtype=np.float64)
+        if isinstance(weights, Tensor):
+            weights = weights.data
+        weights = np.asarray(weights, dtype=np.float64)
         if weights.ndim != 1:
             raise ValueError(f"weights should be a 1d sequence but given weights have shape "
                              f"{weights.shape}")

@@ -133,6 +133,9 @@ def test_weighted_sampler_exact_output_for_a_seeded_generator():
     assert list(WeightedRandomSampler(weights, 20, generator=rng(9))) == \
         rng(9).choice(4, size=20, replace=True, p=p).tolist()
     assert list(WeightedRandomSampler([0, 0, 5, 0], 4, generator=rng(0))) == [2, 2, 2, 2]
+    for same in (np.asarray(weights), np.asarray([1, 2, 3, 4]), cr.tensor(weights)):
+        assert list(WeightedRandomSampler(same, 20, generator=rng(9))) == \
+            list(WeightedRandomSampler(weights, 20, generator=rng(9)))
 
 
 def test_weighted_sampler_frequencies_follow_unnormalised_weights():
