@@ -1,9 +1,12 @@
 """Datasets and mini-batch loading, as ``torch.utils.data`` (also importable under that name
 as ``chainrule.utils.data``).
 
-``Dataset``, ``TensorDataset``, ``Subset`` and ``random_split`` hold and split samples;
-``DataLoader`` batches them (shuffled by the package generator or a given one, resumable
-with ``state_dict``); ``default_collate`` merges samples; ``datasets`` holds Fashion-MNIST
+``Dataset``, ``TensorDataset``, ``Subset``, ``ConcatDataset``, ``IterableDataset`` and
+``random_split`` hold and split samples; the samplers (``SequentialSampler``,
+``RandomSampler``, ``SubsetRandomSampler``, ``WeightedRandomSampler``, ``BatchSampler``) choose
+the order; ``DataLoader`` batches them (shuffled by the package generator or a given one,
+resumable with ``state_dict``); ``default_collate`` merges samples (``default_convert``
+converts one); ``datasets`` holds Fashion-MNIST
 (local files) and 2-D toy generators.
 
 Example:
@@ -18,11 +21,33 @@ Example:
 from __future__ import annotations
 
 from . import datasets
-from .collate import default_collate
+from .collate import default_collate, default_convert
 from .dataloader import DataLoader
-from .dataset import Dataset, Subset, TensorDataset, random_split
+from .dataset import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
+from .sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 
 __all__ = [
-    "DataLoader", "Dataset", "Subset", "TensorDataset", "datasets", "default_collate",
+    "BatchSampler",
+    "ConcatDataset",
+    "DataLoader",
+    "Dataset",
+    "IterableDataset",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
+    "Subset",
+    "SubsetRandomSampler",
+    "TensorDataset",
+    "WeightedRandomSampler",
+    "datasets",
+    "default_collate",
+    "default_convert",
     "random_split",
 ]

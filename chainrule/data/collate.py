@@ -96,3 +96,35 @@ def _check_shapes(shapes: list[tuple[int, ...]], what: str) -> None:
         raise ValueError(f"default_collate: {what} in a batch must have the same shape to be "
                          f"stacked, got shapes {sorted(set(shapes))}; pass a collate_fn that "
                          "pads them, or resize the samples")
+
+
+def default_convert(data: Any) -> Any:
+    """Turn the NumPy arrays in one sample into Tensors, keeping its structure (no batching).
+
+    What a ``DataLoader`` with ``batch_size=None`` applies to each sample by default, as
+    PyTorch's ``default_convert``: an array (or NumPy scalar) of a supported dtype becomes a
+    Tensor of that dtype; a Tensor, a Python number, a string and anything else stay as they
+    are; dicts, namedtuples, tuples and lists are converted field by field (a tuple stays a
+    tuple, as with ``default_collate``; PyTorch gives a list).
+
+    Example:
+        >>> import numpy as np
+        >>> x, y = default_convert((np.ones(2, np.float32), 3))
+        >>> type(x).__name__, x.dtype, y
+        ('Tensor', dtype('float32'), 3)
+    """
+    if isinstance(data, (np.ndarray, np.generic)) and not isinstance(data, (str, bytes)):
+        try:
+            dtype = dtypes.as_dtype(data.dtype)
+        except TypeError:  # strings, objects ...: left alone, as PyTorch does
+            return data
+        return _wrap(np.asarray(data, dtype=dtype), None)
+    if isinstance(data, Mapping):
+        return {key: default_convert(value) for key, value in data.items()}
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return type(data)(*(default_convert(d) for d in data))
+    if isinstance(data, tuple):
+        return tuple(default_convert(d) for d in data)
+    if isinstance(data, list):
+        return [default_convert(d) for d in data]
+    return data

@@ -1,4 +1,5 @@
-"""Map-style datasets: ``Dataset``, ``TensorDataset``, ``Subset`` and ``random_split``.
+"""Datasets: map-style ``Dataset``, ``TensorDataset``, ``Subset``, ``ConcatDataset`` and
+``random_split``, and ``IterableDataset`` for streams.
 
 A dataset is anything with ``__getitem__(i)`` and ``__len__()``, as in PyTorch. Datasets whose
 batches can be cut from whole arrays at once (a ``TensorDataset``, a ``Subset`` of one,
@@ -10,9 +11,10 @@ automatically, so its own ``__getitem__`` is always what the loader sees.
 
 from __future__ import annotations
 
+import bisect
 import math
 import warnings
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -42,12 +44,44 @@ class Dataset:
     def __len__(self) -> int:
         raise NotImplementedError(f"{type(self).__name__} must define __len__")
 
+    def __add__(self, other: Dataset) -> ConcatDataset:
+        return ConcatDataset([self, other])
+
     def _batch_fetcher(self) -> BatchFetcher | None:
         """A function from an int64 index array to the collated batch, or None (no fast path).
 
         The batch it returns must equal ``default_collate([self[i] for i in indices])``.
         """
         return None
+
+
+class IterableDataset(Dataset):
+    """The base class of datasets that are a stream of samples: subclasses define
+    ``__iter__`` (and may define ``__len__``).
+
+    A ``DataLoader`` iterates it once per epoch and batches the samples in the order they come;
+    ``shuffle``, ``sampler`` and ``batch_sampler`` do not apply (ValueError, as in PyTorch).
+    chainrule loads in the calling process, so the stream is read once per epoch even with
+    ``num_workers > 0`` (PyTorch gives every worker its own copy of the stream).
+
+    Example:
+        >>> class Count(IterableDataset):
+        ...     def __iter__(self):
+        ...         return iter(range(3))
+        >>> list(Count())
+        [0, 1, 2]
+    """
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+    def __getitem__(self, index: int) -> Any:
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate it, it has no "
+                        "indexing")
+
+    def __len__(self) -> int:
+        # NOTE: TypeError, what len() raises for an object without __len__ (list() relies on it)
+        raise TypeError(f"{type(self).__name__} is an IterableDataset without __len__")
 
 
 class TensorDataset(Dataset):
@@ -127,6 +161,53 @@ class Subset(Dataset):
             return None
         positions = np.asarray(self.indices, dtype=np.int64)
         return lambda indices: inner(positions[indices])
+
+
+class ConcatDataset(Dataset):
+    """Several map-style datasets one after another: ``len`` is the sum of their lengths.
+
+    Args:
+        datasets: a non-empty iterable of map-style datasets.
+
+    Attributes:
+        cumulative_sizes: the running totals of the lengths, ``[len(d0), len(d0) + len(d1),
+            ...]``, computed once at construction.
+
+    Raises:
+        ValueError: no datasets. TypeError: one of them is an ``IterableDataset``.
+        IndexError (indexing): an index outside ``[-len, len)``.
+
+    Example:
+        >>> import numpy as np
+        >>> both = ConcatDataset([TensorDataset(np.arange(3)), TensorDataset(np.arange(10, 12))])
+        >>> len(both), both.cumulative_sizes, both[3][0].item(), both[-1][0].item()
+        (5, [3, 5], 10, 11)
+    """
+
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise TypeError("ConcatDataset does not support IterableDataset")
+        self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index: int) -> Any:
+        n = len(self)
+        if index < 0:
+            if -index > n:
+                raise IndexError(f"ConcatDataset: index {index} is out of range for "
+                                 f"length {n}")
+            index += n
+        if index >= n:
+            raise IndexError(f"ConcatDataset: index {index} is out of range for length {n}")
+        which = bisect.bisect_right(self.cumulative_sizes, index)
+        start = self.cumulative_sizes[which - 1] if which else 0
+        return self.datasets[which][index - start]
 
 
 def random_split(dataset: Dataset, lengths: Sequence[int | float],

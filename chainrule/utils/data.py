@@ -5,16 +5,39 @@
 from __future__ import annotations
 
 from ..data import (
+    BatchSampler,
+    ConcatDataset,
     DataLoader,
     Dataset,
+    IterableDataset,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
     Subset,
+    SubsetRandomSampler,
     TensorDataset,
+    WeightedRandomSampler,
     datasets,
     default_collate,
+    default_convert,
     random_split,
 )
 
 __all__ = [
-    "DataLoader", "Dataset", "Subset", "TensorDataset", "datasets", "default_collate",
+    "BatchSampler",
+    "ConcatDataset",
+    "DataLoader",
+    "Dataset",
+    "IterableDataset",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
+    "Subset",
+    "SubsetRandomSampler",
+    "TensorDataset",
+    "WeightedRandomSampler",
+    "datasets",
+    "default_collate",
+    "default_convert",
     "random_split",
 ]

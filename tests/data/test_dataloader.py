@@ -275,12 +275,11 @@ def test_load_state_dict_rejects_a_state_of_another_dataset():
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"num_workers": 2}, ValueError, "num_workers=2"),
+    ({"num_workers": -1}, ValueError, "num_workers"),
     ({"batch_size": 0}, ValueError, "batch_size"),
-    ({"batch_size": None}, ValueError, "batch_size"),
-    ({"sampler": [0, 1]}, NotImplementedError, "sampler"),
+    ({"batch_size": 2.5}, ValueError, "batch_size"),
     ({"generator": 3}, TypeError, "np.random.Generator"),
 ])
-def test_unsupported_arguments_fail_clearly(kwargs, error, match):
+def test_bad_arguments_fail_clearly(kwargs, error, match):
     with pytest.raises(error, match=match):
         DataLoader(make_dataset(), **kwargs)
