@@ -134,6 +134,29 @@ SCHEDULES = [
 ]
 
 
+JUMPS = [7, 0, 3, 25, 1, 12, 39, 5, 5, 6, 2, 9, 30, 4, 8, 10, 11, 15, 16, 20, 21]
+NO_CLOSED_FORM = ("MultiplicativeLR", "SequentialLR", "ChainedScheduler")
+
+
+@pytest.mark.filterwarnings("ignore:The epoch parameter")
+@pytest.mark.parametrize("make,formula",
+                         [(m, f) for name, m, f in SCHEDULES
+                          if not name.startswith(NO_CLOSED_FORM)],
+                         ids=[name for name, _, _ in SCHEDULES
+                              if not name.startswith(NO_CLOSED_FORM)])
+def test_step_to_an_epoch_lands_on_the_closed_form(make, formula):
+    """step(epoch), in any order, gives the closed form there (LambdaLR: base_lr · λ(epoch))."""
+    optimizer = sgd(groups=2)
+    scheduler = make(optimizer)
+    for epoch in JUMPS:
+        optimizer.step()
+        scheduler.step(epoch)
+        assert scheduler.last_epoch == epoch
+        np.testing.assert_allclose(scheduler.get_last_lr(),
+                                   [formula(epoch, base) for base in (BASE, 2 * BASE)],
+                                   rtol=RTOL, atol=1e-15, err_msg=f"epoch {epoch}")
+
+
 def sgdr(epoch, base, t_0, t_mult, eta_min):
     """SGDR's rate at ``epoch`` (may be fractional): walk the periods T_0, T_0·T_mult, …"""
     start, period = 0, t_0
@@ -309,8 +332,11 @@ CYCLIC = [  # (kwargs, scale(cycle, step))
      lambda cycle, step: 0.5 ** (cycle - 1)),
     ({"step_size_up": 5, "mode": "exp_range", "gamma": 0.97}, lambda cycle, step: 0.97**step),
     ({"step_size_up": 3, "scale_fn": lambda x: 1 / x}, lambda cycle, step: 1 / cycle),
-    ({"step_size_up": 3, "mode": "exp_range", "scale_fn": lambda x: 1 / (1 + x),
-      "scale_mode": "iterations"}, lambda cycle, step: 1 / (1 + step)),
+    ({"step_size_up": 3, "scale_fn": lambda x: 1 / (1 + x), "scale_mode": "iterations"},
+     lambda cycle, step: 1 / (1 + step)),
+    # a custom scale_fn decides, with scale_mode: 'exp_range' then means nothing
+    ({"step_size_up": 2, "step_size_down": 5, "mode": "exp_range", "gamma": 0.5,
+      "scale_fn": lambda x: 1 / (1 + x)}, lambda cycle, step: 1 / (1 + cycle)),
 ]
 
 
