@@ -1,9 +1,16 @@
 """Learning-rate schedules, as ``torch.optim.lr_scheduler``: each gives PyTorch's sequence.
 
 Where PyTorch computes a rate recursively from the group's current ``lr`` (StepLR,
-MultiStepLR, ExponentialLR, LinearLR, CosineAnnealingLR), so does chainrule: the sequences are
-then the same to the last bit, and the schedules chain as PyTorch's do. OneCycleLR uses its
-closed form, as PyTorch does. ReduceLROnPlateau follows a metric: ``step(metric)``.
+MultiStepLR, ExponentialLR, LinearLR, CosineAnnealingLR, ConstantLR, PolynomialLR,
+MultiplicativeLR), so does chainrule: the sequences are then the same to the last bit, and the
+schedules chain as PyTorch's do. OneCycleLR, CyclicLR, LambdaLR and CosineAnnealingWarmRestarts
+use their closed forms, as PyTorch does. SequentialLR runs schedules one after another,
+ChainedScheduler all at once. ReduceLROnPlateau follows a metric: ``step(metric)``. The
+deprecated ``step(epoch)`` jumps to an epoch with the closed form where there is one.
+
+LambdaLR, MultiplicativeLR (``lr_scheduler_lambda``), CyclicLR, CosineAnnealingWarmRestarts
+(``lr_scheduler_cyclic``), SequentialLR and ChainedScheduler (``lr_scheduler_compose``) live in
+modules of their own and are exported from here.
 
 Example:
     >>> import chainrule
