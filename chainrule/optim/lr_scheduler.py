@@ -1,9 +1,16 @@
 """Learning-rate schedules, as ``torch.optim.lr_scheduler``: each gives PyTorch's sequence.
 
 Where PyTorch computes a rate recursively from the group's current ``lr`` (StepLR,
-MultiStepLR, ExponentialLR, LinearLR, CosineAnnealingLR), so does chainrule: the sequences are
-then the same to the last bit, and the schedules chain as PyTorch's do. OneCycleLR uses its
-closed form, as PyTorch does. ReduceLROnPlateau follows a metric: ``step(metric)``.
+MultiStepLR, ExponentialLR, LinearLR, CosineAnnealingLR, ConstantLR, PolynomialLR,
+MultiplicativeLR), so does chainrule: the sequences are then the same to the last bit, and the
+schedules chain as PyTorch's do. OneCycleLR, CyclicLR, LambdaLR and CosineAnnealingWarmRestarts
+use their closed forms, as PyTorch does. SequentialLR runs schedules one after another,
+ChainedScheduler all at once. ReduceLROnPlateau follows a metric: ``step(metric)``. The
+deprecated ``step(epoch)`` jumps to an epoch with the closed form where there is one.
+
+LambdaLR, MultiplicativeLR (``lr_scheduler_lambda``), CyclicLR, CosineAnnealingWarmRestarts
+(``lr_scheduler_cyclic``), SequentialLR and ChainedScheduler (``lr_scheduler_compose``) live in
+modules of their own and are exported from here.
 
 Example:
     >>> import chainrule
@@ -23,9 +30,13 @@ Example:
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import Counter
 from typing import Any, Iterable
 
+from .lr_scheduler_compose import ChainedScheduler, SequentialLR
+from .lr_scheduler_cyclic import CosineAnnealingWarmRestarts, CyclicLR
+from .lr_scheduler_lambda import LambdaLR, MultiplicativeLR
 from .optimizer import Optimizer
 from .plateau import ReduceLROnPlateau
 from .scheduler_base import LRScheduler
@@ -33,6 +44,8 @@ from .scheduler_base import LRScheduler
 __all__ = [
     "CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LinearLR", "MultiStepLR", "OneCycleLR",
     "ReduceLROnPlateau", "StepLR",
+    "ChainedScheduler", "ConstantLR", "CosineAnnealingWarmRestarts", "CyclicLR", "LambdaLR",
+    "MultiplicativeLR", "PolynomialLR", "SequentialLR",
 ]
 
 
@@ -60,6 +73,10 @@ class StepLR(LRScheduler):
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
 
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * self.gamma ** (self.last_epoch // self.step_size)
+                for base in self.base_lrs]
+
 
 class MultiStepLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` at each milestone epoch.
@@ -86,6 +103,10 @@ class MultiStepLR(LRScheduler):
         factor = self.gamma ** self.milestones[self.last_epoch]
         return [lr * factor for lr in self._current_lrs()]
 
+    def _get_closed_form_lr(self) -> list[float]:
+        passed = bisect_right(sorted(self.milestones.elements()), self.last_epoch)
+        return [base * self.gamma ** passed for base in self.base_lrs]
+
 
 class ExponentialLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` every epoch: lr(epoch) = lr(epoch − 1) · γ.
@@ -99,6 +120,9 @@ class ExponentialLR(LRScheduler):
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * self.gamma ** self.last_epoch for base in self.base_lrs]
 
     def get_lr(self) -> list[float]:
         if self._is_initial:
@@ -147,6 +171,10 @@ class CosineAnnealingLR(LRScheduler):
         ratio = (1 + math.cos(math.pi * t / period)) / (1 + math.cos(math.pi * (t - 1) / period))
         return [ratio * (lr - eta_min) + eta_min for lr in self._current_lrs()]
 
+    def _get_closed_form_lr(self) -> list[float]:
+        eta_min, angle = self.eta_min, math.pi * self.last_epoch / self.T_max
+        return [eta_min + (base - eta_min) * (1 + math.cos(angle)) / 2 for base in self.base_lrs]
+
 
 class LinearLR(LRScheduler):
     """Scale the learning rate by a factor going linearly from ``start_factor`` to
@@ -184,6 +212,76 @@ class LinearLR(LRScheduler):
             return self._current_lrs()
         factor = 1.0 + (end - start) / (self.total_iters * start + (t - 1) * (end - start))
         return [lr * factor for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        start, end = self.start_factor, self.end_factor
+        done = min(self.total_iters, self.last_epoch) / self.total_iters
+        return [base * (start + (end - start) * done) for base in self.base_lrs]
+
+
+class ConstantLR(LRScheduler):
+    """Multiply the learning rate by ``factor`` until epoch ``total_iters``, then restore it.
+
+    lr(0) = lr · factor,  lr(total_iters) = lr(total_iters − 1) / factor, else unchanged;
+    alone, lr(epoch) = base_lr · factor for epoch < total_iters and base_lr from then on.
+
+    Args:
+        optimizer: the optimizer whose learning rates are set.
+        factor: the factor, in [0, 1].
+        total_iters: number of epochs the factor applies for.
+        last_epoch: index of the last epoch (-1 starts the schedule).
+    """
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
+        if factor > 1.0 or factor < 0:
+            raise ValueError("Constant multiplicative factor expected to be between 0 and 1.")
+        self.factor = factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in self._current_lrs()]
+        if self.last_epoch != self.total_iters:
+            return self._current_lrs()
+        return [lr * (1.0 / self.factor) for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        factor = self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor)
+        return [base * factor for base in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """Decay the learning rate polynomially to 0 over ``total_iters`` epochs, then keep it.
+
+    Closed form: lr(epoch) = base_lr · (1 − min(epoch, total_iters) / total_iters)^power;
+    computed, as PyTorch does, recursively for 0 < epoch ≤ n = total_iters:
+        lr(epoch) = lr(epoch − 1) · ((1 − epoch / n) / (1 − (epoch − 1) / n))^power.
+
+    Args:
+        optimizer: the optimizer whose learning rates are set.
+        total_iters: number of epochs the decay takes.
+        power: the power of the polynomial.
+        last_epoch: index of the last epoch (-1 starts the schedule).
+    """
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0,
+                 last_epoch: int = -1) -> None:
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        t, n = self.last_epoch, self.total_iters
+        if self._is_initial or t > n:
+            return self._current_lrs()
+        decay = ((1.0 - t / n) / (1.0 - (t - 1) / n)) ** self.power
+        return [lr * decay for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        left = 1.0 - min(self.total_iters, self.last_epoch) / self.total_iters
+        return [base * left ** self.power for base in self.base_lrs]
 
 
 class OneCycleLR(LRScheduler):

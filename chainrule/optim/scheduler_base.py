@@ -10,10 +10,16 @@ changed by hand carries on from where it was set.
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Any
 
 from .optimizer import Optimizer
 from .state_checks import checked_scheduler_state
+
+EPOCH_DEPRECATION_WARNING = (
+    "The epoch parameter in `scheduler.step()` is deprecated, as in PyTorch: call "
+    "`scheduler.step()` without it. Given an epoch, the schedule jumps there using its closed "
+    "form where it has one.")
 
 
 class LRScheduler:
@@ -49,6 +55,10 @@ class LRScheduler:
                                "optimizer's state first, or start with last_epoch=-1")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self) -> None:
+        """Take the first step, to ``last_epoch + 1``, with ``_step_count`` restarted."""
         self._step_count = 0
         self._is_initial = True
         try:
@@ -61,11 +71,26 @@ class LRScheduler:
         schedule."""
         raise NotImplementedError
 
-    def step(self) -> None:
-        """Advance one epoch: ``last_epoch += 1`` and set every group's ``lr``."""
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one epoch: ``last_epoch += 1`` and set every group's ``lr``.
+
+        ``step(epoch)`` (deprecated, as in PyTorch, and warned about) jumps to ``epoch``
+        instead, with the schedule's closed form where it has one (else ``get_lr``).
+        """
         self._step_count += 1
-        self.last_epoch += 1
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        if epoch is None:
+            self.last_epoch += 1
+            values = self.get_lr()
+        else:
+            self.last_epoch = epoch
+            closed_form = getattr(self, "_get_closed_form_lr", None)
+            values = closed_form() if closed_form is not None else self.get_lr()
+        for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 

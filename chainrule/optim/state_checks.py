@@ -23,11 +23,14 @@ SCHEDULER_GROUP_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_
 # Scheduler fields that hold integers (when the scheduler holds one there), fields that are
 # never negative, fields that may be infinite, and fields that may be None or a number.
 _INTEGER_FIELDS = {"last_epoch", "_step_count", "patience", "cooldown", "cooldown_counter",
-                   "num_bad_epochs", "step_size", "total_iters", "total_steps", "T_max"}
+                   "num_bad_epochs", "step_size", "total_iters", "total_steps", "T_max",
+                   "T_0", "T_i", "T_mult", "_milestones"}
 _NON_NEGATIVE_FIELDS = {"lr", "initial_lr", "max_lr", "min_lr", "base_lrs", "_last_lr",
                         "min_lrs", "default_min_lr", "eta_min", "eps", "threshold",
                         "_step_count", "patience", "cooldown", "cooldown_counter",
-                        "num_bad_epochs", "step_size", "total_iters", "total_steps"}
+                        "num_bad_epochs", "step_size", "total_iters", "total_steps",
+                        "T_0", "T_i", "T_mult", "T_cur", "_milestones", "max_lrs",
+                        "total_size", "step_ratio", "base_momentums", "max_momentums"}
 _UNBOUNDED_FIELDS = {"best", "mode_worse"}
 _OPTIONAL_FIELDS = {"default_min_lr"}
 
@@ -134,6 +137,27 @@ def checked_scheduler_state(own: dict[str, Any], saved: Any, kind: str,
         else:
             restored[key] = _checked_value(value, own[key], where, key)
     return restored
+
+
+def checked_function_states(own: Any, saved: Any, where: str) -> Any:
+    """The states a scheduler's function field gets from ``saved``, where its own
+    ``state_dict()`` has ``own``: None (a function, nothing to restore) or the ``__dict__``
+    of a callable object, or a list of these, one per group.
+
+    Raises:
+        ValueError: naming the first entry that does not fit.
+    """
+    if isinstance(own, list):
+        if not isinstance(saved, (list, tuple)) or len(saved) != len(own):
+            raise ValueError(f"{where} must be a list of {len(own)} entries, got {saved!r}")
+        return [checked_function_states(o, s, f"{where}[{i}]")
+                for i, (o, s) in enumerate(zip(own, saved))]
+    if saved is None:
+        return None
+    if own is None:
+        raise ValueError(f"{where} holds the state of a callable object, but this scheduler "
+                         f"holds a function there: expected None, got {saved!r}")
+    return checked_scheduler_state(own, saved, where)
 
 
 def _checked_value(value: Any, like: Any, where: str, field: str = "") -> Any:

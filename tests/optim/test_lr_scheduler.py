@@ -43,6 +43,26 @@ SCHEDULES = [
                     "anneal_strategy": "linear", "three_phase": True}),
     ("OneCycleLR", {"max_lr": 0.3, "total_steps": 25, "cycle_momentum": False,
                     "div_factor": 10.0, "final_div_factor": 100.0}),
+    ("LambdaLR", {"lr_lambda": lambda e: 0.95**e + 0.01 * (e % 3)}),
+    ("LambdaLR", {"lr_lambda": [lambda e: 1 / (e + 1), lambda e: 0.9**e]}),
+    ("MultiplicativeLR", {"lr_lambda": lambda e: 0.9 if e % 2 else 0.97}),
+    ("MultiplicativeLR", {"lr_lambda": [lambda e: 0.95, lambda e: 1.0 + 0.01 * e]}),
+    ("ConstantLR", {}),
+    ("ConstantLR", {"factor": 0.5, "total_iters": 7}),
+    ("PolynomialLR", {}),
+    ("PolynomialLR", {"total_iters": 12, "power": 2.5}),
+    ("CosineAnnealingWarmRestarts", {"T_0": 5}),
+    ("CosineAnnealingWarmRestarts", {"T_0": 2, "T_mult": 2, "eta_min": 0.001}),
+    ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4}),
+    ("CyclicLR", {"base_lr": [0.01, 0.02], "max_lr": [0.1, 0.3], "step_size_up": 3,
+                  "step_size_down": 5, "mode": "triangular2"}),
+    ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 2, "mode": "exp_range",
+                  "gamma": 0.9, "base_momentum": 0.7, "max_momentum": 0.95}),
+    ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 3, "mode": "none",
+                  "scale_fn": lambda x: 1 / (1 + x), "scale_mode": "iterations",
+                  "cycle_momentum": False}),
+    ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 2,
+                  "scale_fn": lambda x: 0.8**x}),
 ]
 
 
@@ -93,6 +113,75 @@ def test_two_chained_schedules_match_torch():
         for s in ours + ref:
             s.step()
         np.testing.assert_allclose(ours[1].get_last_lr(), ref[1].get_last_lr(), rtol=1e-9)
+
+
+def _composite(mod, opt, which: int):
+    """Schedules of schedules, built alike from chainrule's or torch's ``lr_scheduler``."""
+    if which == 0:
+        return mod.SequentialLR(opt, [mod.LinearLR(opt, start_factor=0.1, total_iters=4),
+                                      mod.CosineAnnealingLR(opt, T_max=10, eta_min=0.001)],
+                                milestones=[5])
+    if which == 1:
+        return mod.SequentialLR(opt, [mod.ConstantLR(opt, factor=0.5, total_iters=3),
+                                      mod.ExponentialLR(opt, gamma=0.9),
+                                      mod.StepLR(opt, step_size=3, gamma=0.5)],
+                                milestones=[4, 11])
+    if which == 2:  # at its milestone MultiplicativeLR (no closed form) multiplies at once
+        return mod.SequentialLR(opt, [mod.PolynomialLR(opt, total_iters=6, power=2.0),
+                                      mod.MultiplicativeLR(opt, lambda e: 0.9),
+                                      mod.MultiStepLR(opt, milestones=[2, 4], gamma=0.5)],
+                                milestones=[3, 9])
+    if which == 3:
+        return mod.ChainedScheduler([mod.ConstantLR(opt, factor=0.5, total_iters=6),
+                                     mod.ExponentialLR(opt, gamma=0.9)])
+    if which == 4:
+        return mod.ChainedScheduler([mod.LinearLR(opt, start_factor=0.2, total_iters=5),
+                                     mod.CosineAnnealingLR(opt, T_max=8),
+                                     mod.MultiStepLR(opt, milestones=[3, 12], gamma=0.3)],
+                                    optimizer=opt)
+    inner = mod.ChainedScheduler([mod.ConstantLR(opt, factor=0.25, total_iters=2),
+                                  mod.ExponentialLR(opt, gamma=0.8)])
+    return mod.SequentialLR(opt, [inner, mod.CosineAnnealingWarmRestarts(opt, T_0=3)],
+                            milestones=[6])
+
+
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)` before")
+@pytest.mark.parametrize("which", range(6))
+def test_sequential_and_chained_schedules_match_torch(which):
+    torch = pytest.importorskip("torch")
+    opt = _optimizer()
+    ref_opt = torch.optim.SGD([{"params": [torch.zeros(2, requires_grad=True)], "lr": lr}
+                               for lr in LRS])
+    ours = _composite(sched, opt, which)
+    ref = _composite(torch.optim.lr_scheduler, ref_opt, which)
+    seen, expected = _sequence(ours, opt, steps=25), _sequence(ref, ref_opt, steps=25)
+    np.testing.assert_allclose(seen, expected, rtol=1e-9, atol=0)
+    assert len({tuple(lrs) for lrs in seen}) > 5
+    if hasattr(ref, "last_epoch"):
+        assert ours.last_epoch == ref.last_epoch
+
+
+@pytest.mark.parametrize(("t_mult", "calls"), [
+    (1, [i / 4 for i in range(40)]),
+    (2, [e + i / 3 for e in range(12) for i in range(3)]),
+    (3, [0.5, 1, 7.25, None, None, 2, 26, None, 13.9, None, 40.0, None, 3.5]),
+])
+def test_warm_restarts_step_with_a_fractional_epoch_matches_torch(t_mult, calls):
+    torch = pytest.importorskip("torch")
+    opt = _optimizer()
+    ref_opt = torch.optim.SGD([{"params": [torch.zeros(2, requires_grad=True)], "lr": lr}
+                               for lr in LRS])
+    ours = sched.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=t_mult, eta_min=0.002)
+    ref = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(ref_opt, T_0=2, T_mult=t_mult,
+                                                               eta_min=0.002)
+    for epoch in calls:
+        opt.step()
+        ref_opt.step()
+        ours.step(epoch)
+        ref.step(epoch)
+        np.testing.assert_allclose(ours.get_last_lr(), ref.get_last_lr(), rtol=1e-12, atol=0)
+        assert (ours.last_epoch, ours.T_i) == (ref.last_epoch, ref.T_i)
+        assert ours.T_cur == pytest.approx(ref.T_cur, rel=1e-12, abs=1e-12)
 
 
 PLATEAUS = [

@@ -2,9 +2,11 @@
 documentation, written out here without calling chainrule (no torch needed).
 
 The schedules present: StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR,
-OneCycleLR (two and three phases, 'cos' and 'linear', with and without cycle_momentum, on SGD's
-momentum and on Adam's β₁) and ReduceLROnPlateau (its trajectories written out by hand below,
-one comment per cut).
+LambdaLR, MultiplicativeLR, ConstantLR, PolynomialLR, CosineAnnealingWarmRestarts (by step()
+and by fractional step(epoch)), SequentialLR, ChainedScheduler, CyclicLR (its three modes and a
+custom scale_fn, with its momentum on SGD and on Adam's β₁), OneCycleLR (two and three
+phases, 'cos' and 'linear', with and without cycle_momentum, on SGD's momentum and on Adam's
+β₁) and ReduceLROnPlateau (its trajectories written out by hand below, one comment per cut).
 """
 
 from __future__ import annotations
@@ -17,12 +19,20 @@ import pytest
 import chainrule
 from chainrule.optim import SGD, Adam
 from chainrule.optim.lr_scheduler import (
+    ChainedScheduler,
+    ConstantLR,
     CosineAnnealingLR,
+    CosineAnnealingWarmRestarts,
+    CyclicLR,
     ExponentialLR,
+    LambdaLR,
     LinearLR,
+    MultiplicativeLR,
     MultiStepLR,
     OneCycleLR,
+    PolynomialLR,
     ReduceLROnPlateau,
+    SequentialLR,
     StepLR,
 )
 
@@ -86,7 +96,73 @@ SCHEDULES = [
      lambda e, base: base * (1.0 - 0.9 * min(e, 6) / 6)),
     ("LinearLR-defaults", lambda opt: LinearLR(opt),
      lambda e, base: base * (1 / 3 + (2 / 3) * min(e, 5) / 5)),
+    ("LambdaLR", lambda opt: LambdaLR(opt, lambda e: 1 / (1 + 0.3 * e) + (e % 4 == 1)),
+     lambda e, base: base * (1 / (1 + 0.3 * e) + (e % 4 == 1))),
+    ("MultiplicativeLR", lambda opt: MultiplicativeLR(opt, lambda e: 0.9 + 0.01 * (e % 3)),
+     # λ(0) never applies: the product runs over epochs 1 … e
+     lambda e, base: base * math.prod(0.9 + 0.01 * (k % 3) for k in range(1, e + 1))),
+    ("ConstantLR", lambda opt: ConstantLR(opt, factor=0.4, total_iters=9),
+     lambda e, base: base * (0.4 if e < 9 else 1.0)),
+    ("ConstantLR-defaults", lambda opt: ConstantLR(opt),
+     lambda e, base: base * (1 / 3 if e < 5 else 1.0)),
+    ("PolynomialLR", lambda opt: PolynomialLR(opt, total_iters=15, power=1.7),
+     lambda e, base: base * (1 - min(e, 15) / 15) ** 1.7),
+    ("PolynomialLR-defaults", lambda opt: PolynomialLR(opt),
+     lambda e, base: base * (1 - min(e, 5) / 5)),
+    ("CosineAnnealingWarmRestarts", lambda opt: CosineAnnealingWarmRestarts(opt, T_0=6),
+     lambda e, base: base * (1 + math.cos(math.pi * (e % 6) / 6)) / 2),
+    ("CosineAnnealingWarmRestarts-T_mult",
+     lambda opt: CosineAnnealingWarmRestarts(opt, T_0=3, T_mult=2, eta_min=0.02),
+     lambda e, base: sgdr(e, base, 3, 2, 0.02)),
+    ("SequentialLR", lambda opt: SequentialLR(opt, [LinearLR(opt, start_factor=0.1,
+                                                               total_iters=4),
+                                                      ExponentialLR(opt, gamma=0.8)],
+                                              milestones=[6]),
+     # warm up for 4 epochs, hold, then from epoch 6 decay from base_lr, counting from 0
+     lambda e, base: base * (0.1 + 0.9 * min(e, 4) / 4) if e < 6 else base * 0.8 ** (e - 6)),
+    ("SequentialLR-3", lambda opt: SequentialLR(opt, [ConstantLR(opt, factor=0.5,
+                                                                 total_iters=10),
+                                                      StepLR(opt, step_size=2, gamma=0.5),
+                                                      CosineAnnealingLR(opt, T_max=9)],
+                                                milestones=[3, 20]),
+     lambda e, base: (base * 0.5 if e < 3 else base * 0.5 ** ((e - 3) // 2) if e < 20
+                      else base * (1 + math.cos(math.pi * (e - 20) / 9)) / 2)),
+    ("ChainedScheduler", lambda opt: ChainedScheduler([ConstantLR(opt, factor=0.25,
+                                                                  total_iters=7),
+                                                       ExponentialLR(opt, gamma=0.95)]),
+     lambda e, base: base * 0.95**e * (0.25 if e < 7 else 1.0)),
 ]
+
+
+JUMPS = [7, 0, 3, 25, 1, 12, 39, 5, 5, 6, 2, 9, 30, 4, 8, 10, 11, 15, 16, 20, 21]
+NO_CLOSED_FORM = ("MultiplicativeLR", "SequentialLR", "ChainedScheduler")
+
+
+@pytest.mark.filterwarnings("ignore:The epoch parameter")
+@pytest.mark.parametrize("make,formula",
+                         [(m, f) for name, m, f in SCHEDULES
+                          if not name.startswith(NO_CLOSED_FORM)],
+                         ids=[name for name, _, _ in SCHEDULES
+                              if not name.startswith(NO_CLOSED_FORM)])
+def test_step_to_an_epoch_lands_on_the_closed_form(make, formula):
+    """step(epoch), in any order, gives the closed form there (LambdaLR: base_lr · λ(epoch))."""
+    optimizer = sgd(groups=2)
+    scheduler = make(optimizer)
+    for epoch in JUMPS:
+        optimizer.step()
+        scheduler.step(epoch)
+        assert scheduler.last_epoch == epoch
+        np.testing.assert_allclose(scheduler.get_last_lr(),
+                                   [formula(epoch, base) for base in (BASE, 2 * BASE)],
+                                   rtol=RTOL, atol=1e-15, err_msg=f"epoch {epoch}")
+
+
+def sgdr(epoch, base, t_0, t_mult, eta_min):
+    """SGDR's rate at ``epoch`` (may be fractional): walk the periods T_0, T_0·T_mult, …"""
+    start, period = 0, t_0
+    while epoch >= start + period:
+        start, period = start + period, period * t_mult
+    return eta_min + (base - eta_min) * (1 + math.cos(math.pi * (epoch - start) / period)) / 2
 
 
 @pytest.mark.parametrize("make,formula", [(m, f) for _, m, f in SCHEDULES],
@@ -203,6 +279,100 @@ def test_one_cycle_with_epochs_and_steps_per_epoch_and_one_max_lr_per_group():
     expected = [[one_cycle(step, 15, peak, 0.3, "linear", False)[0] for peak in (1.0, 3.0)]
                 for step in range(15)]
     np.testing.assert_allclose(got, expected, rtol=RTOL)
+
+
+# ------------------------------------------------------------ warm restarts by epoch
+
+
+@pytest.mark.parametrize("t_mult", [1, 2, 3])
+def test_warm_restarts_follow_sgdr_at_fractional_epochs(t_mult):
+    optimizer = sgd(groups=2)
+    scheduler = CosineAnnealingWarmRestarts(optimizer, T_0=2, T_mult=t_mult, eta_min=0.01)
+    epochs = [e + i / 5 for e in range(30) for i in range(5)]
+    got = []
+    for epoch in epochs:
+        optimizer.step()
+        scheduler.step(epoch)
+        got.append(scheduler.get_last_lr())
+        assert scheduler.last_epoch == math.floor(epoch)
+    expected = [[sgdr(epoch, base, 2, t_mult, 0.01) for base in (BASE, 2 * BASE)]
+                for epoch in epochs]
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-15)
+
+
+def test_warm_restarts_step_after_a_jump_goes_on_from_there():
+    optimizer = sgd()
+    scheduler = CosineAnnealingWarmRestarts(optimizer, T_0=4)
+    for _ in range(5):
+        scheduler.step()
+    scheduler.step(26)
+    scheduler.step()  # epoch 27, not 6
+    assert scheduler.last_epoch == 27
+    assert scheduler.get_last_lr() == pytest.approx([sgdr(27, BASE, 4, 1, 0.0)], rel=RTOL)
+    with pytest.raises(ValueError, match="Expected non-negative epoch, but got -1"):
+        scheduler.step(-1)
+
+
+# ------------------------------------------------------------ CyclicLR
+
+
+def cyclic(step, base, peak, up, down, scale, low=0.8, high=0.9):
+    """(lr, momentum) of CyclicLR at ``step``: a triangle wave rising over ``up`` steps and
+    falling over ``down``, its height scaled by scale(cycle number from 1, step)."""
+    position = step % (up + down)
+    rise = position / up if position <= up else (up + down - position) / down
+    amplitude = scale(step // (up + down) + 1, step)
+    return (base + (peak - base) * rise * amplitude, high - (high - low) * rise * amplitude)
+
+
+CYCLIC = [  # (kwargs, scale(cycle, step))
+    ({"step_size_up": 4}, lambda cycle, step: 1.0),
+    ({"step_size_up": 3, "step_size_down": 6}, lambda cycle, step: 1.0),
+    ({"step_size_up": 2, "step_size_down": 3, "mode": "triangular2"},
+     lambda cycle, step: 0.5 ** (cycle - 1)),
+    ({"step_size_up": 5, "mode": "exp_range", "gamma": 0.97}, lambda cycle, step: 0.97**step),
+    ({"step_size_up": 3, "scale_fn": lambda x: 1 / x}, lambda cycle, step: 1 / cycle),
+    ({"step_size_up": 3, "scale_fn": lambda x: 1 / (1 + x), "scale_mode": "iterations"},
+     lambda cycle, step: 1 / (1 + step)),
+    # a custom scale_fn decides, with scale_mode: 'exp_range' then means nothing
+    ({"step_size_up": 2, "step_size_down": 5, "mode": "exp_range", "gamma": 0.5,
+      "scale_fn": lambda x: 1 / (1 + x)}, lambda cycle, step: 1 / (1 + cycle)),
+]
+
+
+@pytest.mark.parametrize("kwargs,scale", CYCLIC)
+def test_cyclic_lr_and_momentum_at_every_step(kwargs, scale):
+    optimizer = sgd(groups=2, momentum=0.3)
+    scheduler = CyclicLR(optimizer, base_lr=[0.01, 0.02], max_lr=[0.1, 0.5], **kwargs)
+    up = kwargs["step_size_up"]
+    down = kwargs.get("step_size_down", up)
+    expected = np.array([[cyclic(step, base, peak, up, down, scale)
+                          for base, peak in ((0.01, 0.1), (0.02, 0.5))] for step in range(EPOCHS)])
+    np.testing.assert_allclose(trajectory(scheduler, optimizer, EPOCHS), expected[:, :, 0],
+                               rtol=RTOL)
+    optimizer = sgd(groups=2, momentum=0.3)
+    scheduler = CyclicLR(optimizer, base_lr=[0.01, 0.02], max_lr=[0.1, 0.5], **kwargs)
+    np.testing.assert_allclose(trajectory(scheduler, optimizer, EPOCHS, key="momentum"),
+                               expected[:, :, 1], rtol=RTOL)
+
+
+def test_cyclic_cycles_adam_beta1_and_keeps_beta2():
+    optimizer = Adam([chainrule.zeros(2, requires_grad=True)], lr=0.5, betas=(0.5, 0.99))
+    scheduler = CyclicLR(optimizer, base_lr=0.001, max_lr=0.01, step_size_up=5,
+                         base_momentum=0.85, max_momentum=0.95)
+    got = trajectory(scheduler, optimizer, EPOCHS, key="beta1")[:, 0]
+    expected = [cyclic(step, 0.001, 0.01, 5, 5, lambda c, s: 1.0, 0.85, 0.95)[1]
+                for step in range(EPOCHS)]
+    np.testing.assert_allclose(got, expected, rtol=RTOL)
+    assert optimizer.param_groups[0]["betas"][1] == 0.99
+
+
+def test_cyclic_without_cycle_momentum_leaves_momentum_alone():
+    optimizer = sgd(momentum=0.6)
+    scheduler = CyclicLR(optimizer, base_lr=0.1, max_lr=1.0, step_size_up=2,
+                         cycle_momentum=False)
+    trajectory(scheduler, optimizer, 10)
+    assert optimizer.param_groups[0]["momentum"] == 0.6
 
 
 # ------------------------------------------------------------ ReduceLROnPlateau
