@@ -97,6 +97,19 @@ def test_the_strong_wolfe_step_satisfies_both_conditions():
         assert 1 <= evals <= 25
 
 
+@pytest.mark.parametrize("t_first", [0.01, 1.95, 5.0])
+def test_strong_wolfe_on_a_parabola_refuses_a_steep_climb(t_first):
+    # φ(t) = (t − 1)²: t = 1.95 decreases φ enough (0.9025 < 1) but climbs at φ' = 1.9 >
+    # 0.9 |φ'(0)| = 1.8, which the weak Wolfe conditions accept and the strong ones refuse.
+    def phi(t):
+        return (t - 1.0) ** 2, np.array([2 * (t - 1.0)])
+
+    d = np.array([1.0])
+    t, f, g, _ = strong_wolfe(phi, t_first, d, 1.0, np.array([-2.0]), -2.0)
+    assert f <= 1.0 - 1e-4 * t * 2.0
+    assert abs(g[0]) <= 0.9 * 2.0
+
+
 def quadratic(x):
     a = chainrule.tensor(np.array([[3.0, 0.5, 0.0], [0.5, 1.0, 0.2], [0.0, 0.2, 2.0]]))
     b = chainrule.tensor(np.array([1.0, -2.0, 0.5]))
