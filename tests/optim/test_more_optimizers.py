@@ -420,3 +420,55 @@ def test_lbfgs_load_state_dict_refuses_a_history_of_the_wrong_size():
     state["state"][0]["H_diag"] = float("nan")
     with pytest.raises(ValueError, match="H_diag"):
         opt.load_state_dict(state)
+
+
+@pytest.mark.parametrize("make", [
+    lambda params: optim.NAdam(params, lr=0.05),
+    lambda params: optim.ASGD(params, lr=0.05, t0=2.0),
+    lambda params: optim.LBFGS(params, lr=0.5, max_iter=3, history_size=2),
+    lambda params: optim.LBFGS(params, max_iter=3, line_search_fn="strong_wolfe"),
+], ids=["NAdam", "ASGD", "LBFGS", "LBFGS-strong-wolfe"])
+def test_a_checkpoint_file_resumes_bit_for_bit(make, tmp_path):
+    # Through the safetensors checkpoint: number state (NAdam's mu_product, ASGD's eta and
+    # mu) as JSON, LBFGS's history lists of flat vectors as arrays.
+    from chainrule.train.checkpoint import Checkpoint
+
+    data = batches(8)
+
+    def train(model, opt, part):
+        for x, y in part:
+            def closure(x=x, y=y):
+                opt.zero_grad()
+                residual = model(chainrule.tensor(x)).reshape(-1) - chainrule.tensor(y)
+                loss = (residual * residual).mean()
+                loss.backward()
+                return loss
+            opt.step(closure)
+
+    chainrule.manual_seed(0)
+    model = chainrule.nn.Linear(3, 1).double()
+    opt = make(list(model.parameters()))
+    train(model, opt, data[:4])
+    Checkpoint(model, opt).save(tmp_path / "ckpt.safetensors")
+    train(model, opt, data[4:])
+
+    chainrule.manual_seed(1)
+    fresh = chainrule.nn.Linear(3, 1).double()
+    fresh_opt = make(list(fresh.parameters()))
+    Checkpoint(fresh, fresh_opt).load(tmp_path / "ckpt.safetensors")
+    train(fresh, fresh_opt, data[4:])
+    for a, b in zip(model.parameters(), fresh.parameters()):
+        assert np.array_equal(a.data, b.data)
+
+
+@pytest.mark.parametrize(("make", "entry", "value", "message"), [
+    (optim.NAdam, "mu_product", "x", "mu_product"),
+    (optim.ASGD, "eta", float("inf"), "eta"),
+    (optim.ASGD, "ax", 1.0, "ax"),
+])
+def test_load_state_dict_refuses_bad_number_state(make, entry, value, message):
+    opt, _ = _train(make, {"lr": 0.05}, batches(2))
+    state = opt.state_dict()
+    state["state"][0][entry] = value
+    with pytest.raises(ValueError, match=message):
+        opt.load_state_dict(state)
