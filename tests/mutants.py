@@ -43,6 +43,7 @@ OPTIM = "chainrule/optim/"
 GRADCHECK = "tests/ops/test_gradcheck.py"
 OPTIMIZERS = "tests/optim/test_optimizers.py"
 OPTIM_TORCH = "tests/optim/test_torch_parity.py"
+FIRST_STEPS = "tests/optim/test_first_steps.py"
 SCHED = "tests/optim -k lr_scheduler"  # also picks up new test_lr_scheduler*.py files
 
 MUTANTS: list[Mutant] = [
@@ -264,6 +265,34 @@ MUTANTS: list[Mutant] = [
        "total += square", "total[...] = square",
        "Adagrad's sum of squares holds only the last g²",
        OPTIMIZERS),
+    _m("adadelta-eps-outside-root", "optim:Adadelta", OPTIM + "adadelta.py",
+       "np.sqrt(u + eps) / np.sqrt(v + eps)", "np.sqrt(u + eps) / np.sqrt(v)",
+       "Adadelta divides by √v instead of √(v + ε)",
+       FIRST_STEPS),
+    _m("adamax-eps-dropped", "optim:Adamax", OPTIM + "adamax.py",
+       "np.abs(grad) + eps, out=u", "np.abs(grad), out=u",
+       "Adamax takes max(β₂u, |g|) without PyTorch's + ε",
+       FIRST_STEPS),
+    _m("nadam-mu-next-is-mu", "optim:NAdam", OPTIM + "nadam.py",
+       "0.96 ** ((t + 1) * psi))", "0.96 ** (t * psi))",
+       "NAdam uses μₜ where the Nesterov look-ahead needs μₜ₊₁",
+       FIRST_STEPS),
+    _m("radam-threshold-4", "optim:RAdam", OPTIM + "radam.py",
+       "if rho_t > 5:", "if rho_t > 4:",
+       "RAdam rectifies once ρₜ > 4 instead of ρₜ > 5",
+       FIRST_STEPS + " -k radam"),
+    _m("asgd-mu-off-by-one", "optim:ASGD", OPTIM + "asgd.py",
+       "1 / max(1, t - t0)", "1 / max(1, t - t0 + 1)",
+       "ASGD averages with μ = 1/max(1, t − t₀ + 1)",
+       FIRST_STEPS + " -k asgd"),
+    _m("lbfgs-no-initial-scaling", "optim:LBFGS", OPTIM + "lbfgs.py",
+       "    r = q * h\n", "    r = q\n",
+       "L-BFGS's two-loop recursion starts from H₀ = I instead of (yᵀs / yᵀy) I",
+       FIRST_STEPS + " -k lbfgs"),
+    _m("lbfgs-weak-wolfe", "optim:LBFGS", OPTIM + "lbfgs.py",
+       "return abs(slope) <= -c2 * gtd0", "return slope <= -c2 * gtd0",
+       "the line search accepts a steep climb: weak Wolfe instead of strong",
+       "tests/optim/test_more_optimizers.py -k wolfe"),
     # ------------------------------------------------------------ schedulers
     _m("steplr-decays-at-epoch-0", "sched:StepLR", OPTIM + "lr_scheduler.py",
        "if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:",
@@ -432,6 +461,7 @@ MUTANTS: list[Mutant] = [
 REQUIRED_AREAS = frozenset({
     "arithmetic", "unary", "reduction", "shape", "matmul", "softmax", "conv", "pool", "norm",
     "loss", "optim:SGD", "optim:Adam", "optim:AdamW", "optim:RMSprop", "optim:Adagrad",
+    "optim:Adadelta", "optim:Adamax", "optim:NAdam", "optim:RAdam", "optim:ASGD", "optim:LBFGS",
     "sched:StepLR", "sched:MultiStepLR", "sched:ExponentialLR", "sched:CosineAnnealingLR",
     "sched:LinearLR", "sched:OneCycleLR", "sched:ReduceLROnPlateau", "init", "engine", "module",
     "dropout", "io", "dataloader", "fashion-mnist", "cli",

@@ -24,7 +24,8 @@ SCHEDULER_GROUP_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_
 # never negative, fields that may be infinite, and fields that may be None or a number.
 _INTEGER_FIELDS = {"last_epoch", "_step_count", "patience", "cooldown", "cooldown_counter",
                    "num_bad_epochs", "step_size", "total_iters", "total_steps", "T_max",
-                   "T_0", "T_i", "T_mult", "_milestones"}
+                   "T_0", "T_i", "T_mult", "_milestones", "max_iter", "max_eval",
+                   "history_size"}
 _NON_NEGATIVE_FIELDS = {"lr", "initial_lr", "max_lr", "min_lr", "base_lrs", "_last_lr",
                         "min_lrs", "default_min_lr", "eta_min", "eps", "threshold",
                         "_step_count", "patience", "cooldown", "cooldown_counter",
@@ -32,6 +33,10 @@ _NON_NEGATIVE_FIELDS = {"lr", "initial_lr", "max_lr", "min_lr", "base_lrs", "_la
                         "T_0", "T_i", "T_mult", "T_cur", "_milestones", "max_lrs",
                         "total_size", "step_ratio", "base_momentums", "max_momentums"}
 _UNBOUNDED_FIELDS = {"best", "mode_worse"}
+# Hyperparameters of optimizers that the generic checks do not bound: their ranges.
+_RANGES = {"rho": (0.0, 1.0), "momentum_decay": (0.0, math.inf),
+           "tolerance_grad": (0.0, math.inf), "tolerance_change": (0.0, math.inf),
+           "max_iter": (1, math.inf), "max_eval": (1, math.inf), "history_size": (1, math.inf)}
 _OPTIONAL_FIELDS = {"default_min_lr"}
 
 
@@ -55,7 +60,10 @@ def checked_optimizer_state(optimizer: Any, state_dict: Any) -> tuple[list[dict]
         by_index.update(zip(saved["params"], group["params"]))
     if len(by_index) != sum(len(group["params"]) for group in groups):
         raise ValueError("loaded state dict names one parameter index in two groups")
-    return groups, _checked_parameter_states(state_dict["state"], by_index)
+    kinds = {name: "number" for name in getattr(optimizer, "_number_state", ())}
+    kinds.update(getattr(optimizer, "_state_kinds", {}))
+    flat_size = sum(p.data.size for group in groups for p in group["params"])
+    return groups, _checked_parameter_states(state_dict["state"], by_index, kinds, flat_size)
 
 
 def _checked_group(saved: Any, group: dict, defaults: dict, i: int) -> dict[str, Any]:
@@ -82,7 +90,8 @@ def _checked_group(saved: Any, group: dict, defaults: dict, i: int) -> dict[str,
     return restored
 
 
-def _checked_parameter_states(saved: Any, by_index: dict[int, Tensor]) -> dict:
+def _checked_parameter_states(saved: Any, by_index: dict[int, Tensor],
+                              kinds: dict[str, str], flat_size: int) -> dict:
     if not isinstance(saved, Mapping):
         raise ValueError("the state dict's state is not a dict")
     state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
@@ -93,15 +102,43 @@ def _checked_parameter_states(saved: Any, by_index: dict[int, Tensor]) -> dict:
                              "none of its parameter groups")
         if not isinstance(entries, Mapping):
             raise ValueError(f"the state of parameter {key!r} is not a dict")
-        state[p] = {name: _checked_entry(name, value, p) for name, value in entries.items()}
+        state[p] = {name: _checked_entry(name, value, p, kinds.get(name), flat_size)
+                    for name, value in entries.items()}
     return state
 
 
-def _checked_entry(name: Any, value: Any, p: Tensor) -> Any:
-    if name == "step":
+def _checked_entry(name: Any, value: Any, p: Tensor, kind: str | None = None,
+                   flat_size: int = 0) -> Any:
+    """One entry of a parameter's state. Most are arrays of the parameter's shape; an
+    optimizer names the others in ``_number_state`` (finite numbers, e.g. NAdam's
+    ``mu_product``) or ``_state_kinds`` (name → "count", "number", "numbers", "flat" or
+    "flats"; LBFGS's: "flat" is a 1-D array of ``flat_size`` entries, every parameter's).
+    """
+    if name == "step" or kind == "count":
         if not _is_index(value):
-            raise ValueError(f"state 'step' must be a non-negative integer, got {value!r}")
+            raise ValueError(f"state {name!r} must be a non-negative integer, got {value!r}")
         return int(value)
+    if kind == "number":
+        return float(_checked_number(value, f"state {name!r}", ""))
+    if kind == "numbers":
+        if not isinstance(value, (list, tuple)):
+            raise ValueError(f"state {name!r} must be a list of numbers, got {value!r}")
+        return [float(_checked_number(v, f"state {name!r}", "")) for v in value]
+    if kind in ("flat", "flats"):
+        many = value if kind == "flats" else [value]
+        if not isinstance(many, (list, tuple)):
+            raise ValueError(f"state {name!r} must be a list of arrays, got {value!r}")
+        arrays = []
+        for item in many:
+            if not isinstance(item, (np.ndarray, Tensor)):
+                raise ValueError(f"state {name!r} must hold arrays, got a "
+                                 f"{type(item).__name__}")
+            array = np.array(item.data if isinstance(item, Tensor) else item, dtype=p.dtype)
+            if array.shape != (flat_size,):
+                raise ValueError(f"loaded state {name!r} has shape {array.shape}, but the "
+                                 f"parameters have {flat_size} entries in all")
+            arrays.append(array)
+        return arrays if kind == "flats" else arrays[0]
     if not isinstance(value, (np.ndarray, Tensor)):
         raise ValueError(f"state {name!r} must be an array, got a {type(value).__name__}")
     array = np.array(value.data if isinstance(value, Tensor) else value, dtype=p.dtype)
@@ -202,6 +239,9 @@ def _checked_number(value: Any, where: str, field: str, integer: bool = False) -
         raise ValueError(f"{where} must be finite, got {value!r}")
     if number < 0 and field in _NON_NEGATIVE_FIELDS:
         raise ValueError(f"{where} must be >= 0, got {value!r}")
+    low, high = _RANGES.get(field, (-math.inf, math.inf))
+    if not low <= number <= high:
+        raise ValueError(f"{where} must be in [{low}, {high}], got {value!r}")
     return value
 
 

@@ -57,6 +57,23 @@ CASES = (
     + [("Adagrad", kw) for kw in _grid(lr=[0.1], lr_decay=[0.0, 0.2], weight_decay=[0.0, 0.1],
                                         initial_accumulator_value=[0.0, 0.5],
                                         maximize=[False, True])]
+    + [("Adadelta", kw) for kw in _grid(lr=[1.0, 0.3], rho=[0.9, 0.5], weight_decay=[0.0, 0.1],
+                                         maximize=[False, True])]
+    + [("Adamax", kw) for kw in _grid(lr=[0.05], betas=[(0.9, 0.999), (0.3, 0.8)],
+                                       eps=[1e-8, 1e-2], weight_decay=[0.0, 0.1],
+                                       maximize=[False, True])]
+    + [("NAdam", kw) for kw in _grid(lr=[0.05], betas=[(0.9, 0.999), (0.5, 0.8)],
+                                      momentum_decay=[4e-3, 0.2], weight_decay=[0.0, 0.1],
+                                      decoupled_weight_decay=[False, True],
+                                      maximize=[False, True])]
+    # β₂ = 0.9: ρₜ passes 5 at t = 6, so the 15 steps take both of RAdam's branches
+    + [("RAdam", kw) for kw in _grid(lr=[0.05], betas=[(0.9, 0.999), (0.8, 0.9)],
+                                      weight_decay=[0.0, 0.1],
+                                      decoupled_weight_decay=[False, True],
+                                      maximize=[False, True])]
+    + [("ASGD", kw) for kw in _grid(lr=[0.05], lambd=[1e-4, 0.1], alpha=[0.75, 0.5],
+                                     t0=[1e6, 4.0], weight_decay=[0.0, 0.1],
+                                     maximize=[False, True])]
 )
 
 
@@ -84,6 +101,12 @@ GROUP_CASES = [
     # NOTE: not a per-group initial_accumulator_value: torch fills every group's sum with the
     # constructor's value, chainrule with the group's (test_optimizers checks it by hand).
     ("Adagrad", {"lr": 0.1}, [{"lr": 0.3, "lr_decay": 0.1}, {"weight_decay": 0.2}]),
+    ("Adadelta", {}, [{"lr": 0.5}, {"rho": 0.6, "weight_decay": 0.1}]),
+    ("Adamax", {"lr": 0.05}, [{"lr": 0.1}, {"betas": (0.5, 0.9), "maximize": True}]),
+    ("NAdam", {"lr": 0.05}, [{"momentum_decay": 0.3}, {"weight_decay": 0.2,
+                                                       "decoupled_weight_decay": True}]),
+    ("RAdam", {"lr": 0.05}, [{"betas": (0.8, 0.9)}, {"lr": 0.1, "weight_decay": 0.2}]),
+    ("ASGD", {"lr": 0.05}, [{"lr": 0.1, "t0": 3.0}, {"lambd": 0.2, "alpha": 0.5}]),
 ]
 
 
