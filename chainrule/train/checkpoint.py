@@ -123,12 +123,26 @@ def _check_fit(state: dict, parts: dict[str, Any], path: str) -> None:
     if problems:
         raise ModelFileError(f"{path}: the model state does not fit the model: "
                              + "; ".join(problems[:10]))
+    if not _unsigned_128(state["rng"]):
+        raise ModelFileError(f"{path}: the checkpoint's generator state is invalid (its "
+                             "integers must lie in [0, 2**128))")
     probe = type(package_random.default_generator().bit_generator)()
     try:
         probe.state = state["rng"]
     except Exception as err:  # NOTE: any error of a throwaway generator means a bad state
         raise ModelFileError(f"{path}: the checkpoint's generator state is invalid "
                              f"({type(err).__name__}: {err})") from None
+
+
+def _unsigned_128(value: Any) -> bool:
+    """Every integer in a generator state lies in [0, 2**128), what NumPy's bit generators
+    hold. NumPy 1.26 would wrap a negative one into a valid state with only a warning; NumPy 2
+    raises: checked here, both refuse it."""
+    if isinstance(value, dict):
+        return all(_unsigned_128(item) for item in value.values())
+    if isinstance(value, int) and not isinstance(value, bool):
+        return 0 <= value < 2**128
+    return True
 
 
 def _restore_all(state: dict, parts: dict[str, Any], path: str) -> None:

@@ -90,12 +90,14 @@ def test_where_ranks_a_zero_dim_operand_below_a_dimensioned_one():
     assert cr.where(cond, b, a).tolist() == [5.0, 2.0]
 
 
-@pytest.mark.parametrize("dimensioned, zero_dim, expected", CASES)
-@pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "eq", "lt"])
+# PyTorch refuses to subtract bool tensors, so that pair has nothing to compare with.
+TORCH_CASES = [(*case, name) for case in CASES for name in ["add", "sub", "mul", "div", "eq", "lt"]
+               if not (name == "sub" and case[0] == cr.bool)]
+
+
+@pytest.mark.parametrize("dimensioned, zero_dim, expected, name", TORCH_CASES)
 def test_result_dtypes_match_torch(dimensioned, zero_dim, expected, name):
     torch = pytest.importorskip("torch")
-    if name == "sub" and dimensioned == cr.bool:
-        pytest.skip("PyTorch refuses to subtract bool tensors")
     op = {**BINARY, **COMPARE}[name]
     a, b = operands(dimensioned, zero_dim)
     ta, tb = (torch.from_numpy(np.array(t.numpy())) for t in (a, b))

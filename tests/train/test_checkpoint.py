@@ -201,6 +201,10 @@ def set_rng_array(state):
     state["rng"]["state"] = {"__array__": "model.weight"}  # NumPy raised IndexError
 
 
+def set_rng_negative(state):
+    state["rng"]["state"]["state"] = -1  # NumPy 1.26 wrapped it with a warning only
+
+
 def set_step(state):
     state["optimizer"]["state"]["__items__"][0][1]["step"] = -3
 
@@ -219,6 +223,7 @@ def set_model_array(state):
     (set_order, "loader state"),
     (set_rng, "generator state is invalid"),
     (set_rng_array, "generator state is invalid"),
+    (set_rng_negative, "generator state is invalid"),
     (set_model_array, "'weight' is float32 of shape \\(2,\\), the model's is float32 of shape"),
 ])
 def test_a_bad_part_is_named_and_nothing_is_restored(tmp_path, change, message):
