@@ -5,7 +5,7 @@ A test module that needs one marks itself with ``pytestmark = needs_torch`` (or
 ``needs_matplotlib``) rather than calling ``pytest.importorskip`` at module level: then a
 machine without it reports each of the module's tests as skipped (a module-level skip would
 count a whole module as one; tests/test_suite_rules.py forbids it), and in CI, where a skip for
-a missing dependency is a failure (tests/conftest.py), each of them fails.
+a missing dependency is a failure (conftest.py), each of them fails.
 """
 
 from __future__ import annotations

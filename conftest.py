@@ -1,7 +1,9 @@
-"""The suite's one rule about skips: on a developer's machine a test whose optional dependency
-(PyTorch, matplotlib, safetensors, the Fashion-MNIST files) is missing is skipped; in CI, where
-`.ci/run` installs all of them, such a skip is a failure, so a broken install can never pass
-as a green run that quietly tested less.
+"""The suite's one rule about skips, for the tests under tests/ and the doctests under
+chainrule/ alike: on a developer's machine a test whose optional dependency (PyTorch,
+matplotlib, safetensors, the Fashion-MNIST files) is missing is skipped; in CI, where `.ci/run`
+installs all of them, such a skip is a failure, so a broken install can never pass as a green
+run that quietly tested less. The doctests of `chainrule/viz/` draw with matplotlib, so they
+count as needing it.
 
 CI is recognised by ``CI=true`` (set by every CI service, and by this project's) or
 ``CHAINRULE_NO_SKIPS=1`` (to ask for the same on a developer's machine).
@@ -9,7 +11,9 @@ CI is recognised by ``CI=true`` (set by every CI service, and by this project's)
 
 from __future__ import annotations
 
+import importlib.util
 import os
+from pathlib import Path
 
 import pytest
 
@@ -37,6 +41,18 @@ def fail_instead(report, where: str) -> None:
         report.longrepr = (f"{where} was skipped ({reason}), and in CI every test must run: "
                            "install the test extras with pip install -e '.[test]' and the "
                            "data with apt-get install dataset-fashion-mnist")
+
+
+VIZ = Path(__file__).resolve().parent / "chainrule" / "viz"
+
+
+def pytest_collection_modifyitems(items) -> None:
+    if importlib.util.find_spec("matplotlib") is not None:
+        return
+    skip = pytest.mark.skip(reason="could not import 'matplotlib' (the viz doctests draw)")
+    for item in items:
+        if isinstance(item, pytest.DoctestItem) and VIZ in Path(item.path).parents:
+            item.add_marker(skip)
 
 
 @pytest.hookimpl(hookwrapper=True)
