@@ -296,6 +296,19 @@ def floats(group: dict[str, Any], names: str) -> list[float]:
     return [float(group[name]) for name in _split(names)]
 
 
+def decayed_gradient(p: Any, grad: np.ndarray, group: dict[str, Any], lr: float,
+                     decay: float) -> np.ndarray:
+    """The gradient after ``maximize`` and weight decay λ: −g if maximizing; then either the
+    decoupled decay θ ← θ(1 − γλ), applied to ``p`` in place (``decoupled_weight_decay``), or
+    the L2 term g + λθ."""
+    grad = -grad if group["maximize"] else grad
+    if decay != 0 and group["decoupled_weight_decay"]:
+        p.data *= 1 - lr * decay
+    elif decay != 0:
+        grad = grad + decay * p.data
+    return grad
+
+
 @functools.cache
 def _split(names: str) -> tuple[str, ...]:
     return tuple(names.split())

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .blas import axpby_
-from .optimizer import Optimizer, ParamsT, floats
+from .optimizer import Optimizer, ParamsT, decayed_gradient, floats
 
 
 class RAdam(Optimizer):
@@ -67,11 +67,7 @@ class RAdam(Optimizer):
         lr, eps, decay = floats(group, "lr eps weight_decay")
         beta1, beta2 = (float(beta) for beta in group["betas"])
         t = state["step"]
-        grad = -grad if group["maximize"] else grad
-        if decay != 0 and group["decoupled_weight_decay"]:
-            p.data *= 1 - lr * decay
-        elif decay != 0:
-            grad = grad + decay * p.data
+        grad = decayed_gradient(p, grad, group, lr, decay)
         if "exp_avg" not in state:
             state["exp_avg"] = np.zeros_like(p.data)
             state["exp_avg_sq"] = np.zeros_like(p.data)
