@@ -20,33 +20,16 @@ from chainrule.data import (
     SubsetRandomSampler,
     TensorDataset,
     WeightedRandomSampler,
-    default_collate,
 )
 from chainrule.tensor import Tensor
+from tests.data.test_dataloader import Plain, generic
+from tests.data.test_dataloader import epoch_labels as labels
 
 
 def labelled(n: int = 10) -> TensorDataset:
     return TensorDataset(np.arange(n * 2, dtype=np.float32).reshape(n, 2),
                          np.arange(n, dtype=np.int64))
 
-
-def labels(loader) -> list[list[int]]:
-    return [y.tolist() for _, y in loader]
-
-
-def generic(batch):
-    return default_collate(batch)
-
-
-class Plain(Dataset):
-    def __init__(self, n):
-        self.n = n
-
-    def __len__(self):
-        return self.n
-
-    def __getitem__(self, i):
-        return np.full(2, i, np.float32), i
 
 
 class Unsized(IterableDataset):
