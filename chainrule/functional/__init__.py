@@ -2,6 +2,10 @@
 ``basic`` (elementwise math, reductions, shape functions, linear), ``activation``, ``loss`` and
 ``categorical`` (cross-entropy, NLL), ``layers`` (dropout, embedding), ``channel_dropout``,
 ``norm``, ``conv`` and ``pool``.
+Also ``piecewise`` (hardsigmoid, hardswish, softsign, the shrinks, threshold, prelu),
+``distance`` (normalize, cosine_similarity, pairwise_distance), ``encoding`` (one_hot), and the
+``margin`` (ranking, hinge, soft-margin, cosine, triplet, multi-margin) and ``likelihood``
+(Poisson, Gaussian) losses.
 """
 
 from __future__ import annotations

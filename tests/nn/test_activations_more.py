@@ -284,3 +284,23 @@ def test_reprs_and_signatures_match_torch():
         theirs = inspect.signature(getattr(torch.nn.functional, name)).parameters
         assert [(p, ours[p].default) for p in ours] == \
             [(p, theirs[p].default) for p in theirs], name
+
+
+def test_nn_functional_is_functional_and_exports_the_new_names():
+    import chainrule.nn.functional as nn_functional
+
+    assert nn_functional is F and cr.nn.functional is F
+    names = {"prelu", "mish", "hardswish", "hardsigmoid", "softsign", "logsigmoid", "softmin",
+             "glu", "selu", "celu", "tanhshrink", "softshrink", "hardshrink", "threshold",
+             "normalize", "cosine_similarity", "pairwise_distance", "one_hot",
+             "margin_ranking_loss", "triplet_margin_loss", "cosine_embedding_loss",
+             "poisson_nll_loss", "gaussian_nll_loss", "hinge_embedding_loss",
+             "soft_margin_loss", "multilabel_soft_margin_loss", "multi_margin_loss"}
+    assert names <= set(F.__all__) and all(callable(getattr(nn_functional, n)) for n in names)
+    modules = {"PReLU", "Mish", "Hardswish", "Hardsigmoid", "Softsign", "LogSigmoid", "Softmin",
+               "GLU", "Tanhshrink", "Softshrink", "Hardshrink", "Threshold", "CELU", "SELU",
+               "CosineSimilarity", "PairwiseDistance", "MarginRankingLoss", "TripletMarginLoss",
+               "CosineEmbeddingLoss", "PoissonNLLLoss", "GaussianNLLLoss", "HingeEmbeddingLoss",
+               "SoftMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss"}
+    assert modules <= set(nn.__all__)
+    assert all(issubclass(getattr(nn, name), nn.Module) for name in modules)
