@@ -2,20 +2,30 @@
 ``basic`` (elementwise math, reductions, shape functions, linear), ``activation``, ``loss`` and
 ``categorical`` (cross-entropy, NLL), ``layers`` (dropout, embedding), ``channel_dropout``,
 ``norm``, ``conv`` and ``pool``.
+Also ``piecewise`` (hardsigmoid, hardswish, softsign, the shrinks, threshold, prelu),
+``distance`` (normalize, cosine_similarity, pairwise_distance), ``encoding`` (one_hot), and the
+``margin`` (ranking, hinge, soft-margin, cosine, triplet, multi-margin) and ``likelihood``
+(Poisson, Gaussian) losses.
 """
 
 from __future__ import annotations
 
 from .activation import (
+    celu,
     elu,
     gelu,
+    glu,
     hardtanh,
     leaky_relu,
     log_softmax,
+    logsigmoid,
+    mish,
     relu,
     relu6,
+    selu,
     silu,
     softmax,
+    softmin,
     softplus,
 )
 from .basic import (
@@ -48,7 +58,10 @@ from .basic import (
 from .categorical import cross_entropy, nll_loss
 from .channel_dropout import dropout1d, dropout2d
 from .conv import conv1d, conv2d, conv_transpose2d
+from .distance import cosine_similarity, normalize, pairwise_distance
+from .encoding import one_hot
 from .layers import dropout, embedding
+from .likelihood import gaussian_nll_loss, poisson_nll_loss
 from .loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -58,7 +71,26 @@ from .loss import (
     mse_loss,
     smooth_l1_loss,
 )
+from .margin import (
+    cosine_embedding_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_soft_margin_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
 from .norm import batch_norm, group_norm, layer_norm
+from .piecewise import (
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    prelu,
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold,
+)
 from .pool import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -80,4 +112,12 @@ __all__ = [
     "maximum", "mean", "minimum", "mse_loss", "nll_loss", "pad", "pow", "relu", "relu6",
     "rsqrt", "sigmoid", "sign", "silu", "sin", "smooth_l1_loss", "softmax", "softplus", "sqrt",
     "stack", "sum", "tanh", "where",
+]
+__all__ += [
+    "celu", "cosine_embedding_loss", "cosine_similarity", "gaussian_nll_loss", "glu",
+    "hardshrink", "hardsigmoid", "hardswish", "hinge_embedding_loss", "logsigmoid",
+    "margin_ranking_loss", "mish", "multi_margin_loss", "multilabel_soft_margin_loss",
+    "normalize", "one_hot", "pairwise_distance", "poisson_nll_loss", "prelu", "selu",
+    "soft_margin_loss", "softmin", "softshrink", "softsign", "tanhshrink", "threshold",
+    "triplet_margin_loss",
 ]

@@ -5,9 +5,11 @@ All but exact GELU are composites of existing ops and need no backward of their 
 since NumPy has no erf.
 
 Conventions at kinks follow PyTorch and are tested: relu'(0) = 0, leaky_relu'(0) =
-negative_slope, elu'(0) = alpha, and hardtanh (so relu6) has gradient 0 at and beyond its
-bounds. ``inplace=True`` is accepted for compatibility with PyTorch scripts, but the result is
-always a new tensor and the input is left unchanged (chainrule has no in-place autograd).
+negative_slope, elu'(0) = alpha, celu'(0) = 1, selu'(0) = scale·alpha, and hardtanh (so
+relu6) has gradient 0 at and beyond its bounds. The piecewise family (hardswish, shrinkage,
+threshold, prelu) is in ``piecewise.py``. ``inplace=True`` is accepted for compatibility with
+PyTorch scripts, but the result is always a new tensor and the input is left unchanged
+(chainrule has no in-place autograd).
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ from typing import Any
 
 from .. import dtypes
 from ..methods.math import where
+from ..methods.reduce import normalize_dim
 from ..ops.activation import Gelu
 from ..tensor import Tensor
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def _floating(x: Tensor) -> Tensor:
@@ -252,7 +257,134 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
     return x.log_softmax(dim)
 
 
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype: Any = None) -> Tensor:
+    """Softmin(x)ᵢ = e^(−xᵢ) / Σⱼ e^(−xⱼ) along ``dim``: softmax of −x (max-shifted, finite
+    for ±1000).
+
+    Args:
+        input: any floating tensor.
+        dim: the dimension that sums to 1 (a missing ``dim`` as in ``softmax``).
+        _stacklevel: where the implicit-dim warning points.
+        dtype: if given, the input is converted to it first.
+
+    Shape: any (*) -> the same shape.
+
+    Example:
+        >>> import chainrule
+        >>> softmin(chainrule.tensor([[0.0, 0.0]]), dim=1)
+        tensor([[0.5000, 0.5000]])
+    """
+    if dim is None:
+        dim = _implicit_dim("softmin", input.ndim, _stacklevel)
+    x = input if dtype is None else input.to(dtype)
+    return (-x).softmax(dim)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """LogSigmoid(x) = log σ(x) = −softplus(−x); derivative σ(−x) = 1 − σ(x).
+
+    Computed through the stable softplus max(−x, 0) + log1p(e^(−|x|)), so it is finite for
+    any x (−x itself for large negative x, where log(σ(x)) would give −inf).
+
+    Args:
+        input: any tensor (integer inputs are converted to float32).
+
+    Shape: any (*) -> the same shape.
+
+    Example:
+        >>> import chainrule
+        >>> logsigmoid(chainrule.tensor([-1000.0, 0.0])).tolist()[0]
+        -1000.0
+    """
+    return -(-_floating(input)).softplus()
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """SELU(x) = scale·(x for x > 0, α·(eˣ − 1) otherwise), with PyTorch's constants
+    α = 1.6732632423543772 and scale = 1.0507009873554805 (gradient scale·α at 0).
+
+    Args:
+        input: any tensor (integer inputs are converted to float32).
+        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+
+    Shape: any (*) -> the same shape.
+
+    Example:
+        >>> import chainrule
+        >>> selu(chainrule.tensor([1.0], dtype=chainrule.float64)).tolist()
+        [1.0507009873554805]
+    """
+    return elu(input, _SELU_ALPHA) * _SELU_SCALE
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """CELU(x) = x for x > 0, α·(e^(x/α) − 1) otherwise (gradient 1 at 0, as in PyTorch).
+
+    Args:
+        input: any tensor (integer inputs are converted to float32).
+        alpha: α ≠ 0 (default 1.0).
+        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+
+    Shape: any (*) -> the same shape.
+
+    Example:
+        >>> import chainrule
+        >>> celu(chainrule.tensor([0.0, 2.0]))
+        tensor([0., 2.])
+    """
+    if alpha == 0:
+        raise RuntimeError("celu: alpha cannot be 0 (it divides the input)")
+    x = _floating(input)
+    return where(x > 0, x, ((x.clamp(max=0.0) * (1.0 / alpha)).exp() - 1.0) * alpha)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """Mish(x) = x·tanh(softplus(x)), smooth everywhere (derivative 0.6 at 0); the stable
+    softplus keeps it finite for large |x| (x for large x, 0 for large negative x).
+
+    Args:
+        input: any tensor (integer inputs are converted to float32).
+        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+
+    Shape: any (*) -> the same shape.
+
+    Example:
+        >>> import chainrule
+        >>> mish(chainrule.tensor([0.0, 100.0]))
+        tensor([  0., 100.])
+    """
+    x = _floating(input)
+    return x * x.softplus().tanh()
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """GLU(a, b) = a ⊙ σ(b), where a and b are the first and second halves of the input
+    along ``dim``.
+
+    Args:
+        input: a floating tensor whose size along ``dim`` is even.
+        dim: the dimension that is halved (default −1).
+
+    Shape: (*, 2k, *) -> (*, k, *).
+
+    Example:
+        >>> import chainrule
+        >>> glu(chainrule.tensor([[2.0, 0.0]]))
+        tensor([[1.]])
+    """
+    if input.ndim == 0:
+        raise RuntimeError("glu: a 0-dimensional tensor cannot be halved; glu needs a "
+                           "dimension of even size")
+    axis = normalize_dim(dim, input.ndim)
+    if input.shape[axis] % 2:
+        raise RuntimeError(f"glu: halving dimension must be even, but dimension {dim} is size "
+                           f"{input.shape[axis]}")
+    a, b = _floating(input).chunk(2, axis)
+    return a * b.sigmoid()
+
+
 __all__ = [
-    "elu", "gelu", "hardtanh", "leaky_relu", "log_softmax", "relu", "relu6", "silu", "softmax",
-    "softplus",
+    "celu", "elu", "gelu", "glu", "hardtanh", "leaky_relu", "log_softmax", "logsigmoid", "mish",
+    "relu", "relu6", "selu", "silu", "softmax", "softmin", "softplus",
 ]

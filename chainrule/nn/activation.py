@@ -261,7 +261,115 @@ class ReLU6(Hardtanh):
         return _inplace(self.inplace)
 
 
+class CELU(Module):
+    """CELU(x) = x for x > 0, alpha·(e^(x/alpha) − 1) otherwise.
+
+    Args:
+        alpha: alpha ≠ 0 (default 1.0).
+        inplace: accepted for PyTorch compatibility.
+
+    Shape: any (*) -> the same shape.
+    """
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.celu(input, self.alpha)
+
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace, f"alpha={self.alpha}")
+
+
+class SELU(Module):
+    """SELU(x) = scale·(x for x > 0, α·(eˣ − 1) otherwise), α ≈ 1.6733, scale ≈ 1.0507.
+
+    Args:
+        inplace: accepted for PyTorch compatibility.
+
+    Shape: any (*) -> the same shape.
+    """
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.selu(input)
+
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace)
+
+
+class Mish(Module):
+    """Mish(x) = x·tanh(softplus(x)).
+
+    Args:
+        inplace: accepted for PyTorch compatibility.
+
+    Shape: any (*) -> the same shape.
+    """
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.mish(input)
+
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace)
+
+
+class LogSigmoid(Module):
+    """log σ(x) = −softplus(−x), finite for any x.   Shape: (*) -> (*)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.logsigmoid(input)
+
+
+class Softmin(Module):
+    """Softmin(x)ᵢ = e^(−xᵢ) / Σⱼ e^(−xⱼ) along ``dim`` (softmax of −x).
+
+    Args:
+        dim: as for ``Softmax``.
+
+    Shape: any (*) -> the same shape.
+    """
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softmin(input, self.dim, _stacklevel=5)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class GLU(Module):
+    """GLU(a, b) = a ⊙ σ(b), a and b the two halves of the input along ``dim``.
+
+    Args:
+        dim: the dimension that is halved (default −1).
+
+    Shape: (*, 2k, *) -> (*, k, *).
+    """
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.glu(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
 __all__ = [
-    "ELU", "GELU", "Hardtanh", "LeakyReLU", "LogSoftmax", "ReLU", "ReLU6", "SiLU", "Sigmoid",
-    "Softmax", "Softplus", "Tanh",
+    "CELU", "ELU", "GELU", "GLU", "Hardtanh", "LeakyReLU", "LogSigmoid", "LogSoftmax", "Mish",
+    "ReLU", "ReLU6", "SELU", "SiLU", "Sigmoid", "Softmax", "Softmin", "Softplus", "Tanh",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..functional import categorical
+from ..functional import categorical, likelihood
 from ..functional import loss as losses
 from ..tensor import Tensor
 from .module import Module
@@ -224,7 +224,55 @@ class KLDivLoss(_Loss):
         return losses.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
 
 
+class PoissonNLLLoss(_Loss):
+    """Poisson negative log-likelihood: e^x − y·x (``log_input``) or x − y·log(x + eps), plus
+    the Stirling term of log(y!) where y > 1 with ``full``.
+
+    Args:
+        log_input: the input is the log of the rate (default True).
+        full: add the Stirling term (default False).
+        size_average: deprecated (use ``reduction``).
+        eps: added to the rate before its log when not ``log_input`` (default 1e-8).
+        reduce: deprecated (use ``reduction``).
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape: input (*), target (*) of the same shape -> scalar, or (*) for 'none'.
+    """
+
+    def __init__(self, log_input: bool = True, full: bool = False, size_average: Any = None,
+                 eps: float = 1e-8, reduce: Any = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.log_input, self.full, self.eps = log_input, full, eps
+
+    def forward(self, log_input: Tensor, target: Tensor) -> Tensor:
+        return likelihood.poisson_nll_loss(log_input, target, log_input=self.log_input,
+                                           full=self.full, eps=self.eps,
+                                           reduction=self.reduction)
+
+
+class GaussianNLLLoss(_Loss):
+    """Gaussian negative log-likelihood: ½·(log max(var, eps) + (x − y)² / max(var, eps)),
+    plus ½·log(2π) with ``full``.
+
+    Args:
+        full: add the constant term (default False).
+        eps: the floor on the variance (default 1e-6).
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape: input (*), target (*) of the same shape, var (*), (*) without the last dimension,
+    or (*) with one size-1 dimension, or a number -> scalar, or (*) for 'none'.
+    """
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        self.full, self.eps = full, eps
+
+    def forward(self, input: Tensor, target: Tensor, var: Any) -> Tensor:
+        return likelihood.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps,
+                                            reduction=self.reduction)
+
+
 __all__ = [
-    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "KLDivLoss", "L1Loss",
-    "MSELoss", "NLLLoss", "SmoothL1Loss",
+    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "GaussianNLLLoss", "HuberLoss",
+    "KLDivLoss", "L1Loss", "MSELoss", "NLLLoss", "PoissonNLLLoss", "SmoothL1Loss",
 ]

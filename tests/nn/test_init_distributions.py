@@ -332,6 +332,13 @@ def test_normalisation_layers_start_as_the_identity_affine_map(make, shape):
         assert int(layer.num_batches_tracked.item()) == 0
 
 
+def test_prelu_default_init_is_a_constant_quarter():
+    """PyTorch's PReLU starts every slope at init = 0.25 (a constant, not a draw)."""
+    for layer in (nn.PReLU(), nn.PReLU(5), nn.PReLU(2, init=-0.5)):
+        assert layer.weight.shape == (layer.num_parameters,)
+        check_constant(layer.weight.data, layer.init)
+
+
 def test_every_layer_with_parameters_is_covered_here():
     """A new layer with parameters must get a default-initialisation test in this file (and a
     new layer that needs arguments, a sample of them below)."""
@@ -343,6 +350,8 @@ def test_every_layer_with_parameters_is_covered_here():
                  "AdaptiveAvgPool1d": (1,), "AdaptiveAvgPool2d": (1,),
                  "AdaptiveMaxPool2d": (1,), "AvgPool1d": (2,), "AvgPool2d": (2,),
                  "MaxPool1d": (2,), "MaxPool2d": (2,), "Unflatten": (1, (2, 2))}
+    covered.add("PReLU")
+    arguments["Threshold"] = (0.5, 0.0)
     with_parameters = set()
     for name in nn.__all__:
         cls = getattr(nn, name)

@@ -214,9 +214,81 @@ RANDOM_AND_LOOKUP = [
                               padding_idx=1), ((5, 3),)),
 ]
 
+# Issue 12's activations, distances and losses. Kinks kept away from: hardsigmoid and
+# hardswish at ±3, the shrinks at ±λ, threshold at its value, prelu and celu/selu at 0; the
+# hinge of margin_ranking_loss (two lattices, so x1 − x2 is never −margin), of
+# multi_margin_loss (lattice scores, margin 0.25), of triplet_margin_loss and the y = −1
+# branch of cosine_embedding_loss (margins that keep the hinge always active).
+SIGNS = np.array([1.0, -1.0, -1.0, 1.0])
+MORE_ACTIVATIONS = [
+    row("celu", lambda x: F.celu(x, 0.8), ((2, 5),), domain=SMOOTH_AT_0),
+    row("selu", F.selu, ((2, 5),), domain=SMOOTH_AT_0),
+    row("mish", F.mish, ((2, 5),)),
+    row("logsigmoid", F.logsigmoid, ((2, 5),)),
+    row("softmin", lambda x: F.softmin(x, dim=1), ((3, 4),)),
+    row("glu", lambda x: F.glu(x, 0), ((4, 3),)),
+    row("hardsigmoid", F.hardsigmoid, ((2, 5),), domain=Uniform(-4.0, 4.0, avoid=(-3.0, 3.0))),
+    row("hardswish", F.hardswish, ((2, 5),), domain=Uniform(-4.0, 4.0, avoid=(-3.0, 3.0))),
+    row("softsign", F.softsign, ((2, 5),)),
+    row("tanhshrink", F.tanhshrink, ((2, 5),)),
+    row("softshrink", F.softshrink, ((2, 5),), domain=Uniform(avoid=(-0.5, 0.5))),
+    row("hardshrink", F.hardshrink, ((2, 5),), domain=Uniform(avoid=(-0.5, 0.5))),
+    row("threshold", lambda x: F.threshold(x, 0.5, -2.0), ((2, 5),), domain=Uniform(avoid=(0.5,))),
+    row("prelu", F.prelu, ((2, 3, 2), (3,)), ((5,), (1,)), domain=(SMOOTH_AT_0, ANY)),
+]
+DISTANCES = [
+    row("normalize", F.normalize, ((3, 4),)),
+    row("normalize[p1_dim0]", lambda x: F.normalize(x, 1, 0), ((3, 4),), domain=DISTINCT),
+    row("cosine_similarity", F.cosine_similarity, ((3, 4), (3, 4))),
+    row("cosine_similarity[broadcast]", lambda a, b: F.cosine_similarity(a, b, -1),
+        ((2, 1, 4), (3, 4))),
+    row("pairwise_distance", F.pairwise_distance, ((3, 4), (3, 4))),
+    row("pairwise_distance[p3_keepdim]", lambda a, b: F.pairwise_distance(a, b, 3, keepdim=True),
+        ((3, 4), (4,))),
+    row("one_hot", lambda x: F.one_hot(cr.tensor(LABELS)), ((1,),)),
+]
+MORE_LOSSES = [
+    row("margin_ranking_loss", lambda a, b: F.margin_ranking_loss(a, b, SIGNS), ((4,), (4,)),
+        domain=LOSS_PAIR),
+    row("hinge_embedding_loss",
+        lambda x: F.hinge_embedding_loss(x, SIGNS, reduction="sum"), ((4,),),
+        domain=Uniform(avoid=(1.0,))),
+    row("soft_margin_loss", lambda x: F.soft_margin_loss(x, SIGNS), ((4,),)),
+    row("multilabel_soft_margin_loss", F.multilabel_soft_margin_loss, ((2, 3), (2, 3)),
+        domain=(ANY, UNIT)),
+    row("multilabel_soft_margin_loss[weight_none]",
+        lambda x, y: F.multilabel_soft_margin_loss(x, y, np.array([0.5, 1.0, 2.0]),
+                                                   reduction="none"),
+        ((2, 3), (2, 3)), domain=(ANY, UNIT)),
+    row("cosine_embedding_loss",
+        lambda a, b: F.cosine_embedding_loss(a, b, SIGNS, margin=-1.5), ((4, 3), (4, 3))),
+    row("triplet_margin_loss", lambda a, p, n: F.triplet_margin_loss(a, p, n, margin=20.0),
+        ((3, 4), (3, 4), (3, 4))),
+    row("triplet_margin_loss[p1_swap]",
+        lambda a, p, n: F.triplet_margin_loss(a, p, n, margin=20.0, p=1, swap=True),
+        ((3, 4), (3, 4), (3, 4)), domain=DISTINCT),
+    row("multi_margin_loss", lambda x: F.multi_margin_loss(x, LABELS, margin=0.25), ((5, 4),),
+        domain=Lattice()),
+    row("multi_margin_loss[p2_weight]",
+        lambda x: F.multi_margin_loss(x, LABELS, p=2, margin=0.25,
+                                      weight=np.array([1.0, 0.5, 2.0, 1.5])), ((5, 4),),
+        domain=Lattice()),
+    row("poisson_nll_loss", F.poisson_nll_loss, ((2, 3), (2, 3)), domain=(ANY, POSITIVE)),
+    row("poisson_nll_loss[rate_full]",
+        lambda x, y: F.poisson_nll_loss(x, y, log_input=False, full=True, reduction="sum"),
+        ((2, 3), (2, 3)), domain=(POSITIVE, Uniform(1.5, 4.0))),
+    row("gaussian_nll_loss", F.gaussian_nll_loss, ((2, 3), (2, 3), (2, 3)),
+        domain=(ANY, ANY, Uniform(0.5, 2.0))),
+    row("gaussian_nll_loss[homoscedastic_full]",
+        lambda x, y, v: F.gaussian_nll_loss(x, y, v, full=True, reduction="none"),
+        ((2, 3), (2, 3), (2,)), domain=(ANY, ANY, Uniform(0.5, 2.0))),
+]
+
 FUNCTIONAL = BASIC + ACTIVATIONS + LOSSES + NORMALISATION + CONVOLUTION + POOLING + \
     RANDOM_AND_LOOKUP
+FUNCTIONAL += MORE_ACTIVATIONS + DISTANCES + MORE_LOSSES
 
 # Functions with no backward today, and why; their rows are skipped while their output
 # does not require grad.
 NO_BACKWARD_YET: dict[str, str] = {}
+NO_BACKWARD_YET["one_hot"] = "integer class indices in, 0/1 integers out: nothing to differentiate"
