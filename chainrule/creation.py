@@ -189,11 +189,13 @@ def randint(low: int, high: int | None = None, size: Any = None, dtype: Any = No
 
 def rand_like(t: Tensor, generator: Any = None, dtype: Any = None,
               device: Any = None) -> Tensor:
+    _on_cpu("rand_like", device)
     return rand(t.shape, dtype=t.dtype if dtype is None else dtype, generator=generator,
                 device=device)
 
 
 def randn_like(t: Tensor, generator: Any = None, dtype: Any = None,
                device: Any = None) -> Tensor:
+    _on_cpu("randn_like", device)
     return randn(t.shape, dtype=t.dtype if dtype is None else dtype, generator=generator,
                  device=device)

@@ -18,6 +18,7 @@ attribute ``chainrule.device`` is the class, as ``torch.device`` is.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
@@ -114,17 +115,22 @@ class device:
         return None
 
 
+# A type of letters and underscores, then optionally ':' and an index without leading zeros.
+_DEVICE_STRING = re.compile(r"([a-zA-Z_]+)(?::([1-9][0-9]*|0))?")
+
+
 def _parse(text: str) -> tuple[str, int | None]:
     """``'cuda:1'`` -> ``('cuda', 1)``, with PyTorch's errors for strings it refuses."""
-    kind, colon, number = text.partition(":")
+    if not text:
+        raise RuntimeError("Device string must not be empty")
+    match = _DEVICE_STRING.fullmatch(text)
+    if match is None:
+        raise RuntimeError(f"Invalid device string: '{text}'")
+    kind, number = match.groups()
     if kind not in DEVICE_TYPES:
         raise RuntimeError(f"Expected one of {', '.join(DEVICE_TYPES)} device type at start of "
                            f"device string: {text}")
-    if not colon:
-        return kind, None
-    if not number.isdigit() or not number.isascii() or (len(number) > 1 and number[0] == "0"):
-        raise RuntimeError(f"Invalid device string: '{text}'")
-    return kind, int(number)
+    return kind, None if number is None else int(number)
 
 
 def _check_index(index: Any) -> int | None:
@@ -241,6 +247,10 @@ def to_arguments(args: tuple, kwargs: dict, is_tensor: Callable[[Any], bool],
         if named[key] is not None:
             raise TypeError(f"{what}() got multiple values for argument '{key}'")
         named[key] = value
+    for flag in ("non_blocking", "copy"):
+        if named[flag] is not None and not isinstance(named[flag], bool):
+            raise TypeError(f"{what}(): argument '{flag}' must be bool, not "
+                            f"{_typename(named[flag])}")
     where = named["device"]
     dtype = named["dtype"]
     return ToArguments(None if where is None else device(where),
@@ -252,9 +262,17 @@ def _dtype_or_device_error(value: Any, as_dtype: Callable[[Any], Any]) -> Any:
     try:
         return as_dtype(value)
     except TypeError:
-        if isinstance(value, str):
+        if isinstance(value, str) and not _is_numpy_dtype_name(value):
             device(value)  # raises the RuntimeError PyTorch gives for a bad device string
         raise
+
+
+def _is_numpy_dtype_name(text: str) -> bool:
+    try:
+        np.dtype(text)
+    except TypeError:
+        return False
+    return True
 
 
 def _names_a_device(value: Any) -> bool:

@@ -24,6 +24,8 @@ class _LegacyTensorType(type):
 
     def __call__(cls, *args: Any, device: Any = None) -> Tensor:
         require_cpu(device, f"{cls.__name__}(...)")
+        if not args:
+            return _empty(cls, (0,))
         if all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in args):
             return _empty(cls, tuple(int(n) for n in args))
         if len(args) > 1:
