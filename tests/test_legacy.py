@@ -270,3 +270,22 @@ def test_no_grad_and_enable_grad_decorate_with_parentheses():
     with cr.no_grad():
         assert recorded(x).requires_grad
     assert cr.is_grad_enabled()
+
+
+def test_no_grad_and_enable_grad_decorate_without_parentheses():
+    @cr.no_grad
+    def frozen(x):
+        return x * 2
+
+    @cr.enable_grad
+    def recorded(x):
+        return x * 2
+
+    x = cr.ones(2, requires_grad=True)
+    assert not frozen(x).requires_grad
+    assert frozen.__name__ == "frozen"
+    with cr.no_grad():
+        assert recorded(x).requires_grad
+    assert cr.is_grad_enabled()
+    with cr.no_grad() as nothing:  # the context manager forms are unchanged
+        assert nothing is None and not cr.is_grad_enabled()
