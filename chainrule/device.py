@@ -179,6 +179,16 @@ def require_cpu(where: Any, what: str) -> None:
         raise DeviceError(cuda_message(what, target))
 
 
+def cuda_device(index: Any = None) -> device:
+    """The device ``.cuda(index)`` names: ``cuda``, ``cuda:1`` for an int, or the device or
+    string given."""
+    if index is None:
+        return device("cuda")
+    if isinstance(index, int) and not isinstance(index, bool):
+        return device("cuda", index)
+    return device(index)
+
+
 def require_no_pinning(pin_memory: bool, what: str) -> None:
     """``pin_memory=True`` needs an accelerator, as in PyTorch on a machine without one."""
     if pin_memory:

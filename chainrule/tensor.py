@@ -19,6 +19,7 @@ from .autograd import Context
 from .device import (
     CPU,
     DeviceError,
+    cuda_device,
     cuda_message,
     parse_type_name,
     require_cpu,
@@ -237,7 +238,7 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, VersionMixin):
 
     def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
         """Raises ``DeviceError``: chainrule keeps data on the CPU."""
-        raise DeviceError(cuda_message("Tensor.cuda()", device or "cuda"))
+        raise DeviceError(cuda_message("Tensor.cuda()", cuda_device(device)))
 
     def float(self) -> Tensor:
         return self.to(dtypes.float32)

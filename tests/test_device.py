@@ -204,6 +204,17 @@ def test_a_tensor_lives_on_the_cpu():
     _assert_cpu_error(info, "Tensor.cuda()")
 
 
+@pytest.mark.parametrize(("index", "named"), [(None, "cuda"), (1, "cuda:1"),
+                                              ("cuda:2", "cuda:2"), (cr.device("cuda", 0),
+                                                                     "cuda:0")])
+def test_cuda_names_the_device_it_was_asked_for(index, named):
+    for thing, what in [(cr.ones(1), "Tensor.cuda()"), (cr.nn.Linear(1, 1), "Module.cuda()")]:
+        with pytest.raises(DeviceError) as info:
+            thing.cuda(index)
+        _assert_cpu_error(info, what)
+        assert f"can not put data on '{named}'" in str(info.value)
+
+
 @pytest.mark.parametrize("call", [
     lambda t: t.to("cuda"), lambda t: t.to("cuda:0"), lambda t: t.to(cr.device("cuda")),
     lambda t: t.to("cuda", cr.float64), lambda t: t.to(device="cuda"),

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import dtypes, io
 from ..autograd import no_grad
-from ..device import DeviceError, cuda_message, require_cpu, to_arguments
+from ..device import DeviceError, cuda_device, cuda_message, require_cpu, to_arguments
 from ..tensor import Tensor
 from .parameter import Parameter
 
@@ -246,7 +246,7 @@ class Module:
 
     def cuda(self, device: Any = None) -> Module:
         """Raises ``DeviceError``: chainrule keeps data on the CPU."""
-        raise DeviceError(cuda_message("Module.cuda()", device or "cuda"))
+        raise DeviceError(cuda_message("Module.cuda()", cuda_device(device)))
 
     def float(self) -> Module:
         return self.to(dtypes.float32)
