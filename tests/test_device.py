@@ -407,8 +407,20 @@ def test_cuda_answers_as_a_machine_without_a_gpu():
     assert cuda.device_count() == 0
     assert cuda.is_initialized() is False
     for harmless in (lambda: cuda.manual_seed(1), lambda: cuda.manual_seed_all(1),
-                     cuda.synchronize, cuda.empty_cache):
+                     cuda.synchronize, cuda.empty_cache, cuda.seed, cuda.seed_all):
         assert harmless() is None
+    assert cuda.memory_allocated() == cuda.max_memory_allocated() == cuda.memory_reserved() == 0
+    assert cuda.is_bf16_supported() is False
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["is_available", "device_count", "is_initialized",
+                                  "memory_allocated", "max_memory_allocated", "memory_reserved",
+                                  "is_bf16_supported", "seed", "seed_all", "empty_cache"])
+def test_cuda_answers_match_torch_without_a_gpu(name):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU; the answers differ by design")
+    assert getattr(cr.cuda, name)() == getattr(torch.cuda, name)()
 
 
 def test_cuda_seeding_leaves_the_cpu_generator_alone():
@@ -420,7 +432,8 @@ def test_cuda_seeding_leaves_the_cpu_generator_alone():
     np.testing.assert_array_equal(cr.rand(4).data, expected)
 
 
-@pytest.mark.parametrize("call", ["current_device", "get_device_name"])
+@pytest.mark.parametrize("call", ["current_device", "get_device_name", "get_device_properties",
+                                  "get_device_capability"])
 def test_asking_for_the_current_cuda_device_raises(call):
     with pytest.raises(DeviceError, match=f"{call}\\(\\): chainrule has no CUDA device"):
         getattr(cr.cuda, call)()
@@ -443,11 +456,9 @@ def test_accelerator_answers_as_a_machine_without_one():
 
 
 @needs_torch
-def test_accelerator_and_cuda_answers_match_torch_on_a_machine_without_a_gpu():
+def test_accelerator_and_mps_answers_match_torch_on_a_machine_without_a_gpu():
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU; the answers differ by design")
-    assert cr.cuda.is_available() == torch.cuda.is_available()
-    assert cr.cuda.device_count() == torch.cuda.device_count()
     assert cr.accelerator.is_available() == torch.accelerator.is_available()
     assert cr.accelerator.current_accelerator() == torch.accelerator.current_accelerator()
     assert cr.accelerator.device_count() == torch.accelerator.device_count()
