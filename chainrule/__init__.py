@@ -6,7 +6,22 @@ backward pass derived in its docstring.
 
 from __future__ import annotations
 
-from . import autograd, data, functional, nn, ops, optim, train, utils, viz
+from . import (
+    accelerator,
+    amp,
+    autograd,
+    backends,
+    cuda,
+    data,
+    functional,
+    nn,
+    ops,
+    optim,
+    train,
+    utils,
+    viz,
+)
+from .amp import autocast
 from .autograd import (
     detect_anomaly,
     enable_grad,
@@ -20,6 +35,7 @@ from .creation import (
     arange,
     as_tensor,
     empty,
+    empty_like,
     eye,
     from_numpy,
     full,
@@ -36,6 +52,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .device import device, get_default_device, set_default_device  # the class: torch.device
 from .dtypes import (
     bool_,
     double,
@@ -77,6 +94,18 @@ from .functional import (
 )
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .io import load, save
+from .legacy import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+    compile,
+)
 from .methods.math import where
 from .methods.shape import cat, pad, stack
 from .random import get_rng_state, manual_seed, set_rng_state
@@ -98,4 +127,9 @@ __all__ = [
     "set_grad_enabled", "set_rng_state", "sigmoid", "sign", "sin", "softmax", "sqrt", "stack",
     "sum", "tanh", "Tensor", "tensor", "train", "uint8", "utils", "viz", "where", "zeros",
     "zeros_like",
+]
+__all__ += [
+    "accelerator", "amp", "autocast", "backends", "BoolTensor", "ByteTensor", "CharTensor",
+    "compile", "cuda", "device", "DoubleTensor", "empty_like", "FloatTensor", "get_default_device",
+    "HalfTensor", "IntTensor", "LongTensor", "set_default_device", "ShortTensor",
 ]

@@ -28,6 +28,7 @@ Example (a custom op, as in PyTorch):
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable, ClassVar, Iterable, Protocol, Sequence
 
 import numpy as np
@@ -351,3 +352,42 @@ def _as_list(value: Any) -> list:
 def iter_graph(root: Node) -> Iterable[Node]:
     """Every tensor with a grad_fn that ``root`` depends on (for drawing and debugging)."""
     return reversed(topological_order([root]))
+
+
+# ---------------------------------------------------------------- the legacy Variable
+
+
+class _VariableType(type):
+    """``Variable(t)`` returns a Tensor, and every Tensor is a ``Variable``, as in PyTorch."""
+
+    def __call__(cls, data: Any, requires_grad: bool = False, volatile: bool = False) -> Any:
+        if not _is_tensor(data):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+        if volatile:
+            warnings.warn("volatile was removed and now has no effect; use `with "
+                          "chainrule.no_grad():` instead", UserWarning, stacklevel=2)
+        return data.detach().requires_grad_(requires_grad)
+
+    def __instancecheck__(cls, instance: Any) -> bool:
+        return _is_tensor(instance)
+
+
+def _is_tensor(value: Any) -> bool:
+    """A Tensor, told by its parts (this module never imports Tensor)."""
+    return all(hasattr(value, name) for name in ("_ctx", "_version_counter", "detach"))
+
+
+class Variable(metaclass=_VariableType):
+    """PyTorch's legacy ``autograd.Variable(data, requires_grad=False, volatile=False)``.
+
+    Since PyTorch 0.4 a Variable is a Tensor: this returns ``data.detach()`` (sharing its
+    memory, cut from any graph) with ``requires_grad`` set, as PyTorch does. ``volatile`` has
+    no effect (a warning says to use ``no_grad()``); ``isinstance(t, Variable)`` is True for
+    every tensor.
+
+    Example:
+        >>> import chainrule
+        >>> v = chainrule.autograd.Variable(chainrule.ones(2), requires_grad=True)
+        >>> type(v).__name__, v.requires_grad
+        ('Tensor', True)
+    """

@@ -2,7 +2,9 @@
 
 Sizes may be given as separate ints or as one tuple (``zeros(2, 3)`` or ``zeros((2, 3))``).
 Random functions draw from the package generator (``chainrule.manual_seed``) unless a
-``generator`` (a ``np.random.Generator``) is passed.
+``generator`` (a ``np.random.Generator``) is passed. Every function takes PyTorch's ``device``
+(the CPU only: another device raises ``DeviceError``), and those that have it in PyTorch
+``pin_memory`` (False only, as on a machine without an accelerator).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
+from .device import require_cpu, require_no_pinning
 from .random import resolve
 from .tensor import Tensor, _wrap
 
@@ -30,11 +33,17 @@ def _made(array: np.ndarray, requires_grad: bool) -> Tensor:
     return t.requires_grad_(True) if requires_grad else t
 
 
+def _on_cpu(what: str, device: Any, pin_memory: bool = False) -> None:
+    require_cpu(device, what)
+    require_no_pinning(pin_memory, what)
+
+
 def _float_dtype(dtype: Any) -> np.dtype:
     return dtypes.default_float if dtype is None else dtypes.as_dtype(dtype)
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
+           pin_memory: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (lists, arrays, numbers or a Tensor).
 
     Python floats become float32, ints int64; a NumPy array keeps its dtype.
@@ -44,6 +53,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
         >>> chainrule.tensor([[1, 2], [3, 4]]).dtype
         dtype('int64')
     """
+    _on_cpu("tensor", device, pin_memory)
     return Tensor(data, dtype=dtype, requires_grad=requires_grad)
 
 
@@ -55,8 +65,9 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return _wrap(array, None)
 
 
-def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """``data`` as a tensor, without copying when it already is one of the right dtype."""
+    _on_cpu("as_tensor", device)
     if isinstance(data, Tensor) and (dtype is None or dtypes.as_dtype(dtype) == data.dtype):
         return data
     if isinstance(data, np.ndarray) and (dtype is None or dtypes.as_dtype(dtype) == data.dtype):
@@ -64,40 +75,62 @@ def as_tensor(data: Any, dtype: Any = None) -> Tensor:
     return Tensor(data, dtype=dtype)
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False,
+          device: Any = None) -> Tensor:
+    _on_cpu("zeros", device)
     return _made(np.zeros(_sizes(size), _float_dtype(dtype)), requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False,
+         device: Any = None) -> Tensor:
+    _on_cpu("ones", device)
     return _made(np.ones(_sizes(size), _float_dtype(dtype)), requires_grad)
 
 
-def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
+          pin_memory: bool = False) -> Tensor:
+    _on_cpu("empty", device, pin_memory)
     return _made(np.empty(_sizes(size), _float_dtype(dtype)), requires_grad)
 
 
-def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False,
+         device: Any = None) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value`` (its dtype inferred from the value)."""
+    _on_cpu("full", device)
     dtype = dtypes.infer(fill_value) if dtype is None else dtypes.as_dtype(dtype)
     return _made(np.full(_sizes((size,)), fill_value, dtype), requires_grad)
 
 
-def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False,
+               device: Any = None) -> Tensor:
+    _on_cpu("zeros_like", device)
     return _made(np.zeros(t.shape, dtype or t.dtype), requires_grad)
 
 
-def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False,
+              device: Any = None) -> Tensor:
+    _on_cpu("ones_like", device)
     return _made(np.ones(t.shape, dtype or t.dtype), requires_grad)
 
 
-def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False,
+               device: Any = None) -> Tensor:
+    """An uninitialised tensor of ``t``'s shape (and dtype, unless ``dtype`` is given)."""
+    _on_cpu("empty_like", device)
+    return _made(np.empty(t.shape, dtype or t.dtype), requires_grad)
+
+
+def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False,
+              device: Any = None) -> Tensor:
+    _on_cpu("full_like", device)
     return _made(np.full(t.shape, fill_value, dtype or t.dtype), requires_grad)
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
-           requires_grad: bool = False) -> Tensor:
+           requires_grad: bool = False, device: Any = None) -> Tensor:
     """Values from ``start`` up to (not including) ``end`` by ``step``; int64 for integer
     arguments, float32 otherwise. ``arange(n)`` is 0 … n−1."""
+    _on_cpu("arange", device)
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -109,35 +142,41 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
 
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None,
-             requires_grad: bool = False) -> Tensor:
+             requires_grad: bool = False, device: Any = None) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    _on_cpu("linspace", device)
     if steps < 0:
         raise ValueError(f"linspace: steps must be non-negative, got {steps}")
     return _made(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad)
 
 
-def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False,
+        device: Any = None) -> Tensor:
     """The n×m identity matrix (m defaults to n)."""
+    _on_cpu("eye", device)
     return _made(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
 
 
 def rand(*size: Any, dtype: Any = None, generator: Any = None,
-         requires_grad: bool = False) -> Tensor:
+         requires_grad: bool = False, device: Any = None, pin_memory: bool = False) -> Tensor:
     """Uniform samples from [0, 1)."""
+    _on_cpu("rand", device, pin_memory)
     array = resolve(generator).random(_sizes(size)).astype(_float_dtype(dtype))
     return _made(array, requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, generator: Any = None,
-          requires_grad: bool = False) -> Tensor:
+          requires_grad: bool = False, device: Any = None, pin_memory: bool = False) -> Tensor:
     """Samples from the standard normal distribution."""
+    _on_cpu("randn", device, pin_memory)
     array = resolve(generator).standard_normal(_sizes(size)).astype(_float_dtype(dtype))
     return _made(array, requires_grad)
 
 
 def randint(low: int, high: int | None = None, size: Any = None, dtype: Any = None,
-            generator: Any = None) -> Tensor:
+            generator: Any = None, device: Any = None) -> Tensor:
     """Integers drawn uniformly from [low, high); ``randint(high, size)`` draws from [0, high)."""
+    _on_cpu("randint", device)
     if size is None:
         low, high, size = 0, low, high
     if high is None or size is None:
@@ -148,9 +187,15 @@ def randint(low: int, high: int | None = None, size: Any = None, dtype: Any = No
     return _made(resolve(generator).integers(low, high, _sizes((size,))).astype(dtype), False)
 
 
-def rand_like(t: Tensor, generator: Any = None) -> Tensor:
-    return rand(t.shape, dtype=t.dtype, generator=generator)
+def rand_like(t: Tensor, generator: Any = None, dtype: Any = None,
+              device: Any = None) -> Tensor:
+    _on_cpu("rand_like", device)
+    return rand(t.shape, dtype=t.dtype if dtype is None else dtype, generator=generator,
+                device=device)
 
 
-def randn_like(t: Tensor, generator: Any = None) -> Tensor:
-    return randn(t.shape, dtype=t.dtype, generator=generator)
+def randn_like(t: Tensor, generator: Any = None, dtype: Any = None,
+               device: Any = None) -> Tensor:
+    _on_cpu("randn_like", device)
+    return randn(t.shape, dtype=t.dtype if dtype is None else dtype, generator=generator,
+                 device=device)

@@ -93,6 +93,16 @@ class _GradMode:
         return wrapper
 
 
+def _maybe_bare(cls: type, func: Callable | None) -> Any:
+    """A new ``cls``, or, for ``@no_grad`` written without parentheses (PyTorch accepts it),
+    ``func`` decorated by one."""
+    mode = object.__new__(cls)
+    if func is None:
+        return mode
+    mode.__init__()
+    return mode(func)
+
+
 class no_grad(_GradMode):
     """Build no graph inside this block or decorated function (PyTorch's ``no_grad``).
 
@@ -105,12 +115,18 @@ class no_grad(_GradMode):
         False
     """
 
+    def __new__(cls, func: Callable | None = None) -> Any:
+        return _maybe_bare(cls, func)
+
     def __init__(self) -> None:
         super().__init__(False)
 
 
 class enable_grad(_GradMode):
     """Record the graph again inside a ``no_grad`` block."""
+
+    def __new__(cls, func: Callable | None = None) -> Any:
+        return _maybe_bare(cls, func)
 
     def __init__(self) -> None:
         super().__init__(True)

@@ -16,6 +16,16 @@ import numpy as np
 
 from . import autograd, dtypes, grad_mode
 from .autograd import Context
+from .device import (
+    CPU,
+    DeviceError,
+    cuda_device,
+    cuda_message,
+    parse_type_name,
+    require_cpu,
+    to_arguments,
+    type_name,
+)
 from .methods.math import MathMixin, inplace_operand
 from .methods.reduce import ReduceMixin
 from .methods.shape import ShapeMixin, assign
@@ -189,17 +199,46 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, VersionMixin):
     def tolist(self) -> Any:
         return self.data.tolist()
 
-    def to(self, dtype: Any) -> Tensor:
-        """This tensor converted to ``dtype`` (self when it already has it)."""
-        dtype = dtypes.as_dtype(dtype)
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """This tensor on a device and/or in a dtype (self when nothing changes), as PyTorch's
+        ``to(dtype)``, ``to(device, dtype)``, ``to(other)``, with ``non_blocking`` (ignored)
+        and ``copy``. Only the CPU holds data: another device raises ``DeviceError``."""
+        if len(args) == 1 and not kwargs and isinstance(args[0], np.dtype) and \
+                args[0] in dtypes.SUPPORTED:  # the fast path that binary ops take
+            return self._cast(args[0])
+        target = to_arguments(args, kwargs, _is_tensor, dtypes.as_dtype, "Tensor.to")
+        require_cpu(target.device, "Tensor.to")
+        out = self if target.dtype is None else self._cast(target.dtype)
+        return out.clone() if target.copy and out is self else out
+
+    def _cast(self, dtype: np.dtype) -> Tensor:
         if dtype == self.dtype:
             return self
         if not dtypes.is_floating(dtype):
             return _wrap(self.data.astype(dtype), None)
         return apply(unary.Cast, self, dtype=dtype)
 
-    def type(self, dtype: Any) -> Tensor:
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+        """The legacy type string (``'torch.FloatTensor'``) without an argument; else this
+        tensor converted to ``dtype`` (a dtype, a type string or a legacy type such as
+        ``chainrule.LongTensor``)."""
+        if dtype is None:
+            return type_name(self.dtype.name, CPU)
+        name = getattr(dtype, "legacy_name", dtype)
+        if isinstance(name, str) and "Tensor" in name:
+            dtype = parse_type_name(name, "Tensor.type")
         return self.to(dtype)
+
+    device = property(lambda self: CPU, doc="Where the data lives: always device('cpu').")
+    is_cuda = property(lambda self: False, doc="False: chainrule keeps data on the CPU.")
+
+    def cpu(self) -> Tensor:
+        """This tensor (its data is already on the CPU)."""
+        return self
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
+        """Raises ``DeviceError``: chainrule keeps data on the CPU."""
+        raise DeviceError(cuda_message("Tensor.cuda()", cuda_device(device)))
 
     def float(self) -> Tensor:
         return self.to(dtypes.float32)
@@ -380,6 +419,10 @@ def apply(fn: type[autograd.Function], *inputs: Any, **params: Any) -> Tensor:
     if t.data.base is not None:  # a view (reshape, T, slices, broadcast ...), maybe of an input
         share_version_counter(t, tensors)
     return t
+
+
+def _is_tensor(value: Any) -> bool:
+    return isinstance(value, Tensor)
 
 
 def _check_dim(dim: int, ndim: int) -> int:

@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import dtypes, io
 from ..autograd import no_grad
+from ..device import DeviceError, cuda_device, cuda_message, require_cpu, to_arguments
 from ..tensor import Tensor
 from .parameter import Parameter
 
@@ -220,9 +221,17 @@ class Module:
         fn(self)
         return self
 
-    def to(self, dtype: Any) -> Module:
-        """Convert floating-point parameters and buffers to ``dtype`` in place."""
-        dtype = dtypes.as_dtype(dtype)
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """Move to a device and/or convert floating-point parameters and buffers to a dtype,
+        in place, and return self: PyTorch's ``to(device)``, ``to(dtype)``,
+        ``to(device, dtype)``, ``to(tensor)``. Only the CPU holds data: another device raises
+        ``DeviceError``."""
+        target = to_arguments(args, kwargs, lambda x: isinstance(x, Tensor), dtypes.as_dtype,
+                              "Module.to")
+        require_cpu(target.device, "Module.to")
+        dtype = target.dtype
+        if dtype is None:
+            return self
         if not dtypes.is_floating(dtype):
             raise TypeError(f"Module.to accepts only floating dtypes, got {dtype}")
         for tensor in list(self.parameters()) + list(self.buffers()):
@@ -230,6 +239,14 @@ class Module:
                 tensor.data = tensor.data.astype(dtype)
                 tensor._grad = None if tensor._grad is None else tensor._grad.astype(dtype)
         return self
+
+    def cpu(self) -> Module:
+        """Self: parameters and buffers are already on the CPU."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Raises ``DeviceError``: chainrule keeps data on the CPU."""
+        raise DeviceError(cuda_message("Module.cuda()", cuda_device(device)))
 
     def float(self) -> Module:
         return self.to(dtypes.float32)
