@@ -88,6 +88,8 @@ from .methods.select_functions import (
     argsort,
     diag,
     gather,
+    index_add,
+    index_fill,
     index_select,
     masked_fill,
     max,
@@ -127,5 +129,5 @@ __all__ = [
     "argmax", "argmin", "argsort", "bernoulli", "cumprod", "cumsum", "diag", "gather",
     "index_select", "masked_fill", "max", "min", "multinomial", "narrow", "nonzero", "normal",
     "randperm", "repeat_interleave", "roll", "scatter", "scatter_add", "sort", "take_along_dim",
-    "topk", "tril", "triu", "unbind", "unique",
+    "topk", "tril", "triu", "unbind", "unique", "index_add", "index_fill",
 ]

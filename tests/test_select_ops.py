@@ -136,6 +136,9 @@ def test_a_non_integer_index_is_a_type_error(call):
     (lambda x: x.scatter_add(0, cr.tensor([[0, 0]]), cr.ones(1, 1)), ValueError,
      "no larger than src"),
     (lambda x: x.take_along_dim(cr.tensor([7])), IndexError, "index 7 is out of bounds"),
+    (lambda x: x.index_add(1, cr.tensor([0, 0]), cr.ones(2, 3)), ValueError,
+     "except for 2 .* along dimension 1"),
+    (lambda x: x.index_fill(0, cr.tensor([2]), 1.0), IndexError, "index 2 is out of bounds"),
     (lambda x: x.take_along_dim(cr.tensor([0]), 1), ValueError, "need 2 dimensions"),
     (lambda x: x.masked_fill(cr.zeros(2, 3), 1.0), TypeError, "mask must be a bool tensor"),
     (lambda x: x.masked_fill(x > 0, cr.ones(1)), ValueError, "a number or a 0-d tensor"),
@@ -282,6 +285,8 @@ def test_take_along_dim_broadcasts_like_torch():
     ("scatter_", (1, cr.tensor([[2], [0]]), 9.0), "scatter"),
     ("scatter_add_", (0, cr.tensor([[1, 1, 0]]), cr.ones(1, 3)), "scatter_add"),
     ("masked_fill_", (cr.tensor([True, False, True]), -4.0), "masked_fill"),
+    ("index_add_", (1, cr.tensor([2, 2]), cr.ones(2, 2)), "index_add"),
+    ("index_fill_", (0, cr.tensor([1]), 7.0), "index_fill"),
     ("tril_", (), "tril"),
     ("triu_", (1,), "triu"),
 ])

@@ -1,11 +1,12 @@
 """Tensor selection, sorting and indexing methods: sort, argsort, topk, unique, nonzero,
-index_select, scatter, scatter_add, masked_fill, take_along_dim, narrow, unbind, tril, triu,
-diag (and the in-place forms).
+index_select, index_add, index_fill, scatter, scatter_add, masked_fill, take_along_dim, narrow,
+unbind, tril, triu, diag (and the in-place forms).
 
 Values chosen by position (sort, topk, index_select, narrow, diag, unbind) go through
 ``TakeAlongAxis`` or ``GetItem``, so their gradients flow back to the chosen positions;
-masked_fill, tril and triu are ``where``; scatter and scatter_add have their own Functions
-(``ops.select``). Indices, unique values and nonzero positions are constants, as in PyTorch.
+masked_fill, index_fill, tril and triu are ``where``; scatter and scatter_add have their own
+Functions (``ops.select``), and index_add is a scatter_add. Indices, unique values and nonzero
+positions are constants, as in PyTorch.
 Scans and shifts are in ``methods.scan``, random sampling in ``methods.sampling``; the
 top-level ``chainrule.X`` forms of these methods are in ``methods.select_functions``.
 """
@@ -134,16 +135,46 @@ class SelectMixin:
         """The slices of ``self`` along ``dim`` at the positions in the 1-D integer ``index``
         (repeats allowed; their gradients add up)."""
         axis = normalize_dim(dim, self.ndim)
-        idx = index_array("index_select", index)
-        if idx.ndim > 1:
-            raise IndexError(f"index_select: index must be a vector (0-d or 1-d), got shape "
-                             f"{idx.shape}")
-        idx = idx.reshape(-1)
+        idx = self._vector_index("index_select", index, axis, dim)
         if self.ndim == 0:
-            check_bounds("index_select", idx, 1, dim)
             return self.reshape(1)[idx].reshape(()) if idx.size == 1 else self.reshape(1)[idx]
-        check_bounds("index_select", idx, self.shape[axis], dim)
         return self[_leading(axis, idx)]
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        """``self`` with ``alpha * source[j]`` added at position ``index[j]`` along ``dim``
+        (repeats add up); ``source`` has ``self``'s shape but ``len(index)`` along ``dim``.
+        Gradients: ``self`` gets G, ``source`` gets alpha · G at the indexed slices."""
+        axis = normalize_dim(dim, self.ndim)
+        idx = self._vector_index("index_add", index, axis, dim)
+        if not isinstance(source, SelectMixin):
+            source = self._const(np.asarray(source, dtype=self.dtype))
+        if self.ndim == 0 or source.shape != _with(self.shape, axis, idx.size):
+            raise ValueError(f"index_add: source of shape {source.shape} must match self "
+                             f"{self.shape} except for {idx.size} (the number of indices) "
+                             f"along dimension {dim}")
+        spread = np.broadcast_to(idx.reshape(_with((1,) * self.ndim, axis, -1)), source.shape)
+        return self.scatter_add(axis, spread, source if alpha == 1 else source * alpha)
+
+    def index_fill(self, dim, index, value):
+        """``self`` with every slice along ``dim`` named by ``index`` set to ``value`` (a number
+        or a 0-d tensor, which then receives a gradient)."""
+        axis = normalize_dim(dim, self.ndim)
+        idx = self._vector_index("index_fill", index, axis, dim)
+        hit = np.zeros(self.shape[axis] if self.ndim else 1, dtype=bool)
+        hit[idx] = True
+        mask = hit.reshape(_with((1,) * self.ndim, axis, -1)) if self.ndim else hit.reshape(())
+        return self.masked_fill(self._const(mask), value)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        """In-place ``index_add``."""
+        self._check_source("index_add_", source)
+        return self._write("index_add_", self.detach().index_add(dim, index, source,
+                                                                 alpha=alpha))
+
+    def index_fill_(self, dim, index, value):
+        """In-place ``index_fill``."""
+        self._check_source("index_fill_", value)
+        return self._write("index_fill_", self.detach().index_fill(dim, index, value))
 
     def take_along_dim(self, indices, dim=None):
         """Values at ``indices`` along ``dim`` (``indices`` broadcast with ``self`` on the other
@@ -293,6 +324,16 @@ class SelectMixin:
         if getattr(source, "requires_grad", False) and autograd.is_grad_enabled():
             raise RuntimeError(f"{name}: the source requires grad, but the in-place form "
                                "records no graph; use the out-of-place form")
+
+    def _vector_index(self, name, index, axis, dim):
+        """``index`` as a checked 1-D int64 array of positions along ``axis``."""
+        idx = index_array(name, index)
+        if idx.ndim > 1:
+            raise IndexError(f"{name}: index must be a vector (0-d or 1-d), got shape "
+                             f"{idx.shape}")
+        idx = idx.reshape(-1)
+        check_bounds(name, idx, self.shape[axis] if self.ndim else 1, dim)
+        return idx
 
     def _scatter(self, fn, name, dim, index, src, value):
         axis = normalize_dim(dim, self.ndim)

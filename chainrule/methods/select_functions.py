@@ -88,6 +88,16 @@ def index_select(input: Any, dim: int, index: Any) -> Any:
     return input.index_select(dim, index)
 
 
+def index_add(input: Any, dim: int, index: Any, source: Any, *, alpha: float = 1) -> Any:
+    """``torch.index_add(input, dim, index, source, *, alpha=1)``."""
+    return input.index_add(dim, index, source, alpha=alpha)
+
+
+def index_fill(input: Any, dim: int, index: Any, value: Any) -> Any:
+    """``torch.index_fill(input, dim, index, value)``: slices along ``dim`` set to ``value``."""
+    return input.index_fill(dim, index, value)
+
+
 def masked_fill(input: Any, mask: Any, value: Any) -> Any:
     """``torch.masked_fill(input, mask, value)``: ``value`` where the bool ``mask`` holds."""
     return input.masked_fill(mask, value)

@@ -85,6 +85,20 @@ def np_scatter(x, axis, index, src, add=False):
     return out
 
 
+def np_index_add(x, axis, index, source):
+    """Slice by slice: out[..., index[j], ...] += source[..., j, ...] along ``axis``."""
+    out = np.moveaxis(x.copy(), axis, 0)
+    for j, i in enumerate(index):
+        out[i] = out[i] + np.take(source, j, axis=axis)
+    return np.moveaxis(out, 0, axis)
+
+
+def np_index_fill(x, axis, index, value):
+    out = np.moveaxis(x.copy(), axis, 0)
+    out[np.asarray(index)] = value
+    return np.moveaxis(out, 0, axis)
+
+
 def np_unique(x):
     values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
     return values, inverse.reshape(x.shape), counts
@@ -175,6 +189,21 @@ GATHER_SCATTER = [
            lambda x, i: np.take(x, i, axis=0),
            lambda torch, x, i: torch.index_select(x, 0, i), (((S, M), (8,)), ((S,), (3,))),
            (ANY, Integers(0, S)), big=((64, 32), (70,))),
+    OpSpec("index_add", lambda x, i, s: x.index_add(1, i, s), lambda x, i, s: np_index_add(
+               x, 1, i, s), cases=(((S, M), (7,), (S, 7)), ((2, 3, 4), (5,), (2, 5, 4))),
+           domain=(ANY, Integers(0, 3), ANY), big=((64, 32), (50,), (64, 50))),
+    OpSpec("index_add_fn_alpha", lambda x, i, s: cr.index_add(x, 0, i, s, alpha=-2.5),
+           lambda x, i, s: np_index_add(x, 0, i, -2.5 * s),
+           lambda torch, x, i, s: torch.index_add(x, 0, i, s, alpha=-2.5),
+           (((S, M), (8,), (8, M)), ((S,), (3,), (3,))), (ANY, Integers(0, S), ANY),
+           big=((64, 32), (70,), (70, 32))),
+    OpSpec("index_fill", lambda x, i: x.index_fill(1, i, -3.0),
+           lambda x, i: np_index_fill(x, 1, i, -3.0), cases=(((S, M), (4,)), ((2, 3, 4), (2,))),
+           domain=(ANY, Integers(0, 3)), big=((64, 32), (20,))),
+    OpSpec("index_fill_fn_tensor_value", lambda x, i, v: cr.index_fill(x, 0, i, v),
+           lambda x, i, v: np_index_fill(x, 0, i, v),
+           lambda torch, x, i, v: torch.index_fill(x, 0, i, v), (((S, M), (3,), ()),),
+           (ANY, Integers(0, S), ANY), big=((64, 32), (20,), ())),
     OpSpec("take_along_dim", lambda x, i: x.take_along_dim(i, 1),
            lambda x, i: np.take_along_axis(x, i, 1), cases=(((S, M), (S, 4)),),
            domain=(ANY, Integers(0, M)), big=((64, 32), (64, 8))),
