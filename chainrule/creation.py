@@ -158,8 +158,14 @@ def randn_like(t: Tensor, generator: Any = None) -> Tensor:
 
 def randperm(n: int, *, generator: Any = None, dtype: Any = None,
              requires_grad: bool = False) -> Tensor:
-    """``torch.randperm(n, *, generator=None, dtype=torch.int64)``: a random permutation of
-    0 … n − 1."""
+    """``torch.randperm``: a random permutation of 0 … n − 1.
+
+    Args:
+        n: the length.
+        generator: a ``np.random.Generator`` (default: the package generator).
+        dtype: the result's dtype (default int64).
+        requires_grad: mark the (floating) result as requiring grad.
+    """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"randperm: n must be a non-negative integer, got {n!r}")
     dtype = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)
@@ -175,6 +181,16 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Any = None
 
     The samples are constants: PyTorch records an always-zero gradient for mean and std here
     (it does not reparameterise); use ``mean + std * randn_like(...)`` for one that flows.
+    Tensor ``mean`` and ``std`` must broadcast together (PyTorch's old rule, equal element
+    counts in any shapes, is not supported).
+
+    Args:
+        mean: a tensor of per-element means, or one float.
+        std: a tensor of per-element standard deviations (≥ 0), or one float.
+        size: the result's shape, for a float mean and std only.
+        generator: a ``np.random.Generator`` (default: the package generator).
+        dtype: the result's dtype for the float form (default float32).
+        requires_grad: mark the result as requiring grad.
     """
     tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
     if not tensors:

@@ -85,12 +85,24 @@ class SamplingMixin:
 
 def multinomial(input: Any, num_samples: int, replacement: bool = False, *,
                 generator: Any = None) -> Any:
-    """``torch.multinomial(input, num_samples, replacement=False, *, generator=None)``: category
-    indices drawn from the weights in each row of ``input`` (see ``Tensor.multinomial``)."""
+    """``torch.multinomial``: category indices (int64) drawn from the non-negative weights in
+    each row of a 1-D or 2-D ``input``, in the order drawn (see ``Tensor.multinomial``).
+
+    Args:
+        num_samples: how many indices per row.
+        replacement: draw with replacement; without it, at most the number of non-zero
+            weights (a RuntimeError beyond, where PyTorch's CPU code draws zero weights).
+        generator: a ``np.random.Generator`` (default: the package generator).
+    """
     return input.multinomial(num_samples, replacement, generator=generator)
 
 
 def bernoulli(input: Any, p: float | None = None, *, generator: Any = None) -> Any:
-    """``torch.bernoulli(input, p=None, *, generator=None)``: 1 with probability ``input`` (or
-    ``p``), else 0, in ``input``'s shape and dtype."""
+    """``torch.bernoulli``: 1 with probability ``input`` (or ``p``), else 0, in ``input``'s
+    shape and dtype; a constant (PyTorch records an always-zero gradient).
+
+    Args:
+        p: one probability for every element instead of ``input``'s values.
+        generator: a ``np.random.Generator`` (default: the package generator).
+    """
     return input.bernoulli(p, generator=generator)

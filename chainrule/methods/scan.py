@@ -103,25 +103,43 @@ class ScanMixin:
 
 
 def cumsum(input: Any, dim: int, *, dtype: Any = None) -> Any:
-    """``torch.cumsum(input, dim, *, dtype=None)``: running sums along ``dim``."""
+    """``torch.cumsum``: running sums along ``dim``.
+
+    Args:
+        dim: the dimension to accumulate along.
+        dtype: convert ``input`` to this dtype first (default: integers and bool become
+            int64, as in PyTorch).
+    """
     return input.cumsum(dim, dtype=dtype)
 
 
 def cumprod(input: Any, dim: int, *, dtype: Any = None) -> Any:
-    """``torch.cumprod(input, dim, *, dtype=None)``: running products along ``dim``."""
+    """``torch.cumprod``: running products along ``dim``; the arguments of ``cumsum``."""
     return input.cumprod(dim, dtype=dtype)
 
 
 def roll(input: Any, shifts: Any, dims: Any = None) -> Any:
-    """``torch.roll(input, shifts, dims=None)``: elements shifted cyclically along ``dims``."""
+    """``torch.roll``: elements shifted cyclically, those leaving at one end coming back at
+    the other.
+
+    Args:
+        shifts: an int or a tuple of ints, one per entry of ``dims``.
+        dims: the dimensions to roll; None rolls the flattened tensor (one shift).
+    """
     return input.roll(shifts, dims)
 
 
 def repeat_interleave(input: Any, repeats: Any = None, dim: int | None = None, *,
                       output_size: int | None = None) -> Any:
-    """``torch.repeat_interleave(input, repeats, dim=None, *, output_size=None)``: each element
-    (or slice along ``dim``) repeated ``repeats`` times. ``repeat_interleave(repeats)`` alone
-    (an integer tensor) gives ``[0] * repeats[0] + [1] * repeats[1] + ...``."""
+    """``torch.repeat_interleave``: each element (or slice along ``dim``) repeated in place;
+    the gradient sums each group back. ``repeat_interleave(repeats)`` alone (an integer
+    tensor) gives ``[0] * repeats[0] + [1] * repeats[1] + ...``.
+
+    Args:
+        repeats: an int, or a 1-D integer tensor with one count per slice (or one count).
+        dim: the dimension to repeat along; None repeats the flattened tensor.
+        output_size: the total length, checked when given.
+    """
     if repeats is None:
         counts = input.data.reshape(-1)
         ramp = input._const(np.arange(counts.size, dtype=np.int64))
