@@ -5,6 +5,8 @@ errors, and the in-place forms' version counters."""
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 
@@ -320,3 +322,42 @@ def test_an_in_place_change_after_use_is_caught_at_backward():
     base.masked_fill_(mask, 0.0)
     with pytest.raises(RuntimeError, match="modified|changed"):
         y.backward()
+
+
+# ---------------------------------------------------------------- PyTorch's names
+
+
+@pytest.mark.parametrize(("name", "parameters"), [
+    ("sort", "input dim descending stable"),
+    ("argsort", "input dim descending stable"),
+    ("topk", "input k dim largest sorted"),
+    ("unique", "input sorted return_inverse return_counts dim"),
+    ("nonzero", "input as_tuple"),
+    ("gather", "input dim index"),
+    ("scatter", "input dim index src value reduce"),
+    ("scatter_add", "input dim index src"),
+    ("index_select", "input dim index"),
+    ("index_add", "input dim index source alpha"),
+    ("index_fill", "input dim index value"),
+    ("masked_fill", "input mask value"),
+    ("take_along_dim", "input indices dim"),
+    ("narrow", "input dim start length"),
+    ("unbind", "input dim"),
+    ("tril", "input diagonal"),
+    ("triu", "input diagonal"),
+    ("diag", "input diagonal"),
+    ("cumsum", "input dim dtype"),
+    ("cumprod", "input dim dtype"),
+    ("roll", "input shifts dims"),
+    ("repeat_interleave", "input repeats dim output_size"),
+    ("multinomial", "input num_samples replacement generator"),
+    ("bernoulli", "input p generator"),
+    ("normal", "mean std size generator dtype requires_grad"),
+    ("randperm", "n generator dtype requires_grad"),
+    ("argmax", "input dim keepdim"),
+    ("max", "input dim keepdim other"),
+])
+def test_top_level_functions_use_pytorchs_argument_names(name, parameters):
+    """The names in PyTorch's documented signatures (torch.X), in order."""
+    assert name in cr.__all__
+    assert list(inspect.signature(getattr(cr, name)).parameters) == parameters.split()
