@@ -41,6 +41,7 @@ from .creation import (
     full,
     full_like,
     linspace,
+    normal,
     ones,
     ones_like,
     rand,
@@ -48,6 +49,7 @@ from .creation import (
     randint,
     randn,
     randn_like,
+    randperm,
     tensor,
     zeros,
     zeros_like,
@@ -107,6 +109,32 @@ from .legacy import (
     compile,
 )
 from .methods.math import where
+from .methods.sampling import bernoulli, multinomial
+from .methods.scan import cumprod, cumsum, repeat_interleave, roll
+from .methods.select_functions import (
+    argmax,
+    argmin,
+    argsort,
+    diag,
+    gather,
+    index_add,
+    index_fill,
+    index_select,
+    masked_fill,
+    max,
+    min,
+    narrow,
+    nonzero,
+    scatter,
+    scatter_add,
+    sort,
+    take_along_dim,
+    topk,
+    tril,
+    triu,
+    unbind,
+    unique,
+)
 from .methods.shape import cat, pad, stack
 from .random import get_rng_state, manual_seed, set_rng_state
 from .tensor import Tensor
@@ -127,6 +155,10 @@ __all__ = [
     "set_grad_enabled", "set_rng_state", "sigmoid", "sign", "sin", "softmax", "sqrt", "stack",
     "sum", "tanh", "Tensor", "tensor", "train", "uint8", "utils", "viz", "where", "zeros",
     "zeros_like",
+    "argmax", "argmin", "argsort", "bernoulli", "cumprod", "cumsum", "diag", "gather",
+    "index_select", "masked_fill", "max", "min", "multinomial", "narrow", "nonzero", "normal",
+    "randperm", "repeat_interleave", "roll", "scatter", "scatter_add", "sort", "take_along_dim",
+    "topk", "tril", "triu", "unbind", "unique", "index_add", "index_fill",
 ]
 __all__ += [
     "accelerator", "amp", "autocast", "backends", "BoolTensor", "ByteTensor", "CharTensor",

@@ -199,3 +199,65 @@ def randn_like(t: Tensor, generator: Any = None, dtype: Any = None,
     _on_cpu("randn_like", device)
     return randn(t.shape, dtype=t.dtype if dtype is None else dtype, generator=generator,
                  device=device)
+
+
+
+def randperm(n: int, *, generator: Any = None, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``torch.randperm``: a random permutation of 0 … n − 1.
+
+    Args:
+        n: the length.
+        generator: a ``np.random.Generator`` (default: the package generator).
+        dtype: the result's dtype (default int64).
+        device: accepted as PyTorch's; only the CPU is available.
+        requires_grad: mark the (floating) result as requiring grad.
+    """
+    _on_cpu("randperm", device)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"randperm: n must be a non-negative integer, got {n!r}")
+    dtype = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)
+    return _made(resolve(generator).permutation(int(n)).astype(dtype), requires_grad)
+
+
+def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Any = None,
+           dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """``torch.normal``: samples of N(mean, std²), in PyTorch's four forms:
+    ``normal(mean_tensor, std_tensor)`` (broadcast together), ``normal(mean_float,
+    std_tensor)``, ``normal(mean_tensor, std=1.0)`` (shaped and typed like the tensor), and
+    ``normal(mean_float, std_float, size)`` (float32 unless ``dtype``).
+
+    The samples are constants: PyTorch records an always-zero gradient for mean and std here
+    (it does not reparameterise); use ``mean + std * randn_like(...)`` for one that flows.
+    Tensor ``mean`` and ``std`` must broadcast together (PyTorch's old rule, equal element
+    counts in any shapes, is not supported).
+
+    Args:
+        mean: a tensor of per-element means, or one float.
+        std: a tensor of per-element standard deviations (≥ 0), or one float.
+        size: the result's shape, for a float mean and std only.
+        generator: a ``np.random.Generator`` (default: the package generator).
+        dtype: the result's dtype for the float form (default float32).
+        device: accepted as PyTorch's; only the CPU is available.
+        requires_grad: mark the result as requiring grad.
+    """
+    _on_cpu("normal", device)
+    tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
+    if not tensors:
+        if size is None:
+            raise TypeError("normal: with a float mean and std, give the size of the result")
+        shape, out_dtype = _sizes((size,)), _float_dtype(dtype)
+    else:
+        if size is not None:
+            raise TypeError("normal: size is only for a float mean and std")
+        shape = np.broadcast_shapes(*[t.shape for t in tensors])
+        out_dtype = tensors[0].dtype if len(tensors) == 1 else \
+            dtypes.promote(mean.dtype, std.dtype)
+        if not dtypes.is_floating(out_dtype):
+            raise TypeError(f"normal: mean and std must be floating point, got {out_dtype}")
+    mean_values, std_values = (np.asarray(v.data if isinstance(v, Tensor) else v,
+                                          dtype=np.float64) for v in (mean, std))
+    if np.any(std_values < 0) or np.any(np.isnan(std_values)):
+        raise RuntimeError("normal: std must be >= 0")
+    draw = resolve(generator).standard_normal(shape)
+    return _made((mean_values + std_values * draw).astype(out_dtype), requires_grad)

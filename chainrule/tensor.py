@@ -28,12 +28,16 @@ from .device import (
 )
 from .methods.math import MathMixin, inplace_operand
 from .methods.reduce import ReduceMixin
+from .methods.sampling import SamplingMixin
+from .methods.scan import ScanMixin
+from .methods.select import SelectMixin
 from .methods.shape import ShapeMixin, assign
 from .methods.version import VersionMixin, share_version_counter
 from .ops import unary
 
 
-class Tensor(MathMixin, ReduceMixin, ShapeMixin, VersionMixin):
+class Tensor(MathMixin, ReduceMixin, ShapeMixin, VersionMixin, SelectMixin, ScanMixin,
+             SamplingMixin):
     """An n-dimensional array that can record the operations applied to it.
 
     Args:

@@ -4,7 +4,7 @@ Each Function's docstring states the derivative it implements. The files group t
 ``arithmetic`` (binary elementwise), ``unary`` (elementwise of one input), ``reduce``
 (reductions and the softmax family), ``shape`` (moving elements), ``linalg`` (products),
 ``activation`` (exact GELU), ``loss`` (fused losses), ``norm`` (normalisation), ``conv`` and
-``pool`` (with ``im2col``, the window extraction they share).
+``pool`` (with ``im2col``, the window extraction they share), ``select`` (scatter, scans, roll).
 """
 
 from .activation import Gelu
@@ -15,6 +15,7 @@ from .loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy
 from .norm import BatchNorm, Normalize
 from .pool import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, UpsampleNearest
 from .reduce import Amax, LogSoftmax, LogSumExp, Mean, Norm, Prod, Softmax, Std, Sum, Var
+from .select import Cumprod, Cumsum, Roll, Scatter, ScatterAdd
 from .shape import (
     BroadcastTo,
     Concatenate,
@@ -56,4 +57,5 @@ __all__ = [
     "Normalize", "Pad", "Permute", "Pow", "PowScalar", "Prod", "Relu", "Remainder", "Reshape",
     "Rsqrt", "Sigmoid", "Sign", "Sin", "Softmax", "Softplus", "Sqrt", "Std", "Sub", "Sum",
     "TakeAlongAxis", "Tanh", "Tile", "UpsampleNearest", "Var", "Where", "sum_to",
+    "Cumprod", "Cumsum", "Roll", "Scatter", "ScatterAdd",
 ]
