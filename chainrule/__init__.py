@@ -6,7 +6,7 @@ backward pass derived in its docstring.
 
 from __future__ import annotations
 
-from . import autograd, data, functional, nn, ops, optim, train, utils, viz
+from . import autograd, data, distributions, functional, nn, ops, optim, train, utils, viz
 from .autograd import (
     detect_anomaly,
     enable_grad,
@@ -88,6 +88,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "abs", "arange", "as_tensor", "autograd", "bool", "bool_", "cat", "clamp", "clip", "cos",
+    "distributions",
     "data", "detect_anomaly", "double", "empty", "enable_grad", "exp", "eye", "float16", "float32",
     "float64", "from_numpy", "full", "full_like", "functional", "get_rng_state", "gradcheck",
     "GradcheckError", "half", "inference_mode", "int16", "int32", "int64", "int8",
