@@ -41,6 +41,7 @@ from .io_structure import (
     STRUCTURE_KEY,
     StructureError,
     check_load_options,
+    check_path,
     decode,
     encode,
     is_flat_state,
@@ -115,6 +116,7 @@ def save(obj: Any, path: str | os.PathLike, metadata: Mapping[str, str] | None =
         >>> sorted(chainrule.load(path))
         ['bias', 'weight']
     """
+    check_path("save", path)
     state = obj.state_dict() if callable(getattr(obj, "state_dict", None)) else obj
     if metadata and STRUCTURE_KEY in metadata:
         raise ValueError(f"save: the metadata key {STRUCTURE_KEY!r} is reserved for the "
@@ -130,8 +132,9 @@ def save(obj: Any, path: str | os.PathLike, metadata: Mapping[str, str] | None =
 
 
 def load(path: str | os.PathLike, map_location: Any = None, *,
-         weights_only: bool | None = None) -> Any:
-    """torch.load(f, map_location=None, weights_only=None): read what ``save`` wrote.
+         weights_only: bool | None = None, mmap: bool | None = None) -> Any:
+    """torch.load(f, map_location=None, *, weights_only=None, mmap=None): read what ``save``
+    wrote.
 
     A plain safetensors file gives a dict of name → Tensor (for ``load_state_dict``); a file
     with a saved structure gives that object back, with chainrule Tensors, NumPy arrays and
@@ -145,8 +148,10 @@ def load(path: str | os.PathLike, map_location: Any = None, *,
             loaded there whatever it says.
         weights_only: accepted for PyTorch scripts; loading never unpickles anything, so
             True, False and None all load the same data in the same safe way.
+        mmap: accepted for PyTorch scripts; the file is always read into memory.
     """
-    check_load_options(map_location, weights_only)
+    check_path("load", path)
+    check_load_options(map_location, weights_only, mmap)
     arrays, metadata = load_file(path)
     structure = metadata.get(STRUCTURE_KEY)
     if structure is None:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import reprlib
 from typing import Any, Collection, Mapping
 
@@ -294,19 +295,29 @@ def _short(value: Any) -> str:
 # ------------------------------------------------------------------ load's options
 
 
-def check_load_options(map_location: Any, weights_only: Any) -> None:
+def check_load_options(map_location: Any, weights_only: Any, mmap: Any = None) -> None:
     """Accept what ``torch.load`` accepts for these (a file is always loaded onto the CPU,
-    and never unpickled, so neither changes what loading does).
+    whole, and never unpickled, so none of them changes what loading does).
 
     Raises:
         TypeError: for a ``map_location`` that is no device, string, dict or callable, or a
-            ``weights_only`` that is not a bool or None.
+            ``weights_only`` or ``mmap`` that is not a bool or None.
     """
     device_like = hasattr(map_location, "type")  # torch.device, chainrule.device
     if not (map_location is None or device_like or callable(map_location)
             or isinstance(map_location, (str, Mapping))):
         raise TypeError("load: map_location must be None, a device, a string, a dict or a "
                         f"callable, got a {type(map_location).__name__}")
-    if weights_only is not None and not isinstance(weights_only, bool):
-        raise TypeError(f"load: weights_only must be a bool or None, got "
-                        f"{type(weights_only).__name__}")
+    for name, value in (("weights_only", weights_only), ("mmap", mmap)):
+        if value is not None and not isinstance(value, bool):
+            raise TypeError(f"load: {name} must be a bool or None, got "
+                            f"{type(value).__name__}")
+
+
+def check_path(caller: str, path: Any) -> None:
+    """Refuse a file object where a path is needed, saying why."""
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(f"{caller}: f must be a path (a str or os.PathLike), got a "
+                        f"{type(path).__name__}: chainrule {caller}s model files by name "
+                        "(writes are atomic renames), so file objects such as io.BytesIO "
+                        "are not supported")

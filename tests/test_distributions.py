@@ -288,6 +288,22 @@ def test_gradcheck_uniform_and_kl():
                         [leaf(LOGITS), leaf(LOGITS[::-1].copy())])
 
 
+def test_cdf_and_icdf_at_the_ends_are_exact_with_finite_gradients():
+    loc = leaf([0.0, 0.0, 0.0])
+    d = Normal(loc, 1.0)
+    cdf = d.cdf(cr.tensor([math.inf, -math.inf, 0.0]))
+    np.testing.assert_array_equal(cdf.data, [1.0, 0.0, 0.5])
+    cdf.sum().backward()
+    np.testing.assert_allclose(loc.grad, [0.0, 0.0, -1 / math.sqrt(2 * math.pi)])
+    for ends in ([0.0, 0.5], [1.0, 0.5]):  # apart: −inf + inf would be NaN in a sum
+        p = leaf(ends)
+        icdf = Normal(0.0, cr.tensor(np.ones(2))).icdf(p)
+        np.testing.assert_array_equal(icdf.data, [math.inf if ends[0] else -math.inf, 0.0])
+        icdf.sum().backward()
+        assert p.grad[0] == np.finfo(np.float64).max  # torch: inf
+        np.testing.assert_allclose(p.grad[1], math.sqrt(2 * math.pi))
+
+
 def test_a_policy_gradient_reaches_the_network():
     cr.manual_seed(0)
     policy = cr.nn.Linear(3, 4)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 
 import numpy as np
 import pytest
@@ -263,6 +264,19 @@ def test_bad_load_options_are_type_errors():
         cr.load("unused.safetensors", map_location=3)
     with pytest.raises(TypeError, match="weights_only must be a bool"):
         cr.load("unused.safetensors", weights_only="yes")
+    with pytest.raises(TypeError, match="mmap must be a bool"):
+        cr.load("unused.safetensors", mmap=1)
+
+
+def test_file_objects_are_refused_with_the_reason(tmp_path):
+    import io as stdlib_io
+
+    with pytest.raises(TypeError, match="save: f must be a path .* BytesIO"):
+        cr.save({"a": 1}, stdlib_io.BytesIO())
+    with pytest.raises(TypeError, match="load: f must be a path"):
+        cr.load(stdlib_io.BytesIO(b"x"))
+    cr.save({"a": 1}, str(tmp_path / "s.safetensors"))  # str, bytes and PathLike paths work
+    assert cr.load(os.fsencode(tmp_path / "s.safetensors"), mmap=True) == {"a": 1}
 
 
 def _write_structure(path, structure, arrays=None) -> None:

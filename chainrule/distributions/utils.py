@@ -10,6 +10,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import dtypes, random
+from ..methods.math import where
 from ..ops.activation import normal_cdf
 from ..tensor import Tensor
 
@@ -77,13 +78,20 @@ def with_derivative(value: np.ndarray, derivative: np.ndarray, x: Tensor) -> Ten
 
     NOTE: x − x.detach() is exactly 0, so the value is exact, and its derivative with respect
     to x is 1, so backward gives G·derivative. chainrule's backward is once-differentiable,
-    so no second derivative of this form is ever taken.
+    so no second derivative of this form is ever taken. Where x is ±inf (x − x would be NaN)
+    the gradient is 0, and an infinite derivative is taken as the largest float, so that
+    0·derivative stays 0.
     """
     dtype = x.dtype
     out = Tensor(value.astype(dtype, copy=False), dtype=dtype)
     if not x.requires_grad:
         return out
-    return out + Tensor(derivative.astype(dtype, copy=False), dtype=dtype) * (x - x.detach())
+    finite = np.isfinite(x.data)
+    if not finite.all():
+        x = where(finite, x, 0.0)
+    largest = float(np.finfo(dtype).max)
+    slope = np.clip(derivative, -largest, largest).astype(dtype)
+    return out + Tensor(slope, dtype=dtype) * (x - x.detach())
 
 
 def standard_normal_cdf(z: Tensor) -> Tensor:
