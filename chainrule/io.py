@@ -92,7 +92,8 @@ def save_file(tensors: Mapping[str, Any], path: str | os.PathLike,
 def save(obj: Any, path: str | os.PathLike, metadata: Mapping[str, str] | None = None) -> None:
     """torch.save(obj, f): save a state_dict, a tensor or a whole checkpoint to ``path``.
 
-    A dict of str → tensor/array (a ``state_dict()``) is written as a plain safetensors file.
+    A dict of str → array or tensor that requires no grad (a ``state_dict()``) is written as
+    a plain safetensors file.
     Anything else built of tensors, NumPy arrays and scalars, numbers (int, float incl. inf
     and nan, bool), strings, None, and dicts (str or int keys), lists and tuples of them (an
     optimizer's or a scheduler's ``state_dict()``, a checkpoint dict) is written in the same
@@ -100,8 +101,9 @@ def save(obj: Any, path: str | os.PathLike, metadata: Mapping[str, str] | None =
     ``io_structure``). Differs from PyTorch: nothing is pickled, so a Module, an optimizer or a
     function inside ``obj`` raises a TypeError naming where it sits (save its ``state_dict()``
     instead); a Module (or anything with ``state_dict()``) passed as ``obj`` itself has its
-    ``state_dict()`` saved; shared tensors are written once per place they appear; ``path``
-    is a path, not an open file.
+    ``state_dict()`` saved; shared tensors are written once per place they appear; a dict
+    subclass (OrderedDict, Counter) or a namedtuple loads as a dict or a tuple; ``path`` is a
+    path, not an open file.
 
     Args:
         obj: what to save.
