@@ -16,28 +16,36 @@ dimensions, Π of the nonzero ones · itemsize within an intp, even when another
 covering the body exactly. Every problem raises ``ModelFileError`` (a ``ValueError``) naming
 the file and what is wrong (and what the file looks like, if it is a ZIP archive, a pickle
 ...), in time linear in the header's length.
-Writes are atomic (see ``atomic_write``): a temporary file in the same directory, flushed and
-fsynced, then renamed over the target, so a crash mid-write leaves the previous file intact.
+
+``save``/``load`` also keep whole checkpoints (nested dicts, lists and tuples of tensors,
+numbers, strings, None): each tensor is an entry, and the structure is one JSON string in
+``__metadata__["chainrule.structure"]``, checked on load as strictly as the header
+(``io_structure``). A flat dict of tensors is written as a plain safetensors file.
+
+Writes are atomic (see ``atomic_file.atomic_write``): a temporary file in the same directory,
+flushed and fsynced, then renamed over the target, so a crash mid-write leaves the previous
+file intact.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import reprlib
-import secrets
-import stat
-from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None
-
+from .atomic_file import atomic_write
+from .io_structure import (
+    STRUCTURE_KEY,
+    StructureError,
+    check_load_options,
+    check_path,
+    decode,
+    encode,
+    is_flat_state,
+)
 from .tensor import Tensor
 
 MAX_HEADER_BYTES = 100 * 1024 * 1024
@@ -81,109 +89,26 @@ def save_file(tensors: Mapping[str, Any], path: str | os.PathLike,
             handle.write(array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes())
 
 
-class atomic_write:
-    """Context manager yielding a binary file that replaces ``path`` only when closed cleanly.
-
-    The data goes to a new hidden file ``.NAME.<16 hex digits>.tmp`` in the same directory,
-    which is flushed, fsynced and renamed over ``path``; on an exception that file is removed
-    and ``path`` is untouched. Writers to one path never touch each other's files, so
-    concurrent saves each succeed and the last rename wins. The file gets the mode of the file
-    it replaces, or else the umask's (as ``open`` gives). Through a symlink, the link's target
-    is replaced, as NumPy and PyTorch write through links.
-
-    A writer killed outright leaves its file behind. Each writer holds a lock
-    (``fcntl.flock``) on its file until the rename; the next write to the same path removes
-    the files of that name pattern that nobody holds, and nothing else (where there is no
-    ``fcntl``, nothing is removed).
-    """
-
-    def __init__(self, path: str | os.PathLike) -> None:
-        self.path = Path(path)
-
-    def __enter__(self):
-        self.path = Path(os.path.realpath(self.path))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        _remove_abandoned(self.path)
-        self.handle, self.temp = _create_temp(self.path)
-        return self.handle
-
-    def __exit__(self, kind, value, traceback) -> None:
-        try:
-            if kind is None:
-                self._commit()
-        finally:
-            try:
-                self.handle.close()  # can raise too: flushing the buffer onto a full disk
-            finally:
-                if os.path.exists(self.temp):
-                    os.unlink(self.temp)
-
-    def _commit(self) -> None:
-        self.handle.flush()
-        os.fsync(self.handle.fileno())
-        if fcntl is None:
-            self.handle.close()  # Windows renames no open file; with fcntl, the file stays
-            # open and locked until renamed, or _remove_abandoned could take it for abandoned
-        os.replace(self.temp, self.path)
-
-
-def _temp_pattern(path: Path) -> re.Pattern:
-    return re.compile(rf"\.{re.escape(path.name)}\.[0-9a-f]{{16}}\.tmp")
-
-
-def _create_temp(path: Path) -> tuple[Any, Path]:
-    """A new, locked temporary file beside ``path``, with the mode ``path`` should get."""
-    mode = stat.S_IMODE(os.stat(path).st_mode) if path.is_file() else None
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-        fd = os.open(temp, flags, 0o666)  # 0o666 & ~umask, as open() gives
-        try:
-            if mode is not None:
-                os.chmod(temp, mode)
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            if fcntl is None or _same_file(fd, temp):
-                return os.fdopen(fd, "wb"), temp
-        except BaseException:
-            os.close(fd)
-            temp.unlink(missing_ok=True)
-            raise
-        os.close(fd)  # removed as abandoned before the lock was taken: try another name
-
-
-def _remove_abandoned(path: Path) -> None:
-    """Remove the temporary files of ``path`` whose writer is gone (nobody holds its lock)."""
-    if fcntl is None:
-        return
-    pattern = _temp_pattern(path)
-    with os.scandir(path.parent) as entries:
-        names = [entry.name for entry in entries if pattern.fullmatch(entry.name)]
-    for name in names:
-        temp = path.with_name(name)
-        try:
-            fd = os.open(temp, os.O_RDONLY | os.O_NONBLOCK)  # NONBLOCK: a FIFO cannot hang us
-        except OSError:
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            if stat.S_ISREG(os.fstat(fd).st_mode) and _same_file(fd, temp):
-                os.unlink(temp)
-        except OSError:
-            pass  # a live writer holds it, or another writer removed it first
-        finally:
-            os.close(fd)
-
-
-def _same_file(fd: int, path: Path) -> bool:
-    try:
-        return os.path.samestat(os.fstat(fd), os.stat(path))
-    except FileNotFoundError:
-        return False
-
-
 def save(obj: Any, path: str | os.PathLike, metadata: Mapping[str, str] | None = None) -> None:
-    """Save a Module's ``state_dict()`` or a dict of tensors/arrays to ``path``.
+    """torch.save(obj, f): save a state_dict, a tensor or a whole checkpoint to ``path``.
+
+    A dict of str → array or tensor that requires no grad (a ``state_dict()``) is written as
+    a plain safetensors file.
+    Anything else built of tensors, NumPy arrays and scalars, numbers (int, float incl. inf
+    and nan, bool), strings, None, and dicts (str or int keys), lists and tuples of them (an
+    optimizer's or a scheduler's ``state_dict()``, a checkpoint dict) is written in the same
+    layout, every tensor an entry and the structure as JSON in the metadata (see
+    ``io_structure``). Differs from PyTorch: nothing is pickled, so a Module, an optimizer or a
+    function inside ``obj`` raises a TypeError naming where it sits (save its ``state_dict()``
+    instead); a Module (or anything with ``state_dict()``) passed as ``obj`` itself has its
+    ``state_dict()`` saved; shared tensors are written once per place they appear; a dict
+    subclass (OrderedDict, Counter) or a namedtuple loads as a dict or a tuple; ``path`` is a
+    path, not an open file.
+
+    Args:
+        obj: what to save.
+        path: the file to write (atomically).
+        metadata: extra str → str entries for ``__metadata__``.
 
     Example:
         >>> import chainrule, tempfile, os
@@ -193,19 +118,50 @@ def save(obj: Any, path: str | os.PathLike, metadata: Mapping[str, str] | None =
         >>> sorted(chainrule.load(path))
         ['bias', 'weight']
     """
-    state = obj.state_dict() if hasattr(obj, "state_dict") else obj
-    if not isinstance(state, Mapping):
-        raise TypeError(f"save expects a Module or a dict of tensors, got {type(obj).__name__}")
-    save_file(state, path, metadata)
+    check_path("save", path)
+    state = obj.state_dict() if callable(getattr(obj, "state_dict", None)) else obj
+    if metadata and STRUCTURE_KEY in metadata:
+        raise ValueError(f"save: the metadata key {STRUCTURE_KEY!r} is reserved for the "
+                         "structure of the saved object")
+    if is_flat_state(state, _TO_CODE):
+        save_file(state, path, metadata)
+        return
+    arrays, structure = encode(state, _TO_CODE)
+    save_file(arrays, path, {**(metadata or {}), STRUCTURE_KEY: structure})
 
 
 # ------------------------------------------------------------------ reading
 
 
-def load(path: str | os.PathLike) -> dict[str, Tensor]:
-    """Read a model file into a dict of tensors (for ``Module.load_state_dict``)."""
-    arrays, _ = load_file(path)
-    return {name: Tensor(array, dtype=array.dtype) for name, array in arrays.items()}
+def load(path: str | os.PathLike, map_location: Any = None, *,
+         weights_only: bool | None = None, mmap: bool | None = None) -> Any:
+    """torch.load(f, map_location=None, *, weights_only=None, mmap=None): read what ``save``
+    wrote.
+
+    A plain safetensors file gives a dict of name → Tensor (for ``load_state_dict``); a file
+    with a saved structure gives that object back, with chainrule Tensors, NumPy arrays and
+    scalars where they were. The structure is checked as strictly as the header; every
+    problem is a ``ModelFileError`` naming the file.
+
+    Args:
+        path: the file to read.
+        map_location: accepted for PyTorch scripts (``'cpu'``, a device, a dict or a
+            callable, as torch takes); chainrule computes on the CPU, so every tensor is
+            loaded there whatever it says.
+        weights_only: accepted for PyTorch scripts; loading never unpickles anything, so
+            True, False and None all load the same data in the same safe way.
+        mmap: accepted for PyTorch scripts; the file is always read into memory.
+    """
+    check_path("load", path)
+    check_load_options(map_location, weights_only, mmap)
+    arrays, metadata = load_file(path)
+    structure = metadata.get(STRUCTURE_KEY)
+    if structure is None:
+        return {name: Tensor(array, dtype=array.dtype) for name, array in arrays.items()}
+    try:
+        return decode(structure, arrays)
+    except StructureError as err:
+        raise ModelFileError(f"{path}: {err}") from None
 
 
 def load_metadata(path: str | os.PathLike) -> dict[str, str]:

@@ -35,9 +35,10 @@ LAYERS = {
     "ops": 1,
     "tensor": 2, "methods": 2,
     "creation": 3, "functional": 3, "gradcheck": 3, "io": 3,
-    "legacy": 3,
+    "legacy": 3, "atomic_file": 3, "io_structure": 3,
     "nn": 4,
     "data": 5, "optim": 5, "utils": 5,
+    "distributions": 5,
     "models": 6, "train": 6,
     "__init__": 7, "__main__": 7, "app": 7, "cli": 7, "viz": 7,
 }
