@@ -9,6 +9,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import autograd, dtypes
+from ..ops import pad as ops_pad
 from ..ops import shape as ops
 from .math import broadcast_shape, broadcasts_to
 from .reduce import normalize_dim
@@ -243,11 +244,24 @@ def stack(tensors: Sequence[Any], dim: int = 0) -> Any:
     return cat([t.unsqueeze(axis) for t in tensors], axis)
 
 
-def pad(x: Any, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Any:
-    """Pad with a constant; ``pad`` lists (before, after) pairs starting from the LAST dimension,
-    as in PyTorch: ``pad(x, (1, 1))`` pads the last dimension by one on each side."""
-    if mode != "constant":
-        raise NotImplementedError(f"pad: only mode='constant' is supported, not {mode!r}")
+def pad(x: Any, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Any:
+    """Pad ``x``; ``pad`` lists (before, after) pairs starting from the LAST dimension, as in
+    PyTorch: ``pad(x, (1, 1))`` pads the last dimension by one on each side.
+
+    Args:
+        x: the tensor.
+        pad: (left, right[, top, bottom[, front, back]]), non-negative.
+        mode: 'constant' (fill with ``value``, any dimensions), or 'reflect' (mirror at the
+            edge, not repeating it; each pad < the size), 'replicate' (repeat the edge) and
+            'circular' (wrap around; each pad ≤ the size), which pad the last 1, 2 or 3
+            dimensions of a 2-D/3-D, 3-D/4-D or 4-D/5-D input, PyTorch's limits.
+        value: fill value for 'constant' (default 0).
+
+    Differs from PyTorch: negative padding (cropping) raises NotImplementedError.
+    """
+    if mode not in _PAD_MODES:
+        raise NotImplementedError(f"pad: unrecognised padding mode {mode!r}; expected one of "
+                                  f"{_PAD_MODES}")
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise ValueError(f"pad: {tuple(pad)} must hold (before, after) pairs for at most "
                          f"{x.ndim} dimensions")
@@ -255,4 +269,36 @@ def pad(x: Any, pad: Sequence[int], mode: str = "constant", value: float = 0.0) 
     widths = [(0, 0)] * (x.ndim - len(pairs)) + pairs[::-1]
     if any(lo < 0 or hi < 0 for lo, hi in widths):
         raise NotImplementedError("pad: negative padding (cropping) is not supported")
-    return x._apply(ops.Pad, widths=tuple(widths), value=value)
+    if mode == "constant":
+        return x._apply(ops.Pad, widths=tuple(widths), value=0.0 if value is None else value)
+    _check_copy_pad(x, pairs, mode, value)
+    axes = tuple((x.ndim - 1 - k, ops_pad.source_index(x.shape[-1 - k], lo, hi, mode))
+                 for k, (lo, hi) in enumerate(pairs))
+    return x._apply(ops_pad.IndexPad, axes=axes)
+
+
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def _check_copy_pad(x: Any, pairs: list, mode: str, value: Any) -> None:
+    """PyTorch's limits for the modes that copy input elements into the border."""
+    if value is not None and value != 0:
+        raise RuntimeError(f"pad: padding mode {mode!r} doesn't take a value argument "
+                         f"(got value={value})")
+    if x.ndim not in (len(pairs) + 1, len(pairs) + 2):
+        raise NotImplementedError(
+            f"pad: mode {mode!r} with {2 * len(pairs)} padding sizes needs a "
+            f"{len(pairs) + 1}-D or {len(pairs) + 2}-D input, got a {x.ndim}-D input; it pads "
+            "the last 1, 2 or 3 dimensions of a 2-D/3-D, 3-D/4-D or 4-D/5-D input")
+    for k, (lo, hi) in enumerate(pairs):
+        size = x.shape[-1 - k]
+        if size == 0:
+            raise RuntimeError(f"pad: mode {mode!r} cannot pad dimension {x.ndim - 1 - k} of "
+                             f"size 0 (input shape {tuple(x.shape)})")
+        too_big = max(lo, hi) >= size if mode == "reflect" else \
+            (mode == "circular" and max(lo, hi) > size)
+        if too_big:
+            limit = "less than" if mode == "reflect" else "at most"
+            raise RuntimeError(f"pad: {mode} padding ({lo}, {hi}) of dimension {x.ndim - 1 - k} "
+                             f"must be {limit} its size {size} (input shape "
+                             f"{tuple(x.shape)})")

@@ -13,6 +13,7 @@ from .conv import Conv2d, ConvTranspose2d, DepthwiseConv2d
 from .linalg import Linear, MatMul
 from .loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy
 from .norm import BatchNorm, Normalize
+from .pad import IndexPad
 from .pool import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, UpsampleNearest
 from .reduce import Amax, LogSoftmax, LogSumExp, Mean, Norm, Prod, Softmax, Std, Sum, Var
 from .shape import (
@@ -57,3 +58,4 @@ __all__ = [
     "Rsqrt", "Sigmoid", "Sign", "Sin", "Softmax", "Softplus", "Sqrt", "Std", "Sub", "Sum",
     "TakeAlongAxis", "Tanh", "Tile", "UpsampleNearest", "Var", "Where", "sum_to",
 ]
+__all__ += ["IndexPad"]
