@@ -59,6 +59,7 @@ from .loss import (
     smooth_l1_loss,
 )
 from .norm import batch_norm, group_norm, layer_norm
+from .norm import instance_norm
 from .pool import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -81,3 +82,4 @@ __all__ = [
     "rsqrt", "sigmoid", "sign", "silu", "sin", "smooth_l1_loss", "softmax", "softplus", "sqrt",
     "stack", "sum", "tanh", "where",
 ]
+__all__ += ["instance_norm"]

@@ -45,6 +45,7 @@ from .loss import (
 )
 from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from .normalization import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .padding import (
     CircularPad1d,
     CircularPad2d,
@@ -92,3 +93,4 @@ __all__ += [
     "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "ZeroPad1d", "ZeroPad2d",
     "ZeroPad3d",
 ]
+__all__ += ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
