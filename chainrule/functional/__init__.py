@@ -58,8 +58,7 @@ from .loss import (
     mse_loss,
     smooth_l1_loss,
 )
-from .norm import batch_norm, group_norm, layer_norm
-from .norm import instance_norm
+from .norm import batch_norm, group_norm, instance_norm, layer_norm
 from .pool import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
