@@ -69,6 +69,7 @@ from .pool import (
     max_pool1d,
     max_pool2d,
 )
+from .sampling import pixel_shuffle, pixel_unshuffle
 
 __all__ = [
     "abs", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool1d",
@@ -82,3 +83,4 @@ __all__ = [
     "stack", "sum", "tanh", "where",
 ]
 __all__ += ["instance_norm"]
+__all__ += ["pixel_shuffle", "pixel_unshuffle"]

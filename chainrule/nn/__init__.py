@@ -81,6 +81,7 @@ from .pooling import (
     MaxPool2d,
     Upsample,
 )
+from .upsampling import PixelShuffle, PixelUnshuffle, UpsamplingBilinear2d, UpsamplingNearest2d
 
 sys.modules[__name__ + ".functional"] = functional
 
@@ -101,3 +102,4 @@ __all__ += [
     "ZeroPad3d",
 ]
 __all__ += ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
+__all__ += ["PixelShuffle", "PixelUnshuffle", "UpsamplingBilinear2d", "UpsamplingNearest2d"]
