@@ -48,6 +48,7 @@ from .basic import (
 from .categorical import cross_entropy, nll_loss
 from .channel_dropout import dropout1d, dropout2d
 from .conv import conv1d, conv2d, conv_transpose2d
+from .fold import fold, unfold
 from .layers import dropout, embedding
 from .loss import (
     binary_cross_entropy,
@@ -84,3 +85,4 @@ __all__ = [
 ]
 __all__ += ["instance_norm"]
 __all__ += ["pixel_shuffle", "pixel_unshuffle"]
+__all__ += ["fold", "unfold"]

@@ -31,6 +31,7 @@ from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .dropout import Dropout
 from .embedding import Embedding
 from .flatten import Flatten, Unflatten
+from .fold import Fold, Unfold
 from .linear import Identity, Linear
 from .loss import (
     BCELoss,
@@ -103,3 +104,4 @@ __all__ += [
 ]
 __all__ += ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
 __all__ += ["PixelShuffle", "PixelUnshuffle", "UpsamplingBilinear2d", "UpsamplingNearest2d"]
+__all__ += ["Fold", "Unfold"]

@@ -10,6 +10,7 @@ Each Function's docstring states the derivative it implements. The files group t
 from .activation import Gelu
 from .arithmetic import Add, Div, Maximum, Minimum, Mul, Pow, PowScalar, Remainder, Sub, Where
 from .conv import Conv2d, ConvTranspose2d, DepthwiseConv2d
+from .fold import Fold, Unfold
 from .linalg import Linear, MatMul
 from .loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy
 from .norm import BatchNorm, Normalize
@@ -59,3 +60,4 @@ __all__ = [
     "TakeAlongAxis", "Tanh", "Tile", "UpsampleNearest", "Var", "Where", "sum_to",
 ]
 __all__ += ["IndexPad"]
+__all__ += ["Fold", "Unfold"]
