@@ -47,9 +47,9 @@ from .basic import (
 )
 from .categorical import cross_entropy, nll_loss
 from .channel_dropout import dropout1d, dropout2d
-from .conv import conv1d, conv2d, conv_transpose2d
+from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from .fold import fold, unfold
-from .layers import dropout, embedding
+from .layers import bilinear, dropout, embedding
 from .loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -86,3 +86,5 @@ __all__ = [
 __all__ += ["instance_norm"]
 __all__ += ["pixel_shuffle", "pixel_unshuffle"]
 __all__ += ["fold", "unfold"]
+__all__ += ["conv_transpose1d"]
+__all__ += ["bilinear"]
