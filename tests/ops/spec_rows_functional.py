@@ -17,6 +17,7 @@ import numpy as np
 
 import chainrule as cr
 import chainrule.functional as F
+from tests.ops.spec_rows_layers import LAYER_ROWS
 from tests.ops.spec_types import (
     ANY,
     DISTINCT,
@@ -216,6 +217,7 @@ RANDOM_AND_LOOKUP = [
 
 FUNCTIONAL = BASIC + ACTIVATIONS + LOSSES + NORMALISATION + CONVOLUTION + POOLING + \
     RANDOM_AND_LOOKUP
+FUNCTIONAL += LAYER_ROWS
 
 # Functions with no backward today, and why; their rows are skipped while their output
 # does not require grad.
