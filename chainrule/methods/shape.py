@@ -250,14 +250,16 @@ def pad(x: Any, pad: Sequence[int], mode: str = "constant", value: float | None 
 
     Args:
         x: the tensor.
-        pad: (left, right[, top, bottom[, front, back]]), non-negative.
+        pad: (left, right[, top, bottom[, front, back]]); a negative size crops.
         mode: 'constant' (fill with ``value``, any dimensions), or 'reflect' (mirror at the
             edge, not repeating it; each pad < the size), 'replicate' (repeat the edge) and
             'circular' (wrap around; each pad ≤ the size), which pad the last 1, 2 or 3
             dimensions of a 2-D/3-D, 3-D/4-D or 4-D/5-D input, PyTorch's limits.
         value: fill value for 'constant' (default 0).
 
-    Differs from PyTorch: negative padding (cropping) raises NotImplementedError.
+    Negative sizes follow PyTorch: 'constant' and 'circular' crop first and then pad the
+    rest; 'reflect' and 'replicate' read the positions −lo … I − 1 + hi of the mirrored or
+    extended input.
     """
     if mode not in _PAD_MODES:
         raise NotImplementedError(f"pad: unrecognised padding mode {mode!r}; expected one of "
@@ -266,12 +268,13 @@ def pad(x: Any, pad: Sequence[int], mode: str = "constant", value: float | None 
         raise ValueError(f"pad: {tuple(pad)} must hold (before, after) pairs for at most "
                          f"{x.ndim} dimensions")
     pairs = [(int(pad[i]), int(pad[i + 1])) for i in range(0, len(pad), 2)]
-    widths = [(0, 0)] * (x.ndim - len(pairs)) + pairs[::-1]
-    if any(lo < 0 or hi < 0 for lo, hi in widths):
-        raise NotImplementedError("pad: negative padding (cropping) is not supported")
+    if mode != "constant":
+        _check_copy_pad(x, pairs, mode, value)
+    if mode in ("constant", "circular") and any(min(pair) < 0 for pair in pairs):
+        x, pairs = _crop(x, pairs)
     if mode == "constant":
+        widths = [(0, 0)] * (x.ndim - len(pairs)) + pairs[::-1]
         return x._apply(ops.Pad, widths=tuple(widths), value=0.0 if value is None else value)
-    _check_copy_pad(x, pairs, mode, value)
     axes = tuple((x.ndim - 1 - k, ops_pad.source_index(x.shape[-1 - k], lo, hi, mode))
                  for k, (lo, hi) in enumerate(pairs))
     return x._apply(ops_pad.IndexPad, axes=axes)
@@ -280,25 +283,39 @@ def pad(x: Any, pad: Sequence[int], mode: str = "constant", value: float | None 
 _PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
 
+def _crop(x: Any, pairs: list) -> tuple[Any, list]:
+    """``x`` with the negative pads cut away, and the pads left (all non-negative)."""
+    index = [slice(None)] * x.ndim
+    for k, (lo, hi) in enumerate(pairs):
+        size, axis = x.shape[-1 - k], x.ndim - 1 - k
+        start, stop = max(-lo, 0), size - max(-hi, 0)
+        if stop < start:
+            raise RuntimeError(f"pad: padding ({lo}, {hi}) crops more than dimension {axis} of "
+                               f"size {size} holds (input shape {tuple(x.shape)})")
+        index[axis] = slice(start, stop)
+    return x[tuple(index)], [(max(lo, 0), max(hi, 0)) for lo, hi in pairs]
+
+
 def _check_copy_pad(x: Any, pairs: list, mode: str, value: Any) -> None:
     """PyTorch's limits for the modes that copy input elements into the border."""
     if value is not None and value != 0:
         raise RuntimeError(f"pad: padding mode {mode!r} doesn't take a value argument "
-                         f"(got value={value})")
+                           f"(got value={value})")
     if x.ndim not in (len(pairs) + 1, len(pairs) + 2):
         raise NotImplementedError(
             f"pad: mode {mode!r} with {2 * len(pairs)} padding sizes needs a "
             f"{len(pairs) + 1}-D or {len(pairs) + 2}-D input, got a {x.ndim}-D input; it pads "
             "the last 1, 2 or 3 dimensions of a 2-D/3-D, 3-D/4-D or 4-D/5-D input")
     for k, (lo, hi) in enumerate(pairs):
-        size = x.shape[-1 - k]
-        if size == 0:
-            raise RuntimeError(f"pad: mode {mode!r} cannot pad dimension {x.ndim - 1 - k} of "
-                             f"size 0 (input shape {tuple(x.shape)})")
+        size, axis = x.shape[-1 - k], x.ndim - 1 - k
+        # circular wraps within what is left after cropping
+        room = size + min(lo, 0) + min(hi, 0) if mode == "circular" else size
+        if room <= 0 or size + lo + hi <= 0:
+            raise RuntimeError(f"pad: mode {mode!r} cannot pad dimension {axis} of size "
+                               f"{size} by ({lo}, {hi}) (input shape {tuple(x.shape)})")
         too_big = max(lo, hi) >= size if mode == "reflect" else \
-            (mode == "circular" and max(lo, hi) > size)
+            (mode == "circular" and max(lo, hi) > room)
         if too_big:
             limit = "less than" if mode == "reflect" else "at most"
-            raise RuntimeError(f"pad: {mode} padding ({lo}, {hi}) of dimension {x.ndim - 1 - k} "
-                             f"must be {limit} its size {size} (input shape "
-                             f"{tuple(x.shape)})")
+            raise RuntimeError(f"pad: {mode} padding ({lo}, {hi}) of dimension {axis} must be "
+                               f"{limit} its size {room} (input shape {tuple(x.shape)})")

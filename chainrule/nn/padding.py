@@ -3,7 +3,7 @@
 
 Each holds its padding, a tuple of 2·d sizes in ``functional.pad``'s order (last dimension
 first: (left, right[, top, bottom[, front, back]])), and calls ``functional.pad``. An int pads
-every side by that much. None has parameters.
+every side by that much; a negative size crops, as in ``functional.pad``. None has parameters.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from .module import Module
 
 
 def _padding_tuple(name: str, padding: Any, dims: int) -> tuple[int, ...]:
-    """``padding`` as 2·dims non-negative ints (an int means the same on every side)."""
+    """``padding`` as 2·dims ints (an int means the same on every side; negative crops)."""
     values = tuple(padding) if isinstance(padding, (tuple, list)) else (padding,) * (2 * dims)
-    if len(values) != 2 * dims or any(not isinstance(v, int) or v < 0 for v in values):
-        raise ValueError(f"{name}: padding must be a non-negative int or a tuple of {2 * dims} "
-                         f"non-negative ints, got {padding!r}")
+    if len(values) != 2 * dims or any(not isinstance(v, int) for v in values):
+        raise ValueError(f"{name}: padding must be an int or a tuple of {2 * dims} ints, got "
+                         f"{padding!r}")
     return values
 
 

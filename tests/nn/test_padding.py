@@ -154,10 +154,12 @@ def test_constant_pad_layers_fill_with_their_value():
 
 
 def test_layer_padding_must_have_two_entries_per_dimension():
-    with pytest.raises(ValueError, match="ReflectionPad2d: padding must be .* 4 non-negative"):
+    with pytest.raises(ValueError, match=r"ReflectionPad2d: padding must be .* 4 ints, got \(1"):
         nn.ReflectionPad2d((1, 2, 3))
     with pytest.raises(ValueError, match="ZeroPad1d: padding must be"):
-        nn.ZeroPad1d(-1)
+        nn.ZeroPad1d(1.5)
+    np.testing.assert_array_equal(nn.ZeroPad1d((-1, 1))(cr.tensor([1.0, 2.0])).numpy(),
+                                  [2.0, 0.0])
 
 
 @needs_torch
@@ -168,3 +170,36 @@ def test_layers_torch_parity(cls, dims, mode):
     ours, theirs = cls(pad), getattr(torch.nn, cls.__name__)(pad)
     np.testing.assert_array_equal(ours(cr.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy())
     assert repr(ours) == repr(theirs)
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("pad", [(-2, 2), (-1, -1), (-3, 1), (1, -2), (-1, 2, 1, -1)])
+def test_negative_padding_crops(mode, pad):
+    """'constant'/'circular' crop and then pad what is left; 'reflect'/'replicate' read the
+    positions −lo … I − 1 + hi of the mirrored or extended input (written out by hand)."""
+    x = np.arange(12.0).reshape(1, 3, 4)
+    expected = {
+        ("constant", (-2, 2)): [2, 3, 0, 0], ("reflect", (-2, 2)): [2, 3, 2, 1],
+        ("replicate", (-2, 2)): [2, 3, 3, 3], ("circular", (-2, 2)): [2, 3, 2, 3],
+        ("constant", (-3, 1)): [3, 0], ("reflect", (-3, 1)): [3, 2],
+        ("replicate", (-3, 1)): [3, 3], ("circular", (-3, 1)): [3, 3],
+        ("constant", (1, -2)): [0, 0, 1], ("reflect", (1, -2)): [1, 0, 1],
+        ("replicate", (1, -2)): [0, 0, 1], ("circular", (1, -2)): [1, 0, 1],
+    }
+    t = cr.tensor(x, requires_grad=True)
+    y = F.pad(t, pad, mode=mode)
+    if (mode, pad) in expected:
+        np.testing.assert_array_equal(y.detach().numpy()[0, 0], expected[mode, pad])
+    if pad == (-1, -1):
+        np.testing.assert_array_equal(y.detach().numpy(), x[:, :, 1:3])
+    assert cr.gradcheck(lambda a: F.pad(a, pad, mode=mode), [t])
+    if torch is not None:
+        ty = torch.nn.functional.pad(torch.tensor(x), pad, mode=mode)
+        np.testing.assert_array_equal(y.detach().numpy(), ty.numpy())
+
+
+def test_cropping_more_than_the_dimension_holds():
+    with pytest.raises(RuntimeError, match=r"crops more than dimension 2 of size 4"):
+        F.pad(cr.ones(1, 2, 4), (-5, 1))
+    with pytest.raises(RuntimeError, match=r"cannot pad dimension 2 of size 4 by \(-4, 0\)"):
+        F.pad(cr.ones(1, 2, 4), (-4, 0), mode="reflect")
