@@ -17,7 +17,7 @@ import numpy as np
 from ..ops import pool as ops_pool
 from ..tensor import Tensor
 from .conv import tuple_of
-from .sampling import linear_resample
+from .sampling import resample
 
 _LAYOUTS = {1: "(N, C, L)", 2: "(N, C, H, W)"}
 
@@ -234,7 +234,7 @@ def nearest_source(size: int, out: int, scale: float | None) -> np.ndarray:
 
 
 _MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
-_LINEAR_DIMS = {"linear": 1, "bilinear": 2, "trilinear": 3}
+_LINEAR_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 
 
 def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
@@ -249,12 +249,15 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
     * 'linear' (3-D input), 'bilinear' (4-D), 'trilinear' (5-D): linear interpolation
       between the two inputs around the source position x = max((o + ½)·r − ½, 0), or
       x = o·(I − 1)/(O − 1) with ``align_corners=True`` (see ``sampling.linear_weights``).
+    * 'bicubic' (4-D): cubic convolution (A = −0.75) over the four inputs around x (not
+      clamped at 0), edge taps repeated (``sampling.cubic_weights``); not clamped to the
+      input's range, as in PyTorch.
 
     Args:
         input: (N, C, *spatial) with 1 to 3 spatial dimensions.
         size: output spatial size (int or tuple); or
         scale_factor: multiplier(s); output size ⌊I·scale_factor⌋.
-        mode: 'nearest', 'linear', 'bilinear' or 'trilinear' ('bicubic', 'area' and
+        mode: 'nearest', 'linear', 'bilinear', 'bicubic' or 'trilinear' ('area' and
             'nearest-exact' raise NotImplementedError).
         align_corners: for the linear modes only; None means False.
         recompute_scale_factor: pick source positions by I/O instead of 1/scale_factor.
@@ -285,7 +288,7 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
     if min(out) < 1:
         raise ValueError(f"interpolate: the output size {out} is empty (input {spatial})")
     if mode != "nearest":
-        return linear_resample(input, out, scales, bool(align_corners))
+        return resample(input, out, scales, bool(align_corners), cubic=mode == "bicubic")
     indices = tuple(nearest_source(i, o, s) for i, o, s in zip(spatial, out, scales))
     return ops_pool.UpsampleNearest.apply(input, indices=indices)
 
@@ -297,9 +300,9 @@ def _check_mode(input: Tensor, mode: str, align_corners: Any, antialias: bool) -
         raise NotImplementedError(f"interpolate: only 3-D, 4-D and 5-D inputs (N, C, *spatial) "
                                   f"are supported, for the modes {' | '.join(_MODES)} (got "
                                   f"{input.ndim}-D input and mode {mode!r})")
-    if mode in ("bicubic", "area", "nearest-exact"):
+    if mode in ("area", "nearest-exact"):
         raise NotImplementedError(f"interpolate: mode={mode!r} is not implemented; 'nearest', "
-                                  "'linear', 'bilinear' and 'trilinear' are")
+                                  "'linear', 'bilinear', 'bicubic' and 'trilinear' are")
     if mode in _LINEAR_DIMS and _LINEAR_DIMS[mode] != dims:
         raise NotImplementedError(f"interpolate: got {input.ndim}-D input, but {mode} mode "
                                   f"needs {_LINEAR_DIMS[mode] + 2}-D input")

@@ -1,10 +1,11 @@
-"""Resampling: ``pixel_shuffle``, ``pixel_unshuffle``, and the linear modes of ``interpolate``
-('linear', 'bilinear', 'trilinear'), whose checks live in ``pool.interpolate``.
+"""Resampling: ``pixel_shuffle``, ``pixel_unshuffle``, and the interpolating modes of
+``interpolate`` ('linear', 'bilinear', 'trilinear', 'bicubic'), whose checks live in
+``pool.interpolate``.
 
 All are compositions of Tensor operations (reshape, permute, matmul), so none has a backward
 of its own: pixel (un)shuffle moves elements, and linear resampling along one axis is the
-product with a constant matrix M (out × in) holding the two interpolation weights of each
-output position, whose gradient is Gᵀ's product with M.
+product with a constant matrix M (out × in) holding the interpolation weights of each
+output position (two taps, or four for cubic), so dL/dX = G·M along that axis.
 """
 
 from __future__ import annotations
@@ -78,23 +79,36 @@ def _factor(name: str, input: Tensor, factor: Any, argument: str) -> int:
     return int(factor)
 
 
-def linear_weights(size: int, out: int, scale: float | None, align_corners: bool,
-                   dtype: Any) -> np.ndarray:
-    """The (out, size) matrix M of linear interpolation along one axis, PyTorch's rule:
+def source_positions(size: int, out: int, scale: float | None, align_corners: bool,
+                     real: Any, clamp: bool) -> np.ndarray:
+    """PyTorch's source position x of each output position o along one axis:
 
-    source position  x = o·(I − 1)/(O − 1)                   (align_corners; 0 when O = 1)
-                     x = max((o + ½)·r − ½, 0), r = 1/scale  (scale_factor given) or I/O
-    then i₀ = ⌊x⌋, i₁ = min(i₀ + 1, I − 1), λ = x − i₀, and M[o, i₀] += 1 − λ, M[o, i₁] += λ.
-    Computed in float32 for float32 input, as PyTorch's CPU kernel does.
+        x = o·(I − 1)/(O − 1)                      with align_corners (0 when O = 1)
+        x = (o + ½)·r − ½, r = 1/scale (scale_factor given) or I/O, otherwise; linear
+            modes clamp it at 0 (``clamp``), bicubic does not.
     """
-    real = np.float64 if dtype == dtypes.float64 else np.float32
     o = np.arange(out, dtype=real)
     if align_corners:
         step = real(size - 1) / real(out - 1) if out > 1 else real(0)
-        source = o * step
-    else:
-        ratio = real(1.0 / scale) if scale else real(size) / real(out)
-        source = np.maximum((o + real(0.5)) * ratio - real(0.5), real(0))
+        return o * step
+    ratio = real(1.0 / scale) if scale else real(size) / real(out)
+    source = (o + real(0.5)) * ratio - real(0.5)
+    return np.maximum(source, real(0)) if clamp else source
+
+
+def _real(dtype: Any) -> Any:
+    """PyTorch's CPU kernels compute positions in float32 for float32 input."""
+    return np.float64 if dtype == dtypes.float64 else np.float32
+
+
+def linear_weights(size: int, out: int, scale: float | None, align_corners: bool,
+                   dtype: Any) -> np.ndarray:
+    """The (out, size) matrix M of linear interpolation along one axis, PyTorch's rule: with
+    x = ``source_positions`` (clamped at 0), i₀ = ⌊x⌋, i₁ = min(i₀ + 1, I − 1), λ = x − i₀,
+    M[o, i₀] += 1 − λ and M[o, i₁] += λ.
+    """
+    real = _real(dtype)
+    source = source_positions(size, out, scale, align_corners, real, clamp=True)
     low = np.minimum(np.floor(source).astype(np.int64), size - 1)
     high = np.minimum(low + 1, size - 1)
     lam = (source - low).astype(real)
@@ -104,15 +118,43 @@ def linear_weights(size: int, out: int, scale: float | None, align_corners: bool
     return matrix
 
 
-def linear_resample(input: Tensor, out: tuple[int, ...], scales: tuple, align_corners: bool,
-                    ) -> Tensor:
-    """Separable linear interpolation of the trailing ``len(out)`` axes of ``input``."""
+CUBIC_A = -0.75  # PyTorch's (and OpenCV's) cubic convolution coefficient
+
+
+def cubic_weights(size: int, out: int, scale: float | None, align_corners: bool,
+                  dtype: Any) -> np.ndarray:
+    """The (out, size) matrix of cubic convolution (Keys, A = −0.75), PyTorch's bicubic rule:
+    with x = ``source_positions`` (not clamped), i = ⌊x⌋ and t = x − i, the taps i − 1 … i + 2
+    (each clamped into [0, I − 1]) get the weights
+        k(1 + t), k(t), k(1 − t), k(2 − t),
+        k(s) = (A + 2)s³ − (A + 3)s² + 1 for s ≤ 1,  A·s³ − 5A·s² + 8A·s − 4A for 1 < s < 2.
+    """
+    real = _real(dtype)
+    a = real(CUBIC_A)
+    source = source_positions(size, out, scale, align_corners, real, clamp=False)
+    low = np.floor(source)
+    t = (source - low).astype(real)
+    near = [t, real(1) - t]
+    far = [t + real(1), real(2) - t]
+    weights = [((a * s - real(5) * a) * s + real(8) * a) * s - real(4) * a for s in far]
+    weights[1:1] = [((a + real(2)) * s - (a + real(3))) * s * s + real(1) for s in near]
+    matrix = np.zeros((out, size), dtype=real)
+    for offset, weight in zip((-1, 0, 1, 2), weights):
+        taps = np.clip(low.astype(np.int64) + offset, 0, size - 1)
+        np.add.at(matrix, (np.arange(out), taps), weight)
+    return matrix
+
+
+def resample(input: Tensor, out: tuple[int, ...], scales: tuple, align_corners: bool,
+             cubic: bool = False) -> Tensor:
+    """Separable linear (or cubic) interpolation of the trailing ``len(out)`` axes."""
     first = input.ndim - len(out)
+    weights = cubic_weights if cubic else linear_weights
     x = input
     for axis, (size, o, scale) in enumerate(zip(input.shape[first:], out, scales), first):
         if size == o and (align_corners or scale is None or scale == 1):  # the identity
             continue
-        matrix = linear_weights(size, o, scale, align_corners, input.dtype)
+        matrix = weights(size, o, scale, align_corners, input.dtype)
         m_t = Tensor._const(np.ascontiguousarray(matrix.T.astype(input.dtype)))
         x = (x.transpose(axis, -1) @ m_t).transpose(axis, -1)
     return x

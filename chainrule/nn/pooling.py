@@ -193,7 +193,8 @@ class Upsample(Module):
     Args:
         size: output spatial size; or
         scale_factor: multiplier(s) (stored as floats), output size ⌊I·scale_factor⌋.
-        mode: 'nearest' (default), 'linear' (3-D input), 'bilinear' (4-D), 'trilinear' (5-D).
+        mode: 'nearest' (default), 'linear' (3-D input), 'bilinear' or 'bicubic' (4-D),
+            'trilinear' (5-D).
         align_corners: linear modes only: map the corner pixels' centres onto each other.
         recompute_scale_factor: pick source pixels by I/O instead of 1/scale_factor.
 

@@ -84,6 +84,43 @@ def test_gradcheck(shape, mode, align_corners):
                                                 align_corners=align_corners), [x])
 
 
+def cubic_kernel(s, a=-0.75):
+    s = abs(s)
+    if s <= 1:
+        return (a + 2) * s ** 3 - (a + 3) * s ** 2 + 1
+    return a * s ** 3 - 5 * a * s ** 2 + 8 * a * s - 4 * a if s < 2 else 0.0
+
+
+def bicubic_1d_reference(row, out, scale, align_corners):
+    """Keys' cubic convolution at PyTorch's (unclamped) source position, edges repeated."""
+    size, values = len(row), []
+    for o in range(out):
+        if align_corners:
+            x = o * (size - 1) / (out - 1) if out > 1 else 0.0
+        else:
+            x = (o + 0.5) * (1.0 / scale if scale else size / out) - 0.5
+        i = math.floor(x)
+        values.append(sum(cubic_kernel(x - (i + k)) * row[min(max(i + k, 0), size - 1)]
+                          for k in (-1, 0, 1, 2)))
+    return np.array(values)
+
+
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize(("kwargs", "out", "scales"), [
+    ({"scale_factor": 2}, (8, 10), (2, 2)), ({"scale_factor": (1.5, 0.5)}, (6, 2), (1.5, 0.5)),
+    ({"size": (3, 7)}, (3, 7), (None, None))])
+def test_bicubic_matches_the_formula(align_corners, kwargs, out, scales):
+    x = np.random.default_rng(6).standard_normal((1, 2, 4, 5))
+    y = F.interpolate(cr.tensor(x), mode="bicubic", align_corners=align_corners, **kwargs)
+    wide = np.apply_along_axis(bicubic_1d_reference, 3, x, out[1], scales[1], align_corners)
+    expected = np.apply_along_axis(bicubic_1d_reference, 2, wide, out[0], scales[0],
+                                   align_corners)
+    np.testing.assert_allclose(y.numpy(), expected, rtol=1e-12, atol=1e-12)
+    t = cr.tensor(x, requires_grad=True)
+    assert cr.gradcheck(lambda a: F.interpolate(a, mode="bicubic", align_corners=align_corners,
+                                                **kwargs), [t])
+
+
 def test_float32_stays_float32():
     x = cr.randn(1, 2, 3, 4, requires_grad=True)
     y = F.interpolate(x, scale_factor=2, mode="bilinear")
@@ -103,8 +140,10 @@ def test_errors():
         F.interpolate(x, scale_factor=2, mode="nearest", align_corners=True)
     with pytest.raises(ValueError, match="anti-alias option is restricted"):
         F.interpolate(x, scale_factor=2, mode="nearest", antialias=True)
-    with pytest.raises(NotImplementedError, match="'bicubic' is not implemented"):
-        F.interpolate(x, scale_factor=2, mode="bicubic")
+    with pytest.raises(NotImplementedError, match="'area' is not implemented"):
+        F.interpolate(x, scale_factor=2, mode="area")
+    with pytest.raises(NotImplementedError, match="got 3-D input, but bicubic mode needs 4-D"):
+        F.interpolate(x[0], scale_factor=2, mode="bicubic")
 
 
 def test_upsampling_layers():
@@ -161,12 +200,16 @@ def test_pixel_shuffle_errors():
 @needs_torch
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize(("shape", "mode"), [((2, 3, 5), "linear"), ((2, 3, 4, 5), "bilinear"),
-                                             ((1, 2, 3, 4, 3), "trilinear")])
+                                             ((1, 2, 3, 4, 3), "trilinear"),
+                                             ((2, 2, 5, 6), "bicubic"), ((2, 3, 5), "nearest"),
+                                             ((1, 2, 5, 6), "nearest")])
 @pytest.mark.parametrize("align_corners", [False, True])
 @pytest.mark.parametrize("kwargs", [{"scale_factor": 2}, {"scale_factor": 1.7},
                                     {"scale_factor": 0.6}, {"size": 7},
                                     {"scale_factor": 2.3, "recompute_scale_factor": True}])
 def test_torch_parity(dtype, shape, mode, align_corners, kwargs):
+    if mode == "nearest":
+        align_corners = None  # nearest takes no align_corners (False raises too, in both)
     rng = np.random.default_rng(4)
     x = rng.standard_normal(shape).astype(dtype)
     ours, theirs = cr.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)

@@ -44,6 +44,8 @@ LAYER_ROWS = [
         ((1, 2, 2, 3),)),
     row("interpolate[trilinear]", lambda x: F.interpolate(x, scale_factor=0.7, mode="trilinear"),
         ((1, 1, 3, 3, 4),)),
+    row("interpolate[bicubic]", lambda x: F.interpolate(x, scale_factor=1.5, mode="bicubic"),
+        ((1, 2, 3, 3),)),
     row("bilinear", F.bilinear, ((4, 3), (4, 2), (5, 3, 2), (5,))),
     row("conv_transpose1d", F.conv_transpose1d, ((1, 2, 4), (2, 3, 3), (3,))),
     row("conv_transpose1d[stride_groups]",
