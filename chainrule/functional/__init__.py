@@ -59,7 +59,7 @@ from .loss import (
     mse_loss,
     smooth_l1_loss,
 )
-from .norm import batch_norm, group_norm, instance_norm, layer_norm
+from .norm import batch_norm, group_norm, instance_norm, layer_norm, local_response_norm
 from .pool import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -88,3 +88,4 @@ __all__ += ["pixel_shuffle", "pixel_unshuffle"]
 __all__ += ["fold", "unfold"]
 __all__ += ["conv_transpose1d"]
 __all__ += ["bilinear"]
+__all__ += ["local_response_norm"]

@@ -1,4 +1,5 @@
-"""Normalisation functions: batch norm, instance norm, layer norm and group norm.
+"""Normalisation functions: batch norm, instance norm, layer norm, group norm and local
+response norm.
 
 ``batch_norm`` in training mode is one fused node (``ops.norm.BatchNorm``) and updates the
 running statistics in place; in eval mode it is an affine map with constant statistics, built
@@ -16,6 +17,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import no_grad
+from ..methods.shape import pad
 from ..ops.norm import BatchNorm, Normalize, batch_axes, moments
 from ..tensor import Tensor
 
@@ -269,6 +271,40 @@ def _check_instance_norm(input, running_mean, running_var, weight, bias, use_inp
     if use_input_stats and math.prod(input.shape[2:]) == 1:
         raise ValueError("Expected more than 1 spatial element when training, got input size "
                          f"{tuple(input.shape)}")
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Tensor:
+    """Local response normalisation across channels:
+    b[n, c] = a[n, c] / (k + α/size · Σ_{c'} a[n, c']²)^β, the sum over the window
+    c − ⌊size/2⌋ … c + ⌊(size − 1)/2⌋ (channels outside count as 0), PyTorch's rule.
+
+    A composite (square, zero padding, a sum of ``size`` shifted slices, power, division),
+    so its gradient needs no code of its own.
+
+    Args:
+        input: (N, C, *) with at least 3 dimensions.
+        size: number of neighbouring channels in the window.
+        alpha, beta, k: the formula's constants.
+
+    Example:
+        >>> import chainrule
+        >>> y = local_response_norm(chainrule.ones(1, 4, 1), 2, alpha=1.0, beta=1.0)
+        >>> [round(v, 4) for v in y.flatten().tolist()]
+        [0.6667, 0.5, 0.5, 0.5]
+    """
+    if input.ndim < 3:
+        raise ValueError(f"local_response_norm: expected 3D or higher dimensionality input "
+                         f"(N, C, *), got {input.ndim} dimensions (shape {tuple(input.shape)})")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"local_response_norm: size must be a positive int, got {size!r}")
+    channels = input.shape[1]
+    widths = (0, 0) * (input.ndim - 2) + (size // 2, (size - 1) // 2)
+    padded = pad(input * input, widths)
+    window = padded[:, :channels]
+    for shift in range(1, size):
+        window = window + padded[:, shift:shift + channels]
+    return input / (window * (alpha / size) + k).pow(beta)
 
 
 def _affine(x_hat: Tensor, weight: Tensor | None, bias: Tensor | None,

@@ -46,7 +46,7 @@ from .loss import (
     SmoothL1Loss,
 )
 from .module import Module
-from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, LocalResponseNorm
 from .padding import (
     CircularPad1d,
     CircularPad2d,
@@ -102,3 +102,4 @@ __all__ += ["Fold", "Unfold"]
 __all__ += ["ConvTranspose1d"]
 __all__ += ["ParameterDict", "ParameterList"]
 __all__ += ["Bilinear"]
+__all__ += ["LocalResponseNorm"]

@@ -347,7 +347,8 @@ def test_every_layer_with_parameters_is_covered_here():
     arguments.update({
         "Bilinear": (2, 3, 4), "ConvTranspose1d": (2, 3, 1), "InstanceNorm1d": (3,),
         "InstanceNorm2d": (3,), "InstanceNorm3d": (3,), "Fold": ((4, 4), 2), "Unfold": (2,),
-        "PixelShuffle": (2,), "PixelUnshuffle": (2,), "ConstantPad1d": (1, 0.0),
+        "PixelShuffle": (2,), "PixelUnshuffle": (2,), "LocalResponseNorm": (2,),
+        "ConstantPad1d": (1, 0.0),
         "ConstantPad2d": (1, 0.0), "ConstantPad3d": (1, 0.0),
         **{f"{kind}Pad{d}d": (1,) for kind in ("Zero", "Reflection", "Replication", "Circular")
            for d in (1, 2, 3)}})

@@ -261,3 +261,52 @@ def test_container_keys_match_torch():
     assert {k: tuple(v.shape) for k, v in ours.items()} == \
         {k: tuple(v.shape) for k, v in theirs.items()}
     assert list(ours) == list(theirs)
+
+# ----------------------------------------------------------------------------- LocalResponseNorm
+
+
+def lrn_reference(x, size, alpha, beta, k):
+    """b_c = a_c / (k + α/size · Σ_{c' = c − ⌊size/2⌋}^{c + ⌊(size − 1)/2⌋} a_{c'}²)^β."""
+    out = np.empty_like(x)
+    channels = x.shape[1]
+    for c in range(channels):
+        lo, hi = max(c - size // 2, 0), min(c + (size - 1) // 2, channels - 1)
+        total = (x[:, lo:hi + 1] ** 2).sum(axis=1)
+        out[:, c] = x[:, c] / (k + alpha / size * total) ** beta
+    return out
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4])
+def test_local_response_norm_matches_the_formula(size):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 5, 3, 2))
+    layer = nn.LocalResponseNorm(size, alpha=0.3, beta=0.6, k=2.0)
+    np.testing.assert_allclose(layer(cr.tensor(x)).numpy(), lrn_reference(x, size, 0.3, 0.6, 2.0),
+                               rtol=1e-12)
+    t = cr.tensor(x, requires_grad=True)
+    assert cr.gradcheck(lambda a: F.local_response_norm(a, size, 0.3, 0.6, 2.0), [t])
+    assert list(layer.state_dict()) == []
+
+
+def test_local_response_norm_errors_and_repr():
+    with pytest.raises(ValueError, match="expected 3D or higher dimensionality input"):
+        F.local_response_norm(cr.randn(2, 3), 2)
+    with pytest.raises(ValueError, match="size must be a positive int"):
+        F.local_response_norm(cr.randn(2, 3, 4), 0)
+    assert repr(nn.LocalResponseNorm(3)) == "LocalResponseNorm(3, alpha=0.0001, beta=0.75, k=1.0)"
+
+
+@needs_torch
+def test_local_response_norm_torch_parity():
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((2, 6, 4))
+    a, ta = cr.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y = F.local_response_norm(a, 3, alpha=0.5, beta=0.75, k=1.5)
+    ty = torch.nn.functional.local_response_norm(ta, 3, alpha=0.5, beta=0.75, k=1.5)
+    g = rng.standard_normal(x.shape)
+    y.backward(cr.tensor(g))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-11, atol=1e-13)
+    assert repr(nn.LocalResponseNorm(2, 1e-3, 0.5, 2.0)) == \
+        repr(torch.nn.LocalResponseNorm(2, 1e-3, 0.5, 2.0))

@@ -32,6 +32,8 @@ LAYER_ROWS = [
         lambda x: F.instance_norm(x, cr.tensor(RUNNING_MEAN), cr.tensor(RUNNING_VAR),
                                   use_input_stats=False), ((2, 3, 4),),
         domain=POSITIVE),
+    row("local_response_norm", lambda x: F.local_response_norm(x, 3, alpha=0.5, beta=0.75),
+        ((2, 5, 3),), ((1, 4, 2, 2),)),
     row("pixel_shuffle", lambda x: F.pixel_shuffle(x, 2), ((1, 8, 2, 3),)),
     row("pixel_unshuffle", lambda x: F.pixel_unshuffle(x, 2), ((1, 2, 4, 2),)),
     row("unfold", lambda x: F.unfold(x, (2, 3), dilation=(1, 2), padding=1, stride=2),
