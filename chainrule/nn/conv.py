@@ -38,16 +38,18 @@ class _ConvNd(Module):
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"{name}: padding_mode must be one of {_PADDING_MODES}, got "
                              f"{padding_mode!r}")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"{name}: padding_mode={padding_mode!r} is not "
-                                      "implemented; only 'zeros' is")
+        if padding_mode != "zeros" and self._transposed:
+            raise ValueError(f'{name}: only "zeros" padding mode is supported, got '
+                             f"padding_mode={padding_mode!r}")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = tuple_of(kernel_size, dims, "kernel_size")
         self.stride = tuple_of(stride, dims, "stride")
         self.dilation = tuple_of(dilation, dims, "dilation")
         self.padding = padding if isinstance(padding, str) else \
             tuple_of(padding, dims, "padding", minimum=0)
-        conv_padding(self.padding, self.kernel_size, self.stride, self.dilation)
+        pads = conv_padding(self.padding, self.kernel_size, self.stride, self.dilation)
+        # F.pad's order: last dimension first, (before, after) each
+        self._reversed_padding_repeated_twice = tuple(v for pair in reversed(pads) for v in pair)
         self.output_padding = tuple_of(output_padding, dims, "output_padding", 0)
         self.padding_mode = padding_mode
         shape = (in_channels, out_channels // groups) if self._transposed else \
@@ -76,7 +78,16 @@ class _ConvNd(Module):
             text += f", output_padding={self.output_padding}"
         if self.groups != 1:
             text += f", groups={self.groups}"
-        return text + (", bias=False" if self.bias is None else "")
+        text += ", bias=False" if self.bias is None else ""
+        return text + (f", padding_mode={self.padding_mode}" if self.padding_mode != "zeros"
+                       else "")
+
+    def _padded(self, input: Tensor) -> tuple[Tensor, Any]:
+        """The input and the padding to convolve with: for a padding_mode other than 'zeros',
+        the input padded by ``F.pad`` in that mode, and no further padding (PyTorch's way)."""
+        if self.padding_mode == "zeros":
+            return input, self.padding
+        return F.pad(input, self._reversed_padding_repeated_twice, self.padding_mode), 0
 
 
 def _check_channels(name: str, in_channels: int, out_channels: int, groups: int) -> None:
@@ -102,8 +113,8 @@ class Conv2d(_ConvNd):
             at the bottom/right, as PyTorch).
         groups: independent channel groups (groups = C = O: depthwise).
         bias: add a learned (O,) bias.
-        padding_mode: only 'zeros' ('reflect', 'replicate', 'circular' raise
-            NotImplementedError).
+        padding_mode: 'zeros', or 'reflect', 'replicate', 'circular': the input is padded
+            by ``F.pad`` in that mode before a convolution without padding.
         dtype: parameter dtype (float32 by default).
         generator: random generator for the initialisation.
 
@@ -125,8 +136,9 @@ class Conv2d(_ConvNd):
                          groups, bias, padding_mode, dtype=dtype, generator=generator)
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding,
-                        self.dilation, self.groups)
+        input, padding = self._padded(input)
+        return F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation,
+                        self.groups)
 
 
 class Conv1d(_ConvNd):
@@ -150,8 +162,9 @@ class Conv1d(_ConvNd):
                          groups, bias, padding_mode, dtype=dtype, generator=generator)
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding,
-                        self.dilation, self.groups)
+        input, padding = self._padded(input)
+        return F.conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation,
+                        self.groups)
 
 
 class _ConvTransposeNd(_ConvNd):

@@ -1,9 +1,10 @@
 """Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``, ``GroupNorm``,
 ``LocalResponseNorm`` (``InstanceNorm1d/2d/3d`` are in ``instance_norm``).
 
-Each (but LocalResponseNorm, which has none) holds its affine parameters (γ as ``weight``, initialised to ones; β as ``bias``, zeros)
-and, for batch norm, the running statistics as buffers, then calls one function of
-``chainrule.functional``. Names, arguments, defaults and ``state_dict`` keys are PyTorch's.
+Each (but LocalResponseNorm, which has none) holds its affine parameters (γ as ``weight``,
+initialised to ones; β as ``bias``, zeros) and, for batch norm, the running statistics as
+buffers, then calls one function of ``chainrule.functional``. Names, arguments, defaults and
+``state_dict`` keys are PyTorch's.
 """
 
 from __future__ import annotations

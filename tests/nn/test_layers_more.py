@@ -310,3 +310,44 @@ def test_local_response_norm_torch_parity():
     np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-11, atol=1e-13)
     assert repr(nn.LocalResponseNorm(2, 1e-3, 0.5, 2.0)) == \
         repr(torch.nn.LocalResponseNorm(2, 1e-3, 0.5, 2.0))
+
+# ----------------------------------------------------------------------------- conv padding_mode
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("padding", [1, (2, 1), "same"])
+def test_conv2d_padding_modes_pad_first(mode, padding):
+    """padding_mode ≠ 'zeros': F.pad in that mode, then a convolution without padding."""
+    rng = np.random.default_rng(7)
+    layer = nn.Conv2d(2, 3, 3, padding=padding, padding_mode=mode).double()
+    x = cr.tensor(rng.standard_normal((1, 2, 5, 6)), requires_grad=True)
+    pads = {1: (1, 1, 1, 1), (2, 1): (1, 1, 2, 2), "same": (1, 1, 1, 1)}[padding]
+    expected = F.conv2d(F.pad(x, pads, mode=mode), layer.weight, layer.bias)
+    np.testing.assert_allclose(layer(x).detach().numpy(), expected.detach().numpy(),
+                               rtol=1e-12)
+    assert cr.gradcheck(lambda a: layer(a), [x])
+    assert repr(layer).endswith(f"padding_mode={mode})")
+
+
+@needs_torch
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize(("cls", "shape", "padding"), [
+    ("Conv2d", (2, 2, 5, 6), (2, 1)), ("Conv2d", (2, 5, 6), "same"), ("Conv1d", (2, 2, 7), 2),
+    ("Conv1d", (2, 7), "same")])
+def test_conv_padding_modes_torch_parity(mode, cls, shape, padding):
+    rng = np.random.default_rng(8)
+    ours = getattr(nn, cls)(2, 3, 3, padding=padding, padding_mode=mode).double()
+    theirs = getattr(torch.nn, cls)(2, 3, 3, padding=padding, padding_mode=mode).double()
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+    x = rng.standard_normal(shape)
+    a, ta = cr.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, ty = ours(a), theirs(ta)
+    g = rng.standard_normal(ty.shape)
+    y.backward(cr.tensor(g))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(),
+                               rtol=1e-11, atol=1e-12)
+    if padding != "same":  # chainrule quotes 'same' in the repr, PyTorch does not
+        assert repr(ours) == repr(theirs)
