@@ -57,10 +57,11 @@ from .basic import (
 )
 from .categorical import cross_entropy, nll_loss
 from .channel_dropout import dropout1d, dropout2d
-from .conv import conv1d, conv2d, conv_transpose2d
+from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from .distance import cosine_similarity, normalize, pairwise_distance
 from .encoding import one_hot
-from .layers import dropout, embedding
+from .fold import fold, unfold
+from .layers import bilinear, dropout, embedding
 from .likelihood import gaussian_nll_loss, poisson_nll_loss
 from .loss import (
     binary_cross_entropy,
@@ -80,7 +81,7 @@ from .margin import (
     soft_margin_loss,
     triplet_margin_loss,
 )
-from .norm import batch_norm, group_norm, layer_norm
+from .norm import batch_norm, group_norm, instance_norm, layer_norm, local_response_norm
 from .piecewise import (
     hardshrink,
     hardsigmoid,
@@ -101,6 +102,7 @@ from .pool import (
     max_pool1d,
     max_pool2d,
 )
+from .sampling import pixel_shuffle, pixel_unshuffle
 
 __all__ = [
     "abs", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool1d",
@@ -121,3 +123,9 @@ __all__ += [
     "soft_margin_loss", "softmin", "softshrink", "softsign", "tanhshrink", "threshold",
     "triplet_margin_loss",
 ]
+__all__ += ["instance_norm"]
+__all__ += ["pixel_shuffle", "pixel_unshuffle"]
+__all__ += ["fold", "unfold"]
+__all__ += ["conv_transpose1d"]
+__all__ += ["bilinear"]
+__all__ += ["local_response_norm"]

@@ -1,4 +1,5 @@
-"""Convolutions with PyTorch's signatures: ``conv1d``, ``conv2d``, ``conv_transpose2d``.
+"""Convolutions with PyTorch's signatures: ``conv1d``, ``conv2d``, ``conv_transpose1d``,
+``conv_transpose2d``.
 
 These check and normalise their arguments and call the fused Functions of ``ops.conv``
 (where the derivations are). Inputs are batched (N, C, H, W) / (N, C, L), or unbatched
@@ -194,4 +195,38 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
                                           groups=groups)
 
 
-__all__ = ["conv1d", "conv2d", "conv_transpose2d"]
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                     stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                     groups: int = 1, dilation: Any = 1) -> Tensor:
+    """Transposed 1-D convolution over (N, C, L) sequences (``conv_transpose2d`` of height-1
+    images; the gradient of conv1d with respect to its input).
+
+    Args:
+        input: (N, C, L), or (C, L) unbatched.
+        weight: (C, O/groups, k) (in-channels first).
+        bias: (O,) or None.
+        stride, padding, output_padding, groups, dilation: as in ``conv_transpose2d``, one
+            spatial dimension (ints or 1-tuples).
+
+    Shape:
+        Lo = (L − 1)·s − 2p + d·(k − 1) + output_padding + 1; output (N, O, Lo).
+
+    Example:
+        >>> import chainrule
+        >>> x, w = chainrule.randn(2, 4, 5), chainrule.randn(4, 3, 3)
+        >>> conv_transpose1d(x, w, stride=2, padding=1, output_padding=1).shape
+        (2, 3, 10)
+    """
+    if input.ndim not in (2, 3) or weight.ndim != 3:
+        raise ValueError(f"conv_transpose1d: expected a 3-D input (N, C, L) or an unbatched "
+                         f"2-D one (C, L), and a 3-D weight (C, O/groups, k); got input "
+                         f"{tuple(input.shape)} and weight {tuple(weight.shape)}")
+    s, p, op, d = (tuple_of(value, 1, name, minimum)[0] for value, name, minimum in (
+        (stride, "stride", 1), (padding, "padding", 0), (output_padding, "output_padding", 0),
+        (dilation, "dilation", 1)))
+    y = conv_transpose2d(input.unsqueeze(-2), weight.unsqueeze(2), bias, (1, s), (0, p),
+                         (0, op), groups, (1, d))
+    return y.squeeze(-2)
+
+
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]

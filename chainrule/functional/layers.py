@@ -1,4 +1,4 @@
-"""Functions behind the basic layers: dropout and embedding lookup."""
+"""Functions behind the basic layers: dropout, embedding lookup and the bilinear map."""
 
 from __future__ import annotations
 
@@ -49,3 +49,58 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
         raise IndexError(f"embedding: index {bad} is out of range for {count} embeddings "
                          f"(valid: 0 … {count - 1})")
     return EmbeddingLookup.apply(weight, indices=indices, padding_idx=padding_idx)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None
+             ) -> Tensor:
+    """y[…, o] = Σᵢⱼ x₁[…, i] W[o, i, j] x₂[…, j] + b[o] (x₁ᵀ Wₒ x₂ for each output o).
+
+    A composite (a matmul, a product and a sum), so its gradients are those of its parts:
+    dL/dx₁ = Σₒ Gₒ Wₒ x₂, dL/dx₂ = Σₒ Gₒ Wₒᵀ x₁, dL/dWₒ = Σ over rows of Gₒ x₁ x₂ᵀ.
+
+    Args:
+        input1: (*, in1_features).
+        input2: (*, in2_features), the same leading dimensions.
+        weight: (out_features, in1_features, in2_features).
+        bias: (out_features,) or None.
+
+    Shape:
+        output: (*, out_features).
+
+    Example:
+        >>> import chainrule
+        >>> w = chainrule.ones(1, 2, 3)
+        >>> bilinear(chainrule.ones(4, 2), chainrule.ones(4, 3), w).shape
+        (4, 1)
+    """
+    _check_bilinear(input1, input2, weight, bias)
+    out, in1, in2 = weight.shape
+    lead = tuple(input1.shape[:-1])
+    x1, x2 = input1.reshape(-1, in1), input2.reshape(-1, in2)
+    mixed = x1 @ weight.permute(1, 0, 2).reshape(in1, out * in2)
+    y = (mixed.reshape(-1, out, in2) * x2.unsqueeze(1)).sum(-1)
+    if bias is not None:
+        y = y + bias
+    return y.reshape(*lead, out)
+
+
+def _check_bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None):
+    """PyTorch's checks (RuntimeError), with the sizes in the message."""
+    if weight.ndim != 3:
+        raise RuntimeError(f"bilinear(): weight must be 3-D (out, in1, in2), got shape "
+                           f"{tuple(weight.shape)}")
+    if input1.ndim != input2.ndim or input1.ndim == 0:
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.ndim} and "
+                           f"{input2.ndim}")
+    if input1.shape[:-1] != input2.shape[:-1]:
+        dim = next(i for i, (a, b) in enumerate(zip(input1.shape, input2.shape)) if a != b)
+        raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {dim}: "
+                           f"got {input1.shape[dim]} and {input2.shape[dim]}")
+    for k, x in ((1, input1), (2, input2)):
+        if x.shape[-1] != weight.shape[k]:
+            raise RuntimeError(f"bilinear(): input{k} size does not match weight size: got "
+                               f"{x.shape[-1]} but expected {weight.shape[k]}")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got "
+                           f"{bias.shape[-1] if bias.ndim else 0} but expected "
+                           f"{weight.shape[0]}")

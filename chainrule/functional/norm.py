@@ -1,4 +1,5 @@
-"""Normalisation functions: batch norm, layer norm and group norm.
+"""Normalisation functions: batch norm, instance norm, layer norm, group norm and local
+response norm.
 
 ``batch_norm`` in training mode is one fused node (``ops.norm.BatchNorm``) and updates the
 running statistics in place; in eval mode it is an affine map with constant statistics, built
@@ -16,6 +17,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import no_grad
+from ..methods.shape import pad
 from ..ops.norm import BatchNorm, Normalize, batch_axes, moments
 from ..tensor import Tensor
 
@@ -200,6 +202,109 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     grouped = input.reshape(n, num_groups, per_group)
     x_hat = Normalize.apply(grouped, axes=(2,), eps=float(eps)).reshape(input.shape)
     return _affine(x_hat, weight, bias, (channels,) + (1,) * (input.ndim - 2))
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,
+                  running_var: Tensor | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Instance normalisation: y = (x − μ)/√(σ² + ε) · γ + β, with μ and σ² (biased) taken
+    per sample and per channel over the spatial positions.
+
+    With ``use_input_stats`` and running statistics given, these are updated in place with
+    the batch average of the per-instance statistics (the variance unbiased), PyTorch's rule:
+        running_mean ← (1 − momentum)·running_mean + momentum·mean_n μ[n, c]
+        running_var  ← (1 − momentum)·running_var + momentum·mean_n σ²[n, c]·m/(m − 1),
+    m the number of spatial positions. Without ``use_input_stats`` the running statistics
+    normalise instead (the modules' eval mode when they track them).
+
+    Args:
+        input: (N, C, *) floating tensor with at least one spatial dimension.
+        running_mean, running_var: (C,) buffers or None.
+        weight, bias: per-channel γ and β of shape (C,), or None.
+        use_input_stats: normalise with each instance's statistics.
+        momentum: weight of the new statistics in the running averages.
+        eps: added to the variance.
+
+    Shape:
+        input: (N, C, *)  ->  output: (N, C, *)
+
+    Example:
+        >>> import chainrule
+        >>> instance_norm(chainrule.tensor([[[1.0, 3.0], [0.0, 10.0]]]), eps=0.0).tolist()
+        [[[-1.0, 1.0], [-1.0, 1.0]]]
+    """
+    _check_instance_norm(input, running_mean, running_var, weight, bias, use_input_stats)
+    shape = (input.shape[1],) + (1,) * (input.ndim - 2)
+    if not use_input_stats:
+        return _batch_norm_eval(input, running_mean, running_var, weight, bias, float(eps))
+    axes = tuple(range(2, input.ndim))
+    if running_mean is not None:
+        mean, var = (s.mean(axis=0).reshape(-1) for s in moments(input.data, axes))
+        count = math.prod(input.shape[2:])
+        with no_grad():
+            keep = 1.0 - float(momentum)
+            running_mean.copy_(running_mean.data * keep + mean * float(momentum))
+            running_var.copy_(running_var.data * keep +
+                              var * (count / (count - 1)) * float(momentum))
+    return _affine(Normalize.apply(input, axes=axes, eps=float(eps)), weight, bias, shape)
+
+
+def _check_instance_norm(input, running_mean, running_var, weight, bias, use_input_stats):
+    _check_floating("instance_norm", input, weight, bias)
+    if input.ndim < 3:
+        raise ValueError(f"instance_norm expects an input of layout (N, C, *) with at least "
+                         f"one spatial dimension, got shape {tuple(input.shape)}")
+    channels = input.shape[1]
+    named = {"running_mean": running_mean, "running_var": running_var, "weight": weight,
+             "bias": bias}
+    for name, t in named.items():
+        if t is not None and tuple(t.shape) != (channels,):
+            raise ValueError(f"instance_norm: {name} has shape {tuple(t.shape)} but the input "
+                             f"of layout (N, C, *) has C={channels} (shape "
+                             f"{tuple(input.shape)})")
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("instance_norm: pass both running_mean and running_var, or neither")
+    if not use_input_stats and running_mean is None:
+        raise ValueError("instance_norm: use_input_stats=False needs running_mean and "
+                         "running_var")
+    if use_input_stats and math.prod(input.shape[2:]) == 1:
+        raise ValueError("Expected more than 1 spatial element when training, got input size "
+                         f"{tuple(input.shape)}")
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Tensor:
+    """Local response normalisation across channels:
+    b[n, c] = a[n, c] / (k + α/size · Σ_{c'} a[n, c']²)^β, the sum over the window
+    c − ⌊size/2⌋ … c + ⌊(size − 1)/2⌋ (channels outside count as 0), PyTorch's rule.
+
+    A composite (square, zero padding, a sum of ``size`` shifted slices, power, division),
+    so its gradient needs no code of its own.
+
+    Args:
+        input: (N, C, *) with at least 3 dimensions.
+        size: number of neighbouring channels in the window.
+        alpha, beta, k: the formula's constants.
+
+    Example:
+        >>> import chainrule
+        >>> y = local_response_norm(chainrule.ones(1, 4, 1), 2, alpha=1.0, beta=1.0)
+        >>> [round(v, 4) for v in y.flatten().tolist()]
+        [0.6667, 0.5, 0.5, 0.5]
+    """
+    if input.ndim < 3:
+        raise ValueError(f"local_response_norm: expected 3D or higher dimensionality input "
+                         f"(N, C, *), got {input.ndim} dimensions (shape {tuple(input.shape)})")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"local_response_norm: size must be a positive int, got {size!r}")
+    channels = input.shape[1]
+    widths = (0, 0) * (input.ndim - 2) + (size // 2, (size - 1) // 2)
+    padded = pad(input * input, widths)
+    window = padded[:, :channels]
+    for shift in range(1, size):
+        window = window + padded[:, shift:shift + channels]
+    return input / (window * (alpha / size) + k).pow(beta)
 
 
 def _affine(x_hat: Tensor, weight: Tensor | None, bias: Tensor | None,

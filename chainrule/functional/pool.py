@@ -1,9 +1,10 @@
-"""Pooling and nearest-neighbour resizing with PyTorch's signatures.
+"""Pooling and resizing with PyTorch's signatures.
 
 Window pools: ``max_pool1d/2d``, ``avg_pool1d/2d``; adaptive pools: ``adaptive_avg_pool1d/2d``,
-``adaptive_max_pool2d``; ``interpolate(mode='nearest')``. Each checks its arguments and calls
-a Function of ``ops.pool`` (where the derivations are). Inputs are (N, C, H, W) / (N, C, L),
-or unbatched (C, H, W) / (C, L), which are pooled as a batch of one, as in PyTorch.
+``adaptive_max_pool2d``; ``interpolate`` (nearest here, the linear modes in ``sampling``).
+Each checks its arguments and calls a Function of ``ops.pool`` (where the derivations are).
+Inputs are (N, C, H, W) / (N, C, L), or unbatched (C, H, W) / (C, L), which are pooled as a
+batch of one, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 from ..ops import pool as ops_pool
 from ..tensor import Tensor
 from .conv import tuple_of
+from .sampling import resample
 
 _LAYOUTS = {1: "(N, C, L)", 2: "(N, C, H, W)"}
 
@@ -231,35 +233,45 @@ def nearest_source(size: int, out: int, scale: float | None) -> np.ndarray:
     return np.minimum(index, size - 1)
 
 
+_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
+_LINEAR_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+
+
 def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
                 mode: str = "nearest", align_corners: bool | None = None,
                 recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
     """Resize the spatial dimensions of (N, C, L), (N, C, H, W) or (N, C, D, H, W) input.
 
-    Only ``mode='nearest'`` is implemented: Y[..., o] = X[..., min(⌊o·r⌋, I − 1)] per
-    dimension, with r = 1/scale_factor (or I/O when ``size`` is given or
-    ``recompute_scale_factor``), PyTorch's rule.
+    Modes, per spatial dimension, with r = 1/scale_factor (or I/O when ``size`` is given or
+    ``recompute_scale_factor``), PyTorch's rules:
+
+    * 'nearest' (any of the three ranks): Y[..., o] = X[..., min(⌊o·r⌋, I − 1)].
+    * 'linear' (3-D input), 'bilinear' (4-D), 'trilinear' (5-D): linear interpolation
+      between the two inputs around the source position x = max((o + ½)·r − ½, 0), or
+      x = o·(I − 1)/(O − 1) with ``align_corners=True`` (see ``sampling.linear_weights``).
+    * 'bicubic' (4-D): cubic convolution (A = −0.75) over the four inputs around x (not
+      clamped at 0), edge taps repeated (``sampling.cubic_weights``); not clamped to the
+      input's range, as in PyTorch.
 
     Args:
         input: (N, C, *spatial) with 1 to 3 spatial dimensions.
         size: output spatial size (int or tuple); or
         scale_factor: multiplier(s); output size ⌊I·scale_factor⌋.
+        mode: 'nearest', 'linear', 'bilinear', 'bicubic' or 'trilinear' ('area' and
+            'nearest-exact' raise NotImplementedError).
+        align_corners: for the linear modes only; None means False.
+        recompute_scale_factor: pick source positions by I/O instead of 1/scale_factor.
+        antialias: only False is implemented.
 
     Example:
         >>> import chainrule
         >>> interpolate(chainrule.tensor([[[1.0, 2.0]]]), scale_factor=2).tolist()
         [[[1.0, 1.0, 2.0, 2.0]]]
+        >>> interpolate(chainrule.tensor([[[1.0, 2.0]]]), size=3, mode="linear",
+        ...             align_corners=True).tolist()
+        [[[1.0, 1.5, 2.0]]]
     """
-    if mode != "nearest":
-        raise NotImplementedError(f"interpolate: mode={mode!r} is not implemented; only "
-                                  "'nearest' is")
-    if align_corners is not None or antialias:
-        raise ValueError("interpolate: align_corners and antialias apply only to the "
-                         "interpolating modes (linear, bilinear, bicubic, trilinear)")
-    dims = input.ndim - 2
-    if dims not in (1, 2, 3):
-        raise ValueError(f"interpolate: expected a 3-D, 4-D or 5-D input (N, C, *spatial), "
-                         f"got shape {tuple(input.shape)}")
+    dims = _check_mode(input, mode, align_corners, antialias)
     if (size is None) == (scale_factor is None):
         raise ValueError("interpolate: give exactly one of size and scale_factor")
     spatial = input.shape[2:]
@@ -275,8 +287,34 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
         scales = (None,) * dims if recompute_scale_factor else scales
     if min(out) < 1:
         raise ValueError(f"interpolate: the output size {out} is empty (input {spatial})")
+    if mode != "nearest":
+        return resample(input, out, scales, bool(align_corners), cubic=mode == "bicubic")
     indices = tuple(nearest_source(i, o, s) for i, o, s in zip(spatial, out, scales))
     return ops_pool.UpsampleNearest.apply(input, indices=indices)
+
+
+def _check_mode(input: Tensor, mode: str, align_corners: Any, antialias: bool) -> int:
+    """The number of spatial dimensions, after PyTorch's checks of mode against rank."""
+    dims = input.ndim - 2
+    if mode not in _MODES or dims not in (1, 2, 3):
+        raise NotImplementedError(f"interpolate: only 3-D, 4-D and 5-D inputs (N, C, *spatial) "
+                                  f"are supported, for the modes {' | '.join(_MODES)} (got "
+                                  f"{input.ndim}-D input and mode {mode!r})")
+    if mode in ("area", "nearest-exact"):
+        raise NotImplementedError(f"interpolate: mode={mode!r} is not implemented; 'nearest', "
+                                  "'linear', 'bilinear', 'bicubic' and 'trilinear' are")
+    if mode in _LINEAR_DIMS and _LINEAR_DIMS[mode] != dims:
+        raise NotImplementedError(f"interpolate: got {input.ndim}-D input, but {mode} mode "
+                                  f"needs {_LINEAR_DIMS[mode] + 2}-D input")
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError("interpolate: align_corners option can only be set with the "
+                         "interpolating modes: linear | bilinear | bicubic | trilinear")
+    if antialias and (mode not in ("bilinear", "bicubic") or dims != 2):
+        raise ValueError("interpolate: the anti-alias option is restricted to the bilinear "
+                         "and bicubic modes and requires a 4-D input")
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not implemented")
+    return dims
 
 
 __all__ = [

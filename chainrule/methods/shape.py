@@ -9,6 +9,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import autograd, dtypes
+from ..ops import pad as ops_pad
 from ..ops import shape as ops
 from .math import broadcast_shape, broadcasts_to
 from .reduce import normalize_dim
@@ -243,16 +244,78 @@ def stack(tensors: Sequence[Any], dim: int = 0) -> Any:
     return cat([t.unsqueeze(axis) for t in tensors], axis)
 
 
-def pad(x: Any, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Any:
-    """Pad with a constant; ``pad`` lists (before, after) pairs starting from the LAST dimension,
-    as in PyTorch: ``pad(x, (1, 1))`` pads the last dimension by one on each side."""
-    if mode != "constant":
-        raise NotImplementedError(f"pad: only mode='constant' is supported, not {mode!r}")
+def pad(x: Any, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Any:
+    """Pad ``x``; ``pad`` lists (before, after) pairs starting from the LAST dimension, as in
+    PyTorch: ``pad(x, (1, 1))`` pads the last dimension by one on each side.
+
+    Args:
+        x: the tensor.
+        pad: (left, right[, top, bottom[, front, back]]); a negative size crops.
+        mode: 'constant' (fill with ``value``, any dimensions), or 'reflect' (mirror at the
+            edge, not repeating it; each pad < the size), 'replicate' (repeat the edge) and
+            'circular' (wrap around; each pad ≤ the size), which pad the last 1, 2 or 3
+            dimensions of a 2-D/3-D, 3-D/4-D or 4-D/5-D input, PyTorch's limits.
+        value: fill value for 'constant' (default 0).
+
+    Negative sizes follow PyTorch: 'constant' and 'circular' crop first and then pad the
+    rest; 'reflect' and 'replicate' read the positions −lo … I − 1 + hi of the mirrored or
+    extended input.
+    """
+    if mode not in _PAD_MODES:
+        raise NotImplementedError(f"pad: unrecognised padding mode {mode!r}; expected one of "
+                                  f"{_PAD_MODES}")
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise ValueError(f"pad: {tuple(pad)} must hold (before, after) pairs for at most "
                          f"{x.ndim} dimensions")
     pairs = [(int(pad[i]), int(pad[i + 1])) for i in range(0, len(pad), 2)]
-    widths = [(0, 0)] * (x.ndim - len(pairs)) + pairs[::-1]
-    if any(lo < 0 or hi < 0 for lo, hi in widths):
-        raise NotImplementedError("pad: negative padding (cropping) is not supported")
-    return x._apply(ops.Pad, widths=tuple(widths), value=value)
+    if mode != "constant":
+        _check_copy_pad(x, pairs, mode, value)
+    if mode in ("constant", "circular") and any(min(pair) < 0 for pair in pairs):
+        x, pairs = _crop(x, pairs)
+    if mode == "constant":
+        widths = [(0, 0)] * (x.ndim - len(pairs)) + pairs[::-1]
+        return x._apply(ops.Pad, widths=tuple(widths), value=0.0 if value is None else value)
+    axes = tuple((x.ndim - 1 - k, ops_pad.source_index(x.shape[-1 - k], lo, hi, mode))
+                 for k, (lo, hi) in enumerate(pairs))
+    return x._apply(ops_pad.IndexPad, axes=axes)
+
+
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def _crop(x: Any, pairs: list) -> tuple[Any, list]:
+    """``x`` with the negative pads cut away, and the pads left (all non-negative)."""
+    index = [slice(None)] * x.ndim
+    for k, (lo, hi) in enumerate(pairs):
+        size, axis = x.shape[-1 - k], x.ndim - 1 - k
+        start, stop = max(-lo, 0), size - max(-hi, 0)
+        if stop < start:
+            raise RuntimeError(f"pad: padding ({lo}, {hi}) crops more than dimension {axis} of "
+                               f"size {size} holds (input shape {tuple(x.shape)})")
+        index[axis] = slice(start, stop)
+    return x[tuple(index)], [(max(lo, 0), max(hi, 0)) for lo, hi in pairs]
+
+
+def _check_copy_pad(x: Any, pairs: list, mode: str, value: Any) -> None:
+    """PyTorch's limits for the modes that copy input elements into the border."""
+    if value is not None and value != 0:
+        raise RuntimeError(f"pad: padding mode {mode!r} doesn't take a value argument "
+                           f"(got value={value})")
+    if x.ndim not in (len(pairs) + 1, len(pairs) + 2):
+        raise NotImplementedError(
+            f"pad: mode {mode!r} with {2 * len(pairs)} padding sizes needs a "
+            f"{len(pairs) + 1}-D or {len(pairs) + 2}-D input, got a {x.ndim}-D input; it pads "
+            "the last 1, 2 or 3 dimensions of a 2-D/3-D, 3-D/4-D or 4-D/5-D input")
+    for k, (lo, hi) in enumerate(pairs):
+        size, axis = x.shape[-1 - k], x.ndim - 1 - k
+        # circular wraps within what is left after cropping
+        room = size + min(lo, 0) + min(hi, 0) if mode == "circular" else size
+        if room <= 0 or size + lo + hi <= 0:
+            raise RuntimeError(f"pad: mode {mode!r} cannot pad dimension {axis} of size "
+                               f"{size} by ({lo}, {hi}) (input shape {tuple(x.shape)})")
+        too_big = max(lo, hi) >= size if mode == "reflect" else \
+            (mode == "circular" and max(lo, hi) > room)
+        if too_big:
+            limit = "less than" if mode == "reflect" else "at most"
+            raise RuntimeError(f"pad: {mode} padding ({lo}, {hi}) of dimension {axis} must be "
+                               f"{limit} its size {room} (input shape {tuple(x.shape)})")

@@ -33,12 +33,14 @@ from .activation import (
 )
 from .channel_dropout import Dropout1d, Dropout2d
 from .container import ModuleDict, ModuleList, Sequential
-from .conv import Conv1d, Conv2d, ConvTranspose2d
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import Dropout
 from .embedding import Embedding
 from .flatten import Flatten, Unflatten
-from .linear import Identity, Linear
+from .fold import Fold, Unfold
+from .instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
+from .linear import Bilinear, Identity, Linear
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -62,8 +64,26 @@ from .margin_loss import (
     TripletMarginLoss,
 )
 from .module import Module
-from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, LocalResponseNorm
+from .padding import (
+    CircularPad1d,
+    CircularPad2d,
+    CircularPad3d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ConstantPad3d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReflectionPad3d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ReplicationPad3d,
+    ZeroPad1d,
+    ZeroPad2d,
+    ZeroPad3d,
+)
 from .parameter import Parameter
+from .parameter_containers import ParameterDict, ParameterList
 from .piecewise import (
     Hardshrink,
     Hardsigmoid,
@@ -84,6 +104,7 @@ from .pooling import (
     MaxPool2d,
     Upsample,
 )
+from .upsampling import PixelShuffle, PixelUnshuffle, UpsamplingBilinear2d, UpsamplingNearest2d
 
 sys.modules[__name__ + ".functional"] = functional
 
@@ -104,3 +125,16 @@ __all__ += [
     "PoissonNLLLoss", "SELU", "SoftMarginLoss", "Softmin", "Softshrink", "Softsign",
     "Tanhshrink", "Threshold", "TripletMarginLoss",
 ]
+__all__ += [
+    "CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d", "ConstantPad2d",
+    "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d",
+    "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "ZeroPad1d", "ZeroPad2d",
+    "ZeroPad3d",
+]
+__all__ += ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
+__all__ += ["PixelShuffle", "PixelUnshuffle", "UpsamplingBilinear2d", "UpsamplingNearest2d"]
+__all__ += ["Fold", "Unfold"]
+__all__ += ["ConvTranspose1d"]
+__all__ += ["ParameterDict", "ParameterList"]
+__all__ += ["Bilinear"]
+__all__ += ["LocalResponseNorm"]

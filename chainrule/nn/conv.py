@@ -1,4 +1,5 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose2d`` (PyTorch's names, arguments,
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose1d``, ``ConvTranspose2d``
+(PyTorch's names, arguments,
 defaults, parameter shapes and initialisation).
 
 Each holds ``weight`` (and ``bias``) and calls one function of ``chainrule.functional``.
@@ -37,16 +38,18 @@ class _ConvNd(Module):
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"{name}: padding_mode must be one of {_PADDING_MODES}, got "
                              f"{padding_mode!r}")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"{name}: padding_mode={padding_mode!r} is not "
-                                      "implemented; only 'zeros' is")
+        if padding_mode != "zeros" and self._transposed:
+            raise ValueError(f'{name}: only "zeros" padding mode is supported, got '
+                             f"padding_mode={padding_mode!r}")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = tuple_of(kernel_size, dims, "kernel_size")
         self.stride = tuple_of(stride, dims, "stride")
         self.dilation = tuple_of(dilation, dims, "dilation")
         self.padding = padding if isinstance(padding, str) else \
             tuple_of(padding, dims, "padding", minimum=0)
-        conv_padding(self.padding, self.kernel_size, self.stride, self.dilation)
+        pads = conv_padding(self.padding, self.kernel_size, self.stride, self.dilation)
+        # F.pad's order: last dimension first, (before, after) each
+        self._reversed_padding_repeated_twice = tuple(v for pair in reversed(pads) for v in pair)
         self.output_padding = tuple_of(output_padding, dims, "output_padding", 0)
         self.padding_mode = padding_mode
         shape = (in_channels, out_channels // groups) if self._transposed else \
@@ -75,7 +78,16 @@ class _ConvNd(Module):
             text += f", output_padding={self.output_padding}"
         if self.groups != 1:
             text += f", groups={self.groups}"
-        return text + (", bias=False" if self.bias is None else "")
+        text += ", bias=False" if self.bias is None else ""
+        return text + (f", padding_mode={self.padding_mode}" if self.padding_mode != "zeros"
+                       else "")
+
+    def _padded(self, input: Tensor) -> tuple[Tensor, Any]:
+        """The input and the padding to convolve with: for a padding_mode other than 'zeros',
+        the input padded by ``F.pad`` in that mode, and no further padding (PyTorch's way)."""
+        if self.padding_mode == "zeros":
+            return input, self.padding
+        return F.pad(input, self._reversed_padding_repeated_twice, self.padding_mode), 0
 
 
 def _check_channels(name: str, in_channels: int, out_channels: int, groups: int) -> None:
@@ -101,8 +113,8 @@ class Conv2d(_ConvNd):
             at the bottom/right, as PyTorch).
         groups: independent channel groups (groups = C = O: depthwise).
         bias: add a learned (O,) bias.
-        padding_mode: only 'zeros' ('reflect', 'replicate', 'circular' raise
-            NotImplementedError).
+        padding_mode: 'zeros', or 'reflect', 'replicate', 'circular': the input is padded
+            by ``F.pad`` in that mode before a convolution without padding.
         dtype: parameter dtype (float32 by default).
         generator: random generator for the initialisation.
 
@@ -124,8 +136,9 @@ class Conv2d(_ConvNd):
                          groups, bias, padding_mode, dtype=dtype, generator=generator)
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding,
-                        self.dilation, self.groups)
+        input, padding = self._padded(input)
+        return F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation,
+                        self.groups)
 
 
 class Conv1d(_ConvNd):
@@ -149,11 +162,34 @@ class Conv1d(_ConvNd):
                          groups, bias, padding_mode, dtype=dtype, generator=generator)
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding,
-                        self.dilation, self.groups)
+        input, padding = self._padded(input)
+        return F.conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation,
+                        self.groups)
 
 
-class ConvTranspose2d(_ConvNd):
+class _ConvTransposeNd(_ConvNd):
+    """What ConvTranspose1d and ConvTranspose2d share: ``output_size`` in forward."""
+
+    _transposed = True
+
+    def _output_padding(self, input: Tensor, output_size: Any) -> tuple[int, ...]:
+        """The output_padding that gives ``output_size`` (its last entries), as PyTorch."""
+        dims, name = self._dims, type(self).__name__
+        wanted = tuple(output_size)[-dims:]
+        if len(tuple(output_size)) not in (dims, dims + 1, dims + 2):
+            raise ValueError(f"{name}: output_size must have {dims} or {dims + 2} elements, "
+                             f"got {tuple(output_size)}")
+        smallest = [(i - 1) * s - 2 * p + d * (k - 1) + 1 for i, s, p, d, k in zip(
+            input.shape[-dims:], self.stride, self.padding, self.dilation, self.kernel_size)]
+        extra = tuple(w - m for w, m in zip(wanted, smallest))
+        if any(not 0 <= e < max(s, d) for e, s, d in zip(extra, self.stride, self.dilation)):
+            raise ValueError(f"{name}: requested output size {wanted} is not reachable from "
+                             f"input {tuple(input.shape)}: the sizes possible start at "
+                             f"{tuple(smallest)} and add less than the stride")
+        return extra
+
+
+class ConvTranspose2d(_ConvTransposeNd):
     """Transposed 2-D convolution ("deconvolution"): the gradient of a Conv2d with respect to
     its input, used as an upsampling layer. Weight shape (C, O/groups, kh, kw).
 
@@ -167,6 +203,8 @@ class ConvTranspose2d(_ConvNd):
     Shape:
         (N, C, H, W) -> (N, O, Ho, Wo),
         Ho = (H − 1)·sh − 2·ph + dh·(kh − 1) + output_padding_h + 1; (C, H, W) unbatched.
+        ``forward(input, output_size)`` picks the output_padding that gives ``output_size``
+        ((Ho, Wo), or with the leading dimensions).
 
     Example:
         >>> import chainrule
@@ -174,8 +212,6 @@ class ConvTranspose2d(_ConvNd):
         >>> up(chainrule.randn(1, 8, 5, 5)).shape
         (1, 4, 10, 10)
     """
-
-    _transposed = True
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
@@ -193,14 +229,42 @@ class ConvTranspose2d(_ConvNd):
         return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
                                   output_padding, self.groups, self.dilation)
 
-    def _output_padding(self, input: Tensor, output_size: Any) -> tuple[int, ...]:
-        """The output_padding that gives ``output_size`` (its last two entries), as PyTorch."""
-        wanted = tuple(output_size)[-2:]
-        smallest = [(i - 1) * s - 2 * p + d * (k - 1) + 1 for i, s, p, d, k in zip(
-            input.shape[-2:], self.stride, self.padding, self.dilation, self.kernel_size)]
-        extra = tuple(w - m for w, m in zip(wanted, smallest))
-        if any(not 0 <= e < max(s, d) for e, s, d in zip(extra, self.stride, self.dilation)):
-            raise ValueError(f"ConvTranspose2d: requested output size {wanted} is not "
-                             f"reachable from input {tuple(input.shape)}: the sizes possible "
-                             f"start at {tuple(smallest)} and add less than the stride")
-        return extra
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """Transposed 1-D convolution over (N, C, L) sequences, the gradient of a Conv1d with
+    respect to its input. Weight shape (C, O/groups, k); init as PyTorch's (module
+    docstring: fan_in = O/groups·k).
+
+    Args:
+        in_channels, out_channels, kernel_size, stride, padding, output_padding, groups,
+            bias, dilation, padding_mode, dtype, generator: as in ``ConvTranspose2d``, one
+            spatial dimension.
+
+    Shape:
+        (N, C, L) -> (N, O, Lo), Lo = (L − 1)·s − 2p + d·(k − 1) + output_padding + 1;
+        (C, L) unbatched. ``forward(input, output_size)`` as in ``ConvTranspose2d``.
+
+    Example:
+        >>> import chainrule
+        >>> up = chainrule.nn.ConvTranspose1d(4, 2, 3, stride=2)
+        >>> up(chainrule.randn(1, 4, 5)).shape, up(chainrule.randn(1, 4, 5), [12]).shape
+        ((1, 2, 11), (1, 2, 12))
+    """
+
+    _dims = 1
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
+                 dilation: Any = 1, padding_mode: str = "zeros", dtype: Any = None,
+                 generator: Any = None) -> None:
+        if isinstance(padding, str):
+            raise ValueError(f"ConvTranspose1d: padding must be an int or a tuple, got "
+                             f"{padding!r}")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, output_padding, dtype, generator)
+
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
+        output_padding = self.output_padding if output_size is None else \
+            self._output_padding(input, output_size)
+        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
+                                  output_padding, self.groups, self.dilation)

@@ -1,7 +1,9 @@
-"""Fully connected layers: ``Linear`` (y = xWᵀ + b) and ``Identity``."""
+"""Fully connected layers: ``Linear`` (y = xWᵀ + b), ``Bilinear`` (y = x₁ᵀAx₂ + b) and
+``Identity``."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .. import functional as F
@@ -73,3 +75,53 @@ class Linear(Module):
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+class Bilinear(Module):
+    """Bilinear map y[…, o] = x₁ᵀ Wₒ x₂ + b[o]; see ``functional.bilinear``.
+
+    Args:
+        in1_features, in2_features: sizes of the last dimension of the two inputs.
+        out_features: size of each output row.
+        bias: if False, the layer has no additive bias.
+        dtype: parameter dtype (float32 by default).
+        generator: random generator for the initialisation.
+
+    Shape:
+        x₁: (*, in1_features), x₂: (*, in2_features)  ->  y: (*, out_features)
+
+    Init: W: (out_features, in1_features, in2_features) and b ~ U(−1/√in1_features,
+    1/√in1_features), PyTorch's default.
+
+    Example:
+        >>> import chainrule
+        >>> layer = chainrule.nn.Bilinear(3, 4, 2)
+        >>> layer(chainrule.randn(5, 3), chainrule.randn(5, 4)).shape
+        (5, 2)
+    """
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int,
+                 bias: bool = True, dtype: Any = None, generator: Any = None) -> None:
+        super().__init__()
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        self.weight = Parameter(empty(out_features, in1_features, in2_features, dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(out_features, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator: Any = None) -> None:
+        """W and b ~ U(−1/√in1_features, 1/√in1_features)."""
+        bound = 1.0 / math.sqrt(self.weight.shape[1]) if self.weight.shape[1] else 0.0
+        init.uniform_(self.weight, -bound, bound, generator)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound, generator)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")

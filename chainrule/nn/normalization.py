@@ -1,8 +1,10 @@
-"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``, ``GroupNorm``.
+"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``, ``GroupNorm``,
+``LocalResponseNorm`` (``InstanceNorm1d/2d/3d`` are in ``instance_norm``).
 
-Each holds its affine parameters (γ as ``weight``, initialised to ones; β as ``bias``, zeros)
-and, for batch norm, the running statistics as buffers, then calls one function of
-``chainrule.functional``. Names, arguments, defaults and ``state_dict`` keys are PyTorch's.
+Each (but LocalResponseNorm, which has none) holds its affine parameters (γ as ``weight``,
+initialised to ones; β as ``bias``, zeros) and, for batch norm, the running statistics as
+buffers, then calls one function of ``chainrule.functional``. Names, arguments, defaults and
+``state_dict`` keys are PyTorch's.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any, Sequence
 
 from .. import dtypes
 from ..creation import ones, tensor, zeros
-from ..functional.norm import batch_norm, group_norm, layer_norm
+from ..functional.norm import batch_norm, group_norm, layer_norm, local_response_norm
 from ..tensor import Tensor
 from . import init
 from .module import Module
@@ -247,6 +249,36 @@ class GroupNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
                 f"affine={self.affine}, bias={self.bias is not None}")
+
+
+class LocalResponseNorm(Module):
+    """Local response normalisation across channels (AlexNet):
+    b_c = a_c / (k + α/n · Σ a_{c'}²)^β over the n = ``size`` neighbouring channels; see
+    ``functional.local_response_norm``. No parameters.
+
+    Args:
+        size: n, the number of neighbouring channels summed.
+        alpha: α (1e-4), beta: β (0.75), k: k (1.0).
+
+    Shape:
+        (N, C, *)  ->  the same shape
+
+    Example:
+        >>> import chainrule
+        >>> chainrule.nn.LocalResponseNorm(2)(chainrule.randn(2, 4, 3, 3)).shape
+        (2, 4, 3, 3)
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                 k: float = 1.0) -> None:
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input: Tensor) -> Tensor:
+        return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
 
 
 def _make_parameters(module: Module, shape: tuple[int, ...], affine: bool, bias: bool,

@@ -187,12 +187,15 @@ class AdaptiveMaxPool2d(_AdaptivePool):
 
 
 class Upsample(Module):
-    """Resize (N, C, L), (N, C, H, W) or (N, C, D, H, W) input by nearest-neighbour copying
-    (``mode='nearest'``, the only mode implemented); see ``functional.interpolate``.
+    """Resize (N, C, L), (N, C, H, W) or (N, C, D, H, W) input: nearest-neighbour copying or
+    linear interpolation; see ``functional.interpolate``.
 
     Args:
         size: output spatial size; or
-        scale_factor: multiplier(s), output size ⌊I·scale_factor⌋.
+        scale_factor: multiplier(s) (stored as floats), output size ⌊I·scale_factor⌋.
+        mode: 'nearest' (default), 'linear' (3-D input), 'bilinear' or 'bicubic' (4-D),
+            'trilinear' (5-D).
+        align_corners: linear modes only: map the corner pixels' centres onto each other.
         recompute_scale_factor: pick source pixels by I/O instead of 1/scale_factor.
 
     Example:
@@ -205,7 +208,11 @@ class Upsample(Module):
                  align_corners: bool | None = None,
                  recompute_scale_factor: bool | None = None) -> None:
         super().__init__()
-        self.size, self.scale_factor, self.mode = size, scale_factor, mode
+        if isinstance(scale_factor, (tuple, list)):
+            scale_factor = tuple(float(s) for s in scale_factor)
+        elif scale_factor:
+            scale_factor = float(scale_factor)
+        self.size, self.scale_factor, self.mode = size, scale_factor or None, mode
         self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
 
     def forward(self, input: Tensor) -> Tensor:
@@ -213,6 +220,6 @@ class Upsample(Module):
                              self.recompute_scale_factor)
 
     def extra_repr(self) -> str:
-        detail = f"size={self.size}" if self.size is not None else \
-            f"scale_factor={self.scale_factor}"
+        detail = f"scale_factor={self.scale_factor!r}" if self.scale_factor is not None else \
+            f"size={self.size!r}"
         return f"{detail}, mode={self.mode!r}"

@@ -10,9 +10,11 @@ Each Function's docstring states the derivative it implements. The files group t
 from .activation import Gelu
 from .arithmetic import Add, Div, Maximum, Minimum, Mul, Pow, PowScalar, Remainder, Sub, Where
 from .conv import Conv2d, ConvTranspose2d, DepthwiseConv2d
+from .fold import Fold, Unfold
 from .linalg import Linear, MatMul
 from .loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy
 from .norm import BatchNorm, Normalize
+from .pad import IndexPad
 from .pool import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, UpsampleNearest
 from .reduce import Amax, LogSoftmax, LogSumExp, Mean, Norm, Prod, Softmax, Std, Sum, Var
 from .select import Cumprod, Cumsum, Roll, Scatter, ScatterAdd
@@ -59,3 +61,5 @@ __all__ = [
     "TakeAlongAxis", "Tanh", "Tile", "UpsampleNearest", "Var", "Where", "sum_to",
     "Cumprod", "Cumsum", "Roll", "Scatter", "ScatterAdd",
 ]
+__all__ += ["IndexPad"]
+__all__ += ["Fold", "Unfold"]

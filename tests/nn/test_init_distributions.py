@@ -352,6 +352,15 @@ def test_every_layer_with_parameters_is_covered_here():
                  "MaxPool1d": (2,), "MaxPool2d": (2,), "Unflatten": (1, (2, 2))}
     covered.add("PReLU")
     arguments["Threshold"] = (0.5, 0.0)
+    covered |= {"Bilinear", "ConvTranspose1d"}  # tested in the test below
+    arguments.update({
+        "Bilinear": (2, 3, 4), "ConvTranspose1d": (2, 3, 1), "InstanceNorm1d": (3,),
+        "InstanceNorm2d": (3,), "InstanceNorm3d": (3,), "Fold": ((4, 4), 2), "Unfold": (2,),
+        "PixelShuffle": (2,), "PixelUnshuffle": (2,), "LocalResponseNorm": (2,),
+        "ConstantPad1d": (1, 0.0),
+        "ConstantPad2d": (1, 0.0), "ConstantPad3d": (1, 0.0),
+        **{f"{kind}Pad{d}d": (1,) for kind in ("Zero", "Reflection", "Replication", "Circular")
+           for d in (1, 2, 3)}})
     with_parameters = set()
     for name in nn.__all__:
         cls = getattr(nn, name)
@@ -360,3 +369,16 @@ def test_every_layer_with_parameters_is_covered_here():
             if any(True for _ in module.parameters()):
                 with_parameters.add(name)
     assert with_parameters == covered
+
+
+@pytest.mark.parametrize("make,fan_in", [
+    (lambda: nn.ConvTranspose1d(4, 8000, 3), 8000 * 3),  # weight (in, out/groups, k)
+    (lambda: nn.ConvTranspose1d(8, 8000, 3, groups=4), 2000 * 3),
+    (lambda: nn.Bilinear(4, 3, 8000), 4),  # PyTorch's Bilinear: U(±1/√in1_features)
+], ids=["ConvTranspose1d", "ConvTranspose1d-groups", "Bilinear"])
+def test_conv_transpose1d_and_bilinear_default_init(make, fan_in):
+    cr.manual_seed(0)
+    layer = make()
+    bound = default_bound(fan_in)
+    check_uniform(values_of(layer.weight), -bound, bound)
+    check_uniform(values_of(layer.bias), -bound, bound)

@@ -17,6 +17,7 @@ import numpy as np
 
 import chainrule as cr
 import chainrule.functional as F
+from tests.ops.spec_rows_layers import LAYER_ROWS
 from tests.ops.spec_types import (
     ANY,
     DISTINCT,
@@ -286,6 +287,7 @@ MORE_LOSSES = [
 FUNCTIONAL = BASIC + ACTIVATIONS + LOSSES + NORMALISATION + CONVOLUTION + POOLING + \
     RANDOM_AND_LOOKUP
 FUNCTIONAL += MORE_ACTIVATIONS + DISTANCES + MORE_LOSSES
+FUNCTIONAL += LAYER_ROWS
 
 # Exported functions that have no gradient, and why: they have no row above.
 NOT_DIFFERENTIABLE = {
