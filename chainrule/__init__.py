@@ -6,7 +6,7 @@ backward pass derived in its docstring.
 
 from __future__ import annotations
 
-from . import autograd, data, functional, nn, ops, optim, train, utils, viz
+from . import autograd, data, functional, nn, ops, optim, train, utils, vision, viz
 from .autograd import (
     detect_anomaly,
     enable_grad,
@@ -96,6 +96,6 @@ __all__ = [
     "mean", "minimum", "nn", "no_grad", "numerical_grad", "ones", "ones_like", "ops", "optim",
     "pad", "pow", "rand", "rand_like", "randint", "randn", "randn_like", "relu", "rsqrt", "save",
     "set_grad_enabled", "set_rng_state", "sigmoid", "sign", "sin", "softmax", "sqrt", "stack",
-    "sum", "tanh", "Tensor", "tensor", "train", "uint8", "utils", "viz", "where", "zeros",
+    "sum", "tanh", "Tensor", "tensor", "train", "uint8", "utils", "vision", "viz", "where", "zeros",
     "zeros_like",
 ]
