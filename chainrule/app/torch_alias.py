@@ -24,7 +24,8 @@ import types
 from typing import Any, Iterator
 
 ROOTS = {"torch": "chainrule", "torchvision": "chainrule.vision"}
-# chainrule's own subpackages, which PyTorch does not have (or has as something else).
+# chainrule's own modules, which PyTorch does not have (or has as something else); a
+# function of the same name (``chainrule.tensor``) is reachable.
 NOT_TORCH = frozenset({"app", "cli", "creation", "data", "dtypes", "grad_mode", "io",
                        "methods", "models", "ops", "tensor", "train", "viz", "vision"})
 
@@ -56,9 +57,10 @@ def resolve(name: str) -> Any:
     root, *rest = name.split(".")
     path = ROOTS[root]
     obj = importlib.import_module(path)
-    if root == "torch" and rest and rest[0] in NOT_TORCH:
-        raise MissingModule(name)
     for i, part in enumerate(rest):
+        if obj is sys.modules["chainrule"] and part in NOT_TORCH and \
+                isinstance(getattr(obj, part, None), types.ModuleType):
+            raise MissingModule(name)
         path += "." + part
         if hasattr(obj, part):
             obj = getattr(obj, part)
@@ -84,8 +86,6 @@ class Alias(types.ModuleType):
         if attr.startswith("__"):
             raise AttributeError(f"module {self.__name__!r} has no attribute {attr!r}")
         name = f"{self.__name__}.{attr}"
-        if self.__name__ == "torch" and attr in NOT_TORCH:
-            raise MissingFeature(name)
         try:
             value = getattr(self.__dict__["_alias_target"], attr)
         except AttributeError as err:
@@ -93,6 +93,8 @@ class Alias(types.ModuleType):
             detail = None if "has no attribute" in str(err) else str(err)
             raise MissingFeature(name, detail) from None
         if isinstance(value, types.ModuleType):
+            if self.__name__ == "torch" and attr in NOT_TORCH:
+                raise MissingFeature(name)
             return alias_module(name)
         return value
 

@@ -179,6 +179,18 @@ def test_rotation_by_90_degrees_is_rot90(size):
     np.testing.assert_array_equal(bilinear(a), np.rot90(a))
 
 
+def test_rotation_about_a_given_centre_uses_torchvisions_pixel_coordinates():
+    a = image(5, 5)
+    # (W/2, H/2) is the default centre; about (0.5, 0.5), the centre of pixel (0, 0), a
+    # half turn sends pixel (i, j) to (−i, −j): only pixel (0, 0) stays inside
+    np.testing.assert_array_equal(T.RandomRotation((90, 90), center=(2.5, 2.5))(a),
+                                  np.rot90(a))
+    turned = T.RandomRotation((180, 180), center=(0.5, 0.5), fill=7)(a)
+    expected = np.full((5, 5), 7, np.uint8)
+    expected[0, 0] = a[0, 0]
+    np.testing.assert_array_equal(turned, expected)
+
+
 def test_rotation_fills_the_corners_and_is_reproducible():
     a = chainrule.ones(1, 9, 9)
     out = T.RandomRotation((45, 45), fill=-1)(a).numpy()[0]

@@ -115,7 +115,8 @@ def sample(a: np.ndarray, ys: np.ndarray, xs: np.ndarray, bilinear: bool,
 def rotate(a: np.ndarray, degrees: float, bilinear: bool, fill: float,
            center: tuple[float, float] | None = None) -> np.ndarray:
     """``a`` (..., H, W) turned counter-clockwise by ``degrees`` about ``center`` (x, y in
-    pixels; default the image centre), same size; uncovered pixels get ``fill``.
+    index coordinates, pixel j at j; default the image centre), same size; uncovered pixels
+    get ``fill``.
 
     Each output pixel (x, y) reads the input at the inverse rotation of its offset from the
     centre (y points down, so a counter-clockwise turn on screen is):

@@ -220,7 +220,8 @@ class RandomRotation:
         degrees: a number d for (−d, d), or (min, max).
         interpolation: ``InterpolationMode.NEAREST`` or ``BILINEAR``.
         expand: must be False (chainrule keeps the image size).
-        center: (x, y) in pixels to turn about (default: the image centre).
+        center: (x, y) to turn about, in torchvision's pixel coordinates, where pixel (i, j)
+            covers [j, j + 1) × [i, i + 1) and the image centre is (W/2, H/2) (the default).
         fill: the value of pixels the turned image does not cover.
     """
 
@@ -245,7 +246,9 @@ class RandomRotation:
         angle = float(default_generator().uniform(*self.degrees))
         a, restore = _image.split(img, "RandomRotation")
         bilinear = self.mode is InterpolationMode.BILINEAR
-        turned = _image.rotate(a, angle, bilinear, self.fill, self.center)
+        # index coordinates put pixel j at j, half a pixel left of torchvision's coordinates
+        center = None if self.center is None else (self.center[0] - 0.5, self.center[1] - 0.5)
+        turned = _image.rotate(a, angle, bilinear, self.fill, center)
         return restore(_image.cast_like(turned, a))
 
     def __repr__(self) -> str:
