@@ -35,7 +35,8 @@ NEEDS = {
     "cnn_batchnorm.py": "torch.flatten",
     "device_accelerator_style.py": "torch.accelerator and the device= argument",
     "device_cuda_style.py": "torch.cuda, torch.device, Tensor.to(device), torch.backends",
-    "linear_regression_mm.py": "Tensor.mm, torch.mm and Tensor.t",
+    "linear_regression_mm.py": "Tensor.mm, torch.mm, Tensor.t, and `w -= lr * w.grad` "
+                               "updating the leaf w in place (today it rebinds w)",
     "policy_gradient.py": "torch.distributions.Categorical",
     "resume_checkpoint.py": "torch.save of a checkpoint dict (state dicts, numbers)",
 }

@@ -1,4 +1,5 @@
-"""A CNN with BatchNorm2d and pooling on synthetic images; train and eval modes."""
+"""A CNN with BatchNorm2d (convolutions without bias before it) and pooling on synthetic
+images; SGD with Nesterov momentum; train and eval modes."""
 
 import numpy as np
 import torch
@@ -10,9 +11,9 @@ class ConvNet(nn.Module):
     def __init__(self, num_classes=4):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(3, 6, kernel_size=3, padding=1), nn.BatchNorm2d(6), nn.ReLU(),
+            nn.Conv2d(3, 6, kernel_size=3, padding=1, bias=False), nn.BatchNorm2d(6), nn.ReLU(),
             nn.MaxPool2d(2),
-            nn.Conv2d(6, 8, kernel_size=3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+            nn.Conv2d(6, 8, kernel_size=3, padding=1, bias=False), nn.BatchNorm2d(8), nn.ReLU(),
             nn.AdaptiveAvgPool2d(1))
         self.classifier = nn.Linear(8, num_classes)
 
@@ -27,9 +28,11 @@ def main():
     model = ConvNet()
     with torch.no_grad():
         for name, p in model.named_parameters():
-            if "weight" in name and p.dim() > 1:
+            if p.dim() > 1:
                 p.copy_(torch.from_numpy(rng.normal(0, 0.3, p.shape).astype(np.float32)))
-    optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-2)
+            elif name.endswith("bias"):
+                p.zero_()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True)
     for step in range(8):
         model.train()
         batch = slice((step % 4) * 8, (step % 4 + 1) * 8)
