@@ -159,3 +159,21 @@ def test_python_dash_m_chainrule_run(tmp_path):
     assert result.returncode == 2
     assert result.stderr == f"chainrule run: {path}:3 uses torch.fx, which chainrule does not " \
                             "provide yet\n"
+
+
+def test_functions_named_in_a_type_error_get_their_pytorch_names():
+    from chainrule.app.script import _torch_function
+
+    assert _torch_function("ones") == "torch.ones"
+    assert _torch_function("Linear.__init__") == "torch.nn.Linear"
+    assert _torch_function("Tensor.reshape") == "torch.Tensor.reshape"
+    assert _torch_function("my_helper") is None
+
+
+def test_only_imports_from_torch_and_torchvision_are_features():
+    from chainrule.app.script import missing_feature
+
+    assert missing_feature(ImportError("cannot import name 'LSTM' from 'torch.nn' "
+                                       "(unknown location)")) == "torch.nn.LSTM"
+    assert missing_feature(ImportError("cannot import name 'x' from 'numpy'")) is None
+    assert missing_feature(ImportError("No module named 'yaml'")) is None
