@@ -2,7 +2,7 @@
 
 ``Compose``, ``ToTensor``, ``Normalize``, ``Lambda``, ``Resize``, ``CenterCrop``,
 ``RandomCrop``, ``Pad``, ``RandomHorizontalFlip``, ``RandomVerticalFlip``, ``RandomRotation``
-and ``InterpolationMode``.
+and ``InterpolationMode``; ``functional`` holds them as functions (``hflip``, ``rotate``, …).
 
 Differs from torchvision: chainrule has no PIL. Where torchvision passes a PIL image, chainrule
 passes a uint8 NumPy array H×W (grey) or H×W×C, and every transform here accepts it as well as
@@ -13,6 +13,7 @@ AttributeError saying so. The random transforms draw from the package generator
 
 from __future__ import annotations
 
+from . import functional
 from .basic import Compose, Lambda, Normalize, ToTensor
 from .geometry import (
     CenterCrop,
@@ -37,5 +38,6 @@ def __getattr__(name: str):
 
 __all__ = [
     "CenterCrop", "Compose", "InterpolationMode", "Lambda", "Normalize", "Pad", "RandomCrop",
+    "functional",
     "RandomHorizontalFlip", "RandomRotation", "RandomVerticalFlip", "Resize", "ToTensor",
 ]
