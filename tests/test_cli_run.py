@@ -118,6 +118,14 @@ def test_the_scripts_own_attribute_error_is_not_taken_for_a_missing_feature(tmp_
     assert status == 1 and "Traceback" in err and "AttributeError" in err
 
 
+def test_a_syntax_error_shows_pythons_message_without_the_runners_frames(tmp_path, capsys):
+    path = script(tmp_path, "import torch\nx = (1,\n")
+    status, _, err = run(capsys, path)
+    assert status == 1
+    assert f'File "{path}", line 2' in err and "SyntaxError" in err
+    assert "runpy" not in err and "Traceback" not in err
+
+
 def test_a_missing_script_is_one_line(tmp_path, capsys):
     status, _, err = run(capsys, str(tmp_path / "nowhere.py"))
     assert status == 2 and "can't open file" in err and len(err.strip().splitlines()) == 1

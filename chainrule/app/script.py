@@ -165,11 +165,12 @@ def _where(tb: types.TracebackType | None, script: str, path: str) -> str:
 
 
 def _from_script(tb: types.TracebackType | None, path: str) -> types.TracebackType | None:
-    """``tb`` from the script's first frame on (the runner's frames are not the script's)."""
+    """``tb`` from the script's first frame on (the runner's frames are not the script's);
+    None when the script never ran (a SyntaxError, which shows its own file and line)."""
     start = tb
     while start is not None and os.path.abspath(start.tb_frame.f_code.co_filename) != path:
         start = start.tb_next
-    return start or tb
+    return start
 
 
 __all__ = ["missing_feature", "run_script"]
