@@ -20,6 +20,7 @@ from . import (
     optim,
     train,
     utils,
+    vision,
     viz,
 )
 from .amp import autocast
@@ -155,7 +156,7 @@ __all__ = [
     "mean", "minimum", "nn", "no_grad", "numerical_grad", "ones", "ones_like", "ops", "optim",
     "pad", "pow", "rand", "rand_like", "randint", "randn", "randn_like", "relu", "rsqrt", "save",
     "set_grad_enabled", "set_rng_state", "sigmoid", "sign", "sin", "softmax", "sqrt", "stack",
-    "sum", "tanh", "Tensor", "tensor", "train", "uint8", "utils", "viz", "where", "zeros",
+    "sum", "tanh", "Tensor", "tensor", "train", "uint8", "utils", "vision", "viz", "where", "zeros",
     "zeros_like",
     "argmax", "argmin", "argsort", "bernoulli", "cumprod", "cumsum", "diag", "gather",
     "index_select", "masked_fill", "max", "min", "multinomial", "narrow", "nonzero", "normal",

@@ -6,11 +6,13 @@
     chainrule predict MODEL INPUT [--output FILE]
     chainrule plot RUN_DIR
     chainrule info MODEL
+    chainrule run SCRIPT [ARGS...]
 
 Exit status: 0 on success; 2 for a user error (arguments, files, data, disk), reported in
 one line on standard error, never a traceback; 1 when training diverged (NaN or infinite
 loss; nothing is saved over the model); 130 or 143 when Ctrl-C or SIGTERM stopped training
-(after saving a checkpoint that ``--resume`` continues).
+(after saving a checkpoint that ``--resume`` continues). ``run`` exits with the script's own
+status, or 2 and one line when the script uses a PyTorch feature chainrule lacks.
 """
 
 from __future__ import annotations
@@ -32,6 +34,12 @@ to the same result as an uninterrupted one. The validation curves come from a he
 part of the training set; the test set is used once, at the end."""
 
 
+_RUN_HELP = """\
+Run an unmodified PyTorch script as 'python SCRIPT ARGS' would, with torch, torch.* and
+torchvision.* meaning chainrule. When the script uses a PyTorch feature chainrule lacks, one
+line names it with the script's line, and the exit status is 2."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chainrule",
                                      description="Train and use neural networks with chainrule.")
@@ -51,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("run_dir", help="a directory written by 'chainrule train'")
     info = _command(commands, "info", "layers, parameter counts and metadata of a model")
     info.add_argument("model", help="a model.safetensors written by 'chainrule train'")
+    script = _command(commands, "run", "run a PyTorch script with torch mapped to chainrule",
+                      _RUN_HELP)
+    script.add_argument("script", help="the Python script, unmodified")
+    script.add_argument("args", nargs=argparse.REMAINDER, help="the script's arguments")
     return parser
 
 
@@ -89,7 +101,9 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--quiet", action="store_true", help="no progress display")
 
 
-def run(args: argparse.Namespace) -> None:
+def run(args: argparse.Namespace) -> int | None:
+    if args.command == "run":
+        return app.run_script(args.script, args.args)
     if args.command == "train":
         _train(args)
     elif args.command == "evaluate":
@@ -124,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        run(args)
+        status = run(args)
     except (ValueError, TypeError, KeyError, ImportError, OSError, ModelFileError,
             MemoryError) as err:
         return _fail(_describe(err), 2)
@@ -134,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(err), err.exit_status, prefix="chainrule: ")
     except KeyboardInterrupt:
         return _fail("interrupted", 130, prefix="chainrule: ")
-    return 0
+    return status or 0
 
 
 def _describe(err: BaseException) -> str:
