@@ -28,6 +28,8 @@ Example (a custom op, as in PyTorch):
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from typing import Any, Callable, ClassVar, Iterable, Protocol, Sequence
 
 import numpy as np
@@ -171,6 +173,10 @@ def backward(
         grad_out = pending.pop(node, None)
         if grad_out is None:
             continue
+        if tensor_hooks and id(node) in tensor_hooks:
+            grad_out = run_hooks(node, grad_out)
+        if node._retains_grad or sink.wanted is not None:
+            sink.finish(node, grad_out)
         ctx = node._ctx
         for parent, grad in zip(ctx.parents, _call_backward(ctx, grad_out, check_nan)):
             if grad is not None and parent.requires_grad:
@@ -180,6 +186,8 @@ def backward(
                 sink.deliver(parent, grad)
         if not retain_graph:
             ctx.saved, ctx.parents, ctx.freed = (), (), True
+    for leaf, grad in sink.hooked.items():
+        sink.finish(leaf, run_hooks(leaf, grad))
     if inputs is None:
         return None
     return [sink.wanted[t] for t in inputs]
@@ -191,24 +199,40 @@ class _GradSink:
 
     def __init__(self, wanted: dict | None) -> None:
         self.pending: dict[Node, np.ndarray] = {}
+        self.hooked: dict[Node, np.ndarray] = {}  # leaves with hooks: their summed gradient
         self.wanted = wanted
         self.stored: set[int] = set()
 
     def deliver(self, node: Node, grad: np.ndarray) -> None:
-        wanted = self.wanted
-        if wanted is not None and node in wanted:
-            previous = wanted[node]
-            wanted[node] = grad if previous is None else previous + grad
+        """Add ``grad`` to what ``node`` receives. A graph node's total is finished when the
+        engine reaches it, a hooked leaf's after the pass (its hooks see the total once)."""
         if node._ctx is not None:
             previous = self.pending.get(node)
             self.pending[node] = grad if previous is None else previous + grad
-            if not node._retains_grad:
-                return
+            return
+        if tensor_hooks and id(node) in tensor_hooks:
+            previous = self.hooked.get(node)
+            self.hooked[node] = grad if previous is None else previous + grad
+            return
+        wanted = self.wanted
         if wanted is None:  # ``store``, inlined: this runs for every leaf of every backward
             if node._grad is not None:
                 node._grad = node._grad + grad
             else:
                 node._grad = self._own(grad)
+        elif node in wanted:
+            previous = wanted[node]
+            wanted[node] = grad if previous is None else previous + grad
+
+    def finish(self, node: Node, grad: np.ndarray) -> None:
+        """``grad``, a part of or the whole gradient of ``node``: into the requested inputs,
+        or else into ``node._grad``."""
+        wanted = self.wanted
+        if wanted is None:
+            self.store(node, grad)
+        elif node in wanted:
+            previous = wanted[node]
+            wanted[node] = grad if previous is None else previous + grad
 
     def store(self, node: Node, grad: np.ndarray) -> None:
         """Add ``grad`` into ``node._grad``, out of place: ``grad`` may be the very array
@@ -232,6 +256,61 @@ class _GradSink:
             owner = id(grad)
         self.stored.add(owner)
         return grad
+
+
+# ---------------------------------------------------------------- tensor hooks
+
+# id(tensor) -> {handle id: hook}, for the tensors that have hooks; each entry is dropped when
+# its tensor is collected (weakref.finalize), before its id can be reused. The hooks here take
+# and return arrays; the tensor layer wraps the user's function.
+tensor_hooks: dict[int, dict[int, Callable[[np.ndarray], Any]]] = {}
+_next_handle = itertools.count()
+
+
+class RemovableHandle:
+    """What ``register_hook`` returns: ``remove()`` takes the hook off (twice is harmless)."""
+
+    def __init__(self, key: int) -> None:
+        self.key = key
+        self.id = next(_next_handle)
+
+    def remove(self) -> None:
+        hooks = tensor_hooks.get(self.key)
+        if hooks is not None:
+            hooks.pop(self.id, None)
+            if not hooks:
+                del tensor_hooks[self.key]
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+
+
+def register_hook(node: Node, hook: Callable[[np.ndarray], Any]) -> RemovableHandle:
+    """Call ``hook(grad)`` with the total gradient of ``node`` in every backward pass (before
+    it reaches ``node``'s inputs or ``.grad``); a non-None result replaces the gradient."""
+    key = id(node)
+    if key not in tensor_hooks:
+        weakref.finalize(node, tensor_hooks.pop, key, None)
+    handle = RemovableHandle(key)
+    tensor_hooks.setdefault(key, {})[handle.id] = hook
+    return handle
+
+
+def run_hooks(node: Node, grad: np.ndarray) -> np.ndarray:
+    """``grad`` passed through ``node``'s hooks in the order they were registered."""
+    for hook in list(tensor_hooks.get(id(node), {}).values()):
+        result = hook(grad)
+        if result is None:
+            continue
+        result = np.asarray(result)
+        if result.shape != tuple(node.shape):
+            raise RuntimeError(f"a hook returned a gradient of shape {result.shape} for a "
+                               f"tensor of shape {tuple(node.shape)}; it must keep the shape")
+        grad = result if result.dtype == node.dtype else result.astype(node.dtype)
+    return grad
 
 
 def accumulate_grad(tensors: Sequence[Node], grads: Sequence[np.ndarray | None]) -> None:

@@ -16,6 +16,10 @@ import numpy as np
 
 from . import autograd, dtypes, grad_mode
 from .autograd import Context
+from .methods.convenience import ConvenienceMixin
+from .methods.elementwise import ElementwiseMixin
+from .methods.inplace import InplaceMixin
+from .methods.linalg import LinalgMixin
 from .methods.math import MathMixin, inplace_operand
 from .methods.reduce import ReduceMixin
 from .methods.shape import ShapeMixin, assign
@@ -23,7 +27,8 @@ from .methods.version import VersionMixin, share_version_counter
 from .ops import unary
 
 
-class Tensor(MathMixin, ReduceMixin, ShapeMixin, VersionMixin):
+class Tensor(MathMixin, ReduceMixin, ShapeMixin, VersionMixin, ElementwiseMixin, LinalgMixin,
+             InplaceMixin, ConvenienceMixin):
     """An n-dimensional array that can record the operations applied to it.
 
     Args:
