@@ -16,10 +16,7 @@ import numpy as np
 
 from . import autograd, dtypes, grad_mode
 from .autograd import Context
-from .methods.convenience import ConvenienceMixin
-from .methods.elementwise import ElementwiseMixin
-from .methods.inplace import InplaceMixin
-from .methods.linalg import LinalgMixin
+from .methods import convenience, elementwise, inplace, linalg
 from .methods.math import MathMixin, inplace_operand
 from .methods.reduce import ReduceMixin
 from .methods.shape import ShapeMixin, assign
@@ -27,8 +24,8 @@ from .methods.version import VersionMixin, share_version_counter
 from .ops import unary
 
 
-class Tensor(MathMixin, ReduceMixin, ShapeMixin, VersionMixin, ElementwiseMixin, LinalgMixin,
-             InplaceMixin, ConvenienceMixin):
+class Tensor(MathMixin, ReduceMixin, ShapeMixin, VersionMixin, elementwise.ElementwiseMixin,
+             linalg.LinalgMixin, inplace.InplaceMixin, convenience.ConvenienceMixin):
     """An n-dimensional array that can record the operations applied to it.
 
     Args:

@@ -123,7 +123,7 @@ def test_hooks_do_not_keep_their_tensor_alive():
     import gc
     import weakref
 
-    from chainrule import autograd
+    from chainrule import hooks
 
     x = cr.tensor([1.0], requires_grad=True)
     x.register_hook(lambda g: g)
@@ -131,7 +131,7 @@ def test_hooks_do_not_keep_their_tensor_alive():
     key = id(x)
     del x
     gc.collect()
-    assert ref() is None and key not in autograd.tensor_hooks
+    assert ref() is None and key not in hooks.tensor_hooks
 
 
 # ---------------------------------------------------------------- in-place methods: values

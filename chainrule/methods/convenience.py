@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .. import autograd, dtypes
+from .. import dtypes, hooks
 from ..ops import unary
 from .reduce import normalize_dim
 from .shape import _sizes
@@ -138,7 +138,7 @@ class ConvenienceMixin:
             result = hook(make(grad))
             return result.data if isinstance(result, ConvenienceMixin) else result
 
-        return autograd.register_hook(self, on_array)
+        return hooks.register_hook(self, on_array)
 
     def detach_(self):
         """Cut this tensor from the graph in place: it becomes a leaf that needs no grad."""

@@ -319,7 +319,7 @@ class MathMixin:
 
     def round(self, decimals=0):
         """Round half to even (as PyTorch), to ``decimals`` decimal places."""
-        return self._rounded(np.round, decimals) if decimals else self._rounded(np.round)
+        return self._rounded(np.round, decimals)
 
     def isnan(self):
         return self._const(np.isnan(self.data))
