@@ -272,3 +272,39 @@ def test_dtype_aliases_match_torch():
     for name in ("float", "int", "short", "double", "half", "long", "bool", "float64",
                  "float32", "int16", "int8", "uint8"):
         assert str(getattr(cr, name)) == str(getattr(torch, name)).removeprefix("torch."), name
+
+
+FINITE = [-1.5, 0.5, 1.25, 2.25, -0.75, 0.0]
+SPECIAL = [-1.5, float("inf"), 0.0, -float("inf"), float("nan"), 2.0]
+MORE_FORMS = [
+    (lambda lib, x: lib.negative(x), FINITE),
+    (lambda lib, x: lib.not_equal(x, 0.5), FINITE),
+    (lambda lib, x: lib.greater_equal(x, 0.5), FINITE),
+    (lambda lib, x: lib.less(x, 0.5), FINITE),
+    (lambda lib, x: lib.less_equal(x, 0.5), FINITE),
+    (lambda lib, x: x.not_equal(0.5), FINITE),
+    (lambda lib, x: x.greater(0.5), FINITE),
+    (lambda lib, x: x.fix(), FINITE),
+    (lambda lib, x: x.isposinf(), SPECIAL),
+    (lambda lib, x: x.isneginf(), SPECIAL),
+    (lambda lib, x: lib.isinf(x), SPECIAL),
+    (lambda lib, x: lib.ravel(x.reshape(2, 3).T), FINITE),
+    (lambda lib, x: lib.unflatten(x, 0, (2, 3)), FINITE),
+    (lambda lib, x: lib.swapdims(x.reshape(2, 3), 0, 1), FINITE),
+    (lambda lib, x: x.reshape(2, 3).moveaxis(0, 1), FINITE),
+    (lambda lib, x: lib.std(x, 0, True, True), FINITE),
+    (lambda lib, x: lib.var(x, unbiased=False), FINITE),
+    (lambda lib, x: lib.prod(x.reshape(2, 3), 1, keepdim=True), FINITE),
+    (lambda lib, x: lib.norm(x.reshape(2, 3), 1, 0), FINITE),
+    (lambda lib, x: lib.exp2(x), FINITE),
+    (lambda lib, x: lib.log10(x.abs() + 1), FINITE),
+    (lambda lib, x: lib.square(x).sinh().cosh(), FINITE),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize(("call", "data"), MORE_FORMS)
+def test_more_top_level_forms_and_aliases_match_torch(call, data):
+    ours, theirs = call(cr, cr.tensor(data)), call(torch, torch.tensor(data))
+    assert ours.shape == tuple(theirs.shape) and ours.dtype.name in str(theirs.dtype)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)

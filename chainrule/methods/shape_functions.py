@@ -43,7 +43,14 @@ def transpose(input: Any, dim0: int, dim1: int) -> Any:
     return input.transpose(dim0, dim1)
 
 
-swapaxes = swapdims = transpose
+def swapaxes(input: Any, axis0: int, axis1: int) -> Any:
+    """Swap the dimensions ``axis0`` and ``axis1`` (NumPy's name for ``transpose``)."""
+    return input.transpose(axis0, axis1)
+
+
+def swapdims(input: Any, dim0: int, dim1: int) -> Any:
+    """Swap the dimensions ``dim0`` and ``dim1`` (an alias of ``transpose``)."""
+    return input.transpose(dim0, dim1)
 
 
 def permute(input: Any, dims: Any) -> Any:
