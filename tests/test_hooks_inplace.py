@@ -227,6 +227,43 @@ def test_inplace_on_a_view_of_a_graph_tensor_is_refused():
     m = x * 2
     with pytest.raises(RuntimeError, match="views another tensor's memory"):
         m[0:1].exp_()
+    with pytest.raises(RuntimeError, match="views another tensor's memory"):
+        m.reshape(2, 1).T.exp_()
+    with pytest.raises(RuntimeError, match="views another tensor's memory"):
+        cr.zeros(4)[1:].addcmul_(x, x)  # a leaf view, recorded because x requires grad
+
+
+@needs_torch
+@pytest.mark.parametrize("make", [
+    lambda lib, a, b: lib.einsum("ij,jk->ik", a, b),  # NumPy returns a view of a temporary
+    lambda lib, a, b: (a @ b).amax(0),  # Amax saves its output, which neg_ overwrites
+    lambda lib, a, b: (a @ b).sigmoid(),  # so does Sigmoid
+    lambda lib, a, b: a.softmax(1) @ b,
+])
+def test_inplace_after_ops_that_save_or_view_their_output(make):
+    """chainrule's in-place result against torch's out-of-place one (torch itself refuses the
+    backward after Amax and Sigmoid, whose saved output the in-place op overwrites)."""
+    grads = []
+    for lib in (cr, torch):
+        rng = np.random.default_rng(0)  # no ties in amax
+        a = lib.tensor(rng.standard_normal((2, 3)), requires_grad=True)
+        b = lib.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+        y = make(lib, a, b)
+        y = y.neg_().exp_() if lib is cr else y.neg().exp()
+        (y * y).sum().backward()
+        grads.append((a.grad.numpy(), b.grad.numpy()))
+    for ours, theirs in zip(*grads):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+def test_inplace_under_no_grad_keeps_the_saved_output_of_the_node_that_made_it():
+    x = cr.tensor([0.5, -1.0], requires_grad=True)
+    y = x.sigmoid()
+    with cr.no_grad():
+        y.exp_()
+    y.backward(cr.ones(2))  # Sigmoid's backward reads its saved output, kept as it was
+    s = 1 / (1 + np.exp(-np.array([0.5, -1.0])))
+    np.testing.assert_allclose(x.grad.numpy(), s * (1 - s), rtol=1e-6)
 
 
 def test_inplace_gives_a_plain_tensor_a_history_when_an_operand_requires_grad():

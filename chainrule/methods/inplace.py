@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import numpy as np
+
 from .. import autograd
 
 
@@ -34,10 +36,12 @@ def inplace(t: Any, name: str, compute: Callable[..., Any], *operands: Any) -> A
     if not recorded:
         out = compute(t, *operands)
         _check_result(t, name, out)
+        _keep_saved_values(t)
         return t._write(name, out.data)
     _check_recordable(t, name)
     out = compute(_previous(t), *operands)
     _check_result(t, name, out)
+    _keep_saved_values(t)
     t.data[...] = out.data
     t._version_counter[0] += 1
     t._ctx, t.requires_grad = out._ctx, out.requires_grad
@@ -52,18 +56,40 @@ def _previous(t: Any) -> Any:
     return previous
 
 
+def _keep_saved_values(t: Any) -> None:
+    """Before ``t``'s memory is overwritten: the node that made ``t`` may have saved it (exp,
+    sigmoid and amax save their output), so those saved arrays are replaced by copies of the
+    values they hold now, and its backward stays right. (PyTorch refuses such a backward.)"""
+    ctx = t._ctx
+    if ctx is None or not ctx.saved:
+        return
+    ctx.saved = tuple(
+        a.copy() if isinstance(a, np.ndarray) and np.may_share_memory(a, t.data) else a
+        for a in ctx.saved
+    )
+
+
 def _check_recordable(t: Any, name: str) -> None:
     if t.requires_grad and t._ctx is None:
         raise RuntimeError(f"{name}: in-place change of a leaf tensor that requires grad; wrap "
                            "it in chainrule.no_grad() (as init and optimizers do) or use the "
                            "out-of-place form")
-    if t.data.base is not None:
+    if _views_other_memory(t):
         raise RuntimeError(f"{name}: in-place change, recorded for autograd, of a tensor that "
                            "views another tensor's memory (a slice, reshape or transpose); "
                            "clone() it first, or use the out-of-place form")
     if not t.data.flags.writeable:
         raise RuntimeError(f"{name}: this tensor's memory is read-only (a broadcast view or a "
                            "read-only array); clone() it first")
+
+
+def _views_other_memory(t: Any) -> bool:
+    """Whether ``t``'s memory belongs to another tensor: a graph tensor computed as a view of
+    an input shares that input's version counter (``methods.version``); a leaf is judged by
+    its array alone (an array viewing any other)."""
+    if t._ctx is None:
+        return t.data.base is not None
+    return any(p._version_counter is t._version_counter for p in t._ctx.parents)
 
 
 def _check_result(t: Any, name: str, out: Any) -> None:
