@@ -247,7 +247,6 @@ def restore_default_dtype():
     cr.set_default_dtype(cr.float32)
 
 
-@needs_torch
 def test_set_default_dtype_round_trip(restore_default_dtype):
     assert cr.get_default_dtype() == cr.float32
     cr.set_default_dtype(cr.float64)
@@ -256,6 +255,9 @@ def test_set_default_dtype_round_trip(restore_default_dtype):
     assert cr.zeros(2).dtype == cr.ones(1).dtype == cr.float64
     assert (cr.tensor([1, 2]) * 1.5).dtype == cr.float64
     assert cr.tensor(np.ones(1, np.float32)).dtype == cr.float32  # arrays keep their dtype
+    assert cr.randn(2).dtype == cr.arange(3.0).dtype == cr.float64
+    assert cr.nn.Linear(2, 3).weight.dtype == cr.float64  # as torch's layers follow it
+    assert cr.tensor([1, 2]).dtype == cr.int64
     cr.set_default_dtype(cr.float32)
     assert cr.tensor([1.0]).dtype == cr.float32 == cr.get_default_dtype()
 
