@@ -11,7 +11,9 @@ rules that keep gradients right:
 * a leaf that requires grad is refused (its ``.grad`` would no longer belong to its values);
 * a graph tensor that views another's memory (a slice, a reshape) is refused: the tensor it
   views would keep a history without the change (PyTorch rewrites that history; clone first);
-* any node that had already used the tensor sees its version change and refuses backward.
+* any node that had already used the tensor sees its version change and refuses backward;
+* the node that made the tensor keeps copies of what it saved from the tensor's memory (exp,
+  sigmoid and amax save their output), so its backward still reads the old values.
 
 With grad mode off, or when nothing requires grad, the values are simply overwritten.
 """
@@ -97,8 +99,8 @@ def _check_result(t: Any, name: str, out: Any) -> None:
         raise ValueError(f"{name}: the result has shape {out.shape}, but an in-place result "
                          f"keeps the shape {t.shape} of the tensor it is written into")
     if out.dtype != t.dtype:
-        raise RuntimeError(f"{name}: the result is {out.dtype}, which cannot be written into a "
-                        f"{t.dtype} tensor in place; convert the tensor first")
+        raise RuntimeError(f"{name}: the result is {out.dtype}, which cannot be written into "
+                           f"a {t.dtype} tensor in place; convert the tensor first")
 
 
 def reshaped_inplace(t: Any, name: str, compute: Callable[[Any], Any]) -> Any:
