@@ -167,14 +167,14 @@ def backward(
     sink = _GradSink(None if inputs is None else {t: None for t in inputs})
     for root, grad in zip(roots, grads):
         sink.deliver(root, grad)
-    pending = sink.pending
+    pending, hooks, capture = sink.pending, tensor_hooks, inputs is not None
     for node in reversed(topological_order(roots)):
         grad_out = pending.pop(node, None)
         if grad_out is None:
             continue
-        if tensor_hooks and id(node) in tensor_hooks:
+        if hooks and id(node) in hooks:
             grad_out = run_hooks(node, grad_out)
-        if node._retains_grad or sink.wanted is not None:
+        if capture or node._retains_grad:
             sink.finish(node, grad_out)
         ctx = node._ctx
         for parent, grad in zip(ctx.parents, _call_backward(ctx, grad_out, check_nan)):
