@@ -144,18 +144,22 @@ def cosh(input: Any) -> Any:
 
 
 def tan(input: Any) -> Any:
+    """tan x elementwise (``torch.tan``); derivative 1 + tan² x."""
     return input.tan()
 
 
 def asin(input: Any) -> Any:
+    """arcsin x for x in [−1, 1] (``torch.asin``); derivative 1/√(1 − x²)."""
     return input.asin()
 
 
 def acos(input: Any) -> Any:
+    """arccos x for x in [−1, 1] (``torch.acos``); derivative −1/√(1 − x²)."""
     return input.acos()
 
 
 def atan(input: Any) -> Any:
+    """arctan x (``torch.atan``); derivative 1/(1 + x²)."""
     return input.atan()
 
 
@@ -165,34 +169,42 @@ def atan2(input: Any, other: Any) -> Any:
 
 
 def asinh(input: Any) -> Any:
+    """arsinh x (``torch.asinh``); derivative 1/√(x² + 1)."""
     return input.asinh()
 
 
 def acosh(input: Any) -> Any:
+    """arcosh x for x ≥ 1 (``torch.acosh``); derivative 1/√(x² − 1)."""
     return input.acosh()
 
 
 def atanh(input: Any) -> Any:
+    """artanh x for |x| < 1 (``torch.atanh``); derivative 1/(1 − x²)."""
     return input.atanh()
 
 
 def expm1(input: Any) -> Any:
+    """eˣ − 1, accurate near 0 (``torch.expm1``)."""
     return input.expm1()
 
 
 def exp2(input: Any) -> Any:
+    """2ˣ (``torch.exp2``)."""
     return input.exp2()
 
 
 def log2(input: Any) -> Any:
+    """log₂ x, exact at powers of 2 (``torch.log2``)."""
     return input.log2()
 
 
 def log10(input: Any) -> Any:
+    """log₁₀ x, exact at powers of 10 (``torch.log10``)."""
     return input.log10()
 
 
 def trunc(input: Any) -> Any:
+    """Round toward zero (``torch.trunc``); a constant, as ``floor``."""
     return input.trunc()
 
 
@@ -209,10 +221,12 @@ def remainder(input: Any, other: Any) -> Any:
 
 
 def floor(input: Any) -> Any:
+    """The largest whole number ≤ x (``torch.floor``); a constant (no gradient)."""
     return input.floor()
 
 
 def ceil(input: Any) -> Any:
+    """The smallest whole number ≥ x (``torch.ceil``); a constant (no gradient)."""
     return input.ceil()
 
 
@@ -222,6 +236,7 @@ def rounded(input: Any, *, decimals: int = 0) -> Any:
 
 
 def neg(input: Any) -> Any:
+    """−x (``torch.neg``, also ``negative``)."""
     return -input
 
 
@@ -229,22 +244,27 @@ negative = neg
 
 
 def reciprocal(input: Any) -> Any:
+    """1/x (``torch.reciprocal``); integer tensors give floats."""
     return input.reciprocal()
 
 
 def square(input: Any) -> Any:
+    """x² (``torch.square``)."""
     return input.square()
 
 
 def isnan(input: Any) -> Any:
+    """Where x is NaN, as a bool tensor (``torch.isnan``)."""
     return input.isnan()
 
 
 def isinf(input: Any) -> Any:
+    """Where x is +∞ or −∞, as a bool tensor (``torch.isinf``)."""
     return input.isinf()
 
 
 def isfinite(input: Any) -> Any:
+    """Where x is neither infinite nor NaN, as a bool tensor (``torch.isfinite``)."""
     return input.isfinite()
 
 
@@ -274,26 +294,32 @@ def equal(input: Any, other: Any) -> bool:
 
 
 def eq(input: Any, other: Any) -> Any:
+    """input == other elementwise, a bool tensor (``torch.eq``; ``other`` may be a number)."""
     return input == other
 
 
 def ne(input: Any, other: Any) -> Any:
+    """input != other elementwise, a bool tensor (``torch.ne``, also ``not_equal``)."""
     return input != other
 
 
 def lt(input: Any, other: Any) -> Any:
+    """input < other elementwise, a bool tensor (``torch.lt``, also ``less``)."""
     return input < other
 
 
 def le(input: Any, other: Any) -> Any:
+    """input ≤ other elementwise, a bool tensor (``torch.le``, also ``less_equal``)."""
     return input <= other
 
 
 def gt(input: Any, other: Any) -> Any:
+    """input > other elementwise, a bool tensor (``torch.gt``, also ``greater``)."""
     return input > other
 
 
 def ge(input: Any, other: Any) -> Any:
+    """input ≥ other elementwise, a bool tensor (``torch.ge``, also ``greater_equal``)."""
     return input >= other
 
 
