@@ -98,6 +98,14 @@ def test_removed_hook_no_longer_runs_and_remove_twice_is_harmless():
     assert calls == [1] and x.grad.tolist() == [2.0, 2.0]
 
 
+def test_a_handle_removes_its_hook_at_the_end_of_a_with_block():
+    x = cr.tensor([1.0], requires_grad=True)
+    with x.register_hook(lambda g: g * 7):
+        (x * 1).sum().backward()
+    (x * 1).sum().backward()
+    assert x.grad.item() == 8.0
+
+
 def test_a_hook_runs_in_every_backward():
     x = cr.tensor([1.0], requires_grad=True)
     calls = []
