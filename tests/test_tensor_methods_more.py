@@ -5,6 +5,8 @@ dtype aliases. Values and gradients of the differentiable ones are also in the o
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 
@@ -310,3 +312,52 @@ def test_more_top_level_forms_and_aliases_match_torch(call, data):
     ours, theirs = call(cr, cr.tensor(data)), call(torch, torch.tensor(data))
     assert ours.shape == tuple(theirs.shape) and ours.dtype.name in str(theirs.dtype)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize(("name", "parameters"), [
+    ("mm", "input mat2"),
+    ("bmm", "input mat2"),
+    ("addmm", "input mat1 mat2 beta alpha"),
+    ("outer", "input vec2"),
+    ("ger", "input vec2"),
+    ("dot", "input tensor"),
+    ("einsum", "equation operands"),
+    ("norm", "input p dim keepdim dtype"),
+    ("std", "input dim unbiased keepdim correction"),
+    ("var", "input dim unbiased keepdim correction"),
+    ("prod", "input dim keepdim dtype"),
+    ("isclose", "input other rtol atol equal_nan"),
+    ("allclose", "input other rtol atol equal_nan"),
+    ("equal", "input other"),
+    ("eq", "input other"),
+    ("ge", "input other"),
+    ("atan2", "input other"),
+    ("fmod", "input other"),
+    ("remainder", "input other"),
+    ("round", "input decimals"),
+    ("sinh", "input"),
+    ("trunc", "input"),
+    ("flatten", "input start_dim end_dim"),
+    ("unflatten", "input dim sizes"),
+    ("unsqueeze", "input dim"),
+    ("squeeze", "input dim"),
+    ("reshape", "input shape"),
+    ("transpose", "input dim0 dim1"),
+    ("swapaxes", "input axis0 axis1"),
+    ("swapdims", "input dim0 dim1"),
+    ("permute", "input dims"),
+    ("movedim", "input source destination"),
+    ("split", "tensor split_size_or_sections dim"),
+    ("chunk", "input chunks dim"),
+    ("meshgrid", "tensors indexing"),
+    ("t", "input"),
+    ("numel", "input"),
+    ("is_tensor", "obj"),
+    ("is_floating_point", "input"),
+    ("set_default_dtype", "d"),
+])
+def test_top_level_functions_use_pytorchs_argument_names(name, parameters):
+    """The names in PyTorch's documented signatures (torch.X), in order (``out=`` and
+    ``device=`` left out)."""
+    assert name in cr.__all__
+    assert list(inspect.signature(getattr(cr, name)).parameters) == parameters.split()
