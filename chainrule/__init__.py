@@ -63,12 +63,14 @@ from .dtypes import (
     float16,
     float32,
     float64,
+    get_default_dtype,
     half,
     int8,
     int16,
     int32,
     int64,
     long,
+    set_default_dtype,
     uint8,
 )
 from .functional import (
@@ -110,7 +112,57 @@ from .legacy import (
     ShortTensor,
     compile,
 )
+from .methods.convenience import movedim
+from .methods.einsum import einsum
+from .methods.elementwise import (
+    acos,
+    acosh,
+    allclose,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    ceil,
+    cosh,
+    eq,
+    equal,
+    exp2,
+    expm1,
+    floor,
+    fmod,
+    ge,
+    greater,
+    greater_equal,
+    gt,
+    is_floating_point,
+    is_tensor,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    le,
+    less,
+    less_equal,
+    log2,
+    log10,
+    lt,
+    ne,
+    neg,
+    negative,
+    not_equal,
+    numel,
+    reciprocal,
+    remainder,
+    rounded,
+    sinh,
+    square,
+    tan,
+    trunc,
+)
+from .methods.linalg import addmm, bmm, dot, ger, mm, outer, t
 from .methods.math import where
+from .methods.reduce import norm, prod, std, var
 from .methods.sampling import bernoulli, multinomial
 from .methods.scan import cumprod, cumsum, repeat_interleave, roll
 from .methods.select_functions import (
@@ -138,10 +190,29 @@ from .methods.select_functions import (
     unique,
 )
 from .methods.shape import cat, pad, stack
+from .methods.shape_functions import (
+    chunk,
+    flatten,
+    meshgrid,
+    permute,
+    ravel,
+    reshape,
+    split,
+    squeeze,
+    swapaxes,
+    swapdims,
+    transpose,
+    unflatten,
+    unsqueeze,
+)
 from .random import get_rng_state, manual_seed, set_rng_state
 from .tensor import Tensor
 
 bool = bool_  # noqa: A001 - chainrule.bool, as torch.bool
+float = float32  # noqa: A001 - chainrule.float, as torch.float
+int = int32  # noqa: A001 - chainrule.int, as torch.int
+short = int16
+round = rounded  # noqa: A001 - chainrule.round, as torch.round
 
 __version__ = "0.1.0"
 
@@ -167,4 +238,13 @@ __all__ += [
     "accelerator", "amp", "autocast", "backends", "BoolTensor", "ByteTensor", "CharTensor",
     "compile", "cuda", "device", "DoubleTensor", "empty_like", "FloatTensor", "get_default_device",
     "HalfTensor", "IntTensor", "LongTensor", "set_default_device", "ShortTensor",
+    "acos", "acosh", "addmm", "allclose", "asin", "asinh", "atan", "atan2", "atanh", "bmm",
+    "ceil", "chunk", "cosh", "dot", "einsum", "eq", "equal", "exp2", "expm1", "flatten", "float",
+    "floor", "fmod", "ge", "ger", "get_default_dtype", "greater", "greater_equal", "gt", "int",
+    "is_floating_point", "is_tensor", "isclose", "isfinite", "isinf", "isnan", "le", "less",
+    "less_equal", "log10", "log2", "lt", "meshgrid", "mm", "movedim", "ne", "neg", "negative",
+    "norm", "not_equal", "numel", "outer", "permute", "prod", "ravel", "reciprocal", "remainder",
+    "reshape", "round", "set_default_dtype", "short", "sinh", "split", "square", "squeeze",
+    "std", "swapaxes", "swapdims", "t", "tan", "transpose", "trunc", "unflatten", "unsqueeze",
+    "var",
 ]

@@ -45,6 +45,7 @@ from .grad_mode import (  # noqa: F401  (re-exported: chainrule.autograd.no_grad
     set_detect_anomaly,
     set_grad_enabled,
 )
+from .hooks import run_hooks, tensor_hooks
 
 
 class Node(Protocol):
@@ -167,11 +168,15 @@ def backward(
     sink = _GradSink(None if inputs is None else {t: None for t in inputs})
     for root, grad in zip(roots, grads):
         sink.deliver(root, grad)
-    pending = sink.pending
+    pending, hooks, capture = sink.pending, tensor_hooks, inputs is not None
     for node in reversed(topological_order(roots)):
         grad_out = pending.pop(node, None)
         if grad_out is None:
             continue
+        if hooks and id(node) in hooks:
+            grad_out = run_hooks(node, grad_out)
+        if capture or node._retains_grad:
+            sink.finish(node, grad_out)
         ctx = node._ctx
         for parent, grad in zip(ctx.parents, _call_backward(ctx, grad_out, check_nan)):
             if grad is not None and parent.requires_grad:
@@ -181,6 +186,8 @@ def backward(
                 sink.deliver(parent, grad)
         if not retain_graph:
             ctx.saved, ctx.parents, ctx.freed = (), (), True
+    for leaf, grad in sink.hooked.items():
+        sink.finish(leaf, run_hooks(leaf, grad))
     if inputs is None:
         return None
     return [sink.wanted[t] for t in inputs]
@@ -192,24 +199,40 @@ class _GradSink:
 
     def __init__(self, wanted: dict | None) -> None:
         self.pending: dict[Node, np.ndarray] = {}
+        self.hooked: dict[Node, np.ndarray] = {}  # leaves with hooks: their summed gradient
         self.wanted = wanted
         self.stored: set[int] = set()
 
     def deliver(self, node: Node, grad: np.ndarray) -> None:
-        wanted = self.wanted
-        if wanted is not None and node in wanted:
-            previous = wanted[node]
-            wanted[node] = grad if previous is None else previous + grad
+        """Add ``grad`` to what ``node`` receives. A graph node's total is finished when the
+        engine reaches it, a hooked leaf's after the pass (its hooks see the total once)."""
         if node._ctx is not None:
             previous = self.pending.get(node)
             self.pending[node] = grad if previous is None else previous + grad
-            if not node._retains_grad:
-                return
+            return
+        if tensor_hooks and id(node) in tensor_hooks:
+            previous = self.hooked.get(node)
+            self.hooked[node] = grad if previous is None else previous + grad
+            return
+        wanted = self.wanted
         if wanted is None:  # ``store``, inlined: this runs for every leaf of every backward
             if node._grad is not None:
                 node._grad = node._grad + grad
             else:
                 node._grad = self._own(grad)
+        elif node in wanted:
+            previous = wanted[node]
+            wanted[node] = grad if previous is None else previous + grad
+
+    def finish(self, node: Node, grad: np.ndarray) -> None:
+        """``grad``, a part of or the whole gradient of ``node``: into the requested inputs,
+        or else into ``node._grad``."""
+        wanted = self.wanted
+        if wanted is None:
+            self.store(node, grad)
+        elif node in wanted:
+            previous = wanted[node]
+            wanted[node] = grad if previous is None else previous + grad
 
     def store(self, node: Node, grad: np.ndarray) -> None:
         """Add ``grad`` into ``node._grad``, out of place: ``grad`` may be the very array

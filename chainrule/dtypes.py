@@ -61,6 +61,28 @@ def as_dtype(dtype: object) -> np.dtype:
     return resolved
 
 
+def get_default_dtype() -> np.dtype:
+    """The floating-point dtype that Python floats and ``zeros``/``ones``/... make (PyTorch's
+    ``torch.get_default_dtype``); float32 unless ``set_default_dtype`` changed it."""
+    return default_float
+
+
+def set_default_dtype(d: object) -> None:
+    """Make ``d`` (float32 or float64) the default floating-point dtype, as PyTorch's
+    ``torch.set_default_dtype``: it decides what ``tensor([1.0])``, ``zeros(2)`` and an integer
+    tensor combined with a Python float give. The setting is global (all threads).
+
+    Args:
+        d: float32 or float64 (PyTorch also takes float16 and bfloat16; chainrule does not).
+    """
+    global default_float
+    dtype = as_dtype(d)
+    if dtype not in (float32, float64):
+        raise TypeError(f"set_default_dtype: only float32 and float64 can be the default "
+                        f"dtype, got {dtype.name}")
+    default_float = dtype
+
+
 def kind_rank(dtype: np.dtype) -> int:
     """0 for bool, 1 for integers, 2 for floats: the order in which kinds promote."""
     return 2 if dtype.kind == "f" else (0 if dtype.kind == "b" else 1)

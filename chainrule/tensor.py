@@ -26,6 +26,7 @@ from .device import (
     to_arguments,
     type_name,
 )
+from .methods import convenience, elementwise, inplace, linalg
 from .methods.math import MathMixin, inplace_operand
 from .methods.reduce import ReduceMixin
 from .methods.sampling import SamplingMixin
@@ -37,7 +38,8 @@ from .ops import unary
 
 
 class Tensor(MathMixin, ReduceMixin, ShapeMixin, VersionMixin, SelectMixin, ScanMixin,
-             SamplingMixin):
+             SamplingMixin, elementwise.ElementwiseMixin, linalg.LinalgMixin,
+             inplace.InplaceMixin, convenience.ConvenienceMixin):
     """An n-dimensional array that can record the operations applied to it.
 
     Args:

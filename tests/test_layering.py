@@ -31,7 +31,7 @@ ARCHITECTURE = ROOT / "docs" / "architecture.md"
 # the package itself: it re-exports from every layer, so it sits at the top.
 LAYERS = {
     "autograd": 0, "grad_mode": 0, "dtypes": 0, "random": 0,
-    "device": 0, "amp": 0, "cuda": 0, "accelerator": 0, "backends": 0,
+    "device": 0, "amp": 0, "cuda": 0, "accelerator": 0, "backends": 0, "hooks": 0,
     "ops": 1,
     "tensor": 2, "methods": 2,
     "creation": 3, "functional": 3, "gradcheck": 3, "io": 3,

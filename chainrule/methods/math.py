@@ -312,13 +312,14 @@ class MathMixin:
         return self._apply(unary.Sign)
 
     def floor(self):
-        return self._const(np.floor(self.data))
+        return self._rounded(np.floor)
 
     def ceil(self):
-        return self._const(np.ceil(self.data))
+        return self._rounded(np.ceil)
 
-    def round(self):
-        return self._const(np.round(self.data))
+    def round(self, decimals=0):
+        """Round half to even (as PyTorch), to ``decimals`` decimal places."""
+        return self._rounded(np.round, decimals)
 
     def isnan(self):
         return self._const(np.isnan(self.data))
@@ -352,6 +353,11 @@ class MathMixin:
     def where(self, condition, other):
         """Elements of self where ``condition`` holds, else of ``other`` (PyTorch's order)."""
         return where(condition, self, other)
+
+    def _rounded(self, func, *args):
+        """``func`` (floor, ceil, round) of a float tensor, a constant; an integer tensor is
+        already whole, and keeps its dtype (a copy), as in PyTorch."""
+        return self._const(func(self.data, *args) if self.dtype.kind == "f" else self.data.copy())
 
     def _float(self):
         """self, or a float32 copy for integer tensors (exp, log ... of ints give floats)."""

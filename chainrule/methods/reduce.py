@@ -170,6 +170,8 @@ class ReduceMixin:
         if not dtypes.is_floating(self.dtype):
             raise TypeError(f"{fn.__name__.lower()}() needs a floating-point tensor, got "
                             f"{self.dtype}; convert it with .float() first")
+        if isinstance(dim, bool):  # std(True): PyTorch's (input, unbiased) form
+            dim, unbiased = None, dim
         if correction is None:
             correction = 0 if unbiased is False else 1
         axes = reduction_axes(dim, axis, self.ndim)
@@ -198,3 +200,48 @@ class ReduceMixin:
         if not keepdim:
             values, index = values.squeeze(axis), np.squeeze(index, axis)
         return MaxMin(values, self._const(index))
+
+
+# ---------------------------------------------------------------- top-level forms
+
+
+def std(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+        correction: Any = None) -> Any:
+    """Standard deviation over ``dim`` (all when None) with Bessel's correction unless told
+    otherwise: ``correction`` (default 1) or the older ``unbiased`` (``std(x, True)`` works).
+
+    Args:
+        input: a floating-point tensor.
+        dim: an int or a tuple of ints.
+        unbiased: False for correction 0.
+        keepdim: keep the reduced dimensions with size 1.
+        correction: the divisor is n − correction (keyword).
+    """
+    return input.std(dim, unbiased, keepdim, correction=correction)
+
+
+def var(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+        correction: Any = None) -> Any:
+    """Variance Σ(x − x̄)²/(n − correction) over ``dim``; arguments as in ``std``.
+
+    Args:
+        input: a floating-point tensor.
+        dim: an int or a tuple of ints.
+        unbiased: False for correction 0.
+        keepdim: keep the reduced dimensions with size 1.
+        correction: the divisor is n − correction (keyword).
+    """
+    return input.var(dim, unbiased, keepdim, correction=correction)
+
+
+def prod(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
+    """Product of the elements over ``dim`` (all when None)."""
+    return input.prod(dim, keepdim, dtype=dtype)
+
+
+def norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False,
+         dtype: Any = None) -> Any:
+    """Vector p-norm over ``dim`` (all elements when None): p = 'fro' (2), 1, inf, −inf or any
+    p ≥ 1; ``dtype`` converts the input first. The nuclear norm is not supported."""
+    x = input if dtype is None else input.to(dtype)
+    return x.norm(p, dim, keepdim)

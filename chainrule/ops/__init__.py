@@ -2,16 +2,17 @@
 
 Each Function's docstring states the derivative it implements. The files group them by family:
 ``arithmetic`` (binary elementwise), ``unary`` (elementwise of one input), ``reduce``
-(reductions and the softmax family), ``shape`` (moving elements), ``linalg`` (products),
-``activation`` (exact GELU), ``loss`` (fused losses), ``norm`` (normalisation), ``conv`` and
-``pool`` (with ``im2col``, the window extraction they share), ``select`` (scatter, scans, roll).
+(reductions and the softmax family), ``shape`` (moving elements), ``linalg`` (products, einsum),
+``trig`` (trigonometric and hyperbolic), ``activation`` (exact GELU), ``loss`` (fused losses),
+``norm`` (normalisation), ``conv`` and ``pool`` (with ``im2col``, the window extraction they
+share), ``select`` (scatter, scans, roll).
 """
 
 from .activation import Gelu
-from .arithmetic import Add, Div, Maximum, Minimum, Mul, Pow, PowScalar, Remainder, Sub, Where
+from .arithmetic import Add, Div, Fmod, Maximum, Minimum, Mul, Pow, PowScalar, Remainder, Sub, Where
 from .conv import Conv2d, ConvTranspose2d, DepthwiseConv2d
 from .fold import Fold, Unfold
-from .linalg import Linear, MatMul
+from .linalg import Einsum, Linear, MatMul
 from .loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy
 from .norm import BatchNorm, Normalize
 from .pad import IndexPad
@@ -31,14 +32,20 @@ from .shape import (
     Tile,
     sum_to,
 )
+from .trig import Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Cosh, Sinh, Tan
 from .unary import (
     Abs,
     Cast,
     Clamp,
+    Contiguous,
     Cos,
     Exp,
+    Exp2,
+    Expm1,
     Log,
     Log1p,
+    Log2,
+    Log10,
     Neg,
     Relu,
     Rsqrt,
@@ -60,6 +67,8 @@ __all__ = [
     "Rsqrt", "Sigmoid", "Sign", "Sin", "Softmax", "Softplus", "Sqrt", "Std", "Sub", "Sum",
     "TakeAlongAxis", "Tanh", "Tile", "UpsampleNearest", "Var", "Where", "sum_to",
     "Cumprod", "Cumsum", "Roll", "Scatter", "ScatterAdd",
+    "Acos", "Acosh", "Asin", "Asinh", "Atan", "Atan2", "Atanh", "Contiguous", "Cosh", "Einsum",
+    "Exp2", "Expm1", "Fmod", "Log2", "Log10", "Sinh", "Tan",
 ]
 __all__ += ["IndexPad"]
 __all__ += ["Fold", "Unfold"]

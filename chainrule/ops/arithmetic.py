@@ -1,4 +1,4 @@
-"""Binary arithmetic: add, sub, mul, div, pow, remainder, maximum, minimum, where.
+"""Binary arithmetic: add, sub, mul, div, pow, remainder, fmod, maximum, minimum, where.
 
 Floor division is piecewise constant and, as in PyTorch, not differentiable: the tensor layer
 computes it without recording a node.
@@ -146,6 +146,24 @@ class Remainder(Function):
     def backward(ctx, grad_out):
         a, b = ctx.saved
         grad_b = -grad_out * np.floor_divide(a, b) if ctx.needs_input_grad[1] else None
+        return grad_out, grad_b
+
+
+class Fmod(Function):
+    """Y = fmod(A, B) = A − B·trunc(A/B) (sign of A, as C's fmod and PyTorch's).
+
+    trunc(A/B) is piecewise constant, so  dL/dA = G,  dL/dB = −G ⊙ trunc(A/B).   Saves A and B.
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.fmod(a, b)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, b = ctx.saved
+        grad_b = -grad_out * np.trunc(a / b) if ctx.needs_input_grad[1] else None
         return grad_out, grad_b
 
 

@@ -1,4 +1,5 @@
-"""Matrix products: MatMul, and Linear (the fused affine map of a fully connected layer)."""
+"""Matrix products: MatMul, Linear (the fused affine map of a fully connected layer), and
+Einsum (any sum of products written in Einstein notation)."""
 
 from __future__ import annotations
 
@@ -64,6 +65,65 @@ class Linear(Function):
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
             grad_b = column_sums(grad_2d)
         return (grad_x, grad_w, grad_b)[: len(ctx.needs_input_grad)]
+
+
+class Einsum(Function):
+    """Y = einsum("s₁,…,sₙ->o", X₁, …, Xₙ): each sᵢ names the axes of Xᵢ by letters; Y[o] is
+    the sum, over every letter not in o, of Π Xᵢ[sᵢ].
+
+    The tensor layer hands this Function an explicit equation without an ellipsis (``inputs``:
+    one subscript string per operand, ``output``), whose letters have one size in every
+    operand (size-1 broadcasting is done by a BroadcastTo node first).
+
+    Backward: Y is linear in each operand. With G = dL/dY, for the operand k:
+        dL/dX_k[s_k] = Σ_(letters not in s_k) G[o] · Π_(j≠k) X_j[s_j],
+    the einsum "o,s_1,…(without s_k)…,s_n -> s_k" of G and the other operands, with two
+    refinements:
+      * a letter of s_k that is in neither o nor another operand was summed over X_k alone:
+        Y does not depend on where along it an element lies, so the gradient is the same
+        everywhere along it (computed without it, then broadcast);
+      * a letter repeated in s_k ("ii->i") reads only the diagonal of X_k: the gradient is
+        computed for the distinct letters and written onto that diagonal; the rest is 0.
+    Saves the operands.
+    """
+
+    @staticmethod
+    def forward(ctx, *operands, inputs, output):
+        ctx.save_for_backward(*operands)
+        ctx.inputs, ctx.output = inputs, output
+        equation = ",".join(inputs) + "->" + output
+        return np.einsum(equation, *operands, optimize=len(operands) > 1)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        operands = ctx.saved
+        return tuple(
+            einsum_operand_grad(grad_out, operands, ctx.inputs, ctx.output, k)
+            if ctx.needs_input_grad[k] else None
+            for k in range(len(operands))
+        )
+
+
+def einsum_operand_grad(grad_out: np.ndarray, operands: tuple, inputs: tuple, output: str,
+                        k: int) -> np.ndarray:
+    """dL/dX_k of ``Einsum`` (see its docstring): an einsum of G with the other operands."""
+    target = inputs[k]
+    distinct = "".join(dict.fromkeys(target))
+    others = [s for j, s in enumerate(inputs) if j != k]
+    seen = set(output).union(*others)
+    kept = "".join(c for c in distinct if c in seen)
+    terms = ",".join([output] + others)
+    rest = [x for j, x in enumerate(operands) if j != k]
+    grad = np.einsum(f"{terms}->{kept}", grad_out, *rest, optimize=len(rest) > 0)
+    sizes = dict(zip(target, operands[k].shape))
+    if kept != distinct:
+        grad = grad.reshape([sizes[c] if c in seen else 1 for c in distinct])
+        grad = np.broadcast_to(grad, [sizes[c] for c in distinct])
+    if distinct == target:
+        return grad
+    full = np.zeros(operands[k].shape, dtype=grad.dtype)
+    np.einsum(f"{target}->{distinct}", full)[...] = grad  # a writeable view of the diagonal
+    return full
 
 
 def column_sums(matrix: np.ndarray) -> np.ndarray:

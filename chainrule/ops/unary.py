@@ -69,6 +69,64 @@ class Log1p(Function):
         return grad_out / (1 + x)
 
 
+class Expm1(Function):
+    """Y = eˣ − 1, accurate for small X.   dL/dX = G ⊙ eˣ = G ⊙ (Y + 1).   Saves Y."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.expm1(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (y,) = ctx.saved
+        return grad_out * (y + 1)
+
+
+class Exp2(Function):
+    """Y = 2ˣ.   dL/dX = G ⊙ Y ln 2.   Saves Y."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.exp2(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (y,) = ctx.saved
+        return grad_out * y * np.log(2.0).astype(y.dtype)
+
+
+class Log2(Function):
+    """Y = log₂ X (exact at powers of 2).   dL/dX = G / (X ln 2).   Saves X."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log2(x)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved
+        return grad_out / (x * np.log(2.0).astype(x.dtype))
+
+
+class Log10(Function):
+    """Y = log₁₀ X (exact at powers of 10).   dL/dX = G / (X ln 10).   Saves X."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log10(x)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved
+        return grad_out / (x * np.log(10.0).astype(x.dtype))
+
+
 class Sqrt(Function):
     """Y = √X.   dL/dX = G / (2Y).   Saves Y."""
 
@@ -299,3 +357,15 @@ class Cast(Function):
     @staticmethod
     def backward(ctx, grad_out):
         return grad_out.astype(ctx.dtype, copy=False)
+
+
+class Contiguous(Function):
+    """Y = X copied into C (row-major) order: the same values, so dL/dX = G."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.array(x, order="C")
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out

@@ -21,6 +21,7 @@ Adding an op: add a row here (see docs/architecture.md, "Adding an op").
 
 from __future__ import annotations
 
+from tests.ops.spec_rows_api import API
 from tests.ops.spec_rows_math import ARITHMETIC, COMPARISONS, ELEMENTWISE, MATMUL, SOFTMAX
 from tests.ops.spec_rows_select import SELECT
 from tests.ops.spec_rows_structure import (
@@ -52,6 +53,7 @@ SPECS: list[OpSpec] = (
     ARITHMETIC + MATMUL + COMPARISONS + ELEMENTWISE + SOFTMAX + SUM_MEAN + VAR_STD + PROD
     + MAX_MIN + NORMS + RESHAPE + PERMUTE + EXPAND + JOIN_SPLIT + INDEXING + CONVERSION
     + SELECT
+    + API
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 DIFFERENTIABLE = [spec for spec in SPECS if spec.grad]
