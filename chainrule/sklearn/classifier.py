@@ -91,7 +91,7 @@ class NeuralNetClassifier(NeuralNetBase):
             if len(self.classes_) < 2:
                 raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes "
                                  f"in the data, but the data contains only one class: "
-                                 f"{self.classes_[0]!r}")
+                                 f"{_plain(self.classes_[0])!r}")
         elif incremental and classes is not None and not np.array_equal(
                 unique_labels(classes), self.classes_):
             raise ValueError(f"`classes={classes!r}` is not the same as on last call to "
@@ -151,3 +151,8 @@ class NeuralNetClassifier(NeuralNetBase):
 
         return Tags(estimator_type="classifier", target_tags=TargetTags(required=True),
                     classifier_tags=ClassifierTags(), input_tags=InputTags())
+
+
+def _plain(label: Any) -> Any:
+    """A NumPy scalar label as the Python value it holds (for messages)."""
+    return label.item() if isinstance(label, np.generic) else label
