@@ -9,7 +9,8 @@ from chainrule import optim
 from tests.optional import needs_sklearn
 from tests.sklearn.nets import TwoLayer, blobs
 
-pytestmark = [needs_sklearn, pytest.mark.filterwarnings("ignore:Stochastic Optimizer. Maximum iterations")]
+pytestmark = [needs_sklearn,
+              pytest.mark.filterwarnings("ignore:Stochastic Optimizer. Maximum iterations")]
 
 
 def fitted(labels=None, **params):
