@@ -106,3 +106,20 @@ def test_the_docstring_examples_run_and_say_what_they_give(name):
         assert value.tolist() == ["yes", "no"]
     else:
         assert value > 0.99
+
+
+def test_grid_search_over_nested_module_and_optimizer_parameters():
+    from sklearn.model_selection import GridSearchCV
+
+    from chainrule.sklearn import NeuralNetClassifier
+    from tests.sklearn.nets import TwoLayer, blobs
+
+    X, y = blobs()
+    search = GridSearchCV(NeuralNetClassifier(TwoLayer, max_iter=20, random_state=0),
+                          {"module__hidden": [2, 12], "optimizer__weight_decay": [0.0, 0.01]},
+                          cv=2).fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    best = search.best_estimator_
+    assert best.module__hidden == search.best_params_["module__hidden"]
+    assert tuple(best.module_.first.weight.shape) == (best.module__hidden, 4)
+    assert best.optimizer_.param_groups[0]["weight_decay"] == best.optimizer__weight_decay
