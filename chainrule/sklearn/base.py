@@ -103,13 +103,13 @@ class NeuralNetBase(ParamsMixin):
         if np.issubdtype(targets.dtype, np.floating):
             targets = targets.astype(dtype, copy=False)
         X, targets, validation = self._split(X, targets, incremental)
-        self._best_state = None
         start = self.n_iter_
         history = train_epochs(self, X, targets, epochs, validation)
         extend_history(self.history_, history, start)
-        if self._best_state is not None:
+        if validation is not None and self._best_state is not None:
+            # the parameters of the best validation score so far (MLP's rule: over the
+            # warm-started calls too)
             self.module_.load_state_dict(self._best_state)
-        self._best_state = None
         if not incremental and history.stop_reason is None and len(history.epoch) == epochs:
             warnings.warn(f"Stochastic Optimizer: Maximum iterations ({epochs}) reached and "
                           "the optimization hasn't converged yet.", ConvergenceWarning,
@@ -155,6 +155,7 @@ class NeuralNetBase(ParamsMixin):
                                          *self._optimizer_spec[1:])
         self.n_iter_, self.loss_curve_, self.history_ = 0, [], History()
         self._no_improvement_count = 0
+        self._best_state = None  # parameters of the best validation score, by name
         self.best_loss_ = None if self.early_stopping else np.inf
         self.validation_scores_ = [] if self.early_stopping else None
         self.best_validation_score_ = -np.inf if self.early_stopping else None
