@@ -23,3 +23,12 @@ needs_torch = pytest.mark.skipif(torch is None,
                                  reason="could not import 'torch' (the pinned test reference)")
 needs_matplotlib = pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None,
                                       reason="could not import 'matplotlib'")
+
+try:
+    import sklearn
+except ImportError:
+    sklearn = None
+
+needs_sklearn = pytest.mark.skipif(sklearn is None, reason="could not import 'sklearn'")
+needs_pandas = pytest.mark.skipif(importlib.util.find_spec("pandas") is None,
+                                  reason="could not import 'pandas' (DataFrame input)")
