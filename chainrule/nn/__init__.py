@@ -56,6 +56,7 @@ from .pooling import (
     MaxPool2d,
     Upsample,
 )
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
 
 sys.modules[__name__ + ".functional"] = functional
 
@@ -68,4 +69,5 @@ __all__ = [
     "MaxPool1d", "MaxPool2d", "Module", "ModuleDict", "ModuleList", "NLLLoss", "Parameter",
     "ReLU", "ReLU6", "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softplus",
     "Tanh", "Unflatten", "Upsample", "functional", "init", "utils",
+    "RNN", "GRU", "LSTM", "RNNBase", "RNNCell", "GRUCell", "LSTMCell",
 ]

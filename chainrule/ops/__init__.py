@@ -4,7 +4,8 @@ Each Function's docstring states the derivative it implements. The files group t
 ``arithmetic`` (binary elementwise), ``unary`` (elementwise of one input), ``reduce``
 (reductions and the softmax family), ``shape`` (moving elements), ``linalg`` (products),
 ``activation`` (exact GELU), ``loss`` (fused losses), ``norm`` (normalisation), ``conv`` and
-``pool`` (with ``im2col``, the window extraction they share).
+``pool`` (with ``im2col``, the window extraction they share), ``rnn`` (whole-sequence recurrent
+layers).
 """
 
 from .activation import Gelu
@@ -15,6 +16,7 @@ from .loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy
 from .norm import BatchNorm, Normalize
 from .pool import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, UpsampleNearest
 from .reduce import Amax, LogSoftmax, LogSumExp, Mean, Norm, Prod, Softmax, Std, Sum, Var
+from .rnn import GRUSequence, LSTMSequence, RNNSequence
 from .shape import (
     BroadcastTo,
     Concatenate,
@@ -56,4 +58,5 @@ __all__ = [
     "Normalize", "Pad", "Permute", "Pow", "PowScalar", "Prod", "Relu", "Remainder", "Reshape",
     "Rsqrt", "Sigmoid", "Sign", "Sin", "Softmax", "Softplus", "Sqrt", "Std", "Sub", "Sum",
     "TakeAlongAxis", "Tanh", "Tile", "UpsampleNearest", "Var", "Where", "sum_to",
+    "RNNSequence", "GRUSequence", "LSTMSequence",
 ]

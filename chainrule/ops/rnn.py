@@ -1,0 +1,319 @@
+"""Recurrent layers as whole-sequence Functions: one graph node per layer and direction.
+
+Each Function runs one direction of one layer over a whole sequence. Forward computes the
+input-to-hidden products of all T steps as one GEMM (X W_ihᵀ, X: (T·B, I)), then runs the time
+loop with one (B, H) × (H, G) product per step, and keeps what backward needs. Backward runs
+the loop backwards in NumPy, collecting the gate gradients DA of every step, and then gets
+dL/dX = DA W_ih, dL/dW_ih = DAᵀ X and dL/dW_hh = DAᵀ H_prev as single GEMMs over all steps.
+
+Common conventions (shapes: T steps, B batch, I input, H hidden, G = k·H gate rows):
+
+* inputs, positionally: x (T, B, I), h0 (B, H) [, c0 (B, H)], W_ih (G, I), W_hh (G, H)
+  [, b_ih (G,), b_hh (G,)] [, W_hr (P, H)]; which optional ones are present is given by the
+  settings ``has_bias`` and ``has_proj``.
+* ``reverse``: run the steps from T−1 down to 0 (the backward direction of a bidirectional
+  layer).
+* ``mask``: None, or an array (T, B, 1) of 0/1 in the input's dtype; where mᵗ_b = 0 (a
+  padding step of a shorter sequence) the state is carried unchanged:
+  hᵗ = m·h̃ᵗ + (1 − m)·hᵗ⁻¹. Backward then splits dL/dhᵗ into m·dL/dhᵗ (to the cell) and
+  (1 − m)·dL/dhᵗ (straight to hᵗ⁻¹).
+* the output Y holds the state after every step, Y[t] = hᵗ (T, B, H): the layer's output
+  sequence, and h_n = Y[T−1] (Y[0] when reversed). LSTM appends the cell states along the
+  last axis: Y = [h | c], (T, B, P + H), so c_n is one slice of the same single output.
+
+"Prev" below is the state before a step in processing order (hᵗ⁺¹ when reversed); forward
+stores H_prev (T, B, H) in that order so backward does not care about the direction.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+from .linalg import column_sums
+
+
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    """σ(a) = 1/(1 + e^(−a)), in place on ``a``, without overflow (e^(−|a|) ≤ 1)."""
+    e = np.exp(-np.abs(a))
+    pos = a >= 0
+    np.divide(1.0, 1.0 + e, out=a, where=pos)
+    np.divide(e, 1.0 + e, out=a, where=~pos)
+    return a
+
+
+def _unpack(arrays, has_cell, has_bias, has_proj):
+    """Split the positional inputs into (x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr)."""
+    arrays = list(arrays)
+    x, h0 = arrays.pop(0), arrays.pop(0)
+    c0 = arrays.pop(0) if has_cell else None
+    w_ih, w_hh = arrays.pop(0), arrays.pop(0)
+    b_ih, b_hh = (arrays.pop(0), arrays.pop(0)) if has_bias else (None, None)
+    w_hr = arrays.pop(0) if has_proj else None
+    return x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr
+
+
+def _input_products(x, w_ih, b):
+    """X W_ihᵀ + b for all steps at once: one GEMM, (T, B, I) -> (T, B, G)."""
+    t, n, _ = x.shape
+    xw = x.reshape(t * n, -1) @ w_ih.T
+    if b is not None:
+        xw += b
+    return xw.reshape(t, n, -1)
+
+
+def _steps(t: int, reverse: bool):
+    return range(t - 1, -1, -1) if reverse else range(t)
+
+
+def _weight_grads(ctx, x, da_x, da_h, h_prev, w_ih, w_hh):
+    """dL/dX, dL/dW_ih, dL/dW_hh, dL/db_ih, dL/db_hh from the gate gradients of all steps.
+
+    da_x (T, B, G) is the gradient of the pre-activations as seen from the input side, da_h
+    that from the hidden side (they differ only for the GRU's candidate gate)."""
+    t, n, _ = x.shape
+    need = ctx.needs_input_grad
+    da_x2 = da_x.reshape(t * n, -1)
+    da_h2 = da_h.reshape(t * n, -1)
+    gx = (da_x2 @ w_ih).reshape(x.shape) if need[0] else None
+    gw_ih = da_x2.T @ x.reshape(t * n, -1)
+    gw_hh = da_h2.T @ h_prev.reshape(t * n, -1)
+    gb_ih = column_sums(da_x2) if ctx.has_bias else None
+    gb_hh = column_sums(da_h2) if ctx.has_bias else None
+    return gx, gw_ih, gw_hh, gb_ih, gb_hh
+
+
+def _result(ctx, gx, gh0, gc0, gw_ih, gw_hh, gb_ih, gb_hh, gw_hr):
+    out = [gx, gh0]
+    if ctx.has_cell:
+        out.append(gc0)
+    out += [gw_ih, gw_hh]
+    if ctx.has_bias:
+        out += [gb_ih, gb_hh]
+    if ctx.has_proj:
+        out.append(gw_hr)
+    return tuple(out)
+
+
+class RNNSequence(Function):
+    """Elman RNN over a sequence: hᵗ = act(xᵗ W_ihᵀ + b_ih + hᵗ⁻¹ W_hhᵀ + b_hh), act = tanh
+    or relu (``nonlinearity``). Conventions (inputs, mask, reverse, output) in the module
+    docstring.
+
+    Backward through time. With aᵗ the pre-activation and δᵗ = dL/dhᵗ the total gradient
+    reaching hᵗ (its own output gradient Gᵗ plus what flows back from step t+1):
+        dL/daᵗ = mᵗ·δᵗ ⊙ act'(aᵗ)          tanh' = 1 − hᵗ², relu' = [hᵗ > 0]
+        δᵗ⁻¹ = Gᵗ⁻¹ + dL/daᵗ W_hh + (1 − mᵗ)·δᵗ
+        dL/dh0 = the δ left after the first step processed
+    and with DA = (dL/daᵗ)ₜ stacked to (T·B, H):
+        dL/dX = DA W_ih,  dL/dW_ih = DAᵀ X,  dL/dW_hh = DAᵀ H_prev,  dL/db_ih = dL/db_hh = 1ᵀ DA.
+    Saves X, H_prev, the outputs H (for act') and the weights.
+    """
+
+    @staticmethod
+    def forward(ctx, *arrays, nonlinearity="tanh", reverse=False, mask=None, has_bias=True):
+        ctx.has_cell, ctx.has_bias, ctx.has_proj = False, has_bias, False
+        x, h0, _, w_ih, w_hh, b_ih, b_hh, _ = _unpack(arrays, False, has_bias, False)
+        b = None if b_ih is None else b_ih + b_hh
+        xw = _input_products(x, w_ih, b)
+        out = np.empty(x.shape[:2] + (h0.shape[-1],), dtype=xw.dtype)
+        h_prev = np.empty_like(out)
+        h, w_t = h0, w_hh.T
+        for t in _steps(x.shape[0], reverse):
+            h_prev[t] = h
+            a = xw[t] + h @ w_t
+            new = np.tanh(a, out=a) if nonlinearity == "tanh" else np.maximum(a, 0, out=a)
+            if mask is not None:
+                new = mask[t] * new + (1 - mask[t]) * h
+            out[t] = h = new
+        ctx.save_for_backward(x, h_prev, out, w_ih, w_hh)
+        ctx.settings = (nonlinearity, reverse, mask)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, h_prev, out, w_ih, w_hh = ctx.saved
+        nonlinearity, reverse, mask = ctx.settings
+        da = np.empty_like(out)
+        dh = np.zeros_like(out[0])
+        for t in _steps(x.shape[0], not reverse):
+            dh = dh + grad_out[t]
+            d = dh if mask is None else mask[t] * dh
+            if nonlinearity == "tanh":
+                da[t] = d * (1 - out[t] * out[t])
+            else:
+                da[t] = d * (out[t] > 0)
+            carry = da[t] @ w_hh
+            dh = carry if mask is None else carry + (1 - mask[t]) * dh
+        grads = _weight_grads(ctx, x, da, da, h_prev, w_ih, w_hh)
+        gx, gw_ih, gw_hh, gb_ih, gb_hh = grads
+        return _result(ctx, gx, dh, None, gw_ih, gw_hh, gb_ih, gb_hh, None)
+
+
+class GRUSequence(Function):
+    """GRU over a sequence, PyTorch's gate order (r, z, n) and candidate form:
+        r = σ(x_r + h_r),  z = σ(x_z + h_z),  n = tanh(x_n + r ⊙ h_n),  h' = (1 − z) ⊙ n + z ⊙ h
+    with [x_r, x_z, x_n] = xᵗ W_ihᵀ + b_ih and [h_r, h_z, h_n] = hᵗ⁻¹ W_hhᵀ + b_hh (b_hn stays
+    inside r ⊙ (·), as in PyTorch). Conventions in the module docstring.
+
+    Backward through time, with δ = mᵗ·dL/dhᵗ the gradient reaching the cell output h':
+        dn = δ ⊙ (1 − z),  dz = δ ⊙ (h − n),  dh|direct = δ ⊙ z
+        dA_n = dn ⊙ (1 − n²)              (pre-activation of n)
+        dA_z = dz ⊙ z(1 − z),  dA_r = (dA_n ⊙ h_n) ⊙ r(1 − r)
+    The input side sees DA_x = [dA_r, dA_z, dA_n], the hidden side DA_h = [dA_r, dA_z,
+    dA_n ⊙ r] (h_n is multiplied by r), so
+        dL/dhᵗ⁻¹ = Gᵗ⁻¹ + δ ⊙ z + DA_h W_hh + (1 − mᵗ)·dL/dhᵗ
+        dL/dX = DA_x W_ih,  dL/dW_ih = DA_xᵀ X,  dL/db_ih = 1ᵀ DA_x,
+        dL/dW_hh = DA_hᵀ H_prev,  dL/db_hh = 1ᵀ DA_h.
+    Saves X, H_prev, the gates r, z, n and h_n of every step, and the weights.
+    """
+
+    @staticmethod
+    def forward(ctx, *arrays, reverse=False, mask=None, has_bias=True):
+        ctx.has_cell, ctx.has_bias, ctx.has_proj = False, has_bias, False
+        x, h0, _, w_ih, w_hh, b_ih, b_hh, _ = _unpack(arrays, False, has_bias, False)
+        hid = h0.shape[-1]
+        xw = _input_products(x, w_ih, b_ih)
+        out = np.empty(x.shape[:2] + (hid,), dtype=xw.dtype)
+        h_prev = np.empty_like(out)
+        gates = np.empty(x.shape[:2] + (4 * hid,), dtype=xw.dtype)  # r, z, n, h_n
+        h, w_t = h0, w_hh.T
+        for t in _steps(x.shape[0], reverse):
+            h_prev[t] = h
+            hw = h @ w_t
+            if b_hh is not None:
+                hw += b_hh
+            g = gates[t]
+            rz = g[:, : 2 * hid]
+            np.add(xw[t, :, : 2 * hid], hw[:, : 2 * hid], out=rz)
+            _sigmoid(rz)
+            r, z = g[:, :hid], g[:, hid: 2 * hid]
+            g[:, 3 * hid:] = hw[:, 2 * hid:]
+            n = g[:, 2 * hid: 3 * hid]
+            np.tanh(xw[t, :, 2 * hid:] + r * hw[:, 2 * hid:], out=n)
+            new = n + z * (h - n)
+            if mask is not None:
+                new = mask[t] * new + (1 - mask[t]) * h
+            out[t] = h = new
+        ctx.save_for_backward(x, h_prev, gates, w_ih, w_hh)
+        ctx.settings = (reverse, mask)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, h_prev, gates, w_ih, w_hh = ctx.saved
+        reverse, mask = ctx.settings
+        hid = w_hh.shape[1]
+        da_x = np.empty(x.shape[:2] + (3 * hid,), dtype=gates.dtype)
+        da_h = np.empty_like(da_x)
+        dh = np.zeros_like(h_prev[0])
+        for t in _steps(x.shape[0], not reverse):
+            dh = dh + grad_out[t]
+            d = dh if mask is None else mask[t] * dh
+            g = gates[t]
+            r, z, n, hn = g[:, :hid], g[:, hid:2 * hid], g[:, 2 * hid:3 * hid], g[:, 3 * hid:]
+            dan = d * (1 - z) * (1 - n * n)
+            dax, dah = da_x[t], da_h[t]
+            dax[:, 2 * hid:] = dan
+            dax[:, :hid] = dan * hn * r * (1 - r)
+            dax[:, hid:2 * hid] = d * (h_prev[t] - n) * z * (1 - z)
+            dah[:, : 2 * hid] = dax[:, : 2 * hid]
+            dah[:, 2 * hid:] = dan * r
+            carry = d * z + dah @ w_hh
+            dh = carry if mask is None else carry + (1 - mask[t]) * dh
+        gx, gw_ih, gw_hh, gb_ih, gb_hh = _weight_grads(ctx, x, da_x, da_h, h_prev, w_ih, w_hh)
+        return _result(ctx, gx, dh, None, gw_ih, gw_hh, gb_ih, gb_hh, None)
+
+
+class LSTMSequence(Function):
+    """LSTM over a sequence, PyTorch's gate order (i, f, g, o), optionally with a projection:
+        [a_i, a_f, a_g, a_o] = xᵗ W_ihᵀ + b_ih + hᵗ⁻¹ W_hhᵀ + b_hh
+        i, f, o = σ(a_i), σ(a_f), σ(a_o),  g = tanh(a_g)
+        cᵗ = f ⊙ cᵗ⁻¹ + i ⊙ g,  h̃ = o ⊙ tanh(cᵗ),  hᵗ = h̃ (or h̃ W_hrᵀ with proj_size P)
+    Output Y = [h | c] (T, B, P + H). Conventions in the module docstring.
+
+    Backward through time, with δh = mᵗ·dL/dhᵗ and δc = mᵗ·dL/dcᵗ (both including what
+    flowed back from step t+1, and δc the output gradient of the c part of Y):
+        projection:  dh̃ = δh W_hr,  dL/dW_hr = Σₜ δhᵀ h̃   (one GEMM over all steps)
+        do = dh̃ ⊙ tanh(cᵗ),  δc ← δc + dh̃ ⊙ o ⊙ (1 − tanh²(cᵗ))
+        di = δc ⊙ g,  dg = δc ⊙ i,  df = δc ⊙ cᵗ⁻¹
+        dA = [di ⊙ i(1 − i), df ⊙ f(1 − f), dg ⊙ (1 − g²), do ⊙ o(1 − o)]
+        dL/dhᵗ⁻¹ = Gᵗ⁻¹ + dA W_hh + (1 − mᵗ)·dL/dhᵗ
+        dL/dcᵗ⁻¹ = G_cᵗ⁻¹ + δc ⊙ f + (1 − mᵗ)·dL/dcᵗ
+        dL/dX = DA W_ih,  dL/dW_ih = DAᵀ X,  dL/dW_hh = DAᵀ H_prev,  dL/db = 1ᵀ DA.
+    Saves X, H_prev, C_prev, the activated gates of every step, tanh(cᵗ), h̃ (with a
+    projection) and the weights.
+    """
+
+    @staticmethod
+    def forward(ctx, *arrays, reverse=False, mask=None, has_bias=True, has_proj=False):
+        ctx.has_cell, ctx.has_bias, ctx.has_proj = True, has_bias, has_proj
+        x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr = _unpack(arrays, True, has_bias, has_proj)
+        hid, p = c0.shape[-1], h0.shape[-1]
+        xw = _input_products(x, w_ih, None if b_ih is None else b_ih + b_hh)
+        tb = x.shape[:2]
+        out = np.empty(tb + (p + hid,), dtype=xw.dtype)
+        h_prev, c_prev = np.empty(tb + (p,), xw.dtype), np.empty(tb + (hid,), xw.dtype)
+        tanh_c = np.empty_like(c_prev)
+        h_tilde = np.empty_like(c_prev) if has_proj else None
+        h, c, w_t = h0, c0, w_hh.T
+        for t in _steps(x.shape[0], reverse):
+            h_prev[t], c_prev[t] = h, c
+            a = xw[t]
+            a += h @ w_t
+            _sigmoid(a[:, : 2 * hid])
+            np.tanh(a[:, 2 * hid: 3 * hid], out=a[:, 2 * hid: 3 * hid])
+            _sigmoid(a[:, 3 * hid:])
+            i, f, g, o = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
+            c_new = f * c + i * g
+            np.tanh(c_new, out=tanh_c[t])
+            h_new = o * tanh_c[t]
+            if has_proj:
+                h_tilde[t] = h_new
+                h_new = h_new @ w_hr.T
+            if mask is not None:
+                h_new = mask[t] * h_new + (1 - mask[t]) * h
+                c_new = mask[t] * c_new + (1 - mask[t]) * c
+            out[t, :, :p], out[t, :, p:] = h_new, c_new
+            h, c = out[t, :, :p], out[t, :, p:]
+        ctx.save_for_backward(x, h_prev, c_prev, xw, tanh_c, h_tilde, w_ih, w_hh, w_hr)
+        ctx.settings = (reverse, mask)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, h_prev, c_prev, gates, tanh_c, h_tilde, w_ih, w_hh, w_hr = ctx.saved
+        reverse, mask = ctx.settings
+        p, hid = h_prev.shape[-1], c_prev.shape[-1]
+        da = np.empty_like(gates)
+        dh_out = np.empty_like(h_prev) if ctx.has_proj else None
+        dh, dc = np.zeros_like(h_prev[0]), np.zeros_like(c_prev[0])
+        for t in _steps(x.shape[0], not reverse):
+            dh = dh + grad_out[t, :, :p]
+            dc = dc + grad_out[t, :, p:]
+            dhm = dh if mask is None else mask[t] * dh
+            dcm = dc if mask is None else mask[t] * dc
+            if ctx.has_proj:
+                dh_out[t] = dhm
+                dhm = dhm @ w_hr
+            g4 = gates[t]
+            i, f, g, o = g4[:, :hid], g4[:, hid:2 * hid], g4[:, 2 * hid:3 * hid], g4[:, 3 * hid:]
+            tc = tanh_c[t]
+            dcm = dcm + dhm * o * (1 - tc * tc)
+            d = da[t]
+            d[:, :hid] = dcm * g * i * (1 - i)
+            d[:, hid:2 * hid] = dcm * c_prev[t] * f * (1 - f)
+            d[:, 2 * hid:3 * hid] = dcm * i * (1 - g * g)
+            d[:, 3 * hid:] = dhm * tc * o * (1 - o)
+            carry_h, carry_c = d @ w_hh, dcm * f
+            if mask is None:
+                dh, dc = carry_h, carry_c
+            else:
+                dh = carry_h + (1 - mask[t]) * dh
+                dc = carry_c + (1 - mask[t]) * dc
+        gx, gw_ih, gw_hh, gb_ih, _ = _weight_grads(ctx, x, da, da, h_prev, w_ih, w_hh)
+        gw_hr = None
+        if ctx.has_proj:
+            n = dh_out.shape[0] * dh_out.shape[1]
+            gw_hr = dh_out.reshape(n, p).T @ h_tilde.reshape(n, hid)
+        return _result(ctx, gx, dh, dc, gw_ih, gw_hh, gb_ih, gb_ih, gw_hr)
