@@ -18,6 +18,7 @@ from .activation import (
     softmax,
     softplus,
 )
+from .attention import scaled_dot_product_attention
 from .basic import (
     abs,
     cat,
@@ -80,4 +81,5 @@ __all__ = [
     "maximum", "mean", "minimum", "mse_loss", "nll_loss", "pad", "pow", "relu", "relu6",
     "rsqrt", "sigmoid", "sign", "silu", "sin", "smooth_l1_loss", "softmax", "softplus", "sqrt",
     "stack", "sum", "tanh", "where",
+    "scaled_dot_product_attention",
 ]

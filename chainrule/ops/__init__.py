@@ -10,6 +10,7 @@ layers).
 
 from .activation import Gelu
 from .arithmetic import Add, Div, Maximum, Minimum, Mul, Pow, PowScalar, Remainder, Sub, Where
+from .attention import ScaledDotProductAttention
 from .conv import Conv2d, ConvTranspose2d, DepthwiseConv2d
 from .linalg import Linear, MatMul
 from .loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy
@@ -58,5 +59,5 @@ __all__ = [
     "Normalize", "Pad", "Permute", "Pow", "PowScalar", "Prod", "Relu", "Remainder", "Reshape",
     "Rsqrt", "Sigmoid", "Sign", "Sin", "Softmax", "Softplus", "Sqrt", "Std", "Sub", "Sum",
     "TakeAlongAxis", "Tanh", "Tile", "UpsampleNearest", "Var", "Where", "sum_to",
-    "RNNSequence", "GRUSequence", "LSTMSequence",
+    "RNNSequence", "GRUSequence", "LSTMSequence", "ScaledDotProductAttention",
 ]
