@@ -33,13 +33,13 @@ from ..autograd import Function
 from .linalg import column_sums
 
 
-def _sigmoid(a: np.ndarray) -> np.ndarray:
-    """σ(a) = 1/(1 + e^(−a)), in place on ``a``, without overflow (e^(−|a|) ≤ 1)."""
-    e = np.exp(-np.abs(a))
-    pos = a >= 0
-    np.divide(1.0, 1.0 + e, out=a, where=pos)
-    np.divide(e, 1.0 + e, out=a, where=~pos)
-    return a
+def _half_scale(gates: str, hid: int, dtype) -> np.ndarray:
+    """Per gate row: 0.5 for a sigmoid gate ("s"), 1 for a tanh gate ("t").
+
+    Forward evaluates σ(a) = ½ + ½·tanh(a/2) (exact, and it never overflows): the weights
+    and biases of the sigmoid rows are halved once, so one tanh call covers every gate of a
+    step, followed by  gate = tanh(·)·scale + (1 − scale)."""
+    return np.repeat(np.array([0.5 if g == "s" else 1.0 for g in gates], dtype), hid)
 
 
 def _unpack(arrays, has_cell, has_bias, has_proj):
@@ -165,7 +165,11 @@ class GRUSequence(Function):
         dL/dhᵗ⁻¹ = Gᵗ⁻¹ + δ ⊙ z + DA_h W_hh + (1 − mᵗ)·dL/dhᵗ
         dL/dX = DA_x W_ih,  dL/dW_ih = DA_xᵀ X,  dL/db_ih = 1ᵀ DA_x,
         dL/dW_hh = DA_hᵀ H_prev,  dL/db_hh = 1ᵀ DA_h.
-    Saves X, H_prev, the gates r, z, n and h_n of every step, and the weights.
+    Saves X, H_prev, the gates r, z, n and h_n of every step, and the weights. The factors
+    of dA that do not depend on δ ((1 − z)(1 − n²), h_n·r(1 − r), (h − n)·z(1 − z)) are
+    computed for all steps at once before the loop.
+
+    Numerics: σ(a) = ½ + ½·tanh(a/2) (see ``_half_scale``): no overflow for any a.
     """
 
     @staticmethod
@@ -173,25 +177,33 @@ class GRUSequence(Function):
         ctx.has_cell, ctx.has_bias, ctx.has_proj = False, has_bias, False
         x, h0, _, w_ih, w_hh, b_ih, b_hh, _ = _unpack(arrays, False, has_bias, False)
         hid = h0.shape[-1]
-        xw = _input_products(x, w_ih, b_ih)
+        scale = _half_scale("sst", hid, x.dtype)
+        xw = _input_products(x, w_ih * scale[:, None], None if b_ih is None else b_ih * scale)
+        w_t = (w_hh * scale[:, None]).T
+        b_h = None if b_hh is None else b_hh * scale
         out = np.empty(x.shape[:2] + (hid,), dtype=xw.dtype)
         h_prev = np.empty_like(out)
         gates = np.empty(x.shape[:2] + (4 * hid,), dtype=xw.dtype)  # r, z, n, h_n
-        h, w_t = h0, w_hh.T
+        h = h0
         for t in _steps(x.shape[0], reverse):
             h_prev[t] = h
             hw = h @ w_t
-            if b_hh is not None:
-                hw += b_hh
+            if b_h is not None:
+                hw += b_h
             g = gates[t]
             rz = g[:, : 2 * hid]
             np.add(xw[t, :, : 2 * hid], hw[:, : 2 * hid], out=rz)
-            _sigmoid(rz)
-            r, z = g[:, :hid], g[:, hid: 2 * hid]
+            np.tanh(rz, out=rz)
+            rz *= 0.5
+            rz += 0.5
+            r, z, n = g[:, :hid], g[:, hid: 2 * hid], g[:, 2 * hid: 3 * hid]
             g[:, 3 * hid:] = hw[:, 2 * hid:]
-            n = g[:, 2 * hid: 3 * hid]
-            np.tanh(xw[t, :, 2 * hid:] + r * hw[:, 2 * hid:], out=n)
-            new = n + z * (h - n)
+            np.multiply(r, hw[:, 2 * hid:], out=n)
+            n += xw[t, :, 2 * hid:]
+            np.tanh(n, out=n)
+            new = h - n
+            new *= z
+            new += n
             if mask is not None:
                 new = mask[t] * new + (1 - mask[t]) * h
             out[t] = h = new
@@ -204,23 +216,27 @@ class GRUSequence(Function):
         x, h_prev, gates, w_ih, w_hh = ctx.saved
         reverse, mask = ctx.settings
         hid = w_hh.shape[1]
-        da_x = np.empty(x.shape[:2] + (3 * hid,), dtype=gates.dtype)
-        da_h = np.empty_like(da_x)
+        r, z, n, hn = (gates[..., k * hid: (k + 1) * hid] for k in range(4))
+        # the factors of each step's gate gradients that do not depend on dL/dh, for all T
+        a_n = (1 - z) * (1 - n * n)
+        a_r = hn * r * (1 - r)
+        a_z = (h_prev - n) * z * (1 - z)
+        da_n = np.empty_like(h_prev)
+        da_h = np.empty(x.shape[:2] + (3 * hid,), dtype=gates.dtype)
         dh = np.zeros_like(h_prev[0])
         for t in _steps(x.shape[0], not reverse):
             dh = dh + grad_out[t]
             d = dh if mask is None else mask[t] * dh
-            g = gates[t]
-            r, z, n, hn = g[:, :hid], g[:, hid:2 * hid], g[:, 2 * hid:3 * hid], g[:, 3 * hid:]
-            dan = d * (1 - z) * (1 - n * n)
-            dax, dah = da_x[t], da_h[t]
-            dax[:, 2 * hid:] = dan
-            dax[:, :hid] = dan * hn * r * (1 - r)
-            dax[:, hid:2 * hid] = d * (h_prev[t] - n) * z * (1 - z)
-            dah[:, : 2 * hid] = dax[:, : 2 * hid]
-            dah[:, 2 * hid:] = dan * r
-            carry = d * z + dah @ w_hh
+            dan = np.multiply(d, a_n[t], out=da_n[t])
+            dah = da_h[t]
+            np.multiply(dan, a_r[t], out=dah[:, :hid])
+            np.multiply(d, a_z[t], out=dah[:, hid: 2 * hid])
+            np.multiply(dan, r[t], out=dah[:, 2 * hid:])
+            carry = dah @ w_hh
+            carry += d * z[t]
             dh = carry if mask is None else carry + (1 - mask[t]) * dh
+        da_x = da_h.copy()
+        da_x[..., 2 * hid:] = da_n
         gx, gw_ih, gw_hh, gb_ih, gb_hh = _weight_grads(ctx, x, da_x, da_h, h_prev, w_ih, w_hh)
         return _result(ctx, gx, dh, None, gw_ih, gw_hh, gb_ih, gb_hh, None)
 
@@ -242,7 +258,11 @@ class LSTMSequence(Function):
         dL/dcᵗ⁻¹ = G_cᵗ⁻¹ + δc ⊙ f + (1 − mᵗ)·dL/dcᵗ
         dL/dX = DA W_ih,  dL/dW_ih = DAᵀ X,  dL/dW_hh = DAᵀ H_prev,  dL/db = 1ᵀ DA.
     Saves X, H_prev, C_prev, the activated gates of every step, tanh(cᵗ), h̃ (with a
-    projection) and the weights.
+    projection) and the weights. The factors of dA that do not depend on δ (g·i(1 − i),
+    cᵗ⁻¹·f(1 − f), i(1 − g²), tanh(cᵗ)·o(1 − o), o(1 − tanh²(cᵗ))) are computed for all
+    steps at once before the loop.
+
+    Numerics: σ(a) = ½ + ½·tanh(a/2) (see ``_half_scale``): no overflow for any a.
     """
 
     @staticmethod
@@ -250,20 +270,23 @@ class LSTMSequence(Function):
         ctx.has_cell, ctx.has_bias, ctx.has_proj = True, has_bias, has_proj
         x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr = _unpack(arrays, True, has_bias, has_proj)
         hid, p = c0.shape[-1], h0.shape[-1]
-        xw = _input_products(x, w_ih, None if b_ih is None else b_ih + b_hh)
+        scale = _half_scale("ssts", hid, x.dtype)
+        xw = _input_products(x, w_ih * scale[:, None],
+                             None if b_ih is None else (b_ih + b_hh) * scale)
+        shift = 1 - scale
         tb = x.shape[:2]
         out = np.empty(tb + (p + hid,), dtype=xw.dtype)
         h_prev, c_prev = np.empty(tb + (p,), xw.dtype), np.empty(tb + (hid,), xw.dtype)
         tanh_c = np.empty_like(c_prev)
         h_tilde = np.empty_like(c_prev) if has_proj else None
-        h, c, w_t = h0, c0, w_hh.T
+        h, c, w_t = h0, c0, (w_hh * scale[:, None]).T
         for t in _steps(x.shape[0], reverse):
             h_prev[t], c_prev[t] = h, c
             a = xw[t]
             a += h @ w_t
-            _sigmoid(a[:, : 2 * hid])
-            np.tanh(a[:, 2 * hid: 3 * hid], out=a[:, 2 * hid: 3 * hid])
-            _sigmoid(a[:, 3 * hid:])
+            np.tanh(a, out=a)
+            a *= scale
+            a += shift
             i, f, g, o = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
             c_new = f * c + i * g
             np.tanh(c_new, out=tanh_c[t])
@@ -285,7 +308,17 @@ class LSTMSequence(Function):
         x, h_prev, c_prev, gates, tanh_c, h_tilde, w_ih, w_hh, w_hr = ctx.saved
         reverse, mask = ctx.settings
         p, hid = h_prev.shape[-1], c_prev.shape[-1]
+        tb = gates.shape[:2]
+        i, f, g, o = (gates[..., k * hid: (k + 1) * hid] for k in range(4))
+        # the factors of each step's gate gradients that do not depend on dL/dh, dL/dc
+        through_c = o * (1 - tanh_c * tanh_c)  # dc += dh̃ ⊙ this
+        factors = np.empty(tb + (3, hid), dtype=gates.dtype)  # di, df, dg per unit of dc
+        factors[:, :, 0] = g * i * (1 - i)
+        factors[:, :, 1] = c_prev * f * (1 - f)
+        factors[:, :, 2] = i * (1 - g * g)
+        factor_o = tanh_c * o * (1 - o)
         da = np.empty_like(gates)
+        da4 = da.reshape(tb + (4, hid))
         dh_out = np.empty_like(h_prev) if ctx.has_proj else None
         dh, dc = np.zeros_like(h_prev[0]), np.zeros_like(c_prev[0])
         for t in _steps(x.shape[0], not reverse):
@@ -296,16 +329,10 @@ class LSTMSequence(Function):
             if ctx.has_proj:
                 dh_out[t] = dhm
                 dhm = dhm @ w_hr
-            g4 = gates[t]
-            i, f, g, o = g4[:, :hid], g4[:, hid:2 * hid], g4[:, 2 * hid:3 * hid], g4[:, 3 * hid:]
-            tc = tanh_c[t]
-            dcm = dcm + dhm * o * (1 - tc * tc)
-            d = da[t]
-            d[:, :hid] = dcm * g * i * (1 - i)
-            d[:, hid:2 * hid] = dcm * c_prev[t] * f * (1 - f)
-            d[:, 2 * hid:3 * hid] = dcm * i * (1 - g * g)
-            d[:, 3 * hid:] = dhm * tc * o * (1 - o)
-            carry_h, carry_c = d @ w_hh, dcm * f
+            dcm = dcm + dhm * through_c[t]
+            np.multiply(dcm[:, None, :], factors[t], out=da4[t, :, :3])
+            np.multiply(dhm, factor_o[t], out=da4[t, :, 3])
+            carry_h, carry_c = da[t] @ w_hh, dcm * f[t]
             if mask is None:
                 dh, dc = carry_h, carry_c
             else:
