@@ -69,6 +69,10 @@ class RNNBase(Module):
         for p in self.parameters():
             init.uniform_(p, -bound, bound, generator)
 
+    def flatten_parameters(self) -> None:
+        """PyTorch compacts its cuDNN weight buffer here; chainrule has none (a no-op kept so
+        that scripts calling it run unchanged)."""
+
     @property
     def all_weights(self) -> list[list[Parameter]]:
         """The parameters per layer and direction, as PyTorch's ``all_weights``."""

@@ -234,6 +234,28 @@ def test_float32_stays_float32():
     assert layer.weight_ih_l1_reverse.grad.dtype == cr.float32
 
 
+@needs_torch
+@pytest.mark.parametrize("kind", ["RNN", "GRU", "LSTM"])
+def test_float32_saturated_gates_stay_finite_and_match_torch(kind):
+    ours = getattr(nn, kind)(3, 4)
+    theirs = getattr(torch.nn, kind)(3, 4)
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+    x = (np.random.default_rng(9).standard_normal((6, 2, 3)) * 1e4).astype(np.float32)
+    xc, xt = cr.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out_c, out_t = ours(xc)[0], theirs(xt)[0]
+    out_c.sum().backward()
+    out_t.sum().backward()
+    assert np.all(np.isfinite(xc.grad.numpy()))
+    np.testing.assert_allclose(out_c.detach().numpy(), out_t.detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(xc.grad.numpy(), xt.grad.numpy(), atol=1e-4)
+
+
+def test_flatten_parameters_is_accepted():
+    layer = nn.LSTM(2, 3)
+    layer.flatten_parameters()
+    assert len(layer.all_weights) == 1 and len(layer.all_weights[0]) == 4
+
+
 def test_dropout_between_layers_only_while_training():
     cr.manual_seed(0)
     layer = nn.GRU(3, 8, num_layers=2, dropout=0.5).double()
