@@ -34,8 +34,8 @@ class PackedSequence(NamedTuple):
     sorted_indices: Tensor | None = None
     unsorted_indices: Tensor | None = None
 
-    def lengths(self) -> np.ndarray:
-        """The sequence lengths in sorted order (an int64 array)."""
+    def sorted_lengths(self) -> np.ndarray:
+        """The sequence lengths in sorted order (an int64 array); not in PyTorch."""
         sizes = self.batch_sizes.data
         return (sizes[None, :] > np.arange(int(sizes[0]))[:, None]).sum(axis=1)
 
@@ -106,7 +106,7 @@ def packed_to_padded(sequence: PackedSequence, padding_value: float = 0.0,
                      total_length: int | None = None) -> tuple[Tensor, np.ndarray]:
     """(T, B, *) padded batch in *sorted* order, and the sorted lengths."""
     data = sequence.data
-    lengths = sequence.lengths()
+    lengths = sequence.sorted_lengths()
     steps = int(lengths[0]) if total_length is None else total_length
     batch_sizes, t_idx, b_idx = _step_index(lengths)
     rows = np.full((steps, len(lengths)), data.shape[0], dtype=np.int64)  # → the padding row
@@ -117,7 +117,7 @@ def packed_to_padded(sequence: PackedSequence, padding_value: float = 0.0,
 
 def padded_to_packed(padded: Tensor, sequence: PackedSequence) -> Tensor:
     """The packed ``data`` of a (T, B, *) batch laid out in ``sequence``'s sorted order."""
-    _, t_idx, b_idx = _step_index(sequence.lengths())
+    _, t_idx, b_idx = _step_index(sequence.sorted_lengths())
     return padded[t_idx, b_idx]
 
 
