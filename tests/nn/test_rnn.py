@@ -313,3 +313,26 @@ def test_constructor_errors():
         nn.RNN(3, 4, nonlinearity="sig")
     with pytest.warns(UserWarning, match="num_layers greater than 1"):
         nn.GRU(3, 4, dropout=0.5)
+    with pytest.raises(ValueError, match=r"dropout should be a number in range \[0, 1\]"):
+        nn.LSTM(3, 4, num_layers=2, dropout=1.5)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: nn.LSTM(3, 4, num_layers=2, bidirectional=True, proj_size=2),
+    lambda: nn.GRU(3, 4, bias=False),
+    lambda: nn.RNNCell(3, 4, nonlinearity="relu"),
+    lambda: nn.MultiheadAttention(4, 2, kdim=3, vdim=5, add_bias_kv=True),
+    lambda: nn.Transformer(8, 2, 1, 1, 16),
+])
+def test_sequence_modules_save_and_load(make, tmp_path):
+    cr.manual_seed(0)
+    original = make()
+    path = tmp_path / "model.safetensors"
+    original.save(path)
+    cr.manual_seed(1)
+    fresh = make()
+    assert any(not np.array_equal(a.detach().numpy(), b.detach().numpy())
+               for a, b in zip(original.parameters(), fresh.parameters()))
+    fresh.load(path)
+    for (name, a), (_, b) in zip(original.state_dict().items(), fresh.state_dict().items()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
