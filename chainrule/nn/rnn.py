@@ -96,6 +96,9 @@ class RNNBase(Module):
         if unbatched:
             states = [s.unsqueeze(1) for s in states]
         for k, (s, shape) in enumerate(zip(states, (h_shape, c_shape))):
+            if s.dtype != dtype:
+                raise ValueError(f"{_NAMES[self.mode]}: initial state dtype ({s.dtype}) does "
+                                 f"not match the input dtype ({dtype})")
             if tuple(s.shape) != shape:
                 what = f"hidden[{k}]" if is_lstm else "hidden"
                 raise RuntimeError(f"Expected {what} size {shape}, got {list(s.shape)}")
@@ -108,6 +111,11 @@ class RNNBase(Module):
         if x.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {x.shape[-1]}")
+        weight = self.weight_ih_l0
+        if x.dtype != weight.dtype:
+            raise ValueError(f"RNN input dtype ({x.dtype}) does not match weight dtype "
+                             f"({weight.dtype}). Convert input: input.to({weight.dtype}), or "
+                             f"convert model: model.to({x.dtype})")
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Any, Any]:
         if isinstance(input, PackedSequence):
@@ -315,6 +323,9 @@ class RNNCellBase(Module):
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"input has inconsistent input_size: got {input.shape[-1]} "
                                f"expected {self.input_size}")
+        if input.dtype != self.weight_ih.dtype:
+            raise ValueError(f"{name}: input dtype ({input.dtype}) does not match weight dtype "
+                             f"({self.weight_ih.dtype}); convert the input or the model")
         unbatched = input.ndim == 1
         x = input.unsqueeze(0) if unbatched else input
         shape = (x.shape[0], self.hidden_size)

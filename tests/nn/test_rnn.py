@@ -300,6 +300,16 @@ def test_initial_state_shape_mismatch():
         nn.GRUCell(3, 4)(cr.randn(2, 3), cr.randn(3, 4))
 
 
+def test_dtype_mismatch():
+    with pytest.raises(ValueError, match=r"RNN input dtype \(float32\) does not match weight "
+                                         r"dtype \(float64\)"):
+        nn.LSTM(3, 4).double()(cr.randn(5, 2, 3))
+    with pytest.raises(ValueError, match=r"GRU: initial state dtype \(float64\) does not match"):
+        nn.GRU(3, 4)(cr.randn(5, 2, 3), cr.randn(1, 2, 4, dtype=cr.float64))
+    with pytest.raises(ValueError, match=r"GRUCell: input dtype \(float64\) does not match"):
+        nn.GRUCell(3, 4)(cr.randn(2, 3, dtype=cr.float64))
+
+
 def test_constructor_errors():
     with pytest.raises(ValueError, match="proj_size has to be smaller than hidden_size"):
         nn.LSTM(3, 4, proj_size=4)
