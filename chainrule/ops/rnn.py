@@ -21,8 +21,9 @@ Common conventions (shapes: T steps, B batch, I input, H hidden, G = k·H gate r
   sequence, and h_n = Y[T−1] (Y[0] when reversed). LSTM appends the cell states along the
   last axis: Y = [h | c], (T, B, P + H), so c_n is one slice of the same single output.
 
-"Prev" below is the state before a step in processing order (hᵗ⁺¹ when reversed); forward
-stores H_prev (T, B, H) in that order so backward does not care about the direction.
+"Prev" below is the state before a step in processing order (hᵗ⁺¹ when reversed); backward
+rebuilds H_prev (T, B, H) from the saved outputs in one copy (``_previous``), so the loops do not
+care about the direction.
 """
 
 from __future__ import annotations
@@ -60,6 +61,15 @@ def _input_products(x, w_ih, b):
     if b is not None:
         xw += b
     return xw.reshape(t, n, -1)
+
+
+def _previous(states: np.ndarray, first: np.ndarray, reverse: bool) -> np.ndarray:
+    """H_prev from the states after each step: the state before step t in processing order
+    (``first`` before the first step processed), built once in backward instead of being
+    copied at every step of forward."""
+    if reverse:
+        return np.concatenate([states[1:], first[None]], axis=0)
+    return np.concatenate([first[None], states[:-1]], axis=0)
 
 
 def _steps(t: int, reverse: bool):
@@ -107,7 +117,7 @@ class RNNSequence(Function):
         dL/dh0 = the δ left after the first step processed
     and with DA = (dL/daᵗ)ₜ stacked to (T·B, H):
         dL/dX = DA W_ih,  dL/dW_ih = DAᵀ X,  dL/dW_hh = DAᵀ H_prev,  dL/db_ih = dL/db_hh = 1ᵀ DA.
-    Saves X, H_prev, the outputs H (for act') and the weights.
+    Saves X, h0, the outputs H (for act' and, shifted by one step, H_prev) and the weights.
     """
 
     @staticmethod
@@ -117,23 +127,22 @@ class RNNSequence(Function):
         b = None if b_ih is None else b_ih + b_hh
         xw = _input_products(x, w_ih, b)
         out = np.empty(x.shape[:2] + (h0.shape[-1],), dtype=xw.dtype)
-        h_prev = np.empty_like(out)
         h, w_t = h0, w_hh.T
         for t in _steps(x.shape[0], reverse):
-            h_prev[t] = h
             a = xw[t] + h @ w_t
             new = np.tanh(a, out=a) if nonlinearity == "tanh" else np.maximum(a, 0, out=a)
             if mask is not None:
                 new = mask[t] * new + (1 - mask[t]) * h
             out[t] = h = new
-        ctx.save_for_backward(x, h_prev, out, w_ih, w_hh)
+        ctx.save_for_backward(x, h0, out, w_ih, w_hh)
         ctx.settings = (nonlinearity, reverse, mask)
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, h_prev, out, w_ih, w_hh = ctx.saved
+        x, h0, out, w_ih, w_hh = ctx.saved
         nonlinearity, reverse, mask = ctx.settings
+        h_prev = _previous(out, h0, reverse)
         da = np.empty_like(out)
         dh = np.zeros_like(out[0])
         for t in _steps(x.shape[0], not reverse):
@@ -165,7 +174,8 @@ class GRUSequence(Function):
         dL/dhᵗ⁻¹ = Gᵗ⁻¹ + δ ⊙ z + DA_h W_hh + (1 − mᵗ)·dL/dhᵗ
         dL/dX = DA_x W_ih,  dL/dW_ih = DA_xᵀ X,  dL/db_ih = 1ᵀ DA_x,
         dL/dW_hh = DA_hᵀ H_prev,  dL/db_hh = 1ᵀ DA_h.
-    Saves X, H_prev, the gates r, z, n and h_n of every step, and the weights. The factors
+    Saves X, h0, the outputs (H_prev is them shifted by one step), the gates r, z, n and h_n
+    of every step, and the weights. The factors
     of dA that do not depend on δ ((1 − z)(1 − n²), h_n·r(1 − r), (h − n)·z(1 − z)) are
     computed for all steps at once before the loop.
 
@@ -182,11 +192,9 @@ class GRUSequence(Function):
         w_t = (w_hh * scale[:, None]).T
         b_h = None if b_hh is None else b_hh * scale
         out = np.empty(x.shape[:2] + (hid,), dtype=xw.dtype)
-        h_prev = np.empty_like(out)
         gates = np.empty(x.shape[:2] + (4 * hid,), dtype=xw.dtype)  # r, z, n, h_n
         h = h0
         for t in _steps(x.shape[0], reverse):
-            h_prev[t] = h
             hw = h @ w_t
             if b_h is not None:
                 hw += b_h
@@ -207,14 +215,15 @@ class GRUSequence(Function):
             if mask is not None:
                 new = mask[t] * new + (1 - mask[t]) * h
             out[t] = h = new
-        ctx.save_for_backward(x, h_prev, gates, w_ih, w_hh)
+        ctx.save_for_backward(x, h0, out, gates, w_ih, w_hh)
         ctx.settings = (reverse, mask)
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, h_prev, gates, w_ih, w_hh = ctx.saved
+        x, h0, out, gates, w_ih, w_hh = ctx.saved
         reverse, mask = ctx.settings
+        h_prev = _previous(out, h0, reverse)
         hid = w_hh.shape[1]
         r, z, n, hn = (gates[..., k * hid: (k + 1) * hid] for k in range(4))
         # the factors of each step's gate gradients that do not depend on dL/dh, for all T
@@ -257,10 +266,10 @@ class LSTMSequence(Function):
         dL/dhᵗ⁻¹ = Gᵗ⁻¹ + dA W_hh + (1 − mᵗ)·dL/dhᵗ
         dL/dcᵗ⁻¹ = G_cᵗ⁻¹ + δc ⊙ f + (1 − mᵗ)·dL/dcᵗ
         dL/dX = DA W_ih,  dL/dW_ih = DAᵀ X,  dL/dW_hh = DAᵀ H_prev,  dL/db = 1ᵀ DA.
-    Saves X, H_prev, C_prev, the activated gates of every step, tanh(cᵗ), h̃ (with a
-    projection) and the weights. The factors of dA that do not depend on δ (g·i(1 − i),
-    cᵗ⁻¹·f(1 − f), i(1 − g²), tanh(cᵗ)·o(1 − o), o(1 − tanh²(cᵗ))) are computed for all
-    steps at once before the loop.
+    Saves X, h0, c0, the output Y (H_prev and C_prev are its parts shifted by one step), the
+    activated gates of every step, tanh(cᵗ), h̃ (with a projection) and the weights. The
+    factors of dA that do not depend on δ (g·i(1 − i), cᵗ⁻¹·f(1 − f), i(1 − g²),
+    tanh(cᵗ)·o(1 − o), o(1 − tanh²(cᵗ))) are computed for all steps at once before the loop.
 
     Numerics: σ(a) = ½ + ½·tanh(a/2) (see ``_half_scale``): no overflow for any a.
     """
@@ -276,38 +285,41 @@ class LSTMSequence(Function):
         shift = 1 - scale
         tb = x.shape[:2]
         out = np.empty(tb + (p + hid,), dtype=xw.dtype)
-        h_prev, c_prev = np.empty(tb + (p,), xw.dtype), np.empty(tb + (hid,), xw.dtype)
-        tanh_c = np.empty_like(c_prev)
-        h_tilde = np.empty_like(c_prev) if has_proj else None
+        out_h, out_c = out[..., :p], out[..., p:]
+        tanh_c = np.empty(tb + (hid,), xw.dtype)
+        h_tilde = np.empty_like(tanh_c) if has_proj else None
         h, c, w_t = h0, c0, (w_hh * scale[:, None]).T
         for t in _steps(x.shape[0], reverse):
-            h_prev[t], c_prev[t] = h, c
             a = xw[t]
             a += h @ w_t
             np.tanh(a, out=a)
             a *= scale
             a += shift
             i, f, g, o = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
-            c_new = f * c + i * g
+            c_new, h_new = out_c[t], out_h[t]
+            np.multiply(f, c, out=c_new)
+            c_new += i * g
             np.tanh(c_new, out=tanh_c[t])
-            h_new = o * tanh_c[t]
             if has_proj:
-                h_tilde[t] = h_new
-                h_new = h_new @ w_hr.T
+                np.multiply(o, tanh_c[t], out=h_tilde[t])
+                np.matmul(h_tilde[t], w_hr.T, out=h_new)
+            else:
+                np.multiply(o, tanh_c[t], out=h_new)
             if mask is not None:
-                h_new = mask[t] * h_new + (1 - mask[t]) * h
-                c_new = mask[t] * c_new + (1 - mask[t]) * c
-            out[t, :, :p], out[t, :, p:] = h_new, c_new
-            h, c = out[t, :, :p], out[t, :, p:]
-        ctx.save_for_backward(x, h_prev, c_prev, xw, tanh_c, h_tilde, w_ih, w_hh, w_hr)
+                h_new[...] = mask[t] * h_new + (1 - mask[t]) * h
+                c_new[...] = mask[t] * c_new + (1 - mask[t]) * c
+            h, c = h_new, c_new
+        ctx.save_for_backward(x, h0, c0, out, xw, tanh_c, h_tilde, w_ih, w_hh, w_hr)
         ctx.settings = (reverse, mask)
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, h_prev, c_prev, gates, tanh_c, h_tilde, w_ih, w_hh, w_hr = ctx.saved
+        x, h0, c0, out, gates, tanh_c, h_tilde, w_ih, w_hh, w_hr = ctx.saved
         reverse, mask = ctx.settings
-        p, hid = h_prev.shape[-1], c_prev.shape[-1]
+        p, hid = h0.shape[-1], c0.shape[-1]
+        h_prev = _previous(out[..., :p], h0, reverse)
+        c_prev = _previous(out[..., p:], c0, reverse)
         tb = gates.shape[:2]
         i, f, g, o = (gates[..., k * hid: (k + 1) * hid] for k in range(4))
         # the factors of each step's gate gradients that do not depend on dL/dh, dL/dc
