@@ -7,6 +7,12 @@ bar per epoch, the validation loss in nats per character against a smoothed bigr
 that it computes from the same training words, the training time, and 20 new words sampled
 with temperature and top-k.
 
+With the defaults (4 epochs over 57,452 training words, 6,384 held out), the validation loss
+was 1.770 nats per character for the LSTM and 1.902 for the Transformer, against 2.467 for the
+bigram baseline (and ln 27 = 3.296 for a uniform guess). Words the LSTM invented (temperature
+0.8, top-k 10): pepulates sliven pennous barbing composes pensuring chungs mistribute
+contenting downiest cockbooking bannier blotch surgening.
+
 Run: python examples/char_lm.py [--model lstm|gpt] [--epochs 4] [--max-words 0]
 (on a busy machine, OPENBLAS_NUM_THREADS=1 is often faster: each step's matrices are small).
 """
