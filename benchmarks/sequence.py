@@ -9,6 +9,8 @@ before each chunk (longer than BLAS worker threads keep spinning), so that both 
 machine: on a shared machine, timing one framework's whole run after the other's lets the
 noise decide the ratio. The ratio reported is the median over chunks of PyTorch's time
 divided by chainrule's (above 1: chainrule is faster), with the quartiles of the chunks.
+Memory: the peak of NumPy's allocations during one chainrule step (tracemalloc sees them; it
+does not see PyTorch's, so only chainrule's figure is given).
 
 Run: python benchmarks/sequence.py [--threads 1] [--chunks 15]
 """
@@ -19,6 +21,7 @@ import argparse
 import os
 import sys
 import time
+import tracemalloc
 
 # BLAS reads its thread count when NumPy loads: set it from --threads before that
 THREADS = sys.argv[sys.argv.index("--threads") + 1] if "--threads" in sys.argv else "1"
@@ -98,8 +101,13 @@ def main() -> None:
             t_ours.append(a / repeats)
             t_theirs.append(b / repeats)
         q1, med, q3 = np.percentile(ratios, [25, 50, 75])
-        print(f"{name:42s} chainrule {1e3 * np.median(t_ours):7.2f} ms  torch "
-              f"{1e3 * np.median(t_theirs):7.2f} ms  ratio {med:.2f} [{q1:.2f}, {q3:.2f}]")
+        tracemalloc.start()
+        ours()
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        print(f"{name:40s} chainrule {1e3 * np.median(t_ours):7.2f} ms  torch "
+              f"{1e3 * np.median(t_theirs):7.2f} ms  ratio {med:.2f} [{q1:.2f}, {q3:.2f}]  "
+              f"step peak {peak / 2**20:.1f} MiB")
 
 
 if __name__ == "__main__":
