@@ -127,7 +127,7 @@ class RNNSequence(Function):
         b = None if b_ih is None else b_ih + b_hh
         xw = _input_products(x, w_ih, b)
         out = np.empty(x.shape[:2] + (h0.shape[-1],), dtype=xw.dtype)
-        h, w_t = h0, w_hh.T
+        h, w_t = h0, np.ascontiguousarray(w_hh.T)  # a transposed view is slower in BLAS
         for t in _steps(x.shape[0], reverse):
             a = xw[t] + h @ w_t
             new = np.tanh(a, out=a) if nonlinearity == "tanh" else np.maximum(a, 0, out=a)
@@ -189,7 +189,7 @@ class GRUSequence(Function):
         hid = h0.shape[-1]
         scale = _half_scale("sst", hid, x.dtype)
         xw = _input_products(x, w_ih * scale[:, None], None if b_ih is None else b_ih * scale)
-        w_t = (w_hh * scale[:, None]).T
+        w_t = np.ascontiguousarray((w_hh * scale[:, None]).T)
         b_h = None if b_hh is None else b_hh * scale
         out = np.empty(x.shape[:2] + (hid,), dtype=xw.dtype)
         gates = np.empty(x.shape[:2] + (4 * hid,), dtype=xw.dtype)  # r, z, n, h_n
@@ -288,7 +288,8 @@ class LSTMSequence(Function):
         out_h, out_c = out[..., :p], out[..., p:]
         tanh_c = np.empty(tb + (hid,), xw.dtype)
         h_tilde = np.empty_like(tanh_c) if has_proj else None
-        h, c, w_t = h0, c0, (w_hh * scale[:, None]).T
+        h, c, w_t = h0, c0, np.ascontiguousarray((w_hh * scale[:, None]).T)
+        w_hr_t = None if w_hr is None else np.ascontiguousarray(w_hr.T)
         for t in _steps(x.shape[0], reverse):
             a = xw[t]
             a += h @ w_t
@@ -302,7 +303,7 @@ class LSTMSequence(Function):
             np.tanh(c_new, out=tanh_c[t])
             if has_proj:
                 np.multiply(o, tanh_c[t], out=h_tilde[t])
-                np.matmul(h_tilde[t], w_hr.T, out=h_new)
+                np.matmul(h_tilde[t], w_hr_t, out=h_new)
             else:
                 np.multiply(o, tanh_c[t], out=h_new)
             if mask is not None:
@@ -333,9 +334,15 @@ class LSTMSequence(Function):
         da4 = da.reshape(tb + (4, hid))
         dh_out = np.empty_like(h_prev) if ctx.has_proj else None
         dh, dc = np.zeros_like(h_prev[0]), np.zeros_like(c_prev[0])
+        # contiguous copies: adding a strided slice costs more than the copy, per step
+        grad_h = np.ascontiguousarray(grad_out[..., :p])
+        grad_c = grad_out[..., p:]
+        c_steps = grad_c.any(axis=(1, 2))  # usually only the last step (from c_n), or none
+        grad_c = np.ascontiguousarray(grad_c) if c_steps.any() else grad_c
         for t in _steps(x.shape[0], not reverse):
-            dh = dh + grad_out[t, :, :p]
-            dc = dc + grad_out[t, :, p:]
+            dh = dh + grad_h[t]
+            if c_steps[t]:
+                dc = dc + grad_c[t]
             dhm = dh if mask is None else mask[t] * dh
             dcm = dc if mask is None else mask[t] * dc
             if ctx.has_proj:
