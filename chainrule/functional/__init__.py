@@ -28,6 +28,7 @@ from .activation import (
     softmin,
     softplus,
 )
+from .attention import scaled_dot_product_attention
 from .basic import (
     abs,
     cat,
@@ -114,6 +115,7 @@ __all__ = [
     "maximum", "mean", "minimum", "mse_loss", "nll_loss", "pad", "pow", "relu", "relu6",
     "rsqrt", "sigmoid", "sign", "silu", "sin", "smooth_l1_loss", "softmax", "softplus", "sqrt",
     "stack", "sum", "tanh", "where",
+    "scaled_dot_product_attention",
 ]
 __all__ += [
     "celu", "cosine_embedding_loss", "cosine_similarity", "gaussian_nll_loss", "glu",

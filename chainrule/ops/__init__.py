@@ -5,11 +5,13 @@ Each Function's docstring states the derivative it implements. The files group t
 (reductions and the softmax family), ``shape`` (moving elements), ``linalg`` (products, einsum),
 ``trig`` (trigonometric and hyperbolic), ``activation`` (exact GELU), ``loss`` (fused losses),
 ``norm`` (normalisation), ``conv`` and ``pool`` (with ``im2col``, the window extraction they
-share), ``select`` (scatter, scans, roll).
+share), ``select`` (scatter, scans, roll), ``rnn`` (whole-sequence recurrent layers),
+``attention`` (fused scaled dot-product attention).
 """
 
 from .activation import Gelu
 from .arithmetic import Add, Div, Fmod, Maximum, Minimum, Mul, Pow, PowScalar, Remainder, Sub, Where
+from .attention import ScaledDotProductAttention
 from .conv import Conv2d, ConvTranspose2d, DepthwiseConv2d
 from .fold import Fold, Unfold
 from .linalg import Einsum, Linear, MatMul
@@ -18,6 +20,7 @@ from .norm import BatchNorm, Normalize
 from .pad import IndexPad
 from .pool import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, UpsampleNearest
 from .reduce import Amax, LogSoftmax, LogSumExp, Mean, Norm, Prod, Softmax, Std, Sum, Var
+from .rnn import GRUSequence, LSTMSequence, RNNSequence
 from .select import Cumprod, Cumsum, Roll, Scatter, ScatterAdd
 from .shape import (
     BroadcastTo,
@@ -69,6 +72,7 @@ __all__ = [
     "Cumprod", "Cumsum", "Roll", "Scatter", "ScatterAdd",
     "Acos", "Acosh", "Asin", "Asinh", "Atan", "Atan2", "Atanh", "Contiguous", "Cosh", "Einsum",
     "Exp2", "Expm1", "Fmod", "Log2", "Log10", "Sinh", "Tan",
+    "RNNSequence", "GRUSequence", "LSTMSequence", "ScaledDotProductAttention",
 ]
 __all__ += ["IndexPad"]
 __all__ += ["Fold", "Unfold"]

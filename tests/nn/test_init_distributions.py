@@ -339,6 +339,60 @@ def test_prelu_default_init_is_a_constant_quarter():
         check_constant(layer.weight.data, layer.init)
 
 
+# ------------------------------------------------------------ sequence layers' defaults
+
+SEQUENCE_COVERED = {"RNN", "GRU", "LSTM", "RNNBase", "RNNCell", "GRUCell", "LSTMCell",
+                    "MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer",
+                    "TransformerEncoder", "TransformerDecoder", "Transformer"}
+SEQUENCE_ARGUMENTS = {
+    "RNN": (2, 3), "GRU": (2, 3), "LSTM": (2, 3), "RNNBase": ("LSTM", 2, 3), "RNNCell": (2, 3),
+    "GRUCell": (2, 3), "LSTMCell": (2, 3), "MultiheadAttention": (4, 2),
+    "TransformerEncoderLayer": (4, 2, 8), "TransformerDecoderLayer": (4, 2, 8),
+    "TransformerEncoder": (nn.TransformerEncoderLayer(4, 2, 8), 1),
+    "TransformerDecoder": (nn.TransformerDecoderLayer(4, 2, 8), 1),
+    "Transformer": (4, 2, 1, 1, 8)}
+
+
+@pytest.mark.parametrize("make", [
+    lambda: nn.RNN(300, 400, num_layers=2, bidirectional=True, generator=rng()),
+    lambda: nn.GRU(300, 400, generator=rng()),
+    lambda: nn.LSTM(300, 400, proj_size=100, generator=rng()),
+    lambda: nn.LSTMCell(300, 400, generator=rng()),
+])
+def test_recurrent_weights_and_biases_are_uniform_within_one_over_root_hidden(make):
+    layer = make()
+    bound = 1 / math.sqrt(400)
+    for name, p in layer.named_parameters():
+        if p.numel() >= 8000:
+            check_uniform(values_of(p), -bound, bound)
+        else:
+            assert np.abs(values_of(p)).max() <= bound * (1 + 1e-6), name
+
+
+def test_multihead_attention_is_xavier_uniform_with_zero_biases():
+    layer = nn.MultiheadAttention(400, 4, kdim=300, vdim=200, generator=rng())
+    for name, fan_in in (("q_proj_weight", 400), ("k_proj_weight", 300), ("v_proj_weight", 200)):
+        bound = math.sqrt(6 / (fan_in + 400))
+        check_uniform(values_of(getattr(layer, name)), -bound, bound)
+    check_uniform(values_of(layer.out_proj.weight), -default_bound(400), default_bound(400))
+    check_constant(layer.in_proj_bias.data, 0.0)
+    check_constant(layer.out_proj.bias.data, 0.0)
+    packed = nn.MultiheadAttention(200, 4, generator=rng())
+    bound = math.sqrt(6 / (200 + 600))  # the (3E, E) weight is one Xavier draw
+    check_uniform(values_of(packed.in_proj_weight), -bound, bound)
+
+
+def test_transformer_matrices_are_xavier_uniform_and_norms_the_identity():
+    model = nn.Transformer(128, 4, 1, 1, 256, generator=rng())
+    for name, p in model.named_parameters():
+        if p.ndim > 1:
+            fan_out, fan_in = p.shape
+            bound = math.sqrt(6 / (fan_in + fan_out))
+            check_uniform(values_of(p), -bound, bound)
+        elif "norm" in name:
+            check_constant(p.data, 1.0 if name.endswith("weight") else 0.0)
+
+
 def test_every_layer_with_parameters_is_covered_here():
     """A new layer with parameters must get a default-initialisation test in this file (and a
     new layer that needs arguments, a sample of them below)."""
@@ -361,6 +415,8 @@ def test_every_layer_with_parameters_is_covered_here():
         "ConstantPad2d": (1, 0.0), "ConstantPad3d": (1, 0.0),
         **{f"{kind}Pad{d}d": (1,) for kind in ("Zero", "Reflection", "Replication", "Circular")
            for d in (1, 2, 3)}})
+    covered |= SEQUENCE_COVERED
+    arguments.update(SEQUENCE_ARGUMENTS)
     with_parameters = set()
     for name in nn.__all__:
         cls = getattr(nn, name)

@@ -283,11 +283,33 @@ MORE_LOSSES = [
         lambda x, y, v: F.gaussian_nll_loss(x, y, v, full=True, reduction="none"),
         ((2, 3), (2, 3), (2,)), domain=(ANY, ANY, Uniform(0.5, 2.0))),
 ]
+CAUSAL_OR_NOT = np.array([[True, False, True, True], [True, True, False, False],
+                          [False, False, False, False]])  # the last query sees no key
+
+ATTENTION = [
+    row("scaled_dot_product_attention", F.scaled_dot_product_attention,
+        ((2, 3, 4), (2, 4, 4), (2, 4, 5))),
+    row("scaled_dot_product_attention[bool_mask_fully_masked_row]",
+        lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=CAUSAL_OR_NOT),
+        ((2, 3, 2), (2, 4, 2), (2, 4, 3))),
+    row("scaled_dot_product_attention[float_mask_scale]",
+        lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m, scale=0.3),
+        ((1, 2, 3, 2), (1, 2, 4, 2), (1, 2, 4, 3), (3, 4))),
+    row("scaled_dot_product_attention[causal_gqa]",
+        lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True,
+                                                       enable_gqa=True),
+        ((1, 4, 3, 2), (1, 2, 3, 2), (1, 2, 3, 2))),
+    row("scaled_dot_product_attention[dropout]",
+        lambda q, k, v: F.scaled_dot_product_attention(q, k, v, dropout_p=0.3,
+                                                       generator=fresh_rng()),
+        ((2, 3, 2), (2, 4, 2), (2, 4, 3))),
+]
 
 FUNCTIONAL = BASIC + ACTIVATIONS + LOSSES + NORMALISATION + CONVOLUTION + POOLING + \
     RANDOM_AND_LOOKUP
 FUNCTIONAL += MORE_ACTIVATIONS + DISTANCES + MORE_LOSSES
 FUNCTIONAL += LAYER_ROWS
+FUNCTIONAL = FUNCTIONAL + ATTENTION
 
 # Exported functions that have no gradient, and why: they have no row above.
 NOT_DIFFERENTIABLE = {

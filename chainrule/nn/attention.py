@@ -1,0 +1,244 @@
+"""``MultiheadAttention`` with PyTorch's parameters, masks and return values."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import functional as F
+from ..creation import empty, zeros
+from ..functional.attention import scaled_dot_product_attention
+from ..methods.shape import cat
+from ..tensor import Tensor
+from . import init
+from .linear import Linear
+from .module import Module
+from .parameter import Parameter
+
+
+class MultiheadAttention(Module):
+    """Attention over ``num_heads`` heads of ``embed_dim // num_heads`` features each
+    (PyTorch's ``nn.MultiheadAttention``): softmax(Q Kᵀ/√d + mask) V per head, then
+    ``out_proj``.
+
+    Args:
+        embed_dim: features of the query (and of the output).
+        num_heads: parallel heads; must divide ``embed_dim``.
+        dropout: dropout on the attention weights while training.
+        bias: add biases to the input and output projections.
+        add_bias_kv: append a learned key and value (``bias_k``, ``bias_v``) to the sequence.
+        add_zero_attn: append a key and value of zeros to the sequence.
+        kdim, vdim: features of key and value (default ``embed_dim``).
+        batch_first: inputs and output are (N, L, E) instead of (L, N, E).
+        dtype, generator: parameter dtype; random generator for the initialisation.
+
+    Parameters: ``in_proj_weight`` (3E, E) (rows q, k, v) when kdim = vdim = E, else
+    ``q_proj_weight`` (E, E), ``k_proj_weight`` (E, kdim), ``v_proj_weight`` (E, vdim);
+    ``in_proj_bias`` (3E,); ``out_proj`` a Linear(E, E). Init as PyTorch: Xavier-uniform
+    projections, zero biases.
+
+    Differs from PyTorch: ``embed_dim`` not divisible by ``num_heads`` raises ValueError
+    (PyTorch: AssertionError).
+    """
+
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
+                 add_bias_kv: bool = False, add_zero_attn: bool = False,
+                 kdim: int | None = None, vdim: int | None = None, batch_first: bool = False,
+                 device: Any = None, dtype: Any = None, generator: Any = None) -> None:
+        super().__init__()
+        if embed_dim <= 0 or num_heads <= 0:
+            raise ValueError(f"embed_dim and num_heads must be greater than 0, got "
+                             f"embed_dim={embed_dim} and num_heads={num_heads} instead")
+        if embed_dim % num_heads:
+            raise ValueError(f"embed_dim must be divisible by num_heads, got "
+                             f"embed_dim={embed_dim} and num_heads={num_heads}")
+        self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, dropout
+        self.kdim = embed_dim if kdim is None else kdim
+        self.vdim = embed_dim if vdim is None else vdim
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
+        self.batch_first, self.head_dim = batch_first, embed_dim // num_heads
+        self.add_zero_attn, self.generator = add_zero_attn, generator
+        if self._qkv_same_embed_dim:
+            self.in_proj_weight = Parameter(empty(3 * embed_dim, embed_dim, dtype=dtype))
+            for name in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):
+                self.register_parameter(name, None)
+        else:
+            self.q_proj_weight = Parameter(empty(embed_dim, embed_dim, dtype=dtype))
+            self.k_proj_weight = Parameter(empty(embed_dim, self.kdim, dtype=dtype))
+            self.v_proj_weight = Parameter(empty(embed_dim, self.vdim, dtype=dtype))
+            self.register_parameter("in_proj_weight", None)
+        if bias:
+            self.in_proj_bias = Parameter(empty(3 * embed_dim, dtype=dtype))
+        else:
+            self.register_parameter("in_proj_bias", None)
+        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype, generator=generator)
+        if add_bias_kv:
+            self.bias_k = Parameter(empty(1, 1, embed_dim, dtype=dtype))
+            self.bias_v = Parameter(empty(1, 1, embed_dim, dtype=dtype))
+        else:
+            self.bias_k = self.bias_v = None
+        self._reset_parameters(generator)
+
+    def _reset_parameters(self, generator: Any = None) -> None:
+        for name in ("in_proj_weight", "q_proj_weight", "k_proj_weight", "v_proj_weight"):
+            if self._parameters.get(name) is not None:
+                init.xavier_uniform_(self._parameters[name], generator=generator)
+        for b in (self.in_proj_bias, self.out_proj.bias):
+            if b is not None:
+                init.zeros_(b)
+        for b in (self.bias_k, self.bias_v):
+            if b is not None:
+                init.xavier_normal_(b, generator=generator)
+
+    def _projections(self) -> list[tuple[Tensor, Tensor | None]]:
+        e = self.embed_dim
+        if self._qkv_same_embed_dim:
+            w = self.in_proj_weight
+            weights = [w[:e], w[e: 2 * e], w[2 * e:]]
+        else:
+            weights = [self.q_proj_weight, self.k_proj_weight, self.v_proj_weight]
+        b = self.in_proj_bias
+        biases = [None] * 3 if b is None else [b[:e], b[e: 2 * e], b[2 * e:]]
+        return list(zip(weights, biases))
+
+    def forward(self, query: Tensor, key: Tensor, value: Tensor,
+                key_padding_mask: Any = None, need_weights: bool = True, attn_mask: Any = None,
+                average_attn_weights: bool = True,
+                is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
+        """Returns (output, weights): output (L, N, E) ((N, L, E) with batch_first, (L, E)
+        unbatched); weights (N, L, S) averaged over heads, (N, num_heads, L, S) when not
+        ``average_attn_weights``, None when not ``need_weights``.
+
+        Masks: ``key_padding_mask`` (N, S), ``attn_mask`` (L, S) or (N·num_heads, L, S); a
+        bool True means "may NOT attend" (PyTorch's convention here, the opposite of
+        ``scaled_dot_product_attention``), a float is added to the scores. ``is_causal`` is a
+        hint that ``attn_mask`` is the causal mask, which must then be given.
+        """
+        batched = self._check_inputs(query, key, value)
+        if is_causal and attn_mask is None:
+            raise RuntimeError("Need attn_mask if specifying the is_causal hint.")
+        if not batched:
+            query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+            if key_padding_mask is not None:
+                key_padding_mask = _as_tensor(key_padding_mask).unsqueeze(0)
+        elif self.batch_first:
+            query, key, value = query.transpose(0, 1), key.transpose(0, 1), value.transpose(0, 1)
+        length, batch, _ = query.shape
+        (wq, bq), (wk, bk), (wv, bv) = self._projections()
+        q, k, v = F.linear(query, wq, bq), F.linear(key, wk, bk), F.linear(value, wv, bv)
+        extra = 0
+        if self.bias_k is not None:
+            k = cat([k, self.bias_k.expand(1, batch, self.embed_dim)], dim=0)
+            v = cat([v, self.bias_v.expand(1, batch, self.embed_dim)], dim=0)
+            extra += 1
+        q, k, v = (self._heads(t) for t in (q, k, v))
+        if self.add_zero_attn:
+            pad = zeros(*k.shape[:2], 1, self.head_dim, dtype=k.dtype)
+            k, v = cat([k, pad], dim=2), cat([v, pad], dim=2)
+            extra += 1
+        mask = self._mask(attn_mask, key_padding_mask, length, key.shape[0], batch, extra,
+                          q.dtype)
+        p = self.dropout if self.training else 0.0
+        if need_weights:
+            out, weights = self._attend_with_weights(q, k, v, mask, p)
+        else:
+            out, weights = scaled_dot_product_attention(q, k, v, mask, p,
+                                                        generator=self.generator), None
+        out = out.permute(2, 0, 1, 3).reshape(length, batch, self.embed_dim)
+        out = self.out_proj(out)
+        if weights is not None and average_attn_weights:
+            weights = weights.mean(dim=1)
+        if not batched:
+            out = out.squeeze(1)
+            weights = None if weights is None else weights.squeeze(0)
+        elif self.batch_first:
+            out = out.transpose(0, 1)
+        return out, weights
+
+    def _heads(self, x: Tensor) -> Tensor:
+        """(L, N, E) -> (N, heads, L, head_dim)."""
+        return x.reshape(x.shape[0], x.shape[1], self.num_heads, self.head_dim).permute(
+            1, 2, 0, 3)
+
+    def _attend_with_weights(self, q, k, v, mask, p):
+        scores = (q * (1.0 / math.sqrt(self.head_dim))) @ k.transpose(-1, -2)
+        if mask is not None:
+            scores = scores + mask
+        weights = F.softmax(scores, dim=-1)
+        if p > 0.0:
+            weights = F.dropout(weights, p, True, self.generator)
+        return weights @ v, weights
+
+    def _check_inputs(self, query: Tensor, key: Tensor, value: Tensor) -> bool:
+        if query.ndim not in (2, 3):
+            raise ValueError(f"MultiheadAttention: query should be unbatched 2D or batched 3D "
+                             f"tensor but received {query.ndim}-D query tensor")
+        if key.ndim != query.ndim or value.ndim != query.ndim:
+            raise ValueError(f"MultiheadAttention: query, key and value must have the same "
+                             f"number of dimensions, got shapes {tuple(query.shape)}, "
+                             f"{tuple(key.shape)} and {tuple(value.shape)}")
+        for name, t, size in (("query", query, self.embed_dim), ("key", key, self.kdim),
+                              ("value", value, self.vdim)):
+            if t.shape[-1] != size:
+                raise ValueError(f"MultiheadAttention: was expecting {name} embedding dimension "
+                                 f"of {size}, but got {t.shape[-1]} (shape {tuple(t.shape)})")
+        if key.shape[:-1] != value.shape[:-1]:
+            raise ValueError(f"MultiheadAttention: key shape {tuple(key.shape)} does not match "
+                             f"value shape {tuple(value.shape)}")
+        return query.ndim == 3
+
+    def _mask(self, attn_mask, key_padding_mask, length, source, batch, extra, dtype):
+        """attn_mask and key_padding_mask as one additive mask (N or 1, heads or 1, L, S)."""
+        total = None
+        if attn_mask is not None:
+            m = _additive(attn_mask, "attn_mask", dtype)
+            if m.ndim == 2:
+                if tuple(m.shape) != (length, source):
+                    raise RuntimeError(f"The shape of the 2D attn_mask is {tuple(m.shape)}, but "
+                                       f"should be {(length, source)}.")
+                m = m.reshape(1, 1, length, source)
+            elif m.ndim == 3:
+                want = (batch * self.num_heads, length, source)
+                if tuple(m.shape) != want:
+                    raise RuntimeError(f"The shape of the 3D attn_mask is {tuple(m.shape)}, but "
+                                       f"should be {want}.")
+                m = m.reshape(batch, self.num_heads, length, source)
+            else:
+                raise RuntimeError(f"attn_mask's dimension {m.ndim} is not supported (2 or 3)")
+            total = _pad_keys(m, extra)
+        if key_padding_mask is not None:
+            m = _additive(key_padding_mask, "key_padding_mask", dtype)
+            if tuple(m.shape) != (batch, source):
+                raise RuntimeError(f"expecting key_padding_mask shape of {(batch, source)}, "
+                                   f"but got {tuple(m.shape)}")
+            m = _pad_keys(m.reshape(batch, 1, 1, source), extra)
+            total = m if total is None else total + m
+        return total
+
+    def extra_repr(self) -> str:
+        return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
+
+
+def _as_tensor(mask: Any) -> Tensor:
+    return mask if isinstance(mask, Tensor) else Tensor(np.asarray(mask))
+
+
+def _additive(mask: Any, name: str, dtype: Any) -> Tensor:
+    """A bool mask (True = may not attend) as 0/−inf, or a float mask as it is."""
+    mask = _as_tensor(mask)
+    if mask.dtype == np.bool_:
+        return Tensor(np.where(mask.data, np.array(-np.inf, dtype), np.zeros((), dtype)))
+    if mask.dtype.kind != "f":
+        raise TypeError(f"only bool and floating types of {name} are supported, got "
+                        f"{mask.dtype}")
+    return mask if mask.dtype == dtype else mask.to(dtype)
+
+
+def _pad_keys(mask: Tensor, extra: int) -> Tensor:
+    """Room for the appended bias/zero keys, which every query may attend to."""
+    if not extra:
+        return mask
+    pad = zeros(*mask.shape[:-1], extra, dtype=mask.dtype)
+    return cat([mask, pad], dim=-1)
