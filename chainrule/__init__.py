@@ -16,6 +16,7 @@ from . import (
     distributions,
     functional,
     nn,
+    onnx,
     ops,
     optim,
     train,

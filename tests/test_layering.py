@@ -40,11 +40,12 @@ LAYERS = {
     "data": 5, "optim": 5, "utils": 5,
     "distributions": 5,
     "models": 6, "train": 6,
+    "onnx": 7,
     "__init__": 7, "__main__": 7, "app": 7, "cli": 7, "viz": 7,
 }
 
 # Third-party libraries that may be imported inside functions (pyproject's optional extras).
-OPTIONAL = frozenset({"matplotlib"})
+OPTIONAL = frozenset({"matplotlib", "onnx"})
 NEVER = frozenset({"torch"})
 ALWAYS = frozenset(sys.stdlib_module_names) | {"numpy", "__future__"}
 
