@@ -226,7 +226,7 @@ def fuse_gelu(nodes: list[tuple]) -> list[tuple]:
     producer = {out: i for i, node in enumerate(nodes) for out in node[2]}
     drop: set[int] = set()
     result = list(nodes)
-    for i, (op, ins, outs, _, name) in enumerate(nodes):
+    for i, (op, _, _, _, name) in enumerate(nodes):
         if op != "Erf":
             continue
         chain = _gelu_chain(nodes, producer, i)

@@ -5,8 +5,8 @@ differentiable ops (``import_ops.IMPORTS``), so gradients flow to the initialize
 initializers become Parameters (batch-norm running statistics become buffers), named by their
 ONNX names split at the dots (``0.weight`` is the parameter ``weight`` of child ``0``, so a
 model exported by chainrule keeps its ``state_dict`` keys). Integer and 0-d initializers and
-Constant nodes (shapes, axes, scalar factors) stay NumPy arrays. Unknown operators are all reported at once when the
-file is loaded, never half-way through a forward.
+Constant nodes (shapes, axes, scalar factors) stay NumPy arrays. Unknown operators are all
+reported at once when the file is loaded, never half-way through a forward.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ class OnnxModule(Module):
         values.update({n: x if isinstance(x, Tensor) else Tensor(np.asarray(x))
                        for n, x in zip(self.input_names, inputs)})
         values[""] = None  # an omitted optional input
-        for op_type, names, outputs, attrs, node_name in self._nodes:
+        for op_type, names, outputs, attrs, _ in self._nodes:
             result = IMPORTS[op_type](attrs, *[values[n] for n in names])
             results = result if isinstance(result, tuple) else (result,)
             values.update(zip(outputs, results))
