@@ -23,3 +23,7 @@ needs_torch = pytest.mark.skipif(torch is None,
                                  reason="could not import 'torch' (the pinned test reference)")
 needs_matplotlib = pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None,
                                       reason="could not import 'matplotlib'")
+needs_onnx = pytest.mark.skipif(importlib.util.find_spec("onnx") is None,
+                                reason="could not import 'onnx'")
+needs_onnxruntime = pytest.mark.skipif(importlib.util.find_spec("onnxruntime") is None,
+                                       reason="could not import 'onnxruntime'")

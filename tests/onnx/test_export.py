@@ -1,0 +1,204 @@
+"""ONNX export: every supported layer, and the models of ``chainrule train``, against ONNX
+Runtime on two batch sizes, re-imported with ``chainrule.onnx.load``; unsupported ops."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import chainrule
+import chainrule.functional as F
+from chainrule import nn
+from chainrule.models import build_model
+from chainrule.onnx import UnsupportedOperatorError, export, load
+from tests.optional import needs_onnx, needs_onnxruntime
+
+pytestmark = [needs_onnx, needs_onnxruntime]
+TOL = dict(rtol=1e-5, atol=1e-5)
+
+
+class Functional(nn.Module):
+    """Ops met outside any known layer: arithmetic, cat, reshape, permute, matmul, reductions."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = nn.Parameter(np.linspace(-1, 1, 12, dtype=np.float32).reshape(4, 3))
+
+    def forward(self, x):
+        y = F.relu(x) + x.sigmoid() * 2.0 - x.exp() / 3.0
+        z = chainrule.cat([y, x - 1.0], dim=1)  # (N, 8)
+        z = z.reshape(z.shape[0], 2, 4).permute(0, 2, 1)  # (N, 4, 2)
+        z = z.tanh().sum(dim=2) @ self.w  # (N, 3)
+        return F.log_softmax(z - z.mean(dim=1, keepdim=True), dim=1)
+
+
+class Branches(nn.Module):
+    """Two layers on one input, joined (a graph, not a chain)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a, self.b = nn.Linear(5, 3), nn.Linear(5, 3)
+        self.act = nn.ELU()
+
+    def forward(self, x):
+        return self.act(self.a(x)) * self.b(x) + self.a(x)
+
+
+def _bn(layer):
+    layer.running_mean.data[...] = np.linspace(-0.5, 0.5, layer.num_features)
+    layer.running_var.data[...] = np.linspace(0.5, 2.0, layer.num_features)
+    return layer
+
+
+CASES = {
+    "linear": (lambda: nn.Linear(6, 4), (6,)),
+    "linear_3d": (lambda: nn.Linear(6, 4, bias=False), (3, 6)),
+    "conv1d": (lambda: nn.Conv1d(3, 4, 3, stride=2, padding=1), (3, 10)),
+    "conv2d": (lambda: nn.Conv2d(3, 4, 3, padding=1), (3, 7, 7)),
+    "conv2d_groups": (lambda: nn.Conv2d(4, 6, 3, dilation=2, groups=2, padding=2), (4, 7, 7)),
+    "conv2d_reflect": (lambda: nn.Conv2d(2, 3, 3, padding=1, padding_mode="reflect"),
+                       (2, 6, 6)),
+    "conv_transpose2d": (lambda: nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1,
+                                                    output_padding=1), (3, 5, 5)),
+    "maxpool2d": (lambda: nn.MaxPool2d(2), (2, 8, 8)),
+    "maxpool2d_padded": (lambda: nn.MaxPool2d(3, 2, padding=1), (2, 7, 7)),
+    "maxpool1d": (lambda: nn.MaxPool1d(2), (3, 8)),
+    "avgpool2d": (lambda: nn.AvgPool2d(2), (2, 8, 8)),
+    "avgpool2d_padded": (lambda: nn.AvgPool2d(3, 2, padding=1), (2, 7, 7)),
+    "avgpool1d": (lambda: nn.AvgPool1d(2), (3, 8)),
+    "adaptive_avgpool_global": (lambda: nn.AdaptiveAvgPool2d(1), (3, 5, 6)),
+    "adaptive_avgpool_2x2": (lambda: nn.AdaptiveAvgPool2d(2), (3, 8, 6)),
+    "adaptive_avgpool1d": (lambda: nn.AdaptiveAvgPool1d(1), (3, 8)),
+    "batchnorm2d": (lambda: _bn(nn.BatchNorm2d(3)), (3, 4, 4)),
+    "batchnorm1d": (lambda: _bn(nn.BatchNorm1d(5)), (5,)),
+    "layernorm": (lambda: nn.LayerNorm(6), (6,)),
+    "layernorm_2d": (lambda: nn.LayerNorm((4, 6)), (4, 6)),
+    "groupnorm": (lambda: nn.GroupNorm(2, 4), (4, 3, 3)),
+    "dropout": (lambda: nn.Sequential(nn.Dropout(0.5), nn.Linear(4, 2)), (4,)),
+    "flatten": (lambda: nn.Flatten(), (3, 4, 5)),
+    "flatten_partial": (lambda: nn.Flatten(2), (3, 4, 5)),
+    "relu": (lambda: nn.ReLU(), (7,)),
+    "leaky_relu": (lambda: nn.LeakyReLU(0.2), (7,)),
+    "sigmoid": (lambda: nn.Sigmoid(), (7,)),
+    "tanh": (lambda: nn.Tanh(), (7,)),
+    "gelu": (lambda: nn.GELU(), (7,)),
+    "gelu_tanh": (lambda: nn.GELU("tanh"), (7,)),
+    "silu": (lambda: nn.SiLU(), (7,)),
+    "elu": (lambda: nn.ELU(0.7), (7,)),
+    "celu": (lambda: nn.CELU(1.3), (7,)),
+    "selu": (lambda: nn.SELU(), (7,)),
+    "softplus": (lambda: nn.Softplus(), (7,)),
+    "softplus_beta": (lambda: nn.Softplus(beta=2.0), (7,)),
+    "hardtanh": (lambda: nn.Hardtanh(-0.5, 0.5), (7,)),
+    "relu6": (lambda: nn.ReLU6(), (7,)),
+    "mish": (lambda: nn.Mish(), (7,)),
+    "softsign": (lambda: nn.Softsign(), (7,)),
+    "hardswish": (lambda: nn.Hardswish(), (7,)),
+    "hardsigmoid": (lambda: nn.Hardsigmoid(), (7,)),
+    "prelu": (lambda: nn.PReLU(3, init=0.1), (3, 4, 4)),
+    "softmax": (lambda: nn.Softmax(dim=1), (7,)),
+    "log_softmax": (lambda: nn.LogSoftmax(dim=-1), (3, 7)),
+    "functional": (Functional, (4,)),
+    "branches": (Branches, (5,)),
+}
+
+
+def _inputs(shape, batch, rng):
+    return (rng.standard_normal((batch, *shape)) * 3).astype(np.float32)
+
+
+def _ours(model, x):
+    with chainrule.no_grad():
+        return model(chainrule.tensor(x)).numpy()
+
+
+def check_round_trip(model, shape, path, batches=(3, 5), make=_inputs):
+    """Export, check, compare with ONNX Runtime on two batch sizes, re-import, compare."""
+    import onnx
+    import onnxruntime
+
+    rng = np.random.default_rng(0)
+    model.eval()
+    export(model, make(shape, 2, rng), path)
+    onnx.checker.check_model(onnx.load(path), full_check=True)
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    reloaded = load(path)
+    for batch in batches:
+        x = make(shape, batch, rng)
+        expected = _ours(model, x)
+        (got,) = session.run(None, {"input": x})
+        assert got.shape == expected.shape
+        np.testing.assert_allclose(got, expected, **TOL)
+        np.testing.assert_allclose(_ours(reloaded, x), got, **TOL)
+    return reloaded
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_layer_exports_and_reimports(case, tmp_path):
+    chainrule.manual_seed(1)
+    factory, shape = CASES[case]
+    check_round_trip(factory(), shape, tmp_path / f"{case}.onnx")
+
+
+def test_embedding_takes_integer_indices(tmp_path):
+    chainrule.manual_seed(2)
+    model = nn.Sequential(nn.Embedding(10, 4), nn.Flatten(), nn.Linear(12, 2))
+
+    def indices(shape, batch, rng):
+        return rng.integers(0, 10, (batch, *shape)).astype(np.int64)
+
+    check_round_trip(model, (3,), tmp_path / "embedding.onnx", make=indices)
+
+
+@pytest.mark.parametrize("spec", ["mlp", "cnn"])
+def test_train_models_export(spec, tmp_path):
+    """The Fashion-MNIST MLP and CNN of ``chainrule train`` (random weights)."""
+    chainrule.manual_seed(3)
+    model = build_model(spec, (1, 28, 28) if spec == "cnn" else (28, 28), 10)
+    for layer in model:
+        if isinstance(layer, nn.BatchNorm2d):
+            _bn(layer)
+    shape = (1, 28, 28) if spec == "cnn" else (28, 28)
+    reloaded = check_round_trip(model, shape, tmp_path / f"{spec}.onnx", batches=(1, 4))
+    assert set(reloaded.state_dict()) >= {k for k in model.state_dict()
+                                          if not k.endswith("num_batches_tracked")}
+
+
+def test_dynamic_axes_and_names(tmp_path):
+    import onnx
+
+    path = tmp_path / "named.onnx"
+    export(nn.Linear(3, 2), np.zeros((4, 3), np.float32), path, input_names=["x"],
+           output_names=["y"], dynamic_axes={})
+    graph = onnx.load(path).graph
+    assert [i.name for i in graph.input] == ["x"] and [o.name for o in graph.output] == ["y"]
+    assert [d.dim_value for d in graph.input[0].type.tensor_type.shape.dim] == [4, 3]
+    export(nn.Linear(3, 2), np.zeros((4, 3), np.float32), path)
+    dims = onnx.load(path).graph.input[0].type.tensor_type.shape.dim
+    assert dims[0].dim_param == "batch" and dims[1].dim_value == 3
+
+
+def test_export_restores_training_mode(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 3), nn.Dropout(0.5))
+    export(model, np.zeros((2, 3), np.float32), tmp_path / "m.onnx")
+    assert model.training and model[1].training
+
+
+class Flipper(nn.Module):
+    def forward(self, x):
+        return x.flip(1)
+
+
+def test_unsupported_op_names_op_and_module(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 4), Flipper())
+    with pytest.raises(UnsupportedOperatorError, match=r"Flip .*'1' \(Flipper\)"):
+        export(model, np.zeros((2, 3), np.float32), tmp_path / "m.onnx")
+    assert isinstance(UnsupportedOperatorError("x"), RuntimeError)
+
+
+def test_bad_arguments(tmp_path):
+    x = np.zeros((2, 3), np.float32)
+    with pytest.raises(ValueError, match="opset_version must be 17"):
+        export(nn.Linear(3, 2), x, tmp_path / "m.onnx", opset_version=13)
+    with pytest.raises(ValueError, match=r"dynamic_axes names \['z'\]"):
+        export(nn.Linear(3, 2), x, tmp_path / "m.onnx", dynamic_axes={"z": [0]})
