@@ -6,6 +6,7 @@
     chainrule predict MODEL INPUT [--output FILE]
     chainrule plot RUN_DIR
     chainrule info MODEL
+    chainrule export MODEL OUTPUT.onnx [--opset 17]
 
 Exit status: 0 on success; 2 for a user error (arguments, files, data, disk), reported in
 one line on standard error, never a traceback; 1 when training diverged (NaN or infinite
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("run_dir", help="a directory written by 'chainrule train'")
     info = _command(commands, "info", "layers, parameter counts and metadata of a model")
     info.add_argument("model", help="a model.safetensors written by 'chainrule train'")
+    _add_export(commands)
     return parser
 
 
@@ -89,6 +91,13 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--quiet", action="store_true", help="no progress display")
 
 
+def _add_export(commands: argparse._SubParsersAction) -> None:
+    export = _command(commands, "export", "write a saved model as an ONNX file (needs onnx)")
+    export.add_argument("model", help="a model.safetensors written by 'chainrule train'")
+    export.add_argument("output", help="the .onnx file to write")
+    export.add_argument("--opset", type=int, default=17, help="ONNX opset version (17 or later)")
+
+
 def run(args: argparse.Namespace) -> None:
     if args.command == "train":
         _train(args)
@@ -100,6 +109,8 @@ def run(args: argparse.Namespace) -> None:
         print("\n".join(app.plot_run(args.run_dir)))
     elif args.command == "info":
         app.model_info(args.model)
+    elif args.command == "export":
+        app.export_model(args.model, args.output, args.opset)
 
 
 def _train(args: argparse.Namespace) -> None:
