@@ -78,13 +78,13 @@ def build_model_proto(model: Module, args: Any, input_names: Sequence[str] | Non
     import onnx
 
     modes = {id(m): m.training for m in model.modules()}
+    float_dtype = next((p.data.dtype for p in model.parameters()), np.dtype(np.float32))
     model.eval()
     try:
-        trace = run_traced(model, traced_inputs(args))
+        trace = run_traced(model, traced_inputs(args, float_dtype))
     finally:
         for m in model.modules():
             m.training = modes[id(m)]
-    float_dtype = next((p.data.dtype for p in model.parameters()), np.dtype(np.float32))
     builder = GraphBuilder(onnx, opset_version, float_dtype)
     for name, tensor in [*model.named_parameters(), *model.named_buffers()]:
         builder.state_names.setdefault(id(tensor), name)

@@ -26,14 +26,17 @@ def _bias(b: GraphBuilder, module: Any, channels: int) -> str:
     return b.weight(module.bias) if module.bias is not None else b.floats(np.zeros(channels))
 
 
+def _with_bias(b: GraphBuilder, module: Any, inputs: list[str]) -> list[str]:
+    """``inputs`` and the bias, which Gemm, Conv and ConvTranspose take as optional."""
+    return inputs + [b.weight(module.bias)] if module.bias is not None else inputs
+
+
 def linear(b: GraphBuilder, m: nn.Linear, inputs: list[str], out: Any) -> str:
     """2-D input: Gemm(x, W, b, transB=1); more dimensions: MatMul(x, Wᵀ) + b."""
     if out.ndim == 2:
-        return b.node("Gemm", [inputs[0], b.weight(m.weight), _bias(b, m, m.out_features)],
-                      transB=1)
+        return b.node("Gemm", _with_bias(b, m, [inputs[0], b.weight(m.weight)]), transB=1)
     product = b.node("MatMul", [inputs[0], b.node("Transpose", [b.weight(m.weight)])])
-    return b.node("Add", [product, _bias(b, m, m.out_features)]) if m.bias is not None \
-        else product
+    return b.node("Add", [product, b.weight(m.bias)]) if m.bias is not None else product
 
 
 def conv(b: GraphBuilder, m: Any, inputs: list[str], out: Any) -> str:
@@ -46,7 +49,7 @@ def conv(b: GraphBuilder, m: Any, inputs: list[str], out: Any) -> str:
         spatial = [lo for lo, _ in pads], [hi for _, hi in pads]
         x = b.node("Pad", [x, b.ints([0, 0, *spatial[0], 0, 0, *spatial[1]])], mode=mode)
         pads = [(0, 0)] * dims
-    return b.node("Conv", [x, b.weight(m.weight), _bias(b, m, m.out_channels)],
+    return b.node("Conv", _with_bias(b, m, [x, b.weight(m.weight)]),
                   strides=list(m.stride), dilations=list(m.dilation), group=m.groups,
                   pads=[lo for lo, _ in pads] + [hi for _, hi in pads],
                   kernel_shape=list(m.kernel_size))
@@ -60,8 +63,7 @@ def conv_transpose(b: GraphBuilder, m: Any, inputs: list[str], out: Any,
     extra = [int(size - ((n - 1) * s - 2 * p + d * (k - 1) + 1)) for size, n, s, p, d, k in
              zip(out.shape[-dims:], in_shape[-dims:], m.stride, m.padding, m.dilation,
                  m.kernel_size)]
-    return b.node("ConvTranspose", [inputs[0], b.weight(m.weight),
-                                    _bias(b, m, m.out_channels)],
+    return b.node("ConvTranspose", _with_bias(b, m, [inputs[0], b.weight(m.weight)]),
                   strides=list(m.stride), dilations=list(m.dilation), group=m.groups,
                   pads=list(m.padding) * 2, kernel_shape=list(m.kernel_size),
                   output_padding=extra)

@@ -39,16 +39,18 @@ class Trace:
     keep: list = field(default_factory=list)  # holds recorded tensors so their ids stay unique
 
 
-def traced_inputs(args: Any) -> list[Tensor]:
-    """Fresh leaf tensors for ``args`` (a tensor, an array or a tuple of them); float ones
-    require grad so that the forward records its graph."""
+def traced_inputs(args: Any, float_dtype: np.dtype) -> list[Tensor]:
+    """Fresh leaf tensors for ``args`` (a tensor, an array or a tuple of them); float ones,
+    cast to the model's ``float_dtype``, require grad so that the forward records its graph."""
     items = args if isinstance(args, (tuple, list)) else (args,)
     tensors = []
     for item in items:
         array = item.data if isinstance(item, Tensor) else np.asarray(item)
-        tensor = Tensor(np.array(array))
-        if np.issubdtype(tensor.data.dtype, np.floating):
-            tensor.requires_grad_(True)
+        array = np.array(array)
+        if np.issubdtype(array.dtype, np.floating):
+            tensor = Tensor(array.astype(float_dtype)).requires_grad_(True)
+        else:
+            tensor = Tensor(array)
         tensors.append(tensor)
     return tensors
 

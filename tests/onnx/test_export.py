@@ -52,6 +52,7 @@ def _bn(layer):
 
 CASES = {
     "linear": (lambda: nn.Linear(6, 4), (6,)),
+    "linear_no_bias": (lambda: nn.Linear(6, 4, bias=False), (6,)),
     "linear_3d": (lambda: nn.Linear(6, 4, bias=False), (3, 6)),
     "conv1d": (lambda: nn.Conv1d(3, 4, 3, stride=2, padding=1), (3, 10)),
     "conv2d": (lambda: nn.Conv2d(3, 4, 3, padding=1), (3, 7, 7)),
@@ -73,6 +74,10 @@ CASES = {
     "batchnorm1d": (lambda: _bn(nn.BatchNorm1d(5)), (5,)),
     "layernorm": (lambda: nn.LayerNorm(6), (6,)),
     "layernorm_2d": (lambda: nn.LayerNorm((4, 6)), (4, 6)),
+    "layernorm_plain": (lambda: nn.LayerNorm(6, elementwise_affine=False), (6,)),
+    "batchnorm_plain": (lambda: _bn(nn.BatchNorm1d(5, affine=False)), (5,)),
+    "groupnorm_plain": (lambda: nn.GroupNorm(3, 6, affine=False), (6, 4)),
+    "conv2d_no_bias": (lambda: nn.Conv2d(2, 3, 2, stride=2, bias=False), (2, 6, 6)),
     "groupnorm": (lambda: nn.GroupNorm(2, 4), (4, 3, 3)),
     "dropout": (lambda: nn.Sequential(nn.Dropout(0.5), nn.Linear(4, 2)), (4,)),
     "flatten": (lambda: nn.Flatten(), (3, 4, 5)),
@@ -202,3 +207,16 @@ def test_bad_arguments(tmp_path):
         export(nn.Linear(3, 2), x, tmp_path / "m.onnx", opset_version=13)
     with pytest.raises(ValueError, match=r"dynamic_axes names \['z'\]"):
         export(nn.Linear(3, 2), x, tmp_path / "m.onnx", dynamic_axes={"z": [0]})
+
+
+def test_float64_model_and_float64_example(tmp_path):
+    import onnx
+
+    path = tmp_path / "m.onnx"
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh())
+    export(model, np.zeros((2, 3), np.float64), path)  # the example is cast to float32
+    assert onnx.load(path).graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    check_round_trip(model.double(), (3,), path,
+                     make=lambda shape, n, rng: rng.standard_normal((n, *shape)))
+    elem = onnx.load(path).graph.input[0].type.tensor_type.elem_type
+    assert elem == onnx.TensorProto.DOUBLE
