@@ -1,7 +1,8 @@
 """``GraphBuilder``: collects ONNX nodes and initializers while a traced model is exported.
 
 Values are named strings, as in ONNX. ``node`` appends one node and returns the name of its
-(first) output; ``constant`` and ``weight`` add initializers. The protobuf objects are made by
+(first) output; ``constant`` adds a Constant node, ``weight`` the initializer of a parameter or
+buffer. The protobuf objects are made by
 the ``onnx`` package's helper API, imported by the caller and handed in as ``onnx``.
 """
 
@@ -48,9 +49,18 @@ class GraphBuilder:
         return outputs[0] if n_outputs == 1 else outputs
 
     def constant(self, value: Any, hint: str = "const", dtype: Any = None) -> str:
-        """A new initializer holding ``value`` (in ``dtype``, default: the value's own)."""
+        """A Constant node holding ``value`` (in ``dtype``, default: the value's own).
+
+        Fixed values (shapes, axes, the ½ of GELU, the unit scale of a norm without affine
+        parameters) are Constant nodes; initializers are kept for the model's parameters and
+        buffers, so that ``load`` can tell what to train.
+        """
         array = np.asarray(value, dtype=dtype)
-        name = self.fresh(hint)
+        return self.node("Constant", [], value=self.onnx.numpy_helper.from_array(array, hint))
+
+    def initializer(self, array: np.ndarray, name: str) -> str:
+        """A new initializer named ``name`` (made unique) holding ``array``."""
+        name = self.fresh(name)
         self.initializers[name] = self.onnx.numpy_helper.from_array(array, name)
         return name
 
@@ -67,5 +77,5 @@ class GraphBuilder:
         key = id(tensor)
         if key not in self._weights:
             array = np.ascontiguousarray(tensor.data)
-            self._weights[key] = self.constant(array, self.state_names.get(key, "weight"))
+            self._weights[key] = self.initializer(array, self.state_names.get(key, "weight"))
         return self._weights[key]

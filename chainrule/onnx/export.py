@@ -153,7 +153,7 @@ class _Walker:
         return None
 
     def _leaf(self, t: Tensor) -> str:
-        if id(t) in self.b.state_names:
+        if id(t) in self.b.state_names or t.requires_grad:  # a parameter (maybe unregistered)
             return self.b.weight(t)
         array = t.data
         if np.issubdtype(array.dtype, np.floating):

@@ -111,17 +111,19 @@ def avg_pool(a: dict, x: Tensor) -> Tensor:
 
 
 def batch_norm(a: dict, x: Tensor, scale: Any, bias: Any, mean: Any, var: Any) -> Tensor:
-    return F.batch_norm(x, _tensor(mean), _tensor(var), scale, bias, False, 0.1,
+    return F.batch_norm(x, _tensor(mean), _tensor(var), _tensor(scale), _tensor(bias), False, 0.1,
                         a.get("epsilon", 1e-5))
 
 
 def layer_norm(a: dict, x: Tensor, scale: Any, bias: Any = None) -> Tensor:
     axis = a.get("axis", -1) % x.ndim
-    return F.layer_norm(x, tuple(x.shape[axis:]), scale, bias, a.get("epsilon", 1e-5))
+    bias = None if bias is None else _tensor(bias)
+    return F.layer_norm(x, tuple(x.shape[axis:]), _tensor(scale), bias, a.get("epsilon", 1e-5))
 
 
 def instance_norm(a: dict, x: Tensor, scale: Any, bias: Any) -> Tensor:
-    return F.instance_norm(x, weight=scale, bias=bias, eps=a.get("epsilon", 1e-5))
+    return F.instance_norm(x, weight=_tensor(scale), bias=_tensor(bias),
+                           eps=a.get("epsilon", 1e-5))
 
 
 def reshape(a: dict, x: Any, shape: Any) -> Any:

@@ -45,6 +45,9 @@ class OnnxModule(Module):
         graph = model_proto.graph
         self.opset = max((o.version for o in model_proto.opset_import if o.domain in ("",
                           "ai.onnx")), default=17)
+        if self.opset < 13:  # Softmax, Unsqueeze, ReduceSum ... changed meaning at 13
+            raise UnsupportedOperatorError(f"load: ONNX opset {self.opset} is not supported; "
+                                           "export the model with opset 13 or later")
         self._nodes = fuse_gelu([_node_record(n, numpy_helper) for n in graph.node])
         _check_known(self._nodes)
         buffers = {node[1][i] for node in self._nodes for i in _BUFFER_INPUTS.get(node[0], ())
@@ -140,8 +143,9 @@ def _node_record(node: Any, numpy_helper: Any) -> tuple:
         elif isinstance(value, bytes):
             value = value.decode()
         attrs[attr.name] = value
-    return (node.op_type, list(node.input), list(node.output), attrs,
-            node.name or f"#{node.op_type}")
+    op_type = node.op_type if node.domain in ("", "ai.onnx") else \
+        f"{node.domain}::{node.op_type}"  # a custom domain: never one of IMPORTS
+    return op_type, list(node.input), list(node.output), attrs, node.name or f"#{op_type}"
 
 
 def _check_known(nodes: list[tuple]) -> None:

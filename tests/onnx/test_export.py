@@ -165,8 +165,10 @@ def test_train_models_export(spec, tmp_path):
             _bn(layer)
     shape = (1, 28, 28) if spec == "cnn" else (28, 28)
     reloaded = check_round_trip(model, shape, tmp_path / f"{spec}.onnx", batches=(1, 4))
-    assert set(reloaded.state_dict()) >= {k for k in model.state_dict()
+    assert set(reloaded.state_dict()) == {k for k in model.state_dict()
                                           if not k.endswith("num_batches_tracked")}
+    assert {n for n, _ in reloaded.named_parameters()} == {n for n, _ in
+                                                           model.named_parameters()}
 
 
 def test_dynamic_axes_and_names(tmp_path):

@@ -103,17 +103,20 @@ def test_unknown_operators_are_listed_at_once(tmp_path):
     nodes = [helper.make_node("Relu", ["x"], ["a"], name="ok"),
              helper.make_node("TopK", ["a", "k"], ["b", "i"], name="top"),
              helper.make_node("Einsum", ["b"], ["c"], equation="ij->ji", name="sum1"),
-             helper.make_node("Einsum", ["c"], ["y"], equation="ij->ji", name="sum2")]
+             helper.make_node("Einsum", ["c"], ["d"], equation="ij->ji", name="sum2"),
+             helper.make_node("Fused", ["d"], ["y"], domain="com.example", name="mine")]
     graph = helper.make_graph(
         nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
         [onnx.numpy_helper.from_array(np.array([2], np.int64), "k")])
     path = tmp_path / "unknown.onnx"
-    onnx.save(helper.make_model(graph), str(path))
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                       helper.make_opsetid("com.example", 1)]),
+              str(path))
     with pytest.raises(UnsupportedOperatorError) as info:
         load(path)
     message = str(info.value)
-    assert "3 nodes" in message
+    assert "4 nodes" in message and "com.example::Fused (nodes 'mine')" in message
     assert "Einsum (nodes 'sum1', 'sum2')" in message and "TopK (nodes 'top')" in message
     assert "Relu" not in message
 
@@ -137,3 +140,39 @@ def test_wrong_number_of_inputs(tmp_path):
     export(nn.Linear(3, 2), np.zeros((2, 3), np.float32), path)
     with pytest.raises(TypeError, match=r"takes 1 inputs \(input\), got 2"):
         load(path)(chainrule.zeros(2, 3), chainrule.zeros(2, 3))
+
+
+def test_old_opsets_are_refused(tmp_path):
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Softmax", ["x"], ["y"], axis=1)], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])])
+    path = tmp_path / "old.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)]), str(path))
+    with pytest.raises(UnsupportedOperatorError, match="opset 11 is not supported"):
+        load(path)
+
+
+def test_loaded_model_gradients_match_the_original(tmp_path):
+    """The imported graph differentiates like the model it came from (float64): the
+    parameter gradients agree, and gradcheck passes on the input."""
+    chainrule.manual_seed(4)
+    model = nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.GroupNorm(2, 4), nn.GELU(),
+                          nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16, 3), nn.LogSoftmax(1))
+    model.double().eval()
+    path = tmp_path / "m.onnx"
+    export(model, np.zeros((2, 2, 4, 4)), path)
+    ours = load(path)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 2, 4, 4))
+    v = chainrule.tensor(rng.standard_normal((3, 3)))
+    for net in (model, ours):
+        (net(chainrule.tensor(x)) * v).sum().backward()
+    theirs = dict(model.named_parameters())
+    for name, param in ours.named_parameters():
+        np.testing.assert_allclose(param.grad.numpy(), theirs[name].grad.numpy(), rtol=1e-10,
+                                   atol=1e-12)
+    assert chainrule.gradcheck(ours, [chainrule.tensor(x, requires_grad=True)])
