@@ -117,21 +117,43 @@ class _Walker:
         for name in in_names:
             builder.fresh(name)
 
-    def value(self, t: Tensor) -> str:
-        """The ONNX name of ``t``, translating what produced it first."""
-        key = id(t)
-        if key not in self.done:
-            self.done[key] = self._translate(t)
-        return self.done[key]
+    def value(self, root: Tensor) -> str:
+        """The ONNX name of ``root``, translating what produced it first (an iterative
+        post-order walk: a chain of thousands of layers needs no recursion)."""
+        stack = [root]
+        while stack:
+            t = stack[-1]
+            if id(t) in self.done:
+                stack.pop()
+                continue
+            missing = [d for d in self._dependencies(t) if id(d) not in self.done]
+            if missing:
+                stack.extend(missing)
+                continue
+            stack.pop()
+            self.done[id(t)] = self._translate(t)
+        return self.done[id(root)]
 
-    def _translate(self, t: Tensor) -> str:
+    def _dependencies(self, t: Tensor) -> list[Tensor]:
+        """The tensors whose names ``_translate(t)`` reads."""
         call = self._layer_call(t)
         if call is not None:
+            return [a for a in call[1] if isinstance(a, Tensor)]
+        ctx = t._ctx
+        if ctx is None or ctx.fn not in OPS:
+            return []
+        return [_unbroadcast(p) for p in ctx.parents] if ctx.fn in BROADCASTING \
+            else list(ctx.parents)
+
+    def _translate(self, t: Tensor) -> str:
+        """The nodes that compute ``t``, once its dependencies have names."""
+        call = self._layer_call(t)
+        inputs = [self.done[id(d)] for d in self._dependencies(t)]
+        if call is not None:
             module, args = call
-            tensors = [a for a in args if isinstance(a, Tensor)]
-            inputs = [self.value(a) for a in tensors]
             if type(module) in SHAPED:
-                return SHAPED[type(module)](self.b, module, inputs, t, tensors[0].shape)
+                first = next(a for a in args if isinstance(a, Tensor))
+                return SHAPED[type(module)](self.b, module, inputs, t, first.shape)
             return LAYERS[type(module)](self.b, module, inputs, t)
         ctx = t._ctx
         if ctx is None:
@@ -141,10 +163,7 @@ class _Walker:
             raise UnsupportedOperatorError(
                 f"export: the operation {ctx.fn.__name__} (a chainrule.ops Function) in module "
                 f"{where} has no ONNX translation; supported: {_supported()}")
-        parents = ctx.parents
-        if ctx.fn in BROADCASTING:
-            parents = [_unbroadcast(p) for p in parents]
-        return OPS[ctx.fn](self.b, ctx, [self.value(p) for p in parents], t)
+        return OPS[ctx.fn](self.b, ctx, inputs, t)
 
     def _layer_call(self, t: Tensor) -> tuple | None:
         for module, args in self.trace.calls.get(id(t), ()):

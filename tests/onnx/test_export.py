@@ -222,3 +222,20 @@ def test_float64_model_and_float64_example(tmp_path):
                      make=lambda shape, n, rng: rng.standard_normal((n, *shape)))
     elem = onnx.load(path).graph.input[0].type.tensor_type.elem_type
     assert elem == onnx.TensorProto.DOUBLE
+
+
+def test_deep_chain_and_file_object(tmp_path):
+    """1200 layers, more than Python's recursion limit; written to a file object."""
+    import io
+
+    import onnx
+    import onnxruntime
+
+    model = nn.Sequential(nn.Linear(3, 3), *[nn.Tanh() for _ in range(1200)])
+    buffer = io.BytesIO()
+    export(model, np.zeros((2, 3), np.float32), buffer)
+    proto = onnx.load_from_string(buffer.getvalue())
+    assert sum(node.op_type == "Tanh" for node in proto.graph.node) == 1200
+    x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    session = onnxruntime.InferenceSession(buffer.getvalue(), providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(session.run(None, {"input": x})[0], _ours(model, x), **TOL)
