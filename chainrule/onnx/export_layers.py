@@ -46,6 +46,9 @@ def conv(b: GraphBuilder, m: Any, inputs: list[str], out: Any) -> str:
     x = inputs[0]
     if m.padding_mode != "zeros":
         mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[m.padding_mode]
+        if mode == "wrap" and b.opset < 19:
+            raise UnsupportedOperatorError(f"export: {type(m).__name__} with padding_mode="
+                                           f"'circular' needs opset_version 19 or later")
         spatial = [lo for lo, _ in pads], [hi for _, hi in pads]
         x = b.node("Pad", [x, b.ints([0, 0, *spatial[0], 0, 0, *spatial[1]])], mode=mode)
         pads = [(0, 0)] * dims

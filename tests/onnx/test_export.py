@@ -59,6 +59,8 @@ CASES = {
     "conv2d_groups": (lambda: nn.Conv2d(4, 6, 3, dilation=2, groups=2, padding=2), (4, 7, 7)),
     "conv2d_reflect": (lambda: nn.Conv2d(2, 3, 3, padding=1, padding_mode="reflect"),
                        (2, 6, 6)),
+    "conv1d_replicate": (lambda: nn.Conv1d(2, 3, 3, padding=2, padding_mode="replicate"),
+                         (2, 6)),
     "conv_transpose2d": (lambda: nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1,
                                                     output_padding=1), (3, 5, 5)),
     "maxpool2d": (lambda: nn.MaxPool2d(2), (2, 8, 8)),
@@ -209,6 +211,9 @@ def test_bad_arguments(tmp_path):
         export(nn.Linear(3, 2), x, tmp_path / "m.onnx", opset_version=13)
     with pytest.raises(ValueError, match=r"dynamic_axes names \['z'\]"):
         export(nn.Linear(3, 2), x, tmp_path / "m.onnx", dynamic_axes={"z": [0]})
+    circular = nn.Conv1d(3, 2, 3, padding=1, padding_mode="circular")
+    with pytest.raises(UnsupportedOperatorError, match="'circular' needs opset_version 19"):
+        export(circular, np.zeros((2, 3, 5), np.float32), tmp_path / "m.onnx")
 
 
 def test_float64_model_and_float64_example(tmp_path):
@@ -239,3 +244,16 @@ def test_deep_chain_and_file_object(tmp_path):
     x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
     session = onnxruntime.InferenceSession(buffer.getvalue(), providers=["CPUExecutionProvider"])
     np.testing.assert_allclose(session.run(None, {"input": x})[0], _ours(model, x), **TOL)
+
+
+def test_circular_padding_at_opset_19(tmp_path):
+    import onnxruntime
+
+    chainrule.manual_seed(5)
+    model = nn.Conv2d(2, 3, 3, padding=1, padding_mode="circular")
+    path = tmp_path / "circular.onnx"
+    export(model, np.zeros((2, 2, 5, 5), np.float32), path, opset_version=19)
+    x = np.random.default_rng(0).standard_normal((3, 2, 5, 5)).astype(np.float32)
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(session.run(None, {"input": x})[0], _ours(model, x), **TOL)
+    np.testing.assert_allclose(_ours(load(path), x), _ours(model, x), **TOL)
