@@ -34,6 +34,11 @@ class _Holder(Module):
 class OnnxModule(Module):
     """A module that runs an ONNX graph with chainrule ops (made by ``load``).
 
+    ``forward(*inputs)`` takes the graph's inputs in order and returns its output (a tuple
+    when there are several). Dropout nodes are the identity in both modes, and
+    BatchNormalization always uses the file's running statistics: fine-tuning trains the
+    weights of an inference graph, as ONNX stores one.
+
     Args:
         model_proto: an ``onnx.ModelProto``.
     """

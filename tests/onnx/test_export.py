@@ -257,3 +257,31 @@ def test_circular_padding_at_opset_19(tmp_path):
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     np.testing.assert_allclose(session.run(None, {"input": x})[0], _ours(model, x), **TOL)
     np.testing.assert_allclose(_ours(load(path), x), _ours(model, x), **TOL)
+
+
+class TwoHeads(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.body, self.head = nn.Linear(4, 3), nn.Linear(3, 2)
+
+    def forward(self, x):
+        h = F.relu(self.body(x))
+        return self.head(h), F.softmax(h, dim=1)
+
+
+def test_several_outputs(tmp_path):
+    import onnxruntime
+
+    chainrule.manual_seed(6)
+    model = TwoHeads()
+    path = tmp_path / "two.onnx"
+    export(model, np.zeros((2, 4), np.float32), path, output_names=["logits", "probs"])
+    x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    assert [o.name for o in session.get_outputs()] == ["logits", "probs"]
+    with chainrule.no_grad():
+        expected = [t.numpy() for t in model(chainrule.tensor(x))]
+        reloaded = [t.numpy() for t in load(path)(chainrule.tensor(x))]
+    for got, again, want in zip(session.run(None, {"input": x}), reloaded, expected):
+        np.testing.assert_allclose(got, want, **TOL)
+        np.testing.assert_allclose(again, want, **TOL)
