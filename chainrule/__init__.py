@@ -16,6 +16,7 @@ from . import (
     distributions,
     functional,
     nn,
+    onnx,
     ops,
     optim,
     train,
@@ -233,6 +234,7 @@ __all__ = [
     "index_select", "masked_fill", "max", "min", "multinomial", "narrow", "nonzero", "normal",
     "randperm", "repeat_interleave", "roll", "scatter", "scatter_add", "sort", "take_along_dim",
     "topk", "tril", "triu", "unbind", "unique", "index_add", "index_fill",
+    "onnx",
 ]
 __all__ += [
     "accelerator", "amp", "autocast", "backends", "BoolTensor", "ByteTensor", "CharTensor",

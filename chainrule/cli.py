@@ -7,6 +7,7 @@
     chainrule plot RUN_DIR
     chainrule info MODEL
     chainrule run SCRIPT [ARGS...]
+    chainrule export MODEL OUTPUT.onnx [--opset 17]
 
 Exit status: 0 on success; 2 for a user error (arguments, files, data, disk), reported in
 one line on standard error, never a traceback; 1 when training diverged (NaN or infinite
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
                       _RUN_HELP)
     script.add_argument("script", help="the Python script, unmodified")
     script.add_argument("args", nargs=argparse.REMAINDER, help="the script's arguments")
+    _add_export(commands)
     return parser
 
 
@@ -101,6 +103,13 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--quiet", action="store_true", help="no progress display")
 
 
+def _add_export(commands: argparse._SubParsersAction) -> None:
+    export = _command(commands, "export", "write a saved model as an ONNX file (needs onnx)")
+    export.add_argument("model", help="a model.safetensors written by 'chainrule train'")
+    export.add_argument("output", help="the .onnx file to write")
+    export.add_argument("--opset", type=int, default=17, help="ONNX opset version (17 or later)")
+
+
 def run(args: argparse.Namespace) -> int | None:
     if args.command == "run":
         return app.run_script(args.script, args.args)
@@ -114,6 +123,8 @@ def run(args: argparse.Namespace) -> int | None:
         print("\n".join(app.plot_run(args.run_dir)))
     elif args.command == "info":
         app.model_info(args.model)
+    elif args.command == "export":
+        app.export_model(args.model, args.output, args.opset)
 
 
 def _train(args: argparse.Namespace) -> None:

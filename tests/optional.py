@@ -32,3 +32,7 @@ except ImportError:
 needs_sklearn = pytest.mark.skipif(sklearn is None, reason="could not import 'sklearn'")
 needs_pandas = pytest.mark.skipif(importlib.util.find_spec("pandas") is None,
                                   reason="could not import 'pandas' (DataFrame input)")
+needs_onnx = pytest.mark.skipif(importlib.util.find_spec("onnx") is None,
+                                reason="could not import 'onnx'")
+needs_onnxruntime = pytest.mark.skipif(importlib.util.find_spec("onnxruntime") is None,
+                                       reason="could not import 'onnxruntime'")

@@ -41,12 +41,13 @@ LAYERS = {
     "distributions": 5,
     "models": 6, "train": 6,
     "vision": 6,
+    "onnx": 7,
     "__init__": 7, "__main__": 7, "app": 7, "cli": 7, "viz": 7,
     "sklearn": 7,
 }
 
 # Third-party libraries that may be imported inside functions (pyproject's optional extras).
-OPTIONAL = frozenset({"matplotlib", "sklearn"})
+OPTIONAL = frozenset({"matplotlib", "sklearn", "onnx"})
 NEVER = frozenset({"torch"})
 ALWAYS = frozenset(sys.stdlib_module_names) | {"numpy", "__future__"}
 
