@@ -15,6 +15,7 @@ from . import (
     data,
     distributions,
     functional,
+    interop,
     nn,
     ops,
     optim,
