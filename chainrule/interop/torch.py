@@ -144,6 +144,7 @@ class _Reader:
             ("torch", "device"): Rebuild("device", _make_device),
             ("torch", "Size"): Rebuild("Size", _size),
             ("_codecs", "encode"): Rebuild("_codecs.encode", _encode),
+            ("__builtin__", "bytes"): Rebuild("bytes", _empty_bytes),  # b"" in protocol 2
             ("torch", "UntypedStorage"): _StorageType(None),
             ("torch.storage", "UntypedStorage"): _StorageType(None),
         }
@@ -381,6 +382,12 @@ def _encode(*args: Any) -> bytes:
         return args[0].encode("latin-1")
     except UnicodeEncodeError:
         raise PickleError("bytes written as text with characters past U+00FF") from None
+
+
+def _empty_bytes(*args: Any) -> bytes:
+    if args:
+        raise PickleError("bytes is allowed only as bytes(), how protocol 2 writes b''")
+    return b""
 
 
 def _is_empty(value: Any) -> bool:
