@@ -406,6 +406,8 @@ _register(b"\x94", "MEMOIZE")(lambda vm: _put(vm, len(vm.memo)))
 
 def _line(vm: Interpreter) -> str:
     end = vm.data.find(b"\n", vm.pos, vm.pos + 257)
+    if end < 0 and len(vm.data) - vm.pos < 257:
+        raise vm.fail("the pickle is truncated inside a GLOBAL name")
     if end < 0:
         raise vm.fail("a GLOBAL name that does not end within 256 bytes")
     raw = vm.take(end - vm.pos)
