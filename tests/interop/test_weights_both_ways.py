@@ -4,6 +4,8 @@ equivalent chainrule model and gives the same outputs; chainrule's files load in
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -96,3 +98,17 @@ def test_mismatched_keys_are_named_when_loading_a_torch_state_dict(tmp_path):
     torch.save(torch.nn.Linear(8, 16).state_dict(), tmp_path / "linear.pt")
     with pytest.raises(RuntimeError, match="(?s)missing key '0.weight'.*unexpected key 'weight'"):
         mlp(cnn).load_state_dict(chainrule.load(tmp_path / "linear.pt"))
+
+
+def test_the_readme_snippet_runs_and_gives_the_same_outputs(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("safetensors.torch")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## PyTorch weights, both ways", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    torch_model, model, x = namespace["torch_model"], namespace["model"], namespace["x"]
+    ours, theirs = outputs(torch_model, model, tuple(x.shape))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    assert (tmp_path / "weights.pt").is_file() and (tmp_path / "weights.safetensors").is_file()
