@@ -152,8 +152,9 @@ def load(path: str | os.PathLike, map_location: Any = None, *,
         map_location: accepted for PyTorch scripts (``'cpu'``, a device, a dict or a
             callable, as torch takes); chainrule computes on the CPU, so every tensor is
             loaded there whatever it says.
-        weights_only: accepted for PyTorch scripts; loading never unpickles anything, so
-            True, False and None all load the same data in the same safe way.
+        weights_only: accepted for PyTorch scripts; loading never runs anything a file names
+            (a ``.pt`` file's pickle is read by an interpreter for data only), so True, False
+            and None all load the same data in the same safe way.
         mmap: accepted for PyTorch scripts; the file is always read into memory.
     """
     check_path("load", path)

@@ -34,15 +34,18 @@ by Python's ``pickle`` module, which the package never imports:
 Every refusal and every malformed record raises ``ModelFileError`` naming the file and the
 offending entry (the pickle's byte and opcode, or the storage's entry).
 
-**PyTorch's ``weights_only`` loader** is an allow-list placed over a general unpickler inside
-``torch.load``. It has been bypassed twice. CVE-2025-32434 (PyTorch 2.5.1 and earlier, fixed in
-2.6.0): a crafted file ran code under ``torch.load(..., weights_only=True)``. CVE-2026-24747
-(before 2.10.0): the restricted unpickler applied SETITEM/SETITEMS to objects that are not dicts
-and accepted storages whose declared element count did not match the bytes in the archive,
-which corrupted memory. This design has neither: there is no general unpickler beneath the
-allow-list and no other loading path for a file to steer to (points 1, 2, 5); SETITEM(S) refuse
-anything but a dict made here (point 3); a declared storage size must equal its entry's size,
-and every view is bounds-checked in Python integers before NumPy sees it (point 4).
+**PyTorch's ``weights_only`` loader** is also an opcode interpreter with an allow-list of
+globals, but what it builds are torch's native objects: it passes storages, sizes and
+SETITEM calls on to C++ code. It has been bypassed twice. CVE-2025-32434 (PyTorch 2.5.1 and
+earlier, fixed in 2.6.0): a crafted file ran code under ``torch.load(..., weights_only=True)``.
+CVE-2026-24747 (before 2.10.0): the restricted unpickler applied SETITEM/SETITEMS to objects
+that are not dicts, and accepted storages whose declared element count did not match the bytes
+in the archive, which corrupted memory and could lead to code execution. This design has
+neither: SETITEM(S) refuse anything but a dict made here (point 3); a declared storage size must
+equal its entry's size, and every view is bounds-checked in Python integers before NumPy sees
+it (point 4); no native code is handed a size or an object the file chose unchecked, nothing
+outside the table can be reached, and there is no other loading path to steer a file to
+(points 1, 2, 5).
 
 **Dtypes.** float16/32/64, int8/16/32/64, uint8 and bool load as themselves. chainrule has no
 bfloat16: **bfloat16 loads as float32** (exactly: every bfloat16 is a float32), and float8
@@ -237,7 +240,7 @@ class _Reader:
         view = np.lib.stride_tricks.as_strided(flat[offset:], shape=shape,
                                                strides=[s * stored.itemsize for s in strides],
                                                writeable=False)
-        array = _to_chainrule(where, dtype, np.array(view).astype(stored.newbyteorder("=")))
+        array = _to_chainrule(where, dtype, np.array(view, dtype=stored.newbyteorder("=")))
         result = Tensor(array, dtype=array.dtype)
         if requires_grad:
             if array.dtype.kind != "f":
