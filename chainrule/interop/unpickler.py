@@ -88,6 +88,21 @@ class Interpreter:
             else "?"
         return PickleError(f"byte {self.opcode_at} ({name}): {what}")
 
+    def key_context(self) -> str:
+        """' (the value of key 'weight')' when the value being built is a dict's value (SETITEM,
+        or SETITEMS after a MARK), directly or inside a rebuild call (a Parameter's tensor);
+        '' otherwise. Names the entry in error messages; the innermost dict wins."""
+        bounds = [*self.marks, len(self.stack)]
+        for start, end in reversed(list(zip([0, *bounds[:-1]], bounds))):
+            pending = self.stack[start:end]
+            if pending and isinstance(pending[-1], Rebuild):
+                pending = pending[:-1]  # the call whose argument is being built
+            after_dict = start in self.marks and start and type(self.stack[start - 1]) is dict
+            if (after_dict and len(pending) % 2) or (
+                    len(pending) >= 2 and type(pending[-2]) is dict):
+                return f" (the value of key {pending[-1]!r:.80})"
+        return ""
+
     def take(self, n: int) -> bytes:
         if n > len(self.data) - self.pos:
             raise PickleError(f"byte {self.opcode_at}: the pickle is truncated (needs {n} more "
@@ -449,10 +464,8 @@ def _reduce(vm: Interpreter) -> None:
         raise vm.fail(f"the arguments of {fn.name} must be a tuple, not {type(args).__name__}")
     try:
         vm.push(fn.fn(*args))
-    except PickleError as err:
-        raise vm.fail(f"{fn.name}: {err}") from None
-    except TypeError as err:  # a wrong number of arguments
-        raise vm.fail(f"{fn.name}: {err}") from None
+    except (PickleError, TypeError) as err:  # TypeError: a wrong number of arguments
+        raise vm.fail(f"{fn.name}{vm.key_context()}: {err}") from None
 
 
 @_register(b"b", "BUILD")
@@ -470,7 +483,7 @@ def _binpersid(vm: Interpreter) -> None:
     try:
         vm.push(vm.persistent_load(pid))
     except PickleError as err:
-        raise vm.fail(str(err)) from None
+        raise vm.fail(f"{err}{vm.key_context()}") from None
 
 
 def run(data: bytes, find_global: Callable[[str, str], Any],

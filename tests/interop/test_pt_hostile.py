@@ -19,6 +19,7 @@ from .ptfiles import (
     floats,
     glob,
     integer,
+    ordered_dict,
     pickle_of,
     storage,
     tensor,
@@ -210,3 +211,19 @@ def _ignore_error(fn):
 def test_peak_measure_sees_an_allocation():
     """The memory checks above can fail: a real 40 MB allocation is seen."""
     assert _peak_bytes(lambda: np.ones(5 * 2**20)) > 40 * 10**6
+
+
+@pytest.mark.parametrize("wrap", [
+    lambda value: ordered_dict((text("fc.bias"), tensor("0", 4, 0, (4,), (1,))),
+                               (text("fc.weight"), value)),
+    lambda value: b"}" + text("fc.weight") + value + b"s",
+    lambda value: dictionary((text("model"), dictionary((text("fc.weight"), value)))),
+    lambda value: dictionary((text("fc.weight"), glob("torch._utils", "_rebuild_parameter")
+                              + b"(" + value + b"\x88" + b"}" + b"tR")),
+])
+def test_a_bad_tensor_is_named_by_its_key(tmp_path, wrap):
+    body = wrap(tensor("0", 4, 3, (2,), (1,)))
+    path = write_archive(tmp_path / "k.pt", pickle_of(body), {"0": floats([1, 2, 3, 4])})
+    with pytest.raises(ModelFileError, match=r"\(the value of key 'fc.weight'\): tensor on "
+                       "storage 0: offset 3"):
+        load_pt(path)
