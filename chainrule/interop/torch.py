@@ -65,6 +65,7 @@ and a non-contiguous tensor comes back with its values in C order.
 from __future__ import annotations
 
 import os
+import reprlib
 from typing import Any
 
 import numpy as np
@@ -166,7 +167,9 @@ class _Reader:
                               "called)") from None
 
     def persistent_load(self, pid: Any) -> _Storage:
-        if not (type(pid) is tuple and len(pid) == 5 and pid[0] == "storage"):
+        # NOTE: type checks before ==: a Tensor's == is elementwise, and the file chooses pid[0]
+        if not (type(pid) is tuple and len(pid) == 5 and type(pid[0]) is str
+                and pid[0] == "storage"):
             raise PickleError(f"a persistent id must be ('storage', type, key, location, "
                               f"numel), not {_short(pid)}")
         _, kind, key, location, numel = pid
@@ -378,7 +381,8 @@ def _size(*args: Any) -> tuple:
 
 
 def _encode(*args: Any) -> bytes:
-    if len(args) != 2 or type(args[0]) is not str or args[1] not in ("latin1", "latin-1"):
+    if len(args) != 2 or type(args[0]) is not str or type(args[1]) is not str \
+            or args[1] not in ("latin1", "latin-1"):
         raise PickleError("_codecs.encode is allowed only as encode(text, 'latin1'), how "
                           "protocol 2 writes bytes")
     try:
@@ -409,10 +413,14 @@ def _product(numbers: tuple[int, ...]) -> int:
     return total
 
 
+_SHORT = reprlib.Repr()  # bounded depth and length: file values may nest 100,000 deep
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxtuple, _SHORT.maxlist = 3, 60, 8, 8
+_SHORT.maxdict, _SHORT.maxlong, _SHORT.maxother = 4, 40, 40
+
+
 def _short(value: Any) -> str:
-    text = repr(value) if isinstance(value, (str, int, float, tuple, type(None))) \
-        else f"a {type(value).__name__}"
-    return text if len(text) <= 80 else text[:77] + "..."
+    """A short repr of a value from the file, for error messages."""
+    return _SHORT.repr(value)
 
 
 # --------------------------------------------------------------------- public

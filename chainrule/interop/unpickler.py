@@ -98,8 +98,9 @@ class Interpreter:
             if pending and isinstance(pending[-1], Rebuild):
                 pending = pending[:-1]  # the call whose argument is being built
             after_dict = start in self.marks and start and type(self.stack[start - 1]) is dict
-            if (after_dict and len(pending) % 2) or (
-                    len(pending) >= 2 and type(pending[-2]) is dict):
+            if ((after_dict and len(pending) % 2) or (
+                    len(pending) >= 2 and type(pending[-2]) is dict)) \
+                    and type(pending[-1]) in (str, int):  # a flat key: its repr is safe
                 return f" (the value of key {pending[-1]!r:.80})"
         return ""
 

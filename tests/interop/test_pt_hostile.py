@@ -90,6 +90,12 @@ def test_every_global_outside_the_table_is_refused_by_name(tmp_path, module, nam
     (text("file:/etc/passwd") + b"Q", "a persistent id must be"),
     (tup(text("storage"), text("FloatStorage"), text("0"), text("cpu"), integer(2)) + b"Q",
      "is not a storage type"),
+    # values the file chooses are type-checked before they are compared (a Tensor's == is
+    # elementwise): found by tests/test_pt_fuzz.py's kind of mutation
+    (tup(tensor("0", 2, 0, (2,), (1,)), integer(1), integer(2), integer(3), integer(4)) + b"Q",
+     "a persistent id must be"),
+    (glob("_codecs", "encode") + tup(text("x"), tensor("0", 2, 0, (2,), (1,))) + b"R",
+     r"_codecs.encode is allowed only as encode\(text, 'latin1'\)"),
     # malformed stacks and memos
     (b"s", "the stack is empty"), (b"t", "no MARK"), (b"h\x05", "memo index 5 was never stored"),
     (b"}(" + b"]" + text("v") + b"u", "a dict key must be a string"),
@@ -227,3 +233,12 @@ def test_a_bad_tensor_is_named_by_its_key(tmp_path, wrap):
     with pytest.raises(ModelFileError, match=r"\(the value of key 'fc.weight'\): tensor on "
                        "storage 0: offset 3"):
         load_pt(path)
+
+
+def test_error_messages_about_deeply_nested_values_stay_short(tmp_path):
+    deep = b"]" * 50_000 + b"a" * 49_999
+    body = tup(deep, integer(1), integer(2), integer(3), integer(4)) + b"Q"
+    path = write_archive(tmp_path / "deep.pt", pickle_of(body))
+    with pytest.raises(ModelFileError, match="a persistent id must be") as error:
+        load_pt(path)
+    assert len(str(error.value)) < 400
