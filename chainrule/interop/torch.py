@@ -183,6 +183,10 @@ class _Reader:
             raise PickleError(f"storage {key}: element count {_short(numel)} is not a "
                               "non-negative integer")
         nbytes = numel * (1 if kind.dtype is None else np.dtype(_CONVERT[kind.dtype]).itemsize)
+        if nbytes > self.archive.size:
+            raise PickleError(f"storage {key} claims {_short(numel)} elements of "
+                              f"{kind.dtype or 'bytes'}, more than the file's "
+                              f"{self.archive.size} bytes can hold")
         storage = self.storages.setdefault(key, _Storage(key, kind.dtype, nbytes))
         if (storage.dtype, storage.nbytes) != (kind.dtype, nbytes):
             raise PickleError(f"storage {key} is claimed as {storage.nbytes} bytes of "
@@ -413,7 +417,16 @@ def _product(numbers: tuple[int, ...]) -> int:
     return total
 
 
-_SHORT = reprlib.Repr()  # bounded depth and length: file values may nest 100,000 deep
+class _ShortRepr(reprlib.Repr):
+    """reprlib with bounded depth and length (file values may nest 100,000 deep), and no
+    decimal conversion of huge integers (str() refuses past 4,300 digits)."""
+
+    def repr_int(self, x: int, level: int) -> str:
+        return super().repr_int(x, level) if x.bit_length() <= 256 else \
+            f"<an integer of {x.bit_length()} bits>"
+
+
+_SHORT = _ShortRepr()
 _SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxtuple, _SHORT.maxlist = 3, 60, 8, 8
 _SHORT.maxdict, _SHORT.maxlong, _SHORT.maxother = 4, 40, 40
 

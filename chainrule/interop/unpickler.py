@@ -100,7 +100,8 @@ class Interpreter:
             after_dict = start in self.marks and start and type(self.stack[start - 1]) is dict
             if ((after_dict and len(pending) % 2) or (
                     len(pending) >= 2 and type(pending[-2]) is dict)) \
-                    and type(pending[-1]) in (str, int):  # a flat key: its repr is safe
+                    and (type(pending[-1]) is str or (type(pending[-1]) is int
+                                                      and pending[-1].bit_length() < 64)):
                 return f" (the value of key {pending[-1]!r:.80})"
         return ""
 

@@ -27,7 +27,9 @@ def integer(value: int) -> bytes:
     if -2**31 <= value < 2**31:
         return b"J" + value.to_bytes(4, "little", signed=True)
     raw = value.to_bytes((value.bit_length() + 8) // 8, "little", signed=True)
-    return b"\x8a" + bytes([len(raw)]) + raw
+    if len(raw) < 256:
+        return b"\x8a" + bytes([len(raw)]) + raw  # LONG1
+    return b"\x8b" + len(raw).to_bytes(4, "little") + raw  # LONG4
 
 
 def real(value: float) -> bytes:
