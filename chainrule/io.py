@@ -143,17 +143,29 @@ def load(path: str | os.PathLike, map_location: Any = None, *,
     scalars where they were. The structure is checked as strictly as the header; every
     problem is a ``ModelFileError`` naming the file.
 
+    A file that ``torch.save`` wrote (a ZIP archive, whatever its name ends with) is read by
+    ``chainrule.interop.torch.load_pt``, which builds only tensors and plain data and never
+    runs code named by the file (see there).
+
     Args:
         path: the file to read.
         map_location: accepted for PyTorch scripts (``'cpu'``, a device, a dict or a
             callable, as torch takes); chainrule computes on the CPU, so every tensor is
             loaded there whatever it says.
-        weights_only: accepted for PyTorch scripts; loading never unpickles anything, so
-            True, False and None all load the same data in the same safe way.
+        weights_only: accepted for PyTorch scripts; loading never runs anything a file names
+            (a ``.pt`` file's pickle is read by an interpreter for data only), so True, False
+            and None all load the same data in the same safe way.
         mmap: accepted for PyTorch scripts; the file is always read into memory.
     """
     check_path("load", path)
     check_load_options(map_location, weights_only, mmap)
+    _require_file(path)
+    with open(path, "rb") as handle:
+        is_zip = handle.read(4) == b"PK\x03\x04"
+    if is_zip:
+        from .interop.torch import load_pt  # same layer; imported here to avoid a cycle
+
+        return load_pt(path)
     arrays, metadata = load_file(path)
     structure = metadata.get(STRUCTURE_KEY)
     if structure is None:

@@ -36,6 +36,7 @@ LAYERS = {
     "tensor": 2, "methods": 2,
     "creation": 3, "functional": 3, "gradcheck": 3, "io": 3,
     "legacy": 3, "atomic_file": 3, "io_structure": 3,
+    "interop": 3,
     "nn": 4,
     "data": 5, "optim": 5, "utils": 5,
     "distributions": 5,
