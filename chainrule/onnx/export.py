@@ -22,7 +22,8 @@ from ..tensor import Tensor
 from .builder import GraphBuilder, UnsupportedOperatorError
 from .export_layers import LAYERS, SHAPED
 from .export_ops import BROADCASTING, OPS
-from .trace import Trace, run_traced, traced_inputs
+from .export_sequence import SEQUENCE_LAYERS, check_call
+from .trace import Call, Trace, run_traced, traced_inputs
 
 
 def export(model: Module, args: Any, f: Any, export_params: bool = True,
@@ -138,7 +139,9 @@ class _Walker:
         """The tensors whose names ``_translate(t)`` reads."""
         call = self._layer_call(t)
         if call is not None:
-            return [a for a in call[1] if isinstance(a, Tensor)]
+            if type(call.module) in SEQUENCE_LAYERS:
+                check_call(call.module, call.outputs)
+            return list(call.args)
         ctx = t._ctx
         if ctx is None or ctx.fn not in OPS:
             return []
@@ -150,7 +153,12 @@ class _Walker:
         call = self._layer_call(t)
         inputs = [self.done[id(d)] for d in self._dependencies(t)]
         if call is not None:
-            module, args = call
+            module, args = call.module, call.args
+            if type(module) in SEQUENCE_LAYERS:
+                names = SEQUENCE_LAYERS[type(module)](self.b, module, inputs, args, call.outputs)
+                for output, name in zip(call.outputs, names):
+                    self.done.setdefault(id(output), name)
+                return names[call.index]
             if type(module) in SHAPED:
                 first = next(a for a in args if isinstance(a, Tensor))
                 return SHAPED[type(module)](self.b, module, inputs, t, first.shape)
@@ -165,10 +173,11 @@ class _Walker:
                 f"{where} has no ONNX translation; supported: {_supported()}")
         return OPS[ctx.fn](self.b, ctx, inputs, t)
 
-    def _layer_call(self, t: Tensor) -> tuple | None:
-        for module, args in self.trace.calls.get(id(t), ()):
-            if type(module) in LAYERS or type(module) in SHAPED:
-                return module, args
+    def _layer_call(self, t: Tensor) -> Call | None:
+        for call in self.trace.calls.get(id(t), ()):
+            kind = type(call.module)
+            if kind in LAYERS or kind in SHAPED or kind in SEQUENCE_LAYERS:
+                return call
         return None
 
     def _leaf(self, t: Tensor) -> str:
@@ -193,7 +202,8 @@ def _unbroadcast(t: Tensor) -> Tensor:
 
 
 def _supported() -> str:
-    names = sorted({c.__name__ for c in (*LAYERS, *SHAPED)} | {f.__name__ for f in OPS})
+    names = sorted({c.__name__ for c in (*LAYERS, *SHAPED, *SEQUENCE_LAYERS)} |
+                   {f.__name__ for f in OPS})
     return ", ".join(names)
 
 

@@ -17,6 +17,7 @@ from .. import functional as F
 from ..methods.shape import cat
 from ..tensor import Tensor
 from .builder import UnsupportedOperatorError
+from .import_sequence import SEQUENCE_IMPORTS
 
 
 def _arr(x: Any) -> np.ndarray:
@@ -305,6 +306,7 @@ IMPORTS: dict[str, Callable] = {
     "Unsqueeze": unsqueeze, "Squeeze": squeeze, "Constant": constant, "Cast": cast,
     "ReduceMean": reduce("mean"), "ReduceSum": reduce("sum"),
     "Pad": lambda a, x, pads, *rest: _pad(a, x, pads),
+    **SEQUENCE_IMPORTS,
 }
 
 _PAD_MODES = {"constant": "constant", "reflect": "reflect", "edge": "replicate",
