@@ -17,6 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .. import ops
 from ..nn.module import Module
 from ..tensor import Tensor
 from .builder import GraphBuilder, UnsupportedOperatorError
@@ -115,6 +116,7 @@ class _Walker:
         self.b = builder
         self.trace = trace
         self.done: dict[int, str] = {id(t): n for t, n in zip(trace.inputs, in_names)}
+        self.narrowed: dict[int, tuple[Tensor, Tensor]] = {}  # id -> (constant, its narrowing)
         for name in in_names:
             builder.fresh(name)
 
@@ -145,8 +147,25 @@ class _Walker:
         ctx = t._ctx
         if ctx is None or ctx.fn not in OPS:
             return []
-        return [_unbroadcast(p) for p in ctx.parents] if ctx.fn in BROADCASTING \
-            else list(ctx.parents)
+        if ctx.fn not in BROADCASTING:
+            return list(ctx.parents)
+        parents = [_unbroadcast(p) for p in ctx.parents]
+        if ctx.fn is ops.ScaledDotProductAttention:  # the mask broadcasts against the scores
+            reference = parents[0].shape[:-1] + parents[1].shape[-2:-1]
+            return parents[:3] + [self._narrowed(m, parents[:1], reference) for m in parents[3:]]
+        return [self._narrowed(p, parents, t.shape) for p in parents]
+
+    def _narrowed(self, t: Tensor, parents: list[Tensor], shape: tuple) -> Tensor:
+        """A constant operand of a broadcasting op cut to size 1 along the axes where it repeats
+        one value and a computed operand has the full size: a mask or factor that was
+        broadcast over the batch no longer fixes the batch size in the file."""
+        if t._ctx is not None or t.requires_grad or id(t) in self.done or \
+                id(t) in self.b.state_names:
+            return t
+        if id(t) not in self.narrowed:
+            self.narrowed[id(t)] = (t, _narrow(t, [p for p in parents if p._ctx is not None or
+                                                   p.requires_grad], shape))
+        return self.narrowed[id(t)][1]
 
     def _translate(self, t: Tensor) -> str:
         """The nodes that compute ``t``, once its dependencies have names."""
@@ -193,12 +212,23 @@ class _Walker:
 
 def _unbroadcast(t: Tensor) -> Tensor:
     """``t`` before a BroadcastTo node (ONNX's binary ops broadcast themselves)."""
-    from .. import ops
-
     ctx = t._ctx
     if ctx is not None and ctx.fn is ops.BroadcastTo and ctx.parents:
         return ctx.parents[0]
     return t
+
+
+def _narrow(t: Tensor, computed: list[Tensor], shape: tuple) -> Tensor:
+    array, changed = t.data, False
+    for axis in range(array.ndim):
+        place = len(shape) - array.ndim + axis  # right-aligned, as broadcasting aligns
+        full = array.shape[axis] > 1 and any(
+            p.ndim >= len(shape) - place and p.shape[p.ndim - len(shape) + place] ==
+            array.shape[axis] for p in computed)
+        first = array.take([0], axis=axis)
+        if full and np.array_equal(array, np.broadcast_to(first, array.shape), equal_nan=True):
+            array, changed = first, True
+    return Tensor(np.ascontiguousarray(array)) if changed else t
 
 
 def _supported() -> str:

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import ops
 from .builder import GraphBuilder, UnsupportedOperatorError
+from .export_attention import attention
 from .export_layers import gelu_nodes, reshape_to
 
 
@@ -151,8 +152,9 @@ OPS: dict[type, Callable] = {
     ops.Reshape: reshape, ops.Permute: permute, ops.Concatenate: concatenate,
     ops.BroadcastTo: broadcast_to, ops.Linear: linear, ops.PowScalar: pow_scalar,
     ops.Clamp: clamp, ops.Gelu: gelu, ops.GetItem: get_item,
+    ops.ScaledDotProductAttention: attention,
     ops.Sum: _reduce("ReduceSum"), ops.Mean: _reduce("ReduceMean"),
     ops.Softmax: _softmax("Softmax"), ops.LogSoftmax: _softmax("LogSoftmax"),
 }
 BROADCASTING = frozenset({ops.Add, ops.Sub, ops.Mul, ops.Div, ops.Pow, ops.Maximum,
-                          ops.Minimum, ops.MatMul})
+                          ops.Minimum, ops.MatMul, ops.ScaledDotProductAttention})

@@ -302,7 +302,8 @@ IMPORTS: dict[str, Callable] = {
     "Expand": lambda a, x, shape: x.broadcast_to(np.broadcast_shapes(x.shape, tuple(
         _ints(shape)))) if isinstance(x, Tensor) else
     np.broadcast_to(x, np.broadcast_shapes(x.shape, tuple(_ints(shape)))),
-    "Gather": gather, "Shape": lambda a, x: np.asarray(x.shape, dtype=np.int64),
+    "Gather": gather, "Shape": lambda a, x: np.asarray(x.shape[a.get("start", 0): a.get("end")],
+                                      dtype=np.int64),
     "Unsqueeze": unsqueeze, "Squeeze": squeeze, "Constant": constant, "Cast": cast,
     "ReduceMean": reduce("mean"), "ReduceSum": reduce("sum"),
     "Pad": lambda a, x, pads, *rest: _pad(a, x, pads),

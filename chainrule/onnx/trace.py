@@ -114,10 +114,12 @@ def flatten_tensors(value: Any, keep_other: bool = False) -> list:
 def _tag(owner: dict[int, str], out: Tensor, args: tuple, path: str) -> None:
     """Mark the graph nodes between ``args`` and ``out`` not yet marked as made by ``path``."""
     stop = {id(a) for a in args}
+    seen: set[int] = set()
     stack = [out]
-    while stack:
+    while stack:  # through nodes an inner module already owns, to those it left unmarked
         node = stack.pop()
-        if id(node) in stop or id(node) in owner or node._ctx is None:
+        if id(node) in stop or id(node) in seen or node._ctx is None:
             continue
-        owner[id(node)] = path
+        seen.add(id(node))
+        owner.setdefault(id(node), path)
         stack.extend(node._ctx.parents)
