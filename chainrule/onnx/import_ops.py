@@ -265,7 +265,9 @@ def _gelu_chain(nodes: list[tuple], producer: dict, erf: int) -> tuple | None:
 
 
 def _unary(method: Callable) -> Callable:
-    return lambda a, x: method(x)
+    """``method`` on a Tensor; on an array (shape arithmetic such as PyTorch's √head_dim) the
+    same method on a constant, giving an array back."""
+    return lambda a, x: method(x) if isinstance(x, Tensor) else method(Tensor(np.asarray(x))).data
 
 
 IMPORTS: dict[str, Callable] = {

@@ -168,10 +168,29 @@ def constant_of_shape(a: dict, shape: Any) -> np.ndarray:
     return np.full(_ints(shape), value.ravel()[0], dtype=value.dtype)
 
 
+def _logical(fn: Callable) -> Callable:
+    """A comparison or logic operator: bool values carry no gradient, so NumPy computes them
+    (what ``torch.onnx.export`` writes around masks and shapes)."""
+    def run(a: dict, *xs: Any) -> np.ndarray:
+        return fn(*[x.data if isinstance(x, Tensor) else np.asarray(x) for x in xs])
+    return run
+
+
+def mod(a: dict, x: Any, y: Any) -> np.ndarray:
+    """Shape arithmetic only (``torch.onnx.export`` writes it checking head sizes)."""
+    if isinstance(x, Tensor) or isinstance(y, Tensor):
+        raise UnsupportedOperatorError("Mod on computed values is not supported (only on "
+                                       "shapes and constants)")
+    return np.fmod(x, y) if a.get("fmod", 0) else np.mod(x, y)
+
+
 SEQUENCE_IMPORTS: dict[str, Callable] = {
     "RNN": _recurrent("RNN"), "GRU": _recurrent("GRU"), "LSTM": _recurrent("LSTM"),
     "Split": split, "Slice": slice_, "Where": where, "Trilu": trilu,
-    "ConstantOfShape": constant_of_shape,
+    "ConstantOfShape": constant_of_shape, "Mod": mod,
+    "Equal": _logical(np.equal), "Less": _logical(np.less), "Greater": _logical(np.greater),
+    "Not": _logical(np.logical_not), "And": _logical(np.logical_and),
+    "Or": _logical(np.logical_or),
 }
 CHECKS: dict[str, Callable] = {op: (lambda a, op=op: check_recurrent(op, a))
                                for op in ("RNN", "GRU", "LSTM")}
