@@ -97,6 +97,7 @@ def build_model_proto(model: Module, args: Any, input_names: Sequence[str] | Non
     for result, name in zip(results, out_names):
         builder.nodes.append(onnx.helper.make_node("Identity", [result], [name],
                                                    name=builder.fresh(f"{name}_identity")))
+    _check_inputs_used(builder.nodes, in_names)
     axes = _dynamic_axes(dynamic_axes, in_names + out_names)
     graph = onnx.helper.make_graph(
         builder.nodes, type(model).__name__,
@@ -235,6 +236,20 @@ def _supported() -> str:
     names = sorted({c.__name__ for c in (*LAYERS, *SHAPED, *SEQUENCE_LAYERS)} |
                    {f.__name__ for f in OPS})
     return ", ".join(names)
+
+
+def _check_inputs_used(nodes: list, in_names: list[str]) -> None:
+    """An input the graph never reads was read by the forward outside the traced graph (a
+    bool attention mask turned into 0/−inf by NumPy, a length used as a Python number): the
+    file would silently keep the example's value."""
+    used = {name for node in nodes for name in node.input}
+    unused = [name for name in in_names if name not in used]
+    if unused:
+        raise UnsupportedOperatorError(
+            f"export: the inputs {unused} do not reach the outputs through traced tensor ops "
+            "(the forward read their values as constants, as it does with a bool attention "
+            "mask); the file would keep the example's values. Pass such a mask as a float "
+            "mask (0 where allowed, -inf where not)")
 
 
 def _names(given: Sequence[str] | None, count: int, stem: str) -> list[str]:
