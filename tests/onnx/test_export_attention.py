@@ -234,6 +234,29 @@ def test_transformer_decoder_layer(options):
                 1)
 
 
+def test_whole_transformer_with_causal_target_mask():
+    """nn.Transformer (encoder and decoder stacks, final norms), batch_first, the target's
+    causal mask built in the forward: batch, source and target lengths all dynamic."""
+    class Full(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.t = nn.Transformer(E, 2, 2, 2, 16, batch_first=True)
+
+        def forward(self, src, tgt):
+            mask = nn.Transformer.generate_square_subsequent_mask(tgt.shape[1])
+            return self.t(src, tgt, tgt_mask=mask, tgt_is_causal=True)
+
+    rng = np.random.default_rng(5)
+
+    def make(batch, length):
+        return [rng.standard_normal((batch, length + 1, E)).astype(np.float32),
+                rng.standard_normal((batch, length, E)).astype(np.float32)]
+
+    _run_checks(Full(), make, ["src", "tgt"],
+                lambda outs: {"src": {0: "batch", 1: "source"}, "tgt": {0: "batch", 1: "length"},
+                              outs[0]: {0: "batch", 1: "length"}}, 1)
+
+
 def test_bool_mask_input_is_refused_by_name():
     """A bool mask is turned into 0/−inf by NumPy, out of the trace's sight: the file would
     keep the example's mask, so the export refuses, naming the input."""
