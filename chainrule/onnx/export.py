@@ -154,9 +154,11 @@ class _Walker:
         if ctx.fn is ops.ScaledDotProductAttention:  # the mask broadcasts against the scores
             reference = parents[0].shape[:-1] + parents[1].shape[-2:-1]
             return parents[:3] + [self._narrowed(m, parents[:1], reference) for m in parents[3:]]
-        return [self._narrowed(p, parents, t.shape) for p in parents]
+        matrix = 2 if ctx.fn is ops.MatMul else 0  # MatMul broadcasts its batch axes only
+        return [self._narrowed(p, parents, t.shape, matrix) for p in parents]
 
-    def _narrowed(self, t: Tensor, parents: list[Tensor], shape: tuple) -> Tensor:
+    def _narrowed(self, t: Tensor, parents: list[Tensor], shape: tuple,
+                  matrix: int = 0) -> Tensor:
         """A constant operand of a broadcasting op cut to size 1 along the axes where it repeats
         one value and a computed operand has the full size: a mask or factor that was
         broadcast over the batch no longer fixes the batch size in the file."""
@@ -164,8 +166,8 @@ class _Walker:
                 id(t) in self.b.state_names:
             return t
         if id(t) not in self.narrowed:
-            self.narrowed[id(t)] = (t, _narrow(t, [p for p in parents if p._ctx is not None or
-                                                   p.requires_grad], shape))
+            computed = [p for p in parents if p._ctx is not None or p.requires_grad]
+            self.narrowed[id(t)] = (t, _narrow(t, computed, shape, matrix))
         return self.narrowed[id(t)][1]
 
     def _translate(self, t: Tensor) -> str:
@@ -219,9 +221,9 @@ def _unbroadcast(t: Tensor) -> Tensor:
     return t
 
 
-def _narrow(t: Tensor, computed: list[Tensor], shape: tuple) -> Tensor:
+def _narrow(t: Tensor, computed: list[Tensor], shape: tuple, matrix: int) -> Tensor:
     array, changed = t.data, False
-    for axis in range(array.ndim):
+    for axis in range(array.ndim - matrix):
         place = len(shape) - array.ndim + axis  # right-aligned, as broadcasting aligns
         full = array.shape[axis] > 1 and any(
             p.ndim >= len(shape) - place and p.shape[p.ndim - len(shape) + place] ==

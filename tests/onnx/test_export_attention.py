@@ -257,6 +257,26 @@ def test_whole_transformer_with_causal_target_mask():
                               outs[0]: {0: "batch", 1: "length"}}, 1)
 
 
+def test_constant_operands_keep_their_matrix_axes():
+    """A constant broadcast over the batch is cut to one batch entry, but a constant matrix
+    with equal rows stays a matrix (MatMul broadcasts only the axes before the last two)."""
+    import onnxruntime
+
+    weight = np.ones((3, 4), np.float32)
+    table = np.tile(np.arange(4, dtype=np.float32), (3, 1))  # (3, 4), equal rows
+
+    class Consts(nn.Module):
+        def forward(self, x):
+            return x @ chainrule.tensor(weight) + chainrule.tensor(table)
+
+    buffer = io.BytesIO()
+    export(Consts(), np.zeros((3, 3), np.float32), buffer)
+    x = np.random.default_rng(8).standard_normal((2, 3)).astype(np.float32)
+    got = onnxruntime.InferenceSession(buffer.getvalue(),
+                                       providers=["CPUExecutionProvider"]).run(None, {"input": x})
+    np.testing.assert_allclose(got[0], x @ weight + table[0], **TOL)
+
+
 def test_bool_mask_input_is_refused_by_name():
     """A bool mask is turned into 0/−inf by NumPy, out of the trace's sight: the file would
     keep the example's mask, so the export refuses, naming the input."""
