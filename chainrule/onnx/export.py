@@ -50,6 +50,8 @@ def export(model: Module, args: Any, f: Any, export_params: bool = True,
         dynamic_axes: ``{name: {axis: "symbol"}}`` or ``{name: [axis, ...]}`` for axes whose
             size may change. Differs from PyTorch: ``None`` (the default) makes axis 0 of
             every input and output dynamic, named ``batch``; pass ``{}`` for fixed shapes.
+            Sequence models name their axes (time-major recurrent input: ``{0: "time",
+            1: "batch"}``; h_n: ``{1: "batch"}``), since axis 0 is not always the batch.
 
     Raises:
         UnsupportedOperatorError (a RuntimeError): an operation with no ONNX translation, by

@@ -89,9 +89,14 @@ def _recurrent(op: str) -> Callable:
         h0 = zeros(dirs, batch, hidden, dtype=x.dtype) if h0 is None else _as_tensor(h0)
         if mode == "LSTM" and c0 is None:
             c0 = zeros(dirs, batch, hidden, dtype=x.dtype)
+        backwards = a.get("direction", "forward") == "reverse"
+        if backwards:  # one direction, run on the reversed sequence and reversed back
+            x = x[::-1]
         out, h_n, c_n = rnn_stack(mode, x, h0, None if c0 is None else _as_tensor(c0),
                                   _weights(mode, w, r, b, hidden), 1, dirs == 2, 0.0, False,
                                   b is not None)
+        if backwards:
+            out = out[::-1]
         y = out.reshape(steps, batch, dirs, hidden).permute(0, 2, 1, 3)  # (T, D, B, H)
         results = [y, h_n] + ([c_n] if mode == "LSTM" else [])
         if batch_major:

@@ -197,7 +197,8 @@ def _weights(rng, dirs, gates, hidden, inputs):
 
 @needs_onnxruntime
 @pytest.mark.parametrize("op", ["LSTM", "GRU", "RNN"])
-def test_hand_written_recurrent_nodes_match_onnxruntime(op):
+@pytest.mark.parametrize("direction", ["bidirectional", "reverse"])
+def test_hand_written_recurrent_nodes_match_onnxruntime(op, direction):
     import onnxruntime
     from onnx import TensorProto, helper
 
@@ -205,14 +206,15 @@ def test_hand_written_recurrent_nodes_match_onnxruntime(op):
     gates = {"LSTM": 4, "GRU": 3, "RNN": 1}[op]
     outputs = ["y", "y_h"] + (["y_c"] if op == "LSTM" else [])
     extra = {"linear_before_reset": 1} if op == "GRU" else {}
+    dirs = 2 if direction == "bidirectional" else 1
     node = helper.make_node(op, ["x", "W", "R", "B", "", "h0"], outputs, hidden_size=5,
-                            direction="bidirectional", **extra)
+                            direction=direction, **extra)
     model = _graph([node], [helper.make_tensor_value_info("x", TensorProto.FLOAT, [6, 2, 3]),
-                            helper.make_tensor_value_info("h0", TensorProto.FLOAT, [2, 2, 5])],
+                            helper.make_tensor_value_info("h0", TensorProto.FLOAT, [dirs, 2, 5])],
                    [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in outputs],
-                   _weights(rng, 2, gates, 5, 3))
+                   _weights(rng, dirs, gates, 5, 3))
     x = rng.standard_normal((6, 2, 3)).astype(np.float32)
-    h0 = rng.standard_normal((2, 2, 5)).astype(np.float32)
+    h0 = rng.standard_normal((dirs, 2, 5)).astype(np.float32)
     want = onnxruntime.InferenceSession(model.SerializeToString(),
                                         providers=["CPUExecutionProvider"]).run(
         None, {"x": x, "h0": h0})
