@@ -1,7 +1,8 @@
 """ONNX nodes for the recurrent layers: ``SEQUENCE_LAYERS[type(m)](b, m, inputs, args, outs)``.
 
 ``nn.RNN``, ``nn.GRU`` and ``nn.LSTM`` become one ONNX ``RNN``/``GRU``/``LSTM`` node per layer
-(both directions in one node, ``direction="bidirectional"``). ONNX wants the input
+(both directions in one node, ``direction="bidirectional"``), and each call of a cell
+(``nn.LSTMCell`` ...) a node of one step. ONNX wants the input
 time-major, so a batch-first input is transposed first; its output Y is
 (T, directions, B, H), transposed and reshaped to PyTorch's (T, B, directions·H), which the
 next layer reads. The final states Y_h (and Y_c) of the layers are concatenated into h_n
@@ -46,6 +47,11 @@ def _per_direction(b: GraphBuilder, parts: list[str]) -> str:
 def _layer_weights(b: GraphBuilder, m: Any, layer: int) -> tuple[str, str, str]:
     """The W, R and B inputs of layer ``layer`` (B is "" without biases)."""
     suffixes = [f"_l{layer}"] + ([f"_l{layer}_reverse"] if m.bidirectional else [])
+    return _weights(b, m, suffixes)
+
+
+def _weights(b: GraphBuilder, m: Any, suffixes: list[str]) -> tuple[str, str, str]:
+    """W, R and B from the parameters ``weight_ih{suffix}`` ... of each direction."""
     h = m.hidden_size
 
     def param(name: str, sfx: str) -> str:
@@ -75,6 +81,8 @@ def check_call(m: Any, outs: list) -> None:
         raise UnsupportedOperatorError(
             f"export: LSTM with proj_size={m.proj_size} has no ONNX equivalent (ONNX's LSTM "
             "operator has no projection of the hidden state); export a model without proj_size")
+    if isinstance(m, (nn.RNNCell, nn.GRUCell, nn.LSTMCell)):
+        return
     if len(outs) != (3 if m.mode == "LSTM" else 2):  # a PackedSequence's fields, flattened
         raise UnsupportedOperatorError(
             f"export: {type(m).__name__} called on a PackedSequence has no ONNX translation; "
@@ -122,5 +130,26 @@ def recurrent(b: GraphBuilder, m: Any, inputs: list[str], args: list, outs: list
     return [x, *states_out]
 
 
+def cell(b: GraphBuilder, m: Any, inputs: list[str], args: list, outs: list) -> list[str]:
+    """nn.RNNCell / GRUCell / LSTMCell as a one-step RNN/GRU/LSTM node; the names of h'
+    (and c')."""
+    is_lstm = m.mode == "LSTM"
+    axes = b.ints([0, 1] if args[0].ndim == 1 else [0])  # unbatched: no batch axis either
+    steps = [b.node("Unsqueeze", [name, axes]) for name in inputs]
+    w, r, bias = _weights(b, m, [""])
+    attrs: dict[str, Any] = {"hidden_size": m.hidden_size}
+    if m.mode == "RNN_RELU":
+        attrs["activations"] = ["Relu"]
+    if m.mode == "GRU":
+        attrs["linear_before_reset"] = 1
+    h0 = steps[1] if len(steps) > 1 else ""
+    node_inputs = [steps[0], w, r, bias, "", h0] + ([steps[2]] if len(steps) > 2 else [])
+    while node_inputs[-1] == "":
+        node_inputs.pop()
+    results = b.node(_OP[m.mode], node_inputs, n_outputs=3 if is_lstm else 2, **attrs)
+    return [b.node("Squeeze", [state, axes]) for state in results[1:]]
+
+
 SEQUENCE_LAYERS: dict[type, Callable] = {nn.RNN: recurrent, nn.GRU: recurrent,
-                                         nn.LSTM: recurrent}
+                                         nn.LSTM: recurrent, nn.RNNCell: cell,
+                                         nn.GRUCell: cell, nn.LSTMCell: cell}

@@ -176,6 +176,74 @@ def test_reimported_lstm_keeps_names_and_fine_tunes():
     assert losses[-1] < 0.9 * losses[0], losses
 
 
+CELLS = {"rnn_tanh": lambda: nn.RNNCell(3, 4),
+         "rnn_relu": lambda: nn.RNNCell(3, 4, nonlinearity="relu"),
+         "gru": lambda: nn.GRUCell(3, 4), "lstm": lambda: nn.LSTMCell(3, 4),
+         "lstm_no_bias": lambda: nn.LSTMCell(3, 4, bias=False)}
+
+
+class CellLoop(nn.Module):
+    """A cell unrolled over the 3 steps of x (T, B, 3) or (T, 3); the first call without
+    states unless they are given."""
+
+    def __init__(self, cell: nn.Module) -> None:
+        super().__init__()
+        self.cell = cell
+
+    def forward(self, x, *states):
+        state = None if not states else (states if len(states) == 2 else states[0])
+        for t in range(3):
+            state = self.cell(x[t], state)
+        return state
+
+
+@pytest.mark.parametrize("kind", sorted(CELLS))
+@pytest.mark.parametrize("with_states", [False, True])
+def test_cells_export_one_step_nodes(kind, with_states):
+    import onnxruntime
+
+    cell = CELLS[kind]()
+    is_lstm = isinstance(cell, nn.LSTMCell)
+    model = CellLoop(cell)
+    rng = np.random.default_rng(4)
+
+    def make(batch):
+        xs = [rng.standard_normal((3, batch, 3)).astype(np.float32)]
+        return xs + ([rng.standard_normal((batch, 4)).astype(np.float32)
+                      for _ in range(1 + is_lstm)] if with_states else [])
+
+    names = ["x"] + (["h", "c"][: 1 + is_lstm] if with_states else [])
+    outputs = ["h_out", "c_out"][: 1 + is_lstm]
+    axes = {"x": {1: "batch"}, **{n: {0: "batch"} for n in names[1:] + outputs}}
+    proto = _export(model, make(2), names, outputs, axes)
+    assert sum(n.op_type in ("RNN", "GRU", "LSTM") for n in proto.graph.node) == 3
+    session = onnxruntime.InferenceSession(proto.SerializeToString(),
+                                           providers=["CPUExecutionProvider"])
+    loaded = load(proto)
+    for batch in (5, 1):
+        xs = make(batch)
+        want = model(*[chainrule.tensor(x) for x in xs])
+        want = want if isinstance(want, tuple) else (want,)
+        again = loaded(*[chainrule.tensor(x) for x in xs])
+        again = again if isinstance(again, tuple) else (again,)
+        for g, w, a in zip(session.run(None, dict(zip(names, xs))), want, again):
+            np.testing.assert_allclose(g, w.detach().numpy(), **TOL)
+            np.testing.assert_allclose(a.detach().numpy(), w.detach().numpy(), **TOL)
+
+
+def test_unbatched_cell():
+    import onnxruntime
+
+    model = CellLoop(nn.LSTMCell(3, 4))
+    proto = _export(model, [np.zeros((3, 3), np.float32)], ["x"], ["h", "c"], {})
+    x = np.random.default_rng(5).standard_normal((3, 3)).astype(np.float32)
+    got = onnxruntime.InferenceSession(proto.SerializeToString(),
+                                       providers=["CPUExecutionProvider"]).run(None, {"x": x})
+    for g, w in zip(got, model(chainrule.tensor(x))):
+        assert g.shape == (4,)
+        np.testing.assert_allclose(g, w.detach().numpy(), **TOL)
+
+
 class Indexing(nn.Module):
     """x[index] for the index kinds the exporter translates."""
 
