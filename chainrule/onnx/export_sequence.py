@@ -14,6 +14,10 @@ direction] (D, G·H, I), R = [W_hh per direction] (D, G·H, H), B = [b_ih ‖ b_
 direction] (D, 2·G·H), each weight's gate blocks reordered from PyTorch's order to ONNX's
 (LSTM: PyTorch i, f, g, o -> ONNX i, o, f, c; GRU: r, z, n -> z, r, h). PyTorch's GRU applies
 the reset gate after the recurrent product: ONNX's ``linear_before_reset=1``.
+
+``proj_size`` and PackedSequence inputs have no ONNX form and are refused by name. ONNX
+Runtime runs these three operators in float32 only: a float64 model's file is valid ONNX, and
+``load`` runs it, but ONNX Runtime refuses it.
 """
 
 from __future__ import annotations
