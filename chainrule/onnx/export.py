@@ -230,8 +230,11 @@ def _narrow(t: Tensor, computed: list[Tensor], shape: tuple, matrix: int) -> Ten
         full = array.shape[axis] > 1 and any(
             p.ndim >= len(shape) - place and p.shape[p.ndim - len(shape) + place] ==
             array.shape[axis] for p in computed)
+        if not full:
+            continue
         first = array.take([0], axis=axis)
-        if full and np.array_equal(array, np.broadcast_to(first, array.shape), equal_nan=True):
+        if np.array_equal(array, np.broadcast_to(first, array.shape),
+                          equal_nan=array.dtype.kind in "fc"):
             array, changed = first, True
     return Tensor(np.ascontiguousarray(array)) if changed else t
 
