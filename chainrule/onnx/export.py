@@ -17,12 +17,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .. import ops
 from ..nn.module import Module
 from ..tensor import Tensor
 from .builder import GraphBuilder, UnsupportedOperatorError
 from .export_layers import LAYERS, SHAPED
 from .export_ops import BROADCASTING, OPS
-from .trace import Trace, run_traced, traced_inputs
+from .export_sequence import SEQUENCE_LAYERS, check_call
+from .trace import Call, Trace, run_traced, traced_inputs
 
 
 def export(model: Module, args: Any, f: Any, export_params: bool = True,
@@ -48,6 +50,8 @@ def export(model: Module, args: Any, f: Any, export_params: bool = True,
         dynamic_axes: ``{name: {axis: "symbol"}}`` or ``{name: [axis, ...]}`` for axes whose
             size may change. Differs from PyTorch: ``None`` (the default) makes axis 0 of
             every input and output dynamic, named ``batch``; pass ``{}`` for fixed shapes.
+            Sequence models name their axes (time-major recurrent input: ``{0: "time",
+            1: "batch"}``; h_n: ``{1: "batch"}``), since axis 0 is not always the batch.
 
     Raises:
         UnsupportedOperatorError (a RuntimeError): an operation with no ONNX translation, by
@@ -95,6 +99,7 @@ def build_model_proto(model: Module, args: Any, input_names: Sequence[str] | Non
     for result, name in zip(results, out_names):
         builder.nodes.append(onnx.helper.make_node("Identity", [result], [name],
                                                    name=builder.fresh(f"{name}_identity")))
+    _check_inputs_used(builder.nodes, in_names)
     axes = _dynamic_axes(dynamic_axes, in_names + out_names)
     graph = onnx.helper.make_graph(
         builder.nodes, type(model).__name__,
@@ -114,6 +119,7 @@ class _Walker:
         self.b = builder
         self.trace = trace
         self.done: dict[int, str] = {id(t): n for t, n in zip(trace.inputs, in_names)}
+        self.narrowed: dict[int, tuple[Tensor, Tensor]] = {}  # id -> (constant, its narrowing)
         for name in in_names:
             builder.fresh(name)
 
@@ -138,19 +144,45 @@ class _Walker:
         """The tensors whose names ``_translate(t)`` reads."""
         call = self._layer_call(t)
         if call is not None:
-            return [a for a in call[1] if isinstance(a, Tensor)]
+            if type(call.module) in SEQUENCE_LAYERS:
+                check_call(call.module, call.outputs)
+            return list(call.args)
         ctx = t._ctx
         if ctx is None or ctx.fn not in OPS:
             return []
-        return [_unbroadcast(p) for p in ctx.parents] if ctx.fn in BROADCASTING \
-            else list(ctx.parents)
+        if ctx.fn not in BROADCASTING:
+            return list(ctx.parents)
+        parents = [_unbroadcast(p) for p in ctx.parents]
+        if ctx.fn is ops.ScaledDotProductAttention:  # the mask broadcasts against the scores
+            reference = parents[0].shape[:-1] + parents[1].shape[-2:-1]
+            return parents[:3] + [self._narrowed(m, parents[:1], reference) for m in parents[3:]]
+        matrix = 2 if ctx.fn is ops.MatMul else 0  # MatMul broadcasts its batch axes only
+        return [self._narrowed(p, parents, t.shape, matrix) for p in parents]
+
+    def _narrowed(self, t: Tensor, parents: list[Tensor], shape: tuple,
+                  matrix: int = 0) -> Tensor:
+        """A constant operand of a broadcasting op cut to size 1 along the axes where it repeats
+        one value and a computed operand has the full size: a mask or factor that was
+        broadcast over the batch no longer fixes the batch size in the file."""
+        if t._ctx is not None or t.requires_grad or id(t) in self.done or \
+                id(t) in self.b.state_names:
+            return t
+        if id(t) not in self.narrowed:
+            computed = [p for p in parents if p._ctx is not None or p.requires_grad]
+            self.narrowed[id(t)] = (t, _narrow(t, computed, shape, matrix))
+        return self.narrowed[id(t)][1]
 
     def _translate(self, t: Tensor) -> str:
         """The nodes that compute ``t``, once its dependencies have names."""
         call = self._layer_call(t)
         inputs = [self.done[id(d)] for d in self._dependencies(t)]
         if call is not None:
-            module, args = call
+            module, args = call.module, call.args
+            if type(module) in SEQUENCE_LAYERS:
+                names = SEQUENCE_LAYERS[type(module)](self.b, module, inputs, args, call.outputs)
+                for output, name in zip(call.outputs, names):
+                    self.done.setdefault(id(output), name)
+                return names[call.index]
             if type(module) in SHAPED:
                 first = next(a for a in args if isinstance(a, Tensor))
                 return SHAPED[type(module)](self.b, module, inputs, t, first.shape)
@@ -165,10 +197,11 @@ class _Walker:
                 f"{where} has no ONNX translation; supported: {_supported()}")
         return OPS[ctx.fn](self.b, ctx, inputs, t)
 
-    def _layer_call(self, t: Tensor) -> tuple | None:
-        for module, args in self.trace.calls.get(id(t), ()):
-            if type(module) in LAYERS or type(module) in SHAPED:
-                return module, args
+    def _layer_call(self, t: Tensor) -> Call | None:
+        for call in self.trace.calls.get(id(t), ()):
+            kind = type(call.module)
+            if kind in LAYERS or kind in SHAPED or kind in SEQUENCE_LAYERS:
+                return call
         return None
 
     def _leaf(self, t: Tensor) -> str:
@@ -184,17 +217,46 @@ class _Walker:
 
 def _unbroadcast(t: Tensor) -> Tensor:
     """``t`` before a BroadcastTo node (ONNX's binary ops broadcast themselves)."""
-    from .. import ops
-
     ctx = t._ctx
     if ctx is not None and ctx.fn is ops.BroadcastTo and ctx.parents:
         return ctx.parents[0]
     return t
 
 
+def _narrow(t: Tensor, computed: list[Tensor], shape: tuple, matrix: int) -> Tensor:
+    array, changed = t.data, False
+    for axis in range(array.ndim - matrix):
+        place = len(shape) - array.ndim + axis  # right-aligned, as broadcasting aligns
+        full = array.shape[axis] > 1 and any(
+            p.ndim >= len(shape) - place and p.shape[p.ndim - len(shape) + place] ==
+            array.shape[axis] for p in computed)
+        if not full:
+            continue
+        first = array.take([0], axis=axis)
+        if np.array_equal(array, np.broadcast_to(first, array.shape),
+                          equal_nan=array.dtype.kind in "fc"):
+            array, changed = first, True
+    return Tensor(np.ascontiguousarray(array)) if changed else t
+
+
 def _supported() -> str:
-    names = sorted({c.__name__ for c in (*LAYERS, *SHAPED)} | {f.__name__ for f in OPS})
+    names = sorted({c.__name__ for c in (*LAYERS, *SHAPED, *SEQUENCE_LAYERS)} |
+                   {f.__name__ for f in OPS})
     return ", ".join(names)
+
+
+def _check_inputs_used(nodes: list, in_names: list[str]) -> None:
+    """An input the graph never reads was read by the forward outside the traced graph (a
+    bool attention mask turned into 0/−inf by NumPy, a length used as a Python number): the
+    file would silently keep the example's value."""
+    used = {name for node in nodes for name in node.input}
+    unused = [name for name in in_names if name not in used]
+    if unused:
+        raise UnsupportedOperatorError(
+            f"export: the inputs {unused} do not reach the outputs through traced tensor ops "
+            "(the forward read their values as constants, as it does with a bool attention "
+            "mask); the file would keep the example's values. Pass such a mask as a float "
+            "mask (0 where allowed, -inf where not)")
 
 
 def _names(given: Sequence[str] | None, count: int, stem: str) -> list[str]:

@@ -154,11 +154,32 @@ def flatten(b: GraphBuilder, m: nn.Flatten, inputs: list[str], out: Any,
 
 
 def reshape_to(b: GraphBuilder, x: str, in_shape: tuple, out_shape: tuple) -> str:
-    """Reshape to ``out_shape``, keeping a batch axis shared with the input dynamic."""
+    """Reshape to ``out_shape``, keeping axes that may change size dynamic: an axis that
+    keeps its place and size is copied from the input (0), and the first other axis longer
+    than 1 is inferred (−1); only a reshape that only adds or drops axes of size 1 becomes
+    Unsqueeze/Squeeze, which keep every axis dynamic. All give ``out_shape`` on the traced
+    sizes."""
     target = [int(n) for n in out_shape]
-    if target and in_shape and target[0] == in_shape[0]:
-        target[0] = 0
+    kept_in = [n for n in in_shape if n != 1]
+    if kept_in == [n for n in target if n != 1] and len(kept_in) > 0 and \
+            0 not in target and len(target) != len(in_shape):
+        return _squeeze_unsqueeze(b, x, in_shape, target)
+    for i, n in enumerate(target):
+        if i < len(in_shape) and in_shape[i] == n and (n != 1 or i == 0):
+            target[i] = 0
+    if 0 not in out_shape:
+        free = [i for i, n in enumerate(target) if n > 1]
+        if free:
+            target[free[0]] = -1
     return b.node("Reshape", [x, b.ints(target)])
+
+
+def _squeeze_unsqueeze(b: GraphBuilder, x: str, in_shape: tuple, target: list[int]) -> str:
+    ones = [i for i, n in enumerate(in_shape) if n == 1]
+    if ones:
+        x = b.node("Squeeze", [x, b.ints(ones)])
+    new = [i for i, n in enumerate(target) if n == 1]
+    return b.node("Unsqueeze", [x, b.ints(new)]) if new else x
 
 
 def embedding(b: GraphBuilder, m: nn.Embedding, inputs: list[str], out: Any) -> str:

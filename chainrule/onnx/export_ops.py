@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import numpy as np
+
 from .. import ops
 from .builder import GraphBuilder, UnsupportedOperatorError
+from .export_attention import attention
 from .export_layers import gelu_nodes, reshape_to
 
 
@@ -82,6 +85,58 @@ def _softmax(op: str) -> Callable:
     return convert
 
 
+_BIG = np.iinfo(np.int64).max
+
+
+def get_item(b: GraphBuilder, ctx: Any, inputs: list[str], out: Any) -> str:
+    """x[index] for ints, slices, None and Ellipsis (Slice, Gather, Unsqueeze), or one integer
+    array on one axis (Gather); negative ints and open slice ends stay relative to the runtime
+    size, so dynamic axes stay dynamic."""
+    index = ctx.index if isinstance(ctx.index, tuple) else (ctx.index,)
+    ndim = len(ctx.shape)
+    if any(i is Ellipsis for i in index):
+        at = next(k for k, i in enumerate(index) if i is Ellipsis)
+        used = sum(1 for i in index if i is not None and i is not Ellipsis)
+        index = index[:at] + (slice(None),) * (ndim - used) + index[at + 1:]
+    arrays = [k for k, i in enumerate(index) if isinstance(i, (np.ndarray, list))]
+    if arrays:
+        return _gather_array(b, index, arrays, inputs[0])
+    x, axis, gathered, new_axes, out_axis = inputs[0], 0, [], [], 0
+    for item in index:
+        if item is None:
+            new_axes.append(out_axis)
+            out_axis += 1
+        elif isinstance(item, slice):
+            x = _slice(b, x, item, axis)
+            axis, out_axis = axis + 1, out_axis + 1
+        else:
+            gathered.append((axis, int(item)))
+            axis += 1
+    for axis, i in reversed(gathered):
+        x = b.node("Gather", [x, b.ints(i)], axis=axis)
+    return b.node("Unsqueeze", [x, b.ints(new_axes)]) if new_axes else x
+
+
+def _slice(b: GraphBuilder, x: str, item: slice, axis: int) -> str:
+    step = 1 if item.step is None else int(item.step)
+    if item.start is None and item.stop is None and step == 1:
+        return x
+    start = item.start if item.start is not None else (0 if step > 0 else _BIG)
+    stop = item.stop if item.stop is not None else (_BIG if step > 0 else -_BIG - 1)
+    return b.node("Slice", [x, b.ints([start]), b.ints([stop]), b.ints([axis]),
+                            b.ints([step])])
+
+
+def _gather_array(b: GraphBuilder, index: tuple, arrays: list[int], x: str) -> str:
+    whole = all(isinstance(i, slice) and i == slice(None) for k, i in enumerate(index)
+                if k not in arrays)
+    chosen = np.asarray(index[arrays[0]]) if len(arrays) == 1 else None
+    if chosen is None or not whole or chosen.dtype.kind not in "iu":
+        raise UnsupportedOperatorError(f"export: indexing with {index!r} is not supported "
+                                       "(ints, slices, None, or one integer array on one axis)")
+    return b.node("Gather", [x, b.ints(chosen)], axis=arrays[0])
+
+
 def gelu(b: GraphBuilder, ctx: Any, inputs: list[str], out: Any) -> str:
     return gelu_nodes(b, inputs[0], "none")
 
@@ -96,9 +151,10 @@ OPS: dict[type, Callable] = {
     ops.Sin: _same("Sin"), ops.Cos: _same("Cos"),
     ops.Reshape: reshape, ops.Permute: permute, ops.Concatenate: concatenate,
     ops.BroadcastTo: broadcast_to, ops.Linear: linear, ops.PowScalar: pow_scalar,
-    ops.Clamp: clamp, ops.Gelu: gelu,
+    ops.Clamp: clamp, ops.Gelu: gelu, ops.GetItem: get_item,
+    ops.ScaledDotProductAttention: attention,
     ops.Sum: _reduce("ReduceSum"), ops.Mean: _reduce("ReduceMean"),
     ops.Softmax: _softmax("Softmax"), ops.LogSoftmax: _softmax("LogSoftmax"),
 }
 BROADCASTING = frozenset({ops.Add, ops.Sub, ops.Mul, ops.Div, ops.Pow, ops.Maximum,
-                          ops.Minimum, ops.MatMul})
+                          ops.Minimum, ops.MatMul, ops.ScaledDotProductAttention})

@@ -17,6 +17,7 @@ from .. import functional as F
 from ..methods.shape import cat
 from ..tensor import Tensor
 from .builder import UnsupportedOperatorError
+from .import_sequence import SEQUENCE_IMPORTS
 
 
 def _arr(x: Any) -> np.ndarray:
@@ -264,7 +265,9 @@ def _gelu_chain(nodes: list[tuple], producer: dict, erf: int) -> tuple | None:
 
 
 def _unary(method: Callable) -> Callable:
-    return lambda a, x: method(x)
+    """``method`` on a Tensor; on an array (shape arithmetic such as PyTorch's √head_dim) the
+    same method on a constant, giving an array back."""
+    return lambda a, x: method(x) if isinstance(x, Tensor) else method(Tensor(np.asarray(x))).data
 
 
 IMPORTS: dict[str, Callable] = {
@@ -301,10 +304,12 @@ IMPORTS: dict[str, Callable] = {
     "Expand": lambda a, x, shape: x.broadcast_to(np.broadcast_shapes(x.shape, tuple(
         _ints(shape)))) if isinstance(x, Tensor) else
     np.broadcast_to(x, np.broadcast_shapes(x.shape, tuple(_ints(shape)))),
-    "Gather": gather, "Shape": lambda a, x: np.asarray(x.shape, dtype=np.int64),
+    "Gather": gather, "Shape": lambda a, x: np.asarray(x.shape[a.get("start", 0): a.get("end")],
+                                      dtype=np.int64),
     "Unsqueeze": unsqueeze, "Squeeze": squeeze, "Constant": constant, "Cast": cast,
     "ReduceMean": reduce("mean"), "ReduceSum": reduce("sum"),
     "Pad": lambda a, x, pads, *rest: _pad(a, x, pads),
+    **SEQUENCE_IMPORTS,
 }
 
 _PAD_MODES = {"constant": "constant", "reflect": "reflect", "edge": "replicate",

@@ -22,6 +22,7 @@ from ..nn.parameter import Parameter
 from ..tensor import Tensor
 from .builder import UnsupportedOperatorError
 from .import_ops import IMPORTS, fuse_gelu
+from .import_sequence import CHECKS
 
 # Inputs of these operators that are running statistics, not trainable weights.
 _BUFFER_INPUTS = {"BatchNormalization": (3, 4)}
@@ -147,6 +148,8 @@ def _node_record(node: Any, numpy_helper: Any) -> tuple:
             value = numpy_helper.to_array(value)
         elif isinstance(value, bytes):
             value = value.decode()
+        elif isinstance(value, list) and value and isinstance(value[0], bytes):
+            value = [v.decode() for v in value]  # RNN's activations
         attrs[attr.name] = value
     op_type = node.op_type if node.domain in ("", "ai.onnx") else \
         f"{node.domain}::{node.op_type}"  # a custom domain: never one of IMPORTS
@@ -155,9 +158,11 @@ def _node_record(node: Any, numpy_helper: Any) -> tuple:
 
 def _check_known(nodes: list[tuple]) -> None:
     unknown: dict[str, list[str]] = {}
-    for op_type, _, _, _, name in nodes:
-        if op_type not in IMPORTS:
-            unknown.setdefault(op_type, []).append(name)
+    for op_type, _, _, attrs, name in nodes:
+        why = CHECKS[op_type](attrs) if op_type in CHECKS else None
+        if op_type not in IMPORTS or why:
+            key = f"{op_type} with {why}" if why else op_type
+            unknown.setdefault(key, []).append(name)
     if unknown:
         listed = "; ".join(f"{op} (nodes {', '.join(repr(n) for n in names)})"
                            for op, names in sorted(unknown.items()))

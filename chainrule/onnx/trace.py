@@ -29,12 +29,24 @@ _LOCK = threading.Lock()  # one trace at a time: the hook is process-wide
 
 
 @dataclass
+class Call:
+    """One recorded module call: its tensor arguments (positional, then keyword, tuples such
+    as LSTM's ``(h_0, c_0)`` flattened), its tensor outputs flattened the same way, and which
+    of those outputs the tensor it is filed under is."""
+
+    module: Module
+    args: list[Tensor]
+    outputs: list[Tensor]
+    index: int
+
+
+@dataclass
 class Trace:
     """What one traced forward left behind."""
 
     inputs: list[Tensor]
     outputs: list[Tensor]
-    calls: dict[int, list[tuple[Module, tuple]]] = field(default_factory=dict)
+    calls: dict[int, list[Call]] = field(default_factory=dict)
     owner: dict[int, str] = field(default_factory=dict)  # id(tensor) -> "'path' (Type)"
     keep: list = field(default_factory=list)  # holds recorded tensors so their ids stay unique
 
@@ -64,10 +76,12 @@ def run_traced(model: Module, inputs: list[Tensor]) -> Trace:
 
     def recording_call(module: Module, *args: Any, **kwargs: Any) -> Any:
         out = original(module, *args, **kwargs)
-        if isinstance(out, Tensor) and not any(out is a for a in args):
-            trace.calls.setdefault(id(out), []).append((module, args))
-            trace.keep.append(out)
-            _tag(trace.owner, out, args, paths.get(id(module), type(module).__name__))
+        tensors, outs = flatten_tensors((args, kwargs)), flatten_tensors(out)
+        for index, t in enumerate(outs):
+            if not any(t is a for a in tensors):
+                trace.calls.setdefault(id(t), []).append(Call(module, tensors, outs, index))
+                trace.keep.append(t)
+                _tag(trace.owner, t, tensors, paths.get(id(module), type(module).__name__))
         return out
 
     with _LOCK:
@@ -77,21 +91,35 @@ def run_traced(model: Module, inputs: list[Tensor]) -> Trace:
                 result = model(*inputs)
         finally:
             Module.__call__ = original
-    outputs = list(result) if isinstance(result, (tuple, list)) else [result]
-    if not all(isinstance(out, Tensor) for out in outputs):
+    outputs = flatten_tensors(result, keep_other=True)
+    if not outputs or not all(isinstance(out, Tensor) for out in outputs):
         raise TypeError("export: the model must return a tensor or a tuple of tensors, got "
                         f"{type(result).__name__}")
     trace.outputs = outputs
     return trace
 
 
+def flatten_tensors(value: Any, keep_other: bool = False) -> list:
+    """The tensors in ``value`` (nested tuples, lists and dict values), in order; ``None``
+    entries are skipped, and other objects too unless ``keep_other``."""
+    if isinstance(value, Tensor):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (tuple, list)):
+        return [t for item in value for t in flatten_tensors(item, keep_other)]
+    return [value] if keep_other and value is not None else []
+
+
 def _tag(owner: dict[int, str], out: Tensor, args: tuple, path: str) -> None:
     """Mark the graph nodes between ``args`` and ``out`` not yet marked as made by ``path``."""
     stop = {id(a) for a in args}
+    seen: set[int] = set()
     stack = [out]
-    while stack:
+    while stack:  # through nodes an inner module already owns, to those it left unmarked
         node = stack.pop()
-        if id(node) in stop or id(node) in owner or node._ctx is None:
+        if id(node) in stop or id(node) in seen or node._ctx is None:
             continue
-        owner[id(node)] = path
+        seen.add(id(node))
+        owner.setdefault(id(node), path)
         stack.extend(node._ctx.parents)
