@@ -92,13 +92,23 @@ def plot_run(run_dir: str) -> list[str]:
     written = [os.path.join(run_dir, "curves.png")]
     viz.plot_history(read_history(history_path)).savefig(written[0], dpi=110)
     metrics_path = os.path.join(run_dir, "metrics.json")
-    if os.path.isfile(metrics_path):
+    if os.path.isfile(metrics_path) and not _language_metrics(metrics_path):
         metrics = _read_metrics(metrics_path)
         written.append(os.path.join(run_dir, "confusion_matrix.png"))
         figure = viz.plot_confusion_matrix(np.array(metrics["confusion_matrix"]),
                                            class_names=metrics.get("class_names"))
         figure.savefig(written[1], dpi=110)
     return written
+
+
+def _language_metrics(path: str) -> bool:
+    """Whether a metrics.json is a language-model run's (which has no confusion matrix)."""
+    try:
+        with open(path) as handle:
+            metrics = json.load(handle)
+    except ValueError:
+        return False
+    return isinstance(metrics, dict) and "val_nats_per_char" in metrics
 
 
 def _read_metrics(path: str) -> dict:
