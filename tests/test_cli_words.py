@@ -151,3 +151,14 @@ def test_bad_combinations_and_files_are_one_line_with_status_2(data, model, mess
                        "--out", str(tmp_path / "run")])
     err = capsys.readouterr().err
     assert status == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", ["evaluate", "predict"])
+def test_evaluate_and_predict_refuse_a_language_model_in_one_line(lstm_run, command, tmp_path,
+                                                                   capsys):
+    np.save(tmp_path / "x.npy", np.zeros((2, 7), np.float32))
+    data = "words" if command == "evaluate" else str(tmp_path / "x.npy")
+    status = cli.main([command, os.path.join(lstm_run[0], "model.safetensors"), data])
+    err = capsys.readouterr().err
+    assert status == 2 and len(err.strip().splitlines()) == 1
+    assert f"a character language model; '{command}' takes classifiers" in err
