@@ -111,15 +111,17 @@ def sequence_loss(logits: Tensor, targets: Tensor) -> Tensor:
 
 def nats_per_char(model: Any, batches: Iterable[tuple[Tensor, Tensor]]) -> float:
     """The loss summed over every real next character (each end of word included) of
-    ``batches``, divided by their number: the validation loss in nats per character."""
+    ``batches``, divided by their number: the validation loss in nats per character. The
+    model is evaluated in eval mode and left in the mode it was in."""
+    training, total, count = model.training, 0.0, 0
     model.eval()
-    total, count = 0.0, 0
     with no_grad():
         for x, y in batches:
             logits = model(x)
             total += cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1),
                                    ignore_index=IGNORE_INDEX, reduction="sum").item()
             count += int((y.numpy() != IGNORE_INDEX).sum())
+    model.train(training)
     if count == 0:
         raise ValueError("nats_per_char: the batches hold no characters")
     return total / count
@@ -129,7 +131,8 @@ def sample_words(model: Any, count: int = 20, temperature: float = 0.8, top_k: i
                  max_length: int | None = None,
                  rng: np.random.Generator | None = None) -> list[str]:
     """Words drawn one character at a time from softmax(logits / ``temperature``) over the
-    ``top_k`` likeliest tokens, until the boundary or ``max_length`` letters.
+    ``top_k`` likeliest tokens, until the boundary (never drawn first: a word has a letter)
+    or ``max_length`` letters.
 
     Args:
         model: a model of ``models.build_model("lstm" | "gpt", ...)`` (or any model mapping
@@ -140,6 +143,8 @@ def sample_words(model: Any, count: int = 20, temperature: float = 0.8, top_k: i
         max_length: the most letters of a word (default: the longest a GPT's positions allow,
             else 20).
         rng: the generator of the draws (default: a fresh seeded one).
+
+    The model runs in eval mode and is left in the mode it was in.
     """
     if not temperature > 0 or not 1 <= top_k <= len(TOKENS):
         raise ValueError(f"sample_words: temperature must be > 0 and top_k in [1, "
@@ -148,9 +153,12 @@ def sample_words(model: Any, count: int = 20, temperature: float = 0.8, top_k: i
         positions = [m for m in model.modules() if isinstance(m, TokenPositions)]
         max_length = positions[0].positions.num_embeddings - 1 if positions else 20
     rng = np.random.default_rng(0) if rng is None else rng
+    training = model.training
     model.eval()
     with no_grad():
-        return [_sample_word(model, temperature, top_k, max_length, rng) for _ in range(count)]
+        words = [_sample_word(model, temperature, top_k, max_length, rng) for _ in range(count)]
+    model.train(training)
+    return words
 
 
 def _sample_word(model: Any, temperature: float, top_k: int, max_length: int,
@@ -158,6 +166,8 @@ def _sample_word(model: Any, temperature: float, top_k: int, max_length: int,
     ids = [0]
     while len(ids) <= max_length:
         logits = model(tensor(np.array([ids]))).numpy()[0, -1].astype(np.float64) / temperature
+        if len(ids) == 1:
+            logits[0] = -np.inf  # a word has a letter at least
         keep = np.argsort(logits)[-top_k:]
         p = np.exp(logits[keep] - logits[keep].max())
         token = int(rng.choice(keep, p=p / p.sum()))

@@ -70,6 +70,8 @@ def test_the_run_directory_holds_the_model_history_and_metrics(lstm_run, word_fi
         rows = list(csv.DictReader(handle))
     assert [row["epoch"] for row in rows] == [str(n) for n in range(1, 9)]
     assert float(rows[-1]["val_loss"]) < float(rows[0]["val_loss"])
+    with open(os.path.join(out, "metrics.json")) as handle:  # the same measure, per character
+        assert float(rows[-1]["val_loss"]) == json.load(handle)["val_nats_per_char"]
     arrays, metadata = load_file(os.path.join(out, "model.safetensors"))
     assert metadata["model"] == "lstm" and json.loads(metadata["class_names"])[0] == "."
     assert json.loads(metadata["input_shape"]) == [len("kikiki") + 1]
@@ -90,7 +92,8 @@ def test_the_model_beats_the_bigram_baseline_and_the_report_says_so(lstm_run, wo
     assert float(found[2]) == pytest.approx(bigram, abs=1e-3)
     assert re.search(r"trained in \d+ s", printed)
     words = printed.split("invented words (temperature 0.8, top-k 10): ")[1].splitlines()[0]
-    assert len(words.split(" ")) == 20 and words.split() == metrics["samples"]
+    assert words.split(" ") == metrics["samples"] and len(metrics["samples"]) == 20
+    assert all(word.isalpha() and word.islower() for word in metrics["samples"])
 
 
 def test_info_and_plot_read_the_run(lstm_run, capsys):

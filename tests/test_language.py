@@ -94,8 +94,9 @@ def test_sampling_stops_at_max_length_and_draws_only_the_top_k():
     rng = np.random.default_rng(0)
     words = sample_words(FixedModel(), count=50, temperature=5.0, top_k=2, max_length=2,
                          rng=rng)
-    # the two likeliest are the favoured token and the end: "", "c" or "ca", each drawn
-    assert set(words) == {"", "c", "ca"}
+    # first the favoured "c" or the next likeliest letter "a" (never the end), then the
+    # favoured letter or the end
+    assert set(words) == {"c", "ca", "a", "at"}
 
 
 @pytest.mark.parametrize("kwargs, problem", [({"temperature": 0}, "temperature"),

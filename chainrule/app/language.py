@@ -36,7 +36,7 @@ from ..data.datasets.words import (
 from ..language import nats_per_char, sample_words, sequence_loss
 from ..models import LANGUAGE_MODELS, build_model, parse_spec
 from ..random import manual_seed
-from ..train import Checkpoint, fit
+from ..train import Callback, Checkpoint, fit
 from .keeper import RunKeeper, StopSignals, TrainingDiverged, raise_if_stopped, read_checkpoint
 from .run_dir import (
     CHECKPOINT,
@@ -129,12 +129,29 @@ def _train(session: _Session, out: str, history: dict[str, list[float]], initial
     start = time.perf_counter()
     with StopSignals() as signals, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         keeper = RunKeeper(session.checkpoint, os.path.join(out, CHECKPOINT), history, signals)
+        validation = _Validation(session.val, verbose != 0)
         fit(session.net, sequence_loss, session.optimizer, session.loader,
-            epochs=config.epochs, initial_epoch=initial_epoch, val_data=session.val,
-            callbacks=[keeper], scheduler=session.scheduler, verbose=verbose)
+            epochs=config.epochs, initial_epoch=initial_epoch, callbacks=[validation, keeper],
+            scheduler=session.scheduler, verbose=verbose)
     raise_if_stopped(keeper, signals, out)
     seconds = time.perf_counter() - start
     return _finish(session, out, history, seconds, resumed=initial_epoch > 0)
+
+
+class _Validation(Callback):
+    """Puts the validation loss in nats per character into each epoch's logs as "val_loss",
+    before the keeper records them (``fit``'s own validation would weight each batch's mean
+    by its words, not its characters), and prints it under the epoch's line."""
+
+    def __init__(self, batches: WordLoader, show: bool) -> None:
+        self.batches, self.show = batches, show
+
+    def on_epoch_end(self, epoch: int, logs: dict) -> None:
+        if self.state.stop_training:
+            return
+        logs["val_loss"] = nats_per_char(self.state.model, self.batches)
+        if self.show:
+            print(f"  validation loss {logs['val_loss']:.4f} nats/char")
 
 
 def _finish(session: _Session, out: str, history: dict[str, list[float]], seconds: float,
