@@ -79,9 +79,12 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     train = _command(commands, "train", "train a model and write a run directory",
                      _TRAIN_HELP)
     train.add_argument("--data", default=defaults.data,
-                       help="fashion-mnist, spirals, moons, circles, xor, or a .npz/.csv file")
+                       help="fashion-mnist, spirals, moons, circles, xor, a .npz/.csv file, or "
+                            "words (the wamerican word list; words:FILE for another list, one "
+                            "word a line) for a character language model")
     train.add_argument("--model", default=defaults.model,
-                       help="mlp (hidden 512-256), mlp:SIZES such as mlp:128-64, cnn or linear")
+                       help="mlp (hidden 512-256), mlp:SIZES such as mlp:128-64, cnn or linear; "
+                            "lstm or gpt with --data words")
     train.add_argument("--epochs", type=int, default=defaults.epochs, help="passes over the "
                        "training set (the learning rate follows a cosine to 0 over them)")
     train.add_argument("--batch-size", type=int, default=defaults.batch_size,
@@ -89,8 +92,8 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--optimizer", default=defaults.optimizer, choices=sorted(app.OPTIMIZERS),
                        help="sgd has momentum 0.9")
     train.add_argument("--lr", type=float, default=defaults.lr,
-                       help="learning rate ≥ 0 (None: sgd 0.05, others 0.001; 0 trains nothing "
-                            "and is accepted, as in PyTorch)")
+                       help="learning rate ≥ 0 (None: sgd 0.05, others 0.001, or 0.003 with "
+                            "--data words; 0 trains nothing and is accepted, as in PyTorch)")
     train.add_argument("--seed", type=int, default=defaults.seed,
                        help="seed of the initialisation, data split, shuffling and dropout")
     train.add_argument("--validation-split", type=float, default=defaults.validation_split,

@@ -8,6 +8,12 @@ Specs:
     "mlp:128-64"          an MLP with the given hidden sizes
     "cnn"                 conv(32)-pool-conv(64)-pool-dense(128) with batch norm (images only)
     "linear"              softmax regression
+    "lstm"                character language model: embedding-2-layer LSTM-linear over tokens
+    "gpt"                 character language model: a small causal Transformer (language.py)
+
+For "lstm" and "gpt", ``input_shape`` is ``(steps,)``, the longest token sequence, and
+``num_classes`` the vocabulary size: the model maps ``(batch, steps)`` token ids to
+``(batch, steps, vocabulary)`` logits.
 
 Example:
     >>> model = build_model("mlp:16-8", input_shape=(2,), num_classes=3)
@@ -22,15 +28,18 @@ from typing import Sequence
 import numpy as np
 
 from . import nn
+from .language import CausalBlocks, LSTMOutput, TokenPositions
 
 DEFAULT_HIDDEN = {"mlp": (512, 256)}
+LANGUAGE_MODELS = ("lstm", "gpt")
 
 
 def parse_spec(spec: str) -> tuple[str, tuple[int, ...]]:
     """("mlp", (128, 64)) from "mlp:128-64"; ValueError naming the problem otherwise."""
     kind, _, sizes = spec.strip().lower().partition(":")
-    if kind not in ("mlp", "cnn", "linear"):
-        raise ValueError(f"unknown model {spec!r}: use 'mlp', 'mlp:512-256', 'cnn' or 'linear'")
+    if kind not in ("mlp", "cnn", "linear", *LANGUAGE_MODELS):
+        raise ValueError(f"unknown model {spec!r}: use 'mlp', 'mlp:512-256', 'cnn', 'linear', "
+                         f"'lstm' or 'gpt'")
     if not sizes:
         return kind, DEFAULT_HIDDEN.get(kind, ())
     try:
@@ -65,6 +74,8 @@ def model_plan(spec: str, input_shape: Sequence[int], num_classes: int,
         raise ValueError(f"the number of classes must be a positive integer, got {num_classes!r}")
     if kind == "cnn":
         return _cnn_plan(input_shape, int(num_classes))
+    if kind in LANGUAGE_MODELS:
+        return _language_plan(kind, input_shape, int(num_classes))
     features = int(np.prod(input_shape))
     plan: list[tuple] = [("flatten",)] if len(input_shape) > 1 else []
     for fan_in, fan_out in zip((features, *hidden), hidden):
@@ -109,16 +120,53 @@ def _cnn_plan(input_shape: tuple[int, ...], num_classes: int) -> list[tuple]:
             ("linear", 128, num_classes)]
 
 
+def _language_plan(kind: str, input_shape: tuple[int, ...], tokens: int) -> list[tuple]:
+    if len(input_shape) != 1:
+        raise ValueError(f"model {kind!r} needs token sequences: an input shape (steps,), got "
+                         f"{input_shape}")
+    if kind == "lstm":
+        return [("embedding", tokens, 32), ("lstm", 32, 192, 2, 0.1), ("linear", 192, tokens)]
+    return [("positions", tokens, 96, input_shape[0]), ("causal", 96, 4, 3, 0.1),
+            ("layernorm", 96), ("linear", 96, tokens)]
+
+
+def _lstm_shapes(fan_in: int, hidden: int, layers: int, dropout: float) -> dict:
+    shapes = {}
+    for k in range(layers):
+        shapes.update({f"weight_ih_l{k}": (4 * hidden, hidden if k else fan_in),
+                       f"weight_hh_l{k}": (4 * hidden, hidden),
+                       f"bias_ih_l{k}": (4 * hidden,), f"bias_hh_l{k}": (4 * hidden,)})
+    return shapes
+
+
+def _causal_shapes(dim: int, heads: int, layers: int, dropout: float) -> dict:
+    one = {"self_attn.in_proj_weight": (3 * dim, dim), "self_attn.in_proj_bias": (3 * dim,),
+           "self_attn.out_proj.weight": (dim, dim), "self_attn.out_proj.bias": (dim,),
+           "linear1.weight": (4 * dim, dim), "linear1.bias": (4 * dim,),
+           "linear2.weight": (dim, 4 * dim), "linear2.bias": (dim,),
+           "norm1.weight": (dim,), "norm1.bias": (dim,), "norm2.weight": (dim,),
+           "norm2.bias": (dim,)}
+    return {f"layers.{i}.{name}": shape for i in range(layers) for name, shape in one.items()}
+
+
 _LAYERS = {
     "linear": nn.Linear, "relu": nn.ReLU, "dropout": nn.Dropout, "flatten": nn.Flatten,
     "conv": lambda c_in, c_out: nn.Conv2d(c_in, c_out, 3, padding=1),
     "batchnorm": nn.BatchNorm2d, "maxpool": lambda: nn.MaxPool2d(2),
+    "embedding": nn.Embedding, "lstm": LSTMOutput, "positions": TokenPositions,
+    "causal": CausalBlocks, "layernorm": nn.LayerNorm,
 }
 _SHAPES = {
     "linear": lambda fan_in, fan_out: {"weight": (fan_out, fan_in), "bias": (fan_out,)},
     "conv": lambda c_in, c_out: {"weight": (c_out, c_in, 3, 3), "bias": (c_out,)},
     "batchnorm": lambda c: {"weight": (c,), "bias": (c,), "running_mean": (c,),
                             "running_var": (c,), "num_batches_tracked": ()},
+    "embedding": lambda tokens, dim: {"weight": (tokens, dim)},
+    "lstm": _lstm_shapes,
+    "positions": lambda tokens, dim, steps: {"tokens.weight": (tokens, dim),
+                                             "positions.weight": (steps, dim)},
+    "causal": _causal_shapes,
+    "layernorm": lambda dim: {"weight": (dim,), "bias": (dim,)},
 }
 
 

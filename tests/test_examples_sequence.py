@@ -1,16 +1,15 @@
-"""The sequence examples. The character-level language model (examples/char_lm.py): its data
-encoding, its bigram baseline against a direct count, and a short run of each model that must
-learn something (a loss below the uniform one) and print words. The row-wise Fashion-MNIST
+"""The sequence examples. The character-level language model (examples/char_lm.py; its data,
+models, loss and sampling are the package's, tested in tests/data/test_words.py and
+tests/test_language.py): a short run of each model that must learn something (a loss below
+the uniform one) and print words. The row-wise Fashion-MNIST
 classifier (examples/sequence_classification.py): a short run of each model far above chance,
 and the full LSTM run (marked slow) at 88%."""
 
 from __future__ import annotations
 
 import importlib.util
-import math
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -23,35 +22,6 @@ def load(name: str = "char_lm"):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def test_encoding_shifts_targets_by_one():
-    m = load()
-    x, y = m.encode(["ab", "c"])
-    np.testing.assert_array_equal(x, [[0, 1, 2], [0, 3, 0]])
-    np.testing.assert_array_equal(y, [[1, 2, 0], [3, 0, m.PAD]])
-
-
-def test_bigram_baseline_matches_a_direct_count():
-    m = load()
-    train, val = ["ab", "ba", "aa"], ["ab"]
-    alpha = 0.5
-    # ".ab." in val: transitions . -> a, a -> b, b -> .
-    counts = {(".", "a"): 2, (".", "b"): 1, ("a", "b"): 1, ("b", "a"): 1, ("a", "."): 2,
-              ("a", "a"): 1, ("b", "."): 1}
-    rows = {".": 3, "a": 4, "b": 2}
-    expected = -np.mean([math.log((counts.get(pair, 0) + alpha) / (rows[pair[0]] + 27 * alpha))
-                         for pair in [(".", "a"), ("a", "b"), ("b", ".")]])
-    assert m.bigram_loss(train, val, alpha) == pytest.approx(expected, rel=1e-12)
-
-
-def test_trimmed_batches_drop_all_padding_steps():
-    m = load()
-    x, y = m.encode(["abcdef", "ab", "abc"])
-    bx, by = m.trimmed_batch([(x[1], y[1]), (x[2], y[2])])
-    assert tuple(bx.shape) == tuple(by.shape) == (2, 4)
-    batches = list(m.LengthBuckets(y, 2))
-    assert sorted(sum(batches, [])) == [0, 1, 2] and len(batches) == 2
 
 
 @pytest.mark.skipif(not HAS_WORDS, reason="the wamerican word list is not installed")

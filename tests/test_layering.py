@@ -41,6 +41,7 @@ LAYERS = {
     "data": 5, "optim": 5, "utils": 5,
     "distributions": 5,
     "models": 6, "train": 6,
+    "language": 6,
     "vision": 6,
     "onnx": 7,
     "__init__": 7, "__main__": 7, "app": 7, "cli": 7, "viz": 7,

@@ -12,7 +12,7 @@ from chainrule.models import build_model, model_plan, parameter_shapes
 
 @pytest.mark.parametrize("spec, input_shape, classes", [
     ("mlp", (28, 28), 10), ("mlp:16-8", (2,), 3), ("linear", (5,), 2), ("cnn", (1, 28, 28), 10),
-    ("cnn", (12, 12), 4), ("mlp:4", (3, 4, 4), 2),
+    ("cnn", (12, 12), 4), ("mlp:4", (3, 4, 4), 2), ("lstm", (23,), 27), ("gpt", (23,), 27),
 ])
 def test_the_plan_names_every_parameter_of_the_built_model_with_its_shape(spec, input_shape,
                                                                           classes):

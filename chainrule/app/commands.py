@@ -10,7 +10,7 @@ import numpy as np
 
 from ..data.datasets import load_dataset
 from ..data.datasets.files import read_csv, read_npy, read_npz
-from ..models import model_inputs
+from ..models import LANGUAGE_MODELS, model_inputs, parse_spec
 from ..nn import CrossEntropyLoss
 from ..train import evaluate, predict
 from .model_file import load_model, read_architecture
@@ -20,6 +20,7 @@ from .run_dir import read_history, write_text
 def evaluate_model(model_path: str, data: str) -> dict:
     """Loss and accuracy of a saved model on the test part of ``data``."""
     net, metadata = load_model(model_path)
+    _refuse_language_model(metadata, model_path, "evaluate")
     splits = load_dataset(data)
     x_test = model_inputs(metadata["model"], splits.x_test)
     check_width(metadata, model_path, x_test, data)
@@ -32,6 +33,7 @@ def evaluate_model(model_path: str, data: str) -> dict:
 def predict_file(model_path: str, input_path: str, output: str | None = None) -> np.ndarray:
     """Predicted classes for the samples in ``input_path`` (.npy, .npz with 'x', or .csv)."""
     net, metadata = load_model(model_path)
+    _refuse_language_model(metadata, model_path, "predict")
     x = model_inputs(metadata["model"], read_inputs(input_path))
     check_width(metadata, model_path, x, input_path)
     classes = predict(net, x).argmax(axis=1)
@@ -43,6 +45,13 @@ def predict_file(model_path: str, input_path: str, output: str | None = None) ->
     else:
         print(text, end="")
     return classes
+
+
+def _refuse_language_model(metadata: dict[str, str], path: str, command: str) -> None:
+    if parse_spec(metadata["model"])[0] in LANGUAGE_MODELS:
+        raise ValueError(f"{path}: a character language model; '{command}' takes classifiers "
+                         f"(its validation loss and invented words are in its run's "
+                         f"metrics.json)")
 
 
 def read_inputs(path: str) -> np.ndarray:
@@ -92,13 +101,23 @@ def plot_run(run_dir: str) -> list[str]:
     written = [os.path.join(run_dir, "curves.png")]
     viz.plot_history(read_history(history_path)).savefig(written[0], dpi=110)
     metrics_path = os.path.join(run_dir, "metrics.json")
-    if os.path.isfile(metrics_path):
+    if os.path.isfile(metrics_path) and not _language_metrics(metrics_path):
         metrics = _read_metrics(metrics_path)
         written.append(os.path.join(run_dir, "confusion_matrix.png"))
         figure = viz.plot_confusion_matrix(np.array(metrics["confusion_matrix"]),
                                            class_names=metrics.get("class_names"))
         figure.savefig(written[1], dpi=110)
     return written
+
+
+def _language_metrics(path: str) -> bool:
+    """Whether a metrics.json is a language-model run's (which has no confusion matrix)."""
+    try:
+        with open(path) as handle:
+            metrics = json.load(handle)
+    except ValueError:
+        return False
+    return isinstance(metrics, dict) and "val_nats_per_char" in metrics
 
 
 def _read_metrics(path: str) -> dict:

@@ -4,6 +4,7 @@ being finite (RELIABILITY R-CLI-1, R-NUM-6)."""
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..train import Callback, Checkpoint
-from .run_dir import writing
+from .run_dir import MODEL, writing
 
 
 class RunInterrupted(Exception):
@@ -115,3 +116,35 @@ class RunKeeper(Callback):
     def _diverge(self, message: str) -> None:
         self.diverged = message
         self.state.stop_training = True
+
+
+def raise_if_stopped(keeper: RunKeeper, signals: StopSignals, out: str) -> None:
+    """After ``fit``: TrainingDiverged or RunInterrupted when ``keeper`` stopped the run, each
+    saying what was kept in the run directory ``out`` and what to do next."""
+    checkpoint_path = keeper.path
+    if keeper.diverged:
+        kept = (f"; the checkpoint of the last good epoch stays in {checkpoint_path} (delete "
+                f"it to train afresh in {out})") if os.path.exists(checkpoint_path) else ""
+        raise TrainingDiverged(f"{keeper.diverged}; stopped, and nothing was saved over "
+                               f"{os.path.join(out, MODEL)}; try a smaller --lr{kept}")
+    if keeper.interrupted_at:
+        raise RunInterrupted(f"interrupted at {keeper.interrupted_at}; the run is saved in "
+                             f"{checkpoint_path}: continue it with 'chainrule train --resume "
+                             f"{out}'", signals.received or 2)
+
+
+def read_checkpoint(checkpoint: Checkpoint, path: str,
+                    epochs: int) -> tuple[dict[str, list[float]], int]:
+    """Load a run's checkpoint over its rebuilt parts; returns (history, next epoch), or a
+    ValueError when the file does not fit the run."""
+    try:
+        state = checkpoint.load(path)
+        history = {name: [float(v) for v in np.asarray(values)]
+                   for name, values in state["extra"]["history"].items()}
+        epoch = int(state["epoch"])
+    except (RuntimeError, KeyError, TypeError, AttributeError) as err:
+        raise ValueError(f"{path}: does not fit this run's model and data "
+                         f"({' '.join(str(err).split())[:200]})") from None
+    if not 0 <= epoch <= epochs:
+        raise ValueError(f"{path}: epoch {epoch} is outside the run's {epochs} epochs")
+    return history, epoch

@@ -25,7 +25,8 @@ from ..models import build_model, model_inputs, model_plan, parameter_shapes
 from ..nn import CrossEntropyLoss, Module
 from ..random import manual_seed
 from ..train import Checkpoint, confusion_matrix, evaluate, fit, predict
-from .keeper import RunInterrupted, RunKeeper, StopSignals, TrainingDiverged
+from .keeper import RunKeeper, StopSignals, TrainingDiverged, raise_if_stopped, read_checkpoint
+from .language import resume_language_run, train_language_run, uses_language_model
 from .run_dir import (
     CHECKPOINT,
     CONFIG,
@@ -50,6 +51,8 @@ DEFAULT_LR = {"sgd": 0.05, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-3}
 def train_run(config: RunConfig, out: str, verbose: Any = "auto") -> dict:
     """Train as ``config`` says, write the run directory ``out``, return the test metrics."""
     config.check(OPTIMIZERS)
+    if uses_language_model(config):
+        return train_language_run(config, out, verbose, OPTIMIZERS)
     if os.path.isfile(config.data):  # resuming from another directory must find it too
         config = replace(config, data=os.path.abspath(config.data))
     prepare_out_dir(out)
@@ -65,19 +68,11 @@ def resume_run(run_dir: str, verbose: Any = "auto") -> dict:
         raise FileNotFoundError(f"{run_dir!r} holds no interrupted run to resume (it needs "
                                 f"{CONFIG} and {CHECKPOINT}; a finished run has no checkpoint)")
     config = RunConfig.read(config_path)
+    if uses_language_model(config):
+        return resume_language_run(run_dir, config, verbose, OPTIMIZERS)
     config.check(OPTIMIZERS)
     session = _Session(config)
-    try:
-        state = session.checkpoint.load(checkpoint_path)
-        history = {name: [float(v) for v in np.asarray(values)]
-                   for name, values in state["extra"]["history"].items()}
-        epoch = int(state["epoch"])
-    except (RuntimeError, KeyError, TypeError, AttributeError) as err:
-        raise ValueError(f"{checkpoint_path}: does not fit this run's model and data "
-                         f"({' '.join(str(err).split())[:200]})") from None
-    if not 0 <= epoch <= config.epochs:
-        raise ValueError(f"{checkpoint_path}: epoch {epoch} is outside the run's "
-                         f"{config.epochs} epochs")
+    history, epoch = read_checkpoint(session.checkpoint, checkpoint_path, config.epochs)
     print(f"resuming {run_dir} at epoch {min(epoch + 1, config.epochs)}/{config.epochs}")
     return _train(session, run_dir, history, epoch, verbose)
 
@@ -145,15 +140,7 @@ def _train(session: _Session, out: str, history: dict[str, list[float]], initial
             epochs=config.epochs, initial_epoch=initial_epoch, val_data=session.val,
             metrics=["accuracy"], callbacks=[keeper], scheduler=session.scheduler,
             verbose=verbose)
-    if keeper.diverged:
-        kept = (f"; the checkpoint of the last good epoch stays in {checkpoint_path} (delete "
-                f"it to train afresh in {out})") if os.path.exists(checkpoint_path) else ""
-        raise TrainingDiverged(f"{keeper.diverged}; stopped, and nothing was saved over "
-                               f"{os.path.join(out, MODEL)}; try a smaller --lr{kept}")
-    if keeper.interrupted_at:
-        raise RunInterrupted(f"interrupted at {keeper.interrupted_at}; the run is saved in "
-                             f"{checkpoint_path}: continue it with 'chainrule train --resume "
-                             f"{out}'", signals.received or 2)
+    raise_if_stopped(keeper, signals, out)
     return _finish(session, out, history)
 
 

@@ -87,3 +87,11 @@ def test_installed_list_gives_a_baseline_well_below_uniform():
     train, val = W.split_words(words)
     loss = W.bigram_nats_per_char(train, val, W.CharVocab())
     assert 2.0 < loss < math.log(27) - 0.6
+
+
+def test_data_names_of_word_lists():
+    assert W.words_path("words") is None and W.words_path("words:/a/b:c") == "/a/b:c"
+    assert W.is_word_data("words") and W.is_word_data("words:x") and not W.is_word_data("moons")
+    for name in ["words:", "wordsx", "moons"]:
+        with pytest.raises(ValueError, match="not a word list: use 'words' or 'words:/path"):
+            W.words_path(name)

@@ -6,14 +6,21 @@ sorted order. ``CharVocab`` numbers the 26 letters after one boundary token ``".
 both ends of a word, so a model that reads ``.cat`` learns to predict ``cat.``.
 ``bigram_nats_per_char`` is the baseline a sequence model has to beat: the validation loss of
 a model that predicts each character from the one before it alone, by add-``alpha`` counts.
+``WordLoader`` hands out padded batches of words of similar length, resumably.
+
+``chainrule train --data words`` names the installed list; ``--data words:/path/to/list``
+another file (one word a line), read by the same rules.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
+
+from ...creation import as_tensor
+from ...tensor import Tensor
 
 WORD_FILES = ("/usr/share/dict/american-english", "/usr/share/dict/words")
 BOUNDARY = "."
@@ -29,6 +36,20 @@ def find_word_file() -> str:
     raise FileNotFoundError(
         f"no English word list at {' or '.join(WORD_FILES)}: install Debian's package with "
         f"`apt-get install wamerican` (nothing is downloaded at run time)")
+
+
+def words_path(name: str) -> str | None:
+    """The word file a data set name means: ``"words"`` is the installed list (None here),
+    ``"words:PATH"`` the file at PATH; ValueError for any other name."""
+    kind, colon, path = name.partition(":")
+    if kind != "words" or (colon and not path):
+        raise ValueError(f"{name!r} is not a word list: use 'words' or 'words:/path/to/list'")
+    return path or None
+
+
+def is_word_data(name: str) -> bool:
+    """Whether a data set name means a word list (``words`` or ``words:PATH``)."""
+    return name == "words" or name.startswith("words:")
 
 
 def load_words(path: str | None = None) -> list[str]:
@@ -115,3 +136,58 @@ def bigram_nats_per_char(train: Iterable[str], val: Iterable[str], vocab: CharVo
     if total == 0:
         raise ValueError("the validation words hold no characters")
     return float(-(val_counts * log_p).sum() / total)
+
+
+class WordLoader:
+    """Batches ``(inputs, targets)`` of ``word_batches``' arrays, each cut to its longest word.
+
+    The words are sorted by length and cut into batches of ``batch_size`` once, so a batch
+    holds words of about one length and its padding costs little; each epoch visits the
+    batches in a permutation drawn from ``(seed, epoch)`` (in order with ``shuffle=False``).
+    Since the order follows from the epoch alone, ``state_dict()`` (the epoch and the
+    batches handed out of it) restores it exactly, as ``DataLoader.state_dict`` does.
+
+    Args:
+        inputs, targets: int64 arrays of shape (words, L) from ``word_batches``.
+        batch_size: words per batch (a positive int).
+        shuffle: a new order of the batches every epoch.
+        seed: the seed of those orders.
+    """
+
+    def __init__(self, inputs: np.ndarray, targets: np.ndarray, batch_size: int,
+                 shuffle: bool = True, seed: int = 0) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+                or batch_size < 1:
+            raise ValueError(f"WordLoader: batch_size must be a positive int, got {batch_size!r}")
+        self.inputs, self.targets = inputs, targets
+        lengths = (targets != IGNORE_INDEX).sum(axis=1)
+        order = np.argsort(lengths, kind="stable")
+        self.batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+        self.steps = [int(lengths[batch].max()) for batch in self.batches]
+        self.shuffle, self.seed = shuffle, seed
+        self.epoch, self.position = 0, 0
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
+        order = np.arange(len(self.batches))
+        if self.shuffle:
+            order = np.random.default_rng([self.seed % 2**32, self.epoch]).permutation(order)
+        while self.position < len(order):
+            k = order[self.position]
+            self.position += 1
+            rows, steps = self.batches[k], self.steps[k]
+            yield as_tensor(self.inputs[rows, :steps]), as_tensor(self.targets[rows, :steps])
+        self.epoch, self.position = self.epoch + 1, 0
+
+    def state_dict(self) -> dict[str, int]:
+        """``{"epoch": epochs finished, "position": batches of the next one handed out}``."""
+        return {"epoch": self.epoch, "position": self.position}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        epoch, position = int(state["epoch"]), int(state["position"])
+        if epoch < 0 or not 0 <= position <= len(self):
+            raise ValueError(f"WordLoader.load_state_dict: epoch {epoch}, position {position} "
+                             f"is outside the {len(self)} batches of an epoch")
+        self.epoch, self.position = epoch, position
