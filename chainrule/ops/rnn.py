@@ -28,10 +28,37 @@ care about the direction.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from ..autograd import Function
 from .linalg import column_sums
+
+
+class _Workspace(threading.local):
+    """Scratch arrays that backward reuses from one call to the next, per thread.
+
+    Backward needs several (T, B, k·H) temporaries (gate factors, the gate gradients DA,
+    H_prev) that live only until its GEMMs are done. Allocating them afresh every call hands
+    the memory back to the OS and faults it in again page by page, which costs more than
+    the elementwise work done in them; reusing them does not. Only arrays that backward
+    neither returns nor keeps come from here, so a reused buffer is never seen outside."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[tuple, np.ndarray] = {}
+
+    def get(self, name: str, shape: tuple, dtype) -> np.ndarray:
+        key = (name, shape, np.dtype(dtype))
+        array = self.arrays.get(key)
+        if array is None:
+            if len(self.arrays) >= 64:  # many different shapes: start afresh
+                self.arrays.clear()
+            array = self.arrays[key] = np.empty(shape, dtype)
+        return array
+
+
+_WORKSPACE = _Workspace()
 
 
 def _half_scale(gates: str, hid: int, dtype) -> np.ndarray:
@@ -63,13 +90,17 @@ def _input_products(x, w_ih, b):
     return xw.reshape(t, n, -1)
 
 
-def _previous(states: np.ndarray, first: np.ndarray, reverse: bool) -> np.ndarray:
+def _previous(states: np.ndarray, first: np.ndarray, reverse: bool,
+              out: np.ndarray | None = None) -> np.ndarray:
     """H_prev from the states after each step: the state before step t in processing order
     (``first`` before the first step processed), built once in backward instead of being
-    copied at every step of forward."""
+    copied at every step of forward. Written into ``out`` (T, B, ·) if given."""
+    prev = np.empty(states.shape, states.dtype) if out is None else out
     if reverse:
-        return np.concatenate([states[1:], first[None]], axis=0)
-    return np.concatenate([first[None], states[:-1]], axis=0)
+        prev[:-1], prev[-1] = states[1:], first
+    else:
+        prev[1:], prev[0] = states[:-1], first
+    return prev
 
 
 def _steps(t: int, reverse: bool):
@@ -290,22 +321,23 @@ class LSTMSequence(Function):
         h_tilde = np.empty_like(tanh_c) if has_proj else None
         h, c, w_t = h0, c0, np.ascontiguousarray((w_hh * scale[:, None]).T)
         w_hr_t = None if w_hr is None else np.ascontiguousarray(w_hr.T)
+        # views of all steps made once: per-step slicing costs as much as a small ufunc
+        gi, gf, gg, go = (xw[..., k * hid: (k + 1) * hid] for k in range(4))
+        hw, ig = np.empty(tb[1:] + (4 * hid,), xw.dtype), np.empty(tb[1:] + (hid,), xw.dtype)
         for t in _steps(x.shape[0], reverse):
             a = xw[t]
-            a += h @ w_t
+            a += np.matmul(h, w_t, out=hw)
             np.tanh(a, out=a)
             a *= scale
-            a += shift
-            i, f, g, o = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
-            c_new, h_new = out_c[t], out_h[t]
-            np.multiply(f, c, out=c_new)
-            c_new += i * g
-            np.tanh(c_new, out=tanh_c[t])
+            a += shift  # a = [i, f, g, o]
+            c_new, h_new, tc = out_c[t], out_h[t], tanh_c[t]
+            np.multiply(gf[t], c, out=c_new)
+            c_new += np.multiply(gi[t], gg[t], out=ig)
+            np.tanh(c_new, out=tc)
             if has_proj:
-                np.multiply(o, tanh_c[t], out=h_tilde[t])
-                np.matmul(h_tilde[t], w_hr_t, out=h_new)
+                np.matmul(np.multiply(go[t], tc, out=h_tilde[t]), w_hr_t, out=h_new)
             else:
-                np.multiply(o, tanh_c[t], out=h_new)
+                np.multiply(go[t], tc, out=h_new)
             if mask is not None:
                 h_new[...] = mask[t] * h_new + (1 - mask[t]) * h
                 c_new[...] = mask[t] * c_new + (1 - mask[t]) * c
@@ -319,47 +351,74 @@ class LSTMSequence(Function):
         x, h0, c0, out, gates, tanh_c, h_tilde, w_ih, w_hh, w_hr = ctx.saved
         reverse, mask = ctx.settings
         p, hid = h0.shape[-1], c0.shape[-1]
-        h_prev = _previous(out[..., :p], h0, reverse)
-        c_prev = _previous(out[..., p:], c0, reverse)
-        tb = gates.shape[:2]
-        i, f, g, o = (gates[..., k * hid: (k + 1) * hid] for k in range(4))
-        # the factors of each step's gate gradients that do not depend on dL/dh, dL/dc
-        through_c = o * (1 - tanh_c * tanh_c)  # dc += dh̃ ⊙ this
-        factors = np.empty(tb + (3, hid), dtype=gates.dtype)  # di, df, dg per unit of dc
-        factors[:, :, 0] = g * i * (1 - i)
-        factors[:, :, 1] = c_prev * f * (1 - f)
-        factors[:, :, 2] = i * (1 - g * g)
-        factor_o = tanh_c * o * (1 - o)
-        da = np.empty_like(gates)
-        da4 = da.reshape(tb + (4, hid))
-        dh_out = np.empty_like(h_prev) if ctx.has_proj else None
-        dh, dc = np.zeros_like(h_prev[0]), np.zeros_like(c_prev[0])
+        tb, ws = gates.shape[:2], _WORKSPACE
+        h_prev = _previous(out[..., :p], h0, reverse, ws.get("h_prev", tb + (p,), h0.dtype))
+        factors, through_c = _lstm_factors(gates, tanh_c, out[..., p:], c0, reverse)
+        f = gates[..., hid:2 * hid]
+        da = ws.get("da", gates.shape, gates.dtype)
+        da4, factors4 = da.reshape(tb + (4, hid)), factors.reshape(tb + (4, hid))
+        dh_out = ws.get("dh_out", h_prev.shape, h_prev.dtype) if ctx.has_proj else None
+        dh, dc = np.zeros_like(h_prev[0]), np.zeros_like(tanh_c[0])
         # contiguous copies: adding a strided slice costs more than the copy, per step
-        grad_h = np.ascontiguousarray(grad_out[..., :p])
+        grad_h = ws.get("grad_h", h_prev.shape, h_prev.dtype)
+        grad_h[...] = grad_out[..., :p]
         grad_c = grad_out[..., p:]
         c_steps = grad_c.any(axis=(1, 2))  # usually only the last step (from c_n), or none
-        grad_c = np.ascontiguousarray(grad_c) if c_steps.any() else grad_c
+        if c_steps.any():
+            grad_c = ws.get("grad_c", tanh_c.shape, tanh_c.dtype)
+            grad_c[...] = grad_out[..., p:]
+        # per step, dd = [δc, δc, δc, dh̃] (B, 4, H), so that dA = dd ⊙ factors is one product
+        dd = np.empty(tb[1:] + (4, hid), gates.dtype)
+        dcm = dd[:, 0]
         for t in _steps(x.shape[0], not reverse):
-            dh = dh + grad_h[t]
+            dh += grad_h[t]
             if c_steps[t]:
-                dc = dc + grad_c[t]
-            dhm = dh if mask is None else mask[t] * dh
-            dcm = dc if mask is None else mask[t] * dc
+                dc += grad_c[t]
+            dhm, dc_in = (dh, dc) if mask is None else (mask[t] * dh, mask[t] * dc)
             if ctx.has_proj:
                 dh_out[t] = dhm
                 dhm = dhm @ w_hr
-            dcm = dcm + dhm * through_c[t]
-            np.multiply(dcm[:, None, :], factors[t], out=da4[t, :, :3])
-            np.multiply(dhm, factor_o[t], out=da4[t, :, 3])
-            carry_h, carry_c = da[t] @ w_hh, dcm * f[t]
+            np.multiply(dhm, through_c[t], out=dcm)
+            dcm += dc_in  # δc = dL/dcᵗ + dh̃ ⊙ o ⊙ (1 − tanh²cᵗ)
+            dd[:, 1:3] = dcm[:, None]
+            dd[:, 3] = dhm
+            np.multiply(dd, factors4[t], out=da4[t])
             if mask is None:
-                dh, dc = carry_h, carry_c
+                np.matmul(da[t], w_hh, out=dh)  # dh (= dhm) was last read above
+                np.multiply(dcm, f[t], out=dc)
             else:
-                dh = carry_h + (1 - mask[t]) * dh
-                dc = carry_c + (1 - mask[t]) * dc
+                keep = 1 - mask[t]
+                dh = da[t] @ w_hh + keep * dh
+                dc = dcm * f[t] + keep * dc
         gx, gw_ih, gw_hh, gb_ih, _ = _weight_grads(ctx, x, da, da, h_prev, w_ih, w_hh)
         gw_hr = None
         if ctx.has_proj:
             n = dh_out.shape[0] * dh_out.shape[1]
             gw_hr = dh_out.reshape(n, p).T @ h_tilde.reshape(n, hid)
         return _result(ctx, gx, dh, dc, gw_ih, gw_hh, gb_ih, gb_ih, gw_hr)
+
+
+def _lstm_factors(gates, tanh_c, c_out, c0, reverse):
+    """The factors of the LSTM's gate gradients that do not depend on δ, for all steps:
+    (T, B, 4H) [g·i(1 − i), cᵗ⁻¹·f(1 − f), i·(1 − g²), tanh(cᵗ)·o(1 − o)] (per unit of δc for
+    the first three blocks, of dh̃ for the last) and o ⊙ (1 − tanh²(cᵗ)) (T, B, H).
+
+    Each gate's derivative is (1 − s)(s + β) with β = 0 for a sigmoid gate (s(1 − s)) and 1
+    for g (1 − g²): two operations over the contiguous (T, B, 4H) block instead of one per
+    gate on strided quarter blocks."""
+    t, n, g4 = gates.shape
+    hid = g4 // 4
+    beta = np.zeros(g4, gates.dtype)
+    beta[2 * hid: 3 * hid] = 1
+    factors = np.subtract(1, gates, out=_WORKSPACE.get("factors", gates.shape, gates.dtype))
+    partner = np.add(gates, beta, out=_WORKSPACE.get("partner", gates.shape, gates.dtype))
+    factors *= partner
+    s4, p4 = gates.reshape(t, n, 4, hid), partner.reshape(t, n, 4, hid)
+    p4[:, :, 0], p4[:, :, 2], p4[:, :, 3] = s4[:, :, 2], s4[:, :, 0], tanh_c  # g, i, tanh c
+    _previous(c_out, c0, reverse, p4[:, :, 1])  # cᵗ⁻¹
+    factors *= partner
+    through_c = np.multiply(tanh_c, tanh_c,
+                            out=_WORKSPACE.get("through_c", tanh_c.shape, tanh_c.dtype))
+    np.subtract(1, through_c, out=through_c)
+    through_c *= s4[:, :, 3]
+    return factors, through_c
