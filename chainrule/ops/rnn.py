@@ -28,6 +28,7 @@ care about the direction.
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import numpy as np
@@ -37,16 +38,19 @@ from .linalg import column_sums
 
 
 class _Workspace(threading.local):
-    """Scratch arrays that backward reuses from one call to the next, per thread.
+    """Arrays reused from one call to the next, per thread, instead of allocated afresh.
 
-    Backward needs several (T, B, k·H) temporaries (gate factors, the gate gradients DA,
-    H_prev) that live only until its GEMMs are done. Allocating them afresh every call hands
-    the memory back to the OS and faults it in again page by page, which costs more than
-    the elementwise work done in them; reusing them does not. Only arrays that backward
-    neither returns nor keeps come from here, so a reused buffer is never seen outside."""
+    A fresh (T, B, k·H) array is handed back to the OS when freed and faulted in again page
+    by page at the next call, which costs more than the elementwise work done in it.
+
+    * ``get``: scratch for backward, which neither returns nor keeps it; reused every call.
+    * ``spare``: an array that forward saves for backward (never returned to the caller). It
+      is reused only once nothing else refers to it (the graph that saved it is freed, no view
+      of it is left), which the reference count tells; otherwise a new one is made."""
 
     def __init__(self) -> None:
         self.arrays: dict[tuple, np.ndarray] = {}
+        self.saved: dict[tuple, list[np.ndarray]] = {}
 
     def get(self, name: str, shape: tuple, dtype) -> np.ndarray:
         key = (name, shape, np.dtype(dtype))
@@ -57,6 +61,30 @@ class _Workspace(threading.local):
             array = self.arrays[key] = np.empty(shape, dtype)
         return array
 
+    def spare(self, name: str, shape: tuple, dtype) -> np.ndarray:
+        key = (name, shape, np.dtype(dtype))
+        kept = self.saved.setdefault(key, [])
+        for array, count in zip(kept, _references(kept)):
+            if count == _UNSHARED:
+                return array
+        if len(kept) >= 4:  # several graphs alive at once: do not hold on to more
+            return np.empty(shape, dtype)
+        if len(self.saved) >= 64:
+            self.saved.clear()
+            kept = self.saved[key] = []
+        kept.append(np.empty(shape, dtype))
+        return kept[-1]
+
+
+def _references(arrays: list) -> list[int]:
+    """The reference count of each array (a view holds one to the array it views)."""
+    if not hasattr(sys, "getrefcount"):  # an interpreter without it: never reuse
+        return [-1] * len(arrays)
+    return [sys.getrefcount(a) for a in arrays]
+
+
+# what ``_references`` counts for an array that only its list refers to
+_UNSHARED = _references([np.empty(0)])[0]
 
 _WORKSPACE = _Workspace()
 
@@ -81,10 +109,14 @@ def _unpack(arrays, has_cell, has_bias, has_proj):
     return x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr
 
 
-def _input_products(x, w_ih, b):
-    """X W_ihᵀ + b for all steps at once: one GEMM, (T, B, I) -> (T, B, G)."""
+def _input_products(x, w_ih, b, out=None):
+    """X W_ihᵀ + b for all steps at once: one GEMM, (T, B, I) -> (T, B, G), into ``out``
+    (T, B, G) if given."""
     t, n, _ = x.shape
-    xw = x.reshape(t * n, -1) @ w_ih.T
+    if out is None:
+        xw = x.reshape(t * n, -1) @ w_ih.T
+    else:
+        xw = np.matmul(x.reshape(t * n, -1), w_ih.T, out=out.reshape(t * n, -1))
     if b is not None:
         xw += b
     return xw.reshape(t, n, -1)
@@ -311,14 +343,15 @@ class LSTMSequence(Function):
         x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr = _unpack(arrays, True, has_bias, has_proj)
         hid, p = c0.shape[-1], h0.shape[-1]
         scale = _half_scale("ssts", hid, x.dtype)
+        tb, spare = x.shape[:2], _WORKSPACE.spare
         xw = _input_products(x, w_ih * scale[:, None],
-                             None if b_ih is None else (b_ih + b_hh) * scale)
+                             None if b_ih is None else (b_ih + b_hh) * scale,
+                             spare("lstm_gates", tb + (4 * hid,), x.dtype))
         shift = 1 - scale
-        tb = x.shape[:2]
         out = np.empty(tb + (p + hid,), dtype=xw.dtype)
         out_h, out_c = out[..., :p], out[..., p:]
-        tanh_c = np.empty(tb + (hid,), xw.dtype)
-        h_tilde = np.empty_like(tanh_c) if has_proj else None
+        tanh_c = spare("lstm_tanh_c", tb + (hid,), xw.dtype)
+        h_tilde = spare("lstm_h_tilde", tb + (hid,), xw.dtype) if has_proj else None
         h, c, w_t = h0, c0, np.ascontiguousarray((w_hh * scale[:, None]).T)
         w_hr_t = None if w_hr is None else np.ascontiguousarray(w_hr.T)
         # views of all steps made once: per-step slicing costs as much as a small ufunc
