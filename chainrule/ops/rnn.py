@@ -250,34 +250,43 @@ class GRUSequence(Function):
         ctx.has_cell, ctx.has_bias, ctx.has_proj = False, has_bias, False
         x, h0, _, w_ih, w_hh, b_ih, b_hh, _ = _unpack(arrays, False, has_bias, False)
         hid = h0.shape[-1]
+        tb, spare = x.shape[:2], _WORKSPACE.spare
         scale = _half_scale("sst", hid, x.dtype)
-        xw = _input_products(x, w_ih * scale[:, None], None if b_ih is None else b_ih * scale)
+        b_x = b_hn = None
+        if b_ih is not None:  # b_hr, b_hz join b_ih in the input GEMM; b_hn stays inside r ⊙ (·)
+            b_x = b_ih * scale
+            b_x[: 2 * hid] += b_hh[: 2 * hid] * scale[: 2 * hid]
+            b_hn = b_hh[2 * hid:]
+        xw = _input_products(x, w_ih * scale[:, None], b_x,
+                             spare("gru_xw", tb + (3 * hid,), x.dtype))
         w_t = np.ascontiguousarray((w_hh * scale[:, None]).T)
-        b_h = None if b_hh is None else b_hh * scale
-        out = np.empty(x.shape[:2] + (hid,), dtype=xw.dtype)
-        gates = np.empty(x.shape[:2] + (4 * hid,), dtype=xw.dtype)  # r, z, n, h_n
+        out = np.empty(tb + (hid,), dtype=xw.dtype)
+        gates = spare("gru_gates", tb + (4 * hid,), x.dtype)  # r, z, n, h_n
+        x_rz, x_n = xw[..., : 2 * hid], xw[..., 2 * hid:]
+        g_rz, g_r, g_z = gates[..., : 2 * hid], gates[..., :hid], gates[..., hid: 2 * hid]
+        g_n, g_hn = gates[..., 2 * hid: 3 * hid], gates[..., 3 * hid:]
+        hw = np.empty(tb[1:] + (3 * hid,), xw.dtype)
         h = h0
         for t in _steps(x.shape[0], reverse):
-            hw = h @ w_t
-            if b_h is not None:
-                hw += b_h
-            g = gates[t]
-            rz = g[:, : 2 * hid]
-            np.add(xw[t, :, : 2 * hid], hw[:, : 2 * hid], out=rz)
+            np.matmul(h, w_t, out=hw)
+            rz, n, hn, new = g_rz[t], g_n[t], g_hn[t], out[t]
+            np.add(x_rz[t], hw[:, : 2 * hid], out=rz)
             np.tanh(rz, out=rz)
             rz *= 0.5
-            rz += 0.5
-            r, z, n = g[:, :hid], g[:, hid: 2 * hid], g[:, 2 * hid: 3 * hid]
-            g[:, 3 * hid:] = hw[:, 2 * hid:]
-            np.multiply(r, hw[:, 2 * hid:], out=n)
-            n += xw[t, :, 2 * hid:]
+            rz += 0.5  # [r, z]
+            if b_hn is None:
+                hn[...] = hw[:, 2 * hid:]
+            else:
+                np.add(hw[:, 2 * hid:], b_hn, out=hn)
+            np.multiply(g_r[t], hn, out=n)
+            n += x_n[t]
             np.tanh(n, out=n)
-            new = h - n
-            new *= z
-            new += n
+            np.subtract(h, n, out=new)
+            new *= g_z[t]
+            new += n  # h' = n + z ⊙ (h − n) = (1 − z) ⊙ n + z ⊙ h
             if mask is not None:
-                new = mask[t] * new + (1 - mask[t]) * h
-            out[t] = h = new
+                new[...] = mask[t] * new + (1 - mask[t]) * h
+            h = new
         ctx.save_for_backward(x, h0, out, gates, w_ih, w_hh)
         ctx.settings = (reverse, mask)
         return out
@@ -286,31 +295,58 @@ class GRUSequence(Function):
     def backward(ctx, grad_out):
         x, h0, out, gates, w_ih, w_hh = ctx.saved
         reverse, mask = ctx.settings
-        h_prev = _previous(out, h0, reverse)
-        hid = w_hh.shape[1]
-        r, z, n, hn = (gates[..., k * hid: (k + 1) * hid] for k in range(4))
-        # the factors of each step's gate gradients that do not depend on dL/dh, for all T
-        a_n = (1 - z) * (1 - n * n)
-        a_r = hn * r * (1 - r)
-        a_z = (h_prev - n) * z * (1 - z)
-        da_n = np.empty_like(h_prev)
-        da_h = np.empty(x.shape[:2] + (3 * hid,), dtype=gates.dtype)
+        tb, hid, ws = x.shape[:2], w_hh.shape[1], _WORKSPACE
+        h_prev = _previous(out, h0, reverse, ws.get("h_prev", out.shape, out.dtype))
+        factors, a_n = _gru_factors(gates, h_prev)
+        z = gates[..., hid: 2 * hid]
+        da_h = ws.get("da_h", tb + (3 * hid,), gates.dtype)
+        da_xn = ws.get("da_xn", out.shape, gates.dtype)
+        da_h3, factors3 = da_h.reshape(tb + (3, hid)), factors.reshape(tb + (3, hid))
+        # per step, dd = [δ, δ, δ] (B, 3, H), so that DA_h = dd ⊙ factors is one product
+        dd = np.empty(tb[1:] + (3, hid), gates.dtype)
+        d, dz = dd[:, 0], np.empty(tb[1:] + (hid,), gates.dtype)
         dh = np.zeros_like(h_prev[0])
         for t in _steps(x.shape[0], not reverse):
-            dh = dh + grad_out[t]
-            d = dh if mask is None else mask[t] * dh
-            dan = np.multiply(d, a_n[t], out=da_n[t])
-            dah = da_h[t]
-            np.multiply(dan, a_r[t], out=dah[:, :hid])
-            np.multiply(d, a_z[t], out=dah[:, hid: 2 * hid])
-            np.multiply(dan, r[t], out=dah[:, 2 * hid:])
-            carry = dah @ w_hh
-            carry += d * z[t]
-            dh = carry if mask is None else carry + (1 - mask[t]) * dh
-        da_x = da_h.copy()
-        da_x[..., 2 * hid:] = da_n
+            dh += grad_out[t]
+            np.multiply(dh, 1 if mask is None else mask[t], out=d)  # δ
+            dd[:, 1:] = d[:, None]
+            np.multiply(dd, factors3[t], out=da_h3[t])  # [dA_r, dA_z, dA_n ⊙ r]
+            np.multiply(d, a_n[t], out=da_xn[t])  # dA_n
+            carry = dh if mask is None else np.empty_like(dh)
+            np.matmul(da_h[t], w_hh, out=carry)
+            carry += np.multiply(d, z[t], out=dz)
+            if mask is not None:
+                carry += (1 - mask[t]) * dh
+            dh = carry
+        da_x = ws.get("da_x", da_h.shape, da_h.dtype)
+        da_x[..., : 2 * hid], da_x[..., 2 * hid:] = da_h[..., : 2 * hid], da_xn
         gx, gw_ih, gw_hh, gb_ih, gb_hh = _weight_grads(ctx, x, da_x, da_h, h_prev, w_ih, w_hh)
         return _result(ctx, gx, dh, None, gw_ih, gw_hh, gb_ih, gb_hh, None)
+
+
+def _gru_factors(gates, h_prev):
+    """The factors of the GRU's gate gradients that do not depend on δ, for all steps:
+    (T, B, 3H) [a_n·h_n·r(1 − r), (h − n)·z(1 − z), a_n·r] (DA_h per unit of δ) and
+    a_n = (1 − z)(1 − n²) (T, B, H) (dA_n per unit of δ).
+
+    The gates' derivatives [r(1 − r), z(1 − z), 1 − n²] come as (1 − s)(s + β) (β = 0 for
+    a sigmoid gate, 1 for n) from two operations over the (T, B, 3H) block."""
+    t, n, g4 = gates.shape
+    hid = g4 // 4
+    g3, shape = gates[..., : 3 * hid], (t, n, 3 * hid)
+    beta = np.zeros(3 * hid, gates.dtype)
+    beta[2 * hid:] = 1
+    factors = np.subtract(1, g3, out=_WORKSPACE.get("gru_factors", shape, gates.dtype))
+    factors *= np.add(g3, beta, out=_WORKSPACE.get("gru_partner", shape, gates.dtype))
+    r, z, n_, hn = (gates[..., k * hid: (k + 1) * hid] for k in range(4))
+    f_r, f_z, f_n = (factors[..., k * hid: (k + 1) * hid] for k in range(3))
+    a_n = np.subtract(1, z, out=_WORKSPACE.get("gru_a_n", h_prev.shape, gates.dtype))
+    a_n *= f_n
+    f_r *= hn
+    f_r *= a_n
+    f_z *= np.subtract(h_prev, n_, out=_WORKSPACE.get("gru_h_n", h_prev.shape, gates.dtype))
+    np.multiply(a_n, r, out=f_n)
+    return factors, a_n
 
 
 class LSTMSequence(Function):
