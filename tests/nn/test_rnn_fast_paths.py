@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.ops.rnn import _WORKSPACE, GRUSequence, LSTMSequence
+from chainrule.ops.rnn import GRUSequence, LSTMSequence
+from chainrule.ops.workspace import WORKSPACE as _WORKSPACE
 
 T, B, I, H = 6, 3, 4, 5
 
