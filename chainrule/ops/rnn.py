@@ -184,9 +184,11 @@ class GRUSequence(Function):
         dL/dX = DA_x W_ih,  dL/dW_ih = DA_xᵀ X,  dL/db_ih = 1ᵀ DA_x,
         dL/dW_hh = DA_hᵀ H_prev,  dL/db_hh = 1ᵀ DA_h.
     Saves X, h0, the outputs (H_prev is them shifted by one step), the gates r, z, n and h_n
-    of every step, and the weights. The factors
-    of dA that do not depend on δ ((1 − z)(1 − n²), h_n·r(1 − r), (h − n)·z(1 − z)) are
-    computed for all steps at once before the loop.
+    of every step, and the weights. What does not depend on δ is computed for all steps at
+    once before the loop (``_gru_factors``): with a_n = (1 − z)(1 − n²),
+        DA_h = δ ⊙ [a_n·h_n·r(1 − r), (h − n)·z(1 − z), a_n·r],  dA_n = δ ⊙ a_n,
+    so a step costs one product for DA_h (δ tiled three times) and one for dA_n.
+    b_hr and b_hz enter the input GEMM's bias (they are added to x_r, x_z in any case).
 
     Numerics: σ(a) = ½ + ½·tanh(a/2) (see ``_half_scale``): no overflow for any a.
     """
