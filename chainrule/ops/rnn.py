@@ -253,23 +253,24 @@ class GRUSequence(Function):
         # per step, dd = [δ, δ, δ] (B, 3, H), so that DA_h = dd ⊙ factors is one product
         dd = np.empty(tb[1:] + (3, hid), gates.dtype)
         d, dz = dd[:, 0], np.empty(tb[1:] + (hid,), gates.dtype)
-        dh = np.zeros_like(h_prev[0])
+        carry = np.zeros_like(h_prev[0])  # what reaches hᵗ from step t + 1; last: dL/dh0
         for t in _steps(x.shape[0], not reverse):
-            dh += grad_out[t]
-            np.multiply(dh, 1 if mask is None else mask[t], out=d)  # δ
+            if mask is None:
+                np.add(carry, grad_out[t], out=d)  # δ = dL/dhᵗ
+            else:
+                dh = carry + grad_out[t]
+                np.multiply(dh, mask[t], out=d)
             dd[:, 1:] = d[:, None]
             np.multiply(dd, factors3[t], out=da_h3[t])  # [dA_r, dA_z, dA_n ⊙ r]
             np.multiply(d, a_n[t], out=da_xn[t])  # dA_n
-            carry = dh if mask is None else np.empty_like(dh)
             np.matmul(da_h[t], w_hh, out=carry)
             carry += np.multiply(d, z[t], out=dz)
             if mask is not None:
                 carry += (1 - mask[t]) * dh
-            dh = carry
         da_x = ws.get("da_x", da_h.shape, da_h.dtype)
         da_x[..., : 2 * hid], da_x[..., 2 * hid:] = da_h[..., : 2 * hid], da_xn
         gx, gw_ih, gw_hh, gb_ih, gb_hh = _weight_grads(ctx, x, da_x, da_h, h_prev, w_ih, w_hh)
-        return _result(ctx, gx, dh, None, gw_ih, gw_hh, gb_ih, gb_hh, None)
+        return _result(ctx, gx, carry, None, gw_ih, gw_hh, gb_ih, gb_hh, None)
 
 
 def _gru_factors(gates, h_prev):
