@@ -245,9 +245,9 @@ class GRUSequence(Function):
         reverse, mask = ctx.settings
         tb, hid, ws = x.shape[:2], w_hh.shape[1], _WORKSPACE
         h_prev = _previous(out, h0, reverse, ws.get("h_prev", out.shape, out.dtype))
-        factors, a_n = _gru_factors(gates, h_prev)
-        z = gates[..., hid: 2 * hid]
         da_h = ws.get("da_h", tb + (3 * hid,), gates.dtype)
+        factors, a_n = _gru_factors(gates, h_prev, da_h)
+        z = gates[..., hid: 2 * hid]
         da_xn = ws.get("da_xn", out.shape, gates.dtype)
         da_h3, factors3 = da_h.reshape(tb + (3, hid)), factors.reshape(tb + (3, hid))
         # per step, dd = [δ, δ, δ] (B, 3, H), so that DA_h = dd ⊙ factors is one product
@@ -273,20 +273,21 @@ class GRUSequence(Function):
         return _result(ctx, gx, carry, None, gw_ih, gw_hh, gb_ih, gb_hh, None)
 
 
-def _gru_factors(gates, h_prev):
+def _gru_factors(gates, h_prev, scratch):
     """The factors of the GRU's gate gradients that do not depend on δ, for all steps:
     (T, B, 3H) [a_n·h_n·r(1 − r), (h − n)·z(1 − z), a_n·r] (DA_h per unit of δ) and
     a_n = (1 − z)(1 − n²) (T, B, H) (dA_n per unit of δ).
 
     The gates' derivatives [r(1 − r), z(1 − z), 1 − n²] come as (1 − s)(s + β) (β = 0 for
-    a sigmoid gate, 1 for n) from two operations over the (T, B, 3H) block."""
+    a sigmoid gate, 1 for n) from two operations over the (T, B, 3H) block. ``scratch``
+    (T, B, 3H) is free memory to work in (the caller's DA_h, written only afterwards)."""
     t, n, g4 = gates.shape
     hid = g4 // 4
     g3, shape = gates[..., : 3 * hid], (t, n, 3 * hid)
     beta = np.zeros(3 * hid, gates.dtype)
     beta[2 * hid:] = 1
     factors = np.subtract(1, g3, out=_WORKSPACE.get("gru_factors", shape, gates.dtype))
-    factors *= np.add(g3, beta, out=_WORKSPACE.get("gru_partner", shape, gates.dtype))
+    factors *= np.add(g3, beta, out=scratch)
     r, z, n_, hn = (gates[..., k * hid: (k + 1) * hid] for k in range(4))
     f_r, f_z, f_n = (factors[..., k * hid: (k + 1) * hid] for k in range(3))
     a_n = np.subtract(1, z, out=_WORKSPACE.get("gru_a_n", h_prev.shape, gates.dtype))
@@ -371,9 +372,9 @@ class LSTMSequence(Function):
         p, hid = h0.shape[-1], c0.shape[-1]
         tb, ws = gates.shape[:2], _WORKSPACE
         h_prev = _previous(out[..., :p], h0, reverse, ws.get("h_prev", tb + (p,), h0.dtype))
-        factors, through_c = _lstm_factors(gates, tanh_c, out[..., p:], c0, reverse)
-        f = gates[..., hid:2 * hid]
         da = ws.get("da", gates.shape, gates.dtype)
+        factors, through_c = _lstm_factors(gates, tanh_c, out[..., p:], c0, reverse, da)
+        f = gates[..., hid:2 * hid]
         da4, factors4 = da.reshape(tb + (4, hid)), factors.reshape(tb + (4, hid))
         dh_out = ws.get("dh_out", h_prev.shape, h_prev.dtype) if ctx.has_proj else None
         dh, dc = np.zeros_like(h_prev[0]), np.zeros_like(tanh_c[0])
@@ -416,20 +417,21 @@ class LSTMSequence(Function):
         return _result(ctx, gx, dh, dc, gw_ih, gw_hh, gb_ih, gb_ih, gw_hr)
 
 
-def _lstm_factors(gates, tanh_c, c_out, c0, reverse):
+def _lstm_factors(gates, tanh_c, c_out, c0, reverse, scratch):
     """The factors of the LSTM's gate gradients that do not depend on δ, for all steps:
     (T, B, 4H) [g·i(1 − i), cᵗ⁻¹·f(1 − f), i·(1 − g²), tanh(cᵗ)·o(1 − o)] (per unit of δc for
     the first three blocks, of dh̃ for the last) and o ⊙ (1 − tanh²(cᵗ)) (T, B, H).
 
     Each gate's derivative is (1 − s)(s + β) with β = 0 for a sigmoid gate (s(1 − s)) and 1
     for g (1 − g²): two operations over the contiguous (T, B, 4H) block instead of one per
-    gate on strided quarter blocks."""
+    gate on strided quarter blocks. ``scratch`` (T, B, 4H) is free memory to work in (the
+    caller's DA, written only afterwards)."""
     t, n, g4 = gates.shape
     hid = g4 // 4
     beta = np.zeros(g4, gates.dtype)
     beta[2 * hid: 3 * hid] = 1
     factors = np.subtract(1, gates, out=_WORKSPACE.get("factors", gates.shape, gates.dtype))
-    partner = np.add(gates, beta, out=_WORKSPACE.get("partner", gates.shape, gates.dtype))
+    partner = np.add(gates, beta, out=scratch)
     factors *= partner
     s4, p4 = gates.reshape(t, n, 4, hid), partner.reshape(t, n, 4, hid)
     p4[:, :, 0], p4[:, :, 2], p4[:, :, 3] = s4[:, :, 2], s4[:, :, 0], tanh_c  # g, i, tanh c
