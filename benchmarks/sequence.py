@@ -110,17 +110,26 @@ def step_memory(step) -> float:
     return peak / 2**20
 
 
+def _workspace():
+    try:
+        from chainrule.ops.workspace import WORKSPACE
+    except ImportError:  # a chainrule from before the work arrays
+        return None
+    return WORKSPACE
+
+
 def clear_workspace() -> None:
     """Forget the work arrays of the configuration before, so that each one's are counted."""
-    from chainrule.ops.workspace import WORKSPACE
-
-    WORKSPACE.arrays.clear()
-    WORKSPACE.saved.clear()
+    WORKSPACE = _workspace()
+    if WORKSPACE is not None:
+        WORKSPACE.arrays.clear()
+        WORKSPACE.saved.clear()
 
 
 def workspace_mib() -> float:
-    from chainrule.ops.workspace import WORKSPACE
-
+    WORKSPACE = _workspace()
+    if WORKSPACE is None:
+        return 0.0
     held = sum(a.nbytes for a in WORKSPACE.arrays.values())
     held += sum(a.nbytes for kept in WORKSPACE.saved.values() for a in kept)
     return held / 2**20
