@@ -122,7 +122,7 @@ def clear_workspace() -> None:
     """Forget the work arrays of the configuration before, so that each one's are counted."""
     WORKSPACE = _workspace()
     if WORKSPACE is not None:
-        WORKSPACE.arrays.clear()
+        WORKSPACE.arrays.clear()  # not WORKSPACE.clear(): this also runs on older chainrules
         WORKSPACE.saved.clear()
 
 

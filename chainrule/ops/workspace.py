@@ -26,6 +26,11 @@ class _Workspace(threading.local):
         self.arrays: dict[tuple, np.ndarray] = {}
         self.saved: dict[tuple, list[np.ndarray]] = {}
 
+    def clear(self) -> None:
+        """Let go of every array held (this thread's); they are made afresh when needed."""
+        self.arrays.clear()
+        self.saved.clear()
+
     def get(self, name: str, shape: tuple, dtype) -> np.ndarray:
         key = (name, shape, np.dtype(dtype))
         array = self.arrays.get(key)

@@ -169,3 +169,14 @@ def test_spare_array_is_reused_only_when_nothing_refers_to_it():
     assert again is not held and again.shape == (2, 3)
     ids = {id(a) for a in _WORKSPACE.saved["test_spare", (2, 3), np.dtype(np.float32)]}
     assert id(again) in ids
+
+
+def test_clear_lets_go_of_the_work_arrays():
+    y, _ = _step(LSTMSequence, _inputs("lstm", np.float32, seed=5))
+    y.sum().backward()
+    assert _WORKSPACE.arrays and _WORKSPACE.saved
+    _WORKSPACE.clear()
+    assert not _WORKSPACE.arrays and not _WORKSPACE.saved
+    again, leaves = _step(LSTMSequence, _inputs("lstm", np.float32, seed=5))
+    again.sum().backward()
+    np.testing.assert_array_equal(again.detach().numpy(), y.detach().numpy())
