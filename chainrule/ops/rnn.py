@@ -246,9 +246,9 @@ class GRUSequence(Function):
         tb, hid, ws = x.shape[:2], w_hh.shape[1], _WORKSPACE
         h_prev = _previous(out, h0, reverse, ws.get("h_prev", out.shape, out.dtype))
         da_h = ws.get("da_h", tb + (3 * hid,), gates.dtype)
-        factors, a_n = _gru_factors(gates, h_prev, da_h)
-        z = gates[..., hid: 2 * hid]
         da_xn = ws.get("da_xn", out.shape, gates.dtype)
+        factors, a_n = _gru_factors(gates, h_prev, da_h, da_xn)
+        z = gates[..., hid: 2 * hid]
         da_h3, factors3 = da_h.reshape(tb + (3, hid)), factors.reshape(tb + (3, hid))
         # per step, dd = [δ, δ, δ] (B, 3, H), so that DA_h = dd ⊙ factors is one product
         dd = np.empty(tb[1:] + (3, hid), gates.dtype)
@@ -267,20 +267,21 @@ class GRUSequence(Function):
             carry += np.multiply(d, z[t], out=dz)
             if mask is not None:
                 carry += (1 - mask[t]) * dh
-        da_x = ws.get("da_x", da_h.shape, da_h.dtype)
+        da_x = factors  # free now
         da_x[..., : 2 * hid], da_x[..., 2 * hid:] = da_h[..., : 2 * hid], da_xn
         gx, gw_ih, gw_hh, gb_ih, gb_hh = _weight_grads(ctx, x, da_x, da_h, h_prev, w_ih, w_hh)
         return _result(ctx, gx, carry, None, gw_ih, gw_hh, gb_ih, gb_hh, None)
 
 
-def _gru_factors(gates, h_prev, scratch):
+def _gru_factors(gates, h_prev, scratch, scratch_h):
     """The factors of the GRU's gate gradients that do not depend on δ, for all steps:
     (T, B, 3H) [a_n·h_n·r(1 − r), (h − n)·z(1 − z), a_n·r] (DA_h per unit of δ) and
     a_n = (1 − z)(1 − n²) (T, B, H) (dA_n per unit of δ).
 
     The gates' derivatives [r(1 − r), z(1 − z), 1 − n²] come as (1 − s)(s + β) (β = 0 for
     a sigmoid gate, 1 for n) from two operations over the (T, B, 3H) block. ``scratch``
-    (T, B, 3H) is free memory to work in (the caller's DA_h, written only afterwards)."""
+    (T, B, 3H) and ``scratch_h`` (T, B, H) are free memory to work in (the caller's DA_h and
+    dA_n, written only afterwards)."""
     t, n, g4 = gates.shape
     hid = g4 // 4
     g3, shape = gates[..., : 3 * hid], (t, n, 3 * hid)
@@ -294,7 +295,7 @@ def _gru_factors(gates, h_prev, scratch):
     a_n *= f_n
     f_r *= hn
     f_r *= a_n
-    f_z *= np.subtract(h_prev, n_, out=_WORKSPACE.get("gru_h_n", h_prev.shape, gates.dtype))
+    f_z *= np.subtract(h_prev, n_, out=scratch_h)
     np.multiply(a_n, r, out=f_n)
     return factors, a_n
 
