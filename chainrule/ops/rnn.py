@@ -247,7 +247,7 @@ class GRUSequence(Function):
         h_prev = _previous(out, h0, reverse, ws.get("h_prev", out.shape, out.dtype))
         da_h = ws.get("da_h", tb + (3 * hid,), gates.dtype)
         da_xn = ws.get("da_xn", out.shape, gates.dtype)
-        factors, a_n = _gru_factors(gates, h_prev, da_h, da_xn)
+        factors, a_n = _gru_factors(gates, h_prev, da_xn)
         z = gates[..., hid: 2 * hid]
         da_h3, factors3 = da_h.reshape(tb + (3, hid)), factors.reshape(tb + (3, hid))
         # per step, dd = [δ, δ, δ] (B, 3, H), so that DA_h = dd ⊙ factors is one product
@@ -273,29 +273,25 @@ class GRUSequence(Function):
         return _result(ctx, gx, carry, None, gw_ih, gw_hh, gb_ih, gb_hh, None)
 
 
-def _gru_factors(gates, h_prev, scratch, scratch_h):
+def _gru_factors(gates, h_prev, scratch_h):
     """The factors of the GRU's gate gradients that do not depend on δ, for all steps:
     (T, B, 3H) [a_n·h_n·r(1 − r), (h − n)·z(1 − z), a_n·r] (DA_h per unit of δ) and
-    a_n = (1 − z)(1 − n²) (T, B, H) (dA_n per unit of δ).
-
-    The gates' derivatives [r(1 − r), z(1 − z), 1 − n²] come as (1 − s)(s + β) (β = 0 for
-    a sigmoid gate, 1 for n) from two operations over the (T, B, 3H) block. ``scratch``
-    (T, B, 3H) and ``scratch_h`` (T, B, H) are free memory to work in (the caller's DA_h and
-    dA_n, written only afterwards)."""
-    t, n, g4 = gates.shape
-    hid = g4 // 4
-    g3, shape = gates[..., : 3 * hid], (t, n, 3 * hid)
-    beta = np.zeros(3 * hid, gates.dtype)
-    beta[2 * hid:] = 1
-    factors = np.subtract(1, g3, out=_WORKSPACE.get("gru_factors", shape, gates.dtype))
-    factors *= np.add(g3, beta, out=scratch)
-    r, z, n_, hn = (gates[..., k * hid: (k + 1) * hid] for k in range(4))
-    f_r, f_z, f_n = (factors[..., k * hid: (k + 1) * hid] for k in range(3))
-    a_n = np.subtract(1, z, out=_WORKSPACE.get("gru_a_n", h_prev.shape, gates.dtype))
-    a_n *= f_n
+    a_n = (1 − z)(1 − n²) (T, B, H) (dA_n per unit of δ). ``scratch_h`` (T, B, H) is free
+    memory to work in (the caller's dA_n, written only afterwards)."""
+    hid = gates.shape[-1] // 4
+    r, z, n, hn = (gates[..., k * hid: (k + 1) * hid] for k in range(4))
+    rz = gates[..., : 2 * hid]
+    factors = _WORKSPACE.get("gru_factors", gates.shape[:2] + (3 * hid,), gates.dtype)
+    f_rz, f_r, f_z, f_n = factors[..., : 2 * hid], factors[..., :hid], \
+        factors[..., hid: 2 * hid], factors[..., 2 * hid:]
+    np.subtract(1, rz, out=f_rz)
+    f_rz *= rz  # [r(1 − r), z(1 − z)]
+    a_n = np.multiply(n, n, out=_WORKSPACE.get("gru_a_n", h_prev.shape, gates.dtype))
+    np.subtract(1, a_n, out=a_n)
+    a_n *= np.subtract(1, z, out=scratch_h)  # (1 − z)(1 − n²)
     f_r *= hn
     f_r *= a_n
-    f_z *= np.subtract(h_prev, n_, out=scratch_h)
+    f_z *= np.subtract(h_prev, n, out=scratch_h)
     np.multiply(a_n, r, out=f_n)
     return factors, a_n
 
