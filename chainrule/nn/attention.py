@@ -123,9 +123,11 @@ class MultiheadAttention(Module):
             query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
             if key_padding_mask is not None:
                 key_padding_mask = _as_tensor(key_padding_mask).unsqueeze(0)
-        elif self.batch_first:
+        # batch_first inputs stay (N, L, E) (no transposed copies) unless bias_k is appended
+        seq_dim = 1 if batched and self.batch_first and self.bias_k is None else 0
+        if batched and self.batch_first and not seq_dim:
             query, key, value = query.transpose(0, 1), key.transpose(0, 1), value.transpose(0, 1)
-        length, batch, _ = query.shape
+        length, batch, source = query.shape[seq_dim], query.shape[1 - seq_dim], key.shape[seq_dim]
         (wq, bq), (wk, bk), (wv, bv) = self._projections()
         q, k, v = F.linear(query, wq, bq), F.linear(key, wk, bk), F.linear(value, wv, bv)
         extra = 0
@@ -133,34 +135,36 @@ class MultiheadAttention(Module):
             k = cat([k, self.bias_k.expand(1, batch, self.embed_dim)], dim=0)
             v = cat([v, self.bias_v.expand(1, batch, self.embed_dim)], dim=0)
             extra += 1
-        q, k, v = (self._heads(t) for t in (q, k, v))
+        q, k, v = (self._heads(t, seq_dim) for t in (q, k, v))
         if self.add_zero_attn:
             pad = zeros(*k.shape[:2], 1, self.head_dim, dtype=k.dtype)
             k, v = cat([k, pad], dim=2), cat([v, pad], dim=2)
             extra += 1
-        mask = self._mask(attn_mask, key_padding_mask, length, key.shape[0], batch, extra,
-                          q.dtype)
+        mask = self._mask(attn_mask, key_padding_mask, length, source, batch, extra, q.dtype)
         p = self.dropout if self.training else 0.0
         if need_weights:
             out, weights = self._attend_with_weights(q, k, v, mask, p)
         else:
             out, weights = scaled_dot_product_attention(q, k, v, mask, p,
                                                         generator=self.generator), None
-        out = out.permute(2, 0, 1, 3).reshape(length, batch, self.embed_dim)
+        if seq_dim:
+            out = out.permute(0, 2, 1, 3).reshape(batch, length, self.embed_dim)
+        else:
+            out = out.permute(2, 0, 1, 3).reshape(length, batch, self.embed_dim)
         out = self.out_proj(out)
         if weights is not None and average_attn_weights:
             weights = weights.mean(dim=1)
         if not batched:
             out = out.squeeze(1)
             weights = None if weights is None else weights.squeeze(0)
-        elif self.batch_first:
+        elif self.batch_first and not seq_dim:
             out = out.transpose(0, 1)
         return out, weights
 
-    def _heads(self, x: Tensor) -> Tensor:
-        """(L, N, E) -> (N, heads, L, head_dim)."""
-        return x.reshape(x.shape[0], x.shape[1], self.num_heads, self.head_dim).permute(
-            1, 2, 0, 3)
+    def _heads(self, x: Tensor, seq_dim: int = 0) -> Tensor:
+        """(L, N, E), or (N, L, E) when ``seq_dim`` is 1 -> (N, heads, L, head_dim)."""
+        x = x.reshape(x.shape[0], x.shape[1], self.num_heads, self.head_dim)
+        return x.permute(0, 2, 1, 3) if seq_dim else x.permute(1, 2, 0, 3)
 
     def _attend_with_weights(self, q, k, v, mask, p):
         scores = (q * (1.0 / math.sqrt(self.head_dim))) @ k.transpose(-1, -2)

@@ -32,6 +32,7 @@ import numpy as np
 
 from ..autograd import Function
 from .linalg import column_sums
+from .workspace import WORKSPACE as _WORKSPACE
 
 
 def _half_scale(gates: str, hid: int, dtype) -> np.ndarray:
@@ -54,22 +55,30 @@ def _unpack(arrays, has_cell, has_bias, has_proj):
     return x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr
 
 
-def _input_products(x, w_ih, b):
-    """X W_ihᵀ + b for all steps at once: one GEMM, (T, B, I) -> (T, B, G)."""
+def _input_products(x, w_ih, b, out=None):
+    """X W_ihᵀ + b for all steps at once: one GEMM, (T, B, I) -> (T, B, G), into ``out``
+    (T, B, G) if given."""
     t, n, _ = x.shape
-    xw = x.reshape(t * n, -1) @ w_ih.T
+    if out is None:
+        xw = x.reshape(t * n, -1) @ w_ih.T
+    else:
+        xw = np.matmul(x.reshape(t * n, -1), w_ih.T, out=out.reshape(t * n, -1))
     if b is not None:
         xw += b
     return xw.reshape(t, n, -1)
 
 
-def _previous(states: np.ndarray, first: np.ndarray, reverse: bool) -> np.ndarray:
+def _previous(states: np.ndarray, first: np.ndarray, reverse: bool,
+              out: np.ndarray | None = None) -> np.ndarray:
     """H_prev from the states after each step: the state before step t in processing order
     (``first`` before the first step processed), built once in backward instead of being
-    copied at every step of forward."""
+    copied at every step of forward. Written into ``out`` (T, B, ·) if given."""
+    prev = np.empty(states.shape, states.dtype) if out is None else out
     if reverse:
-        return np.concatenate([states[1:], first[None]], axis=0)
-    return np.concatenate([first[None], states[:-1]], axis=0)
+        prev[:-1], prev[-1] = states[1:], first
+    else:
+        prev[1:], prev[0] = states[:-1], first
+    return prev
 
 
 def _steps(t: int, reverse: bool):
@@ -175,9 +184,11 @@ class GRUSequence(Function):
         dL/dX = DA_x W_ih,  dL/dW_ih = DA_xᵀ X,  dL/db_ih = 1ᵀ DA_x,
         dL/dW_hh = DA_hᵀ H_prev,  dL/db_hh = 1ᵀ DA_h.
     Saves X, h0, the outputs (H_prev is them shifted by one step), the gates r, z, n and h_n
-    of every step, and the weights. The factors
-    of dA that do not depend on δ ((1 − z)(1 − n²), h_n·r(1 − r), (h − n)·z(1 − z)) are
-    computed for all steps at once before the loop.
+    of every step, and the weights. What does not depend on δ is computed for all steps at
+    once before the loop (``_gru_factors``): with a_n = (1 − z)(1 − n²),
+        DA_h = δ ⊙ [a_n·h_n·r(1 − r), (h − n)·z(1 − z), a_n·r],  dA_n = δ ⊙ a_n,
+    so a step costs one product for DA_h (δ tiled three times) and one for dA_n.
+    b_hr and b_hz enter the input GEMM's bias (they are added to x_r, x_z in any case).
 
     Numerics: σ(a) = ½ + ½·tanh(a/2) (see ``_half_scale``): no overflow for any a.
     """
@@ -187,34 +198,43 @@ class GRUSequence(Function):
         ctx.has_cell, ctx.has_bias, ctx.has_proj = False, has_bias, False
         x, h0, _, w_ih, w_hh, b_ih, b_hh, _ = _unpack(arrays, False, has_bias, False)
         hid = h0.shape[-1]
+        tb, spare = x.shape[:2], _WORKSPACE.spare
         scale = _half_scale("sst", hid, x.dtype)
-        xw = _input_products(x, w_ih * scale[:, None], None if b_ih is None else b_ih * scale)
+        b_x = b_hn = None
+        if b_ih is not None:  # b_hr, b_hz join b_ih in the input GEMM; b_hn stays inside r ⊙ (·)
+            b_x = b_ih * scale
+            b_x[: 2 * hid] += b_hh[: 2 * hid] * scale[: 2 * hid]
+            b_hn = b_hh[2 * hid:]
+        xw = _input_products(x, w_ih * scale[:, None], b_x,
+                             spare("gru_xw", tb + (3 * hid,), x.dtype))
         w_t = np.ascontiguousarray((w_hh * scale[:, None]).T)
-        b_h = None if b_hh is None else b_hh * scale
-        out = np.empty(x.shape[:2] + (hid,), dtype=xw.dtype)
-        gates = np.empty(x.shape[:2] + (4 * hid,), dtype=xw.dtype)  # r, z, n, h_n
+        out = np.empty(tb + (hid,), dtype=xw.dtype)
+        gates = spare("gru_gates", tb + (4 * hid,), x.dtype)  # r, z, n, h_n
+        x_rz, x_n = xw[..., : 2 * hid], xw[..., 2 * hid:]
+        g_rz, g_r, g_z = gates[..., : 2 * hid], gates[..., :hid], gates[..., hid: 2 * hid]
+        g_n, g_hn = gates[..., 2 * hid: 3 * hid], gates[..., 3 * hid:]
+        hw = np.empty(tb[1:] + (3 * hid,), xw.dtype)
         h = h0
         for t in _steps(x.shape[0], reverse):
-            hw = h @ w_t
-            if b_h is not None:
-                hw += b_h
-            g = gates[t]
-            rz = g[:, : 2 * hid]
-            np.add(xw[t, :, : 2 * hid], hw[:, : 2 * hid], out=rz)
+            np.matmul(h, w_t, out=hw)
+            rz, n, hn, new = g_rz[t], g_n[t], g_hn[t], out[t]
+            np.add(x_rz[t], hw[:, : 2 * hid], out=rz)
             np.tanh(rz, out=rz)
             rz *= 0.5
-            rz += 0.5
-            r, z, n = g[:, :hid], g[:, hid: 2 * hid], g[:, 2 * hid: 3 * hid]
-            g[:, 3 * hid:] = hw[:, 2 * hid:]
-            np.multiply(r, hw[:, 2 * hid:], out=n)
-            n += xw[t, :, 2 * hid:]
+            rz += 0.5  # [r, z]
+            if b_hn is None:
+                hn[...] = hw[:, 2 * hid:]
+            else:
+                np.add(hw[:, 2 * hid:], b_hn, out=hn)
+            np.multiply(g_r[t], hn, out=n)
+            n += x_n[t]
             np.tanh(n, out=n)
-            new = h - n
-            new *= z
-            new += n
+            np.subtract(h, n, out=new)
+            new *= g_z[t]
+            new += n  # h' = n + z ⊙ (h − n) = (1 − z) ⊙ n + z ⊙ h
             if mask is not None:
-                new = mask[t] * new + (1 - mask[t]) * h
-            out[t] = h = new
+                new[...] = mask[t] * new + (1 - mask[t]) * h
+            h = new
         ctx.save_for_backward(x, h0, out, gates, w_ih, w_hh)
         ctx.settings = (reverse, mask)
         return out
@@ -223,31 +243,57 @@ class GRUSequence(Function):
     def backward(ctx, grad_out):
         x, h0, out, gates, w_ih, w_hh = ctx.saved
         reverse, mask = ctx.settings
-        h_prev = _previous(out, h0, reverse)
-        hid = w_hh.shape[1]
-        r, z, n, hn = (gates[..., k * hid: (k + 1) * hid] for k in range(4))
-        # the factors of each step's gate gradients that do not depend on dL/dh, for all T
-        a_n = (1 - z) * (1 - n * n)
-        a_r = hn * r * (1 - r)
-        a_z = (h_prev - n) * z * (1 - z)
-        da_n = np.empty_like(h_prev)
-        da_h = np.empty(x.shape[:2] + (3 * hid,), dtype=gates.dtype)
-        dh = np.zeros_like(h_prev[0])
+        tb, hid, ws = x.shape[:2], w_hh.shape[1], _WORKSPACE
+        h_prev = _previous(out, h0, reverse, ws.get("h_prev", out.shape, out.dtype))
+        da_h = ws.get("da_h", tb + (3 * hid,), gates.dtype)
+        da_xn = ws.get("da_xn", out.shape, gates.dtype)
+        factors, a_n = _gru_factors(gates, h_prev, da_xn)
+        z = gates[..., hid: 2 * hid]
+        da_h3, factors3 = da_h.reshape(tb + (3, hid)), factors.reshape(tb + (3, hid))
+        # per step, dd = [δ, δ, δ] (B, 3, H), so that DA_h = dd ⊙ factors is one product
+        dd = np.empty(tb[1:] + (3, hid), gates.dtype)
+        d, dz = dd[:, 0], np.empty(tb[1:] + (hid,), gates.dtype)
+        carry = np.zeros_like(h_prev[0])  # what reaches hᵗ from step t + 1; last: dL/dh0
         for t in _steps(x.shape[0], not reverse):
-            dh = dh + grad_out[t]
-            d = dh if mask is None else mask[t] * dh
-            dan = np.multiply(d, a_n[t], out=da_n[t])
-            dah = da_h[t]
-            np.multiply(dan, a_r[t], out=dah[:, :hid])
-            np.multiply(d, a_z[t], out=dah[:, hid: 2 * hid])
-            np.multiply(dan, r[t], out=dah[:, 2 * hid:])
-            carry = dah @ w_hh
-            carry += d * z[t]
-            dh = carry if mask is None else carry + (1 - mask[t]) * dh
-        da_x = da_h.copy()
-        da_x[..., 2 * hid:] = da_n
+            if mask is None:
+                np.add(carry, grad_out[t], out=d)  # δ = dL/dhᵗ
+            else:
+                dh = carry + grad_out[t]
+                np.multiply(dh, mask[t], out=d)
+            dd[:, 1:] = d[:, None]
+            np.multiply(dd, factors3[t], out=da_h3[t])  # [dA_r, dA_z, dA_n ⊙ r]
+            np.multiply(d, a_n[t], out=da_xn[t])  # dA_n
+            np.matmul(da_h[t], w_hh, out=carry)
+            carry += np.multiply(d, z[t], out=dz)
+            if mask is not None:
+                carry += (1 - mask[t]) * dh
+        da_x = factors  # free now
+        da_x[..., : 2 * hid], da_x[..., 2 * hid:] = da_h[..., : 2 * hid], da_xn
         gx, gw_ih, gw_hh, gb_ih, gb_hh = _weight_grads(ctx, x, da_x, da_h, h_prev, w_ih, w_hh)
-        return _result(ctx, gx, dh, None, gw_ih, gw_hh, gb_ih, gb_hh, None)
+        return _result(ctx, gx, carry, None, gw_ih, gw_hh, gb_ih, gb_hh, None)
+
+
+def _gru_factors(gates, h_prev, scratch_h):
+    """The factors of the GRU's gate gradients that do not depend on δ, for all steps:
+    (T, B, 3H) [a_n·h_n·r(1 − r), (h − n)·z(1 − z), a_n·r] (DA_h per unit of δ) and
+    a_n = (1 − z)(1 − n²) (T, B, H) (dA_n per unit of δ). ``scratch_h`` (T, B, H) is free
+    memory to work in (the caller's dA_n, written only afterwards)."""
+    hid = gates.shape[-1] // 4
+    r, z, n, hn = (gates[..., k * hid: (k + 1) * hid] for k in range(4))
+    rz = gates[..., : 2 * hid]
+    factors = _WORKSPACE.get("gru_factors", gates.shape[:2] + (3 * hid,), gates.dtype)
+    f_rz, f_r, f_z, f_n = factors[..., : 2 * hid], factors[..., :hid], \
+        factors[..., hid: 2 * hid], factors[..., 2 * hid:]
+    np.subtract(1, rz, out=f_rz)
+    f_rz *= rz  # [r(1 − r), z(1 − z)]
+    a_n = np.multiply(n, n, out=_WORKSPACE.get("gru_a_n", h_prev.shape, gates.dtype))
+    np.subtract(1, a_n, out=a_n)
+    a_n *= np.subtract(1, z, out=scratch_h)  # (1 − z)(1 − n²)
+    f_r *= hn
+    f_r *= a_n
+    f_z *= np.subtract(h_prev, n, out=scratch_h)
+    np.multiply(a_n, r, out=f_n)
+    return factors, a_n
 
 
 class LSTMSequence(Function):
@@ -280,32 +326,34 @@ class LSTMSequence(Function):
         x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr = _unpack(arrays, True, has_bias, has_proj)
         hid, p = c0.shape[-1], h0.shape[-1]
         scale = _half_scale("ssts", hid, x.dtype)
+        tb, spare = x.shape[:2], _WORKSPACE.spare
         xw = _input_products(x, w_ih * scale[:, None],
-                             None if b_ih is None else (b_ih + b_hh) * scale)
+                             None if b_ih is None else (b_ih + b_hh) * scale,
+                             spare("lstm_gates", tb + (4 * hid,), x.dtype))
         shift = 1 - scale
-        tb = x.shape[:2]
         out = np.empty(tb + (p + hid,), dtype=xw.dtype)
         out_h, out_c = out[..., :p], out[..., p:]
-        tanh_c = np.empty(tb + (hid,), xw.dtype)
-        h_tilde = np.empty_like(tanh_c) if has_proj else None
+        tanh_c = spare("lstm_tanh_c", tb + (hid,), xw.dtype)
+        h_tilde = spare("lstm_h_tilde", tb + (hid,), xw.dtype) if has_proj else None
         h, c, w_t = h0, c0, np.ascontiguousarray((w_hh * scale[:, None]).T)
         w_hr_t = None if w_hr is None else np.ascontiguousarray(w_hr.T)
+        # views of all steps made once: per-step slicing costs as much as a small ufunc
+        gi, gf, gg, go = (xw[..., k * hid: (k + 1) * hid] for k in range(4))
+        hw, ig = np.empty(tb[1:] + (4 * hid,), xw.dtype), np.empty(tb[1:] + (hid,), xw.dtype)
         for t in _steps(x.shape[0], reverse):
             a = xw[t]
-            a += h @ w_t
+            a += np.matmul(h, w_t, out=hw)
             np.tanh(a, out=a)
             a *= scale
-            a += shift
-            i, f, g, o = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
-            c_new, h_new = out_c[t], out_h[t]
-            np.multiply(f, c, out=c_new)
-            c_new += i * g
-            np.tanh(c_new, out=tanh_c[t])
+            a += shift  # a = [i, f, g, o]
+            c_new, h_new, tc = out_c[t], out_h[t], tanh_c[t]
+            np.multiply(gf[t], c, out=c_new)
+            c_new += np.multiply(gi[t], gg[t], out=ig)
+            np.tanh(c_new, out=tc)
             if has_proj:
-                np.multiply(o, tanh_c[t], out=h_tilde[t])
-                np.matmul(h_tilde[t], w_hr_t, out=h_new)
+                np.matmul(np.multiply(go[t], tc, out=h_tilde[t]), w_hr_t, out=h_new)
             else:
-                np.multiply(o, tanh_c[t], out=h_new)
+                np.multiply(go[t], tc, out=h_new)
             if mask is not None:
                 h_new[...] = mask[t] * h_new + (1 - mask[t]) * h
                 c_new[...] = mask[t] * c_new + (1 - mask[t]) * c
@@ -319,47 +367,75 @@ class LSTMSequence(Function):
         x, h0, c0, out, gates, tanh_c, h_tilde, w_ih, w_hh, w_hr = ctx.saved
         reverse, mask = ctx.settings
         p, hid = h0.shape[-1], c0.shape[-1]
-        h_prev = _previous(out[..., :p], h0, reverse)
-        c_prev = _previous(out[..., p:], c0, reverse)
-        tb = gates.shape[:2]
-        i, f, g, o = (gates[..., k * hid: (k + 1) * hid] for k in range(4))
-        # the factors of each step's gate gradients that do not depend on dL/dh, dL/dc
-        through_c = o * (1 - tanh_c * tanh_c)  # dc += dh̃ ⊙ this
-        factors = np.empty(tb + (3, hid), dtype=gates.dtype)  # di, df, dg per unit of dc
-        factors[:, :, 0] = g * i * (1 - i)
-        factors[:, :, 1] = c_prev * f * (1 - f)
-        factors[:, :, 2] = i * (1 - g * g)
-        factor_o = tanh_c * o * (1 - o)
-        da = np.empty_like(gates)
-        da4 = da.reshape(tb + (4, hid))
-        dh_out = np.empty_like(h_prev) if ctx.has_proj else None
-        dh, dc = np.zeros_like(h_prev[0]), np.zeros_like(c_prev[0])
+        tb, ws = gates.shape[:2], _WORKSPACE
+        h_prev = _previous(out[..., :p], h0, reverse, ws.get("h_prev", tb + (p,), h0.dtype))
+        da = ws.get("da", gates.shape, gates.dtype)
+        factors, through_c = _lstm_factors(gates, tanh_c, out[..., p:], c0, reverse, da)
+        f = gates[..., hid:2 * hid]
+        da4, factors4 = da.reshape(tb + (4, hid)), factors.reshape(tb + (4, hid))
+        dh_out = ws.get("dh_out", h_prev.shape, h_prev.dtype) if ctx.has_proj else None
+        dh, dc = np.zeros_like(h_prev[0]), np.zeros_like(tanh_c[0])
         # contiguous copies: adding a strided slice costs more than the copy, per step
-        grad_h = np.ascontiguousarray(grad_out[..., :p])
+        grad_h = ws.get("grad_h", h_prev.shape, h_prev.dtype)
+        grad_h[...] = grad_out[..., :p]
         grad_c = grad_out[..., p:]
         c_steps = grad_c.any(axis=(1, 2))  # usually only the last step (from c_n), or none
-        grad_c = np.ascontiguousarray(grad_c) if c_steps.any() else grad_c
+        if c_steps.any():
+            grad_c = ws.get("grad_c", tanh_c.shape, tanh_c.dtype)
+            grad_c[...] = grad_out[..., p:]
+        # per step, dd = [δc, δc, δc, dh̃] (B, 4, H), so that dA = dd ⊙ factors is one product
+        dd = np.empty(tb[1:] + (4, hid), gates.dtype)
+        dcm = dd[:, 0]
         for t in _steps(x.shape[0], not reverse):
-            dh = dh + grad_h[t]
+            dh += grad_h[t]
             if c_steps[t]:
-                dc = dc + grad_c[t]
-            dhm = dh if mask is None else mask[t] * dh
-            dcm = dc if mask is None else mask[t] * dc
+                dc += grad_c[t]
+            dhm, dc_in = (dh, dc) if mask is None else (mask[t] * dh, mask[t] * dc)
             if ctx.has_proj:
                 dh_out[t] = dhm
                 dhm = dhm @ w_hr
-            dcm = dcm + dhm * through_c[t]
-            np.multiply(dcm[:, None, :], factors[t], out=da4[t, :, :3])
-            np.multiply(dhm, factor_o[t], out=da4[t, :, 3])
-            carry_h, carry_c = da[t] @ w_hh, dcm * f[t]
+            np.multiply(dhm, through_c[t], out=dcm)
+            dcm += dc_in  # δc = dL/dcᵗ + dh̃ ⊙ o ⊙ (1 − tanh²cᵗ)
+            dd[:, 1:3] = dcm[:, None]
+            dd[:, 3] = dhm
+            np.multiply(dd, factors4[t], out=da4[t])
             if mask is None:
-                dh, dc = carry_h, carry_c
+                np.matmul(da[t], w_hh, out=dh)  # dh (= dhm) was last read above
+                np.multiply(dcm, f[t], out=dc)
             else:
-                dh = carry_h + (1 - mask[t]) * dh
-                dc = carry_c + (1 - mask[t]) * dc
+                keep = 1 - mask[t]
+                dh = da[t] @ w_hh + keep * dh
+                dc = dcm * f[t] + keep * dc
         gx, gw_ih, gw_hh, gb_ih, _ = _weight_grads(ctx, x, da, da, h_prev, w_ih, w_hh)
         gw_hr = None
         if ctx.has_proj:
             n = dh_out.shape[0] * dh_out.shape[1]
             gw_hr = dh_out.reshape(n, p).T @ h_tilde.reshape(n, hid)
         return _result(ctx, gx, dh, dc, gw_ih, gw_hh, gb_ih, gb_ih, gw_hr)
+
+
+def _lstm_factors(gates, tanh_c, c_out, c0, reverse, scratch):
+    """The factors of the LSTM's gate gradients that do not depend on δ, for all steps:
+    (T, B, 4H) [g·i(1 − i), cᵗ⁻¹·f(1 − f), i·(1 − g²), tanh(cᵗ)·o(1 − o)] (per unit of δc for
+    the first three blocks, of dh̃ for the last) and o ⊙ (1 − tanh²(cᵗ)) (T, B, H).
+
+    Each gate's derivative is (1 − s)(s + β) with β = 0 for a sigmoid gate (s(1 − s)) and 1
+    for g (1 − g²): two operations over the contiguous (T, B, 4H) block instead of one per
+    gate on strided quarter blocks. ``scratch`` (T, B, 4H) is free memory to work in (the
+    caller's DA, written only afterwards)."""
+    t, n, g4 = gates.shape
+    hid = g4 // 4
+    beta = np.zeros(g4, gates.dtype)
+    beta[2 * hid: 3 * hid] = 1
+    factors = np.subtract(1, gates, out=_WORKSPACE.get("factors", gates.shape, gates.dtype))
+    partner = np.add(gates, beta, out=scratch)
+    factors *= partner
+    s4, p4 = gates.reshape(t, n, 4, hid), partner.reshape(t, n, 4, hid)
+    p4[:, :, 0], p4[:, :, 2], p4[:, :, 3] = s4[:, :, 2], s4[:, :, 0], tanh_c  # g, i, tanh c
+    _previous(c_out, c0, reverse, p4[:, :, 1])  # cᵗ⁻¹
+    factors *= partner
+    through_c = np.multiply(tanh_c, tanh_c,
+                            out=_WORKSPACE.get("through_c", tanh_c.shape, tanh_c.dtype))
+    np.subtract(1, through_c, out=through_c)
+    through_c *= s4[:, :, 3]
+    return factors, through_c
