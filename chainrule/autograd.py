@@ -168,9 +168,13 @@ def backward(
     for root, grad in zip(roots, grads):
         sink.deliver(root, grad)
     pending = sink.pending
-    for node in reversed(topological_order(roots)):
+    order = topological_order(roots)
+    waiting = _hooked_leaf_uses(order) if _POST_ACCUMULATE_HOOKS and inputs is None else None
+    for node in reversed(order):
         grad_out = pending.pop(node, None)
         if grad_out is None:
+            if waiting:
+                _release_leaves(node._ctx.parents, waiting)
             continue
         ctx = node._ctx
         for parent, grad in zip(ctx.parents, _call_backward(ctx, grad_out, check_nan)):
@@ -179,11 +183,70 @@ def backward(
                         and grad.dtype == parent.dtype):
                     grad = _conform(grad, parent, ctx)
                 sink.deliver(parent, grad)
+        if waiting:
+            _release_leaves(ctx.parents, waiting)
         if not retain_graph:
             ctx.saved, ctx.parents, ctx.freed = (), (), True
     if inputs is None:
         return None
     return [sink.wanted[t] for t in inputs]
+
+
+# id(leaf) -> (leaf, hook): ``hook(leaf)`` runs once per backward pass, when the last gradient
+# that pass sends the leaf has been added to its ``.grad`` (PyTorch's post-accumulate-grad hook).
+_POST_ACCUMULATE_HOOKS: dict[int, tuple[Node, Callable[[Node], None]]] = {}
+
+
+class RemovableHandle:
+    """What ``register_post_accumulate_grad_hook`` returns: ``remove()`` unregisters the hook."""
+
+    def __init__(self, key: int) -> None:
+        self.key = key
+
+    def remove(self) -> None:
+        _POST_ACCUMULATE_HOOKS.pop(self.key, None)
+
+
+def register_post_accumulate_grad_hook(leaf: Node, hook: Callable[[Node], None]
+                                       ) -> RemovableHandle:
+    """PyTorch's ``Tensor.register_post_accumulate_grad_hook(hook)``, as a function: after a
+    backward pass has added its last gradient into the leaf ``leaf``'s ``.grad``, call
+    ``hook(leaf)`` (also when the pass reached the leaf without a gradient for it, in which case
+    ``.grad`` is unchanged). One hook per leaf: a second registration replaces the first.
+    ``autograd.grad`` (which writes no ``.grad``) runs no hook.
+
+    Args:
+        leaf: a tensor that requires grad and has no grad_fn.
+        hook: called with the tensor; its return value is ignored.
+    """
+    if leaf._ctx is not None or not leaf.requires_grad:
+        raise RuntimeError("post accumulate grad hooks can only be registered on leaf tensors "
+                           "that require grad")
+    _POST_ACCUMULATE_HOOKS[id(leaf)] = (leaf, hook)
+    return RemovableHandle(id(leaf))
+
+
+def _hooked_leaf_uses(order: list[Node]) -> dict[int, int]:
+    """For each hooked leaf in the graph: how many of its edges the pass will still walk."""
+    uses: dict[int, int] = {}
+    for node in order:
+        for parent in node._ctx.parents:
+            if parent._ctx is None and id(parent) in _POST_ACCUMULATE_HOOKS:
+                uses[id(parent)] = uses.get(id(parent), 0) + 1
+    return uses
+
+
+def _release_leaves(parents: Sequence[Node], waiting: dict[int, int]) -> None:
+    """Count the edges to ``parents`` as walked; run the hook of a leaf whose last edge this is."""
+    for parent in parents:
+        key = id(parent)
+        if key in waiting:
+            waiting[key] -= 1
+            if waiting[key] == 0:
+                del waiting[key]
+                entry = _POST_ACCUMULATE_HOOKS.get(key)
+                if entry is not None and entry[0] is parent:
+                    entry[1](parent)
 
 
 class _GradSink:
