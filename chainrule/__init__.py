@@ -13,6 +13,7 @@ from . import (
     backends,
     cuda,
     data,
+    distributed,
     distributions,
     functional,
     nn,
@@ -146,7 +147,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "abs", "arange", "as_tensor", "autograd", "bool", "bool_", "cat", "clamp", "clip", "cos",
-    "distributions",
+    "distributions", "distributed",
     "data", "detect_anomaly", "double", "empty", "enable_grad", "exp", "eye", "float16", "float32",
     "float64", "from_numpy", "full", "full_like", "functional", "get_rng_state", "gradcheck",
     "GradcheckError", "half", "inference_mode", "int16", "int32", "int64", "int8",

@@ -37,6 +37,7 @@ LAYERS = {
     "creation": 3, "functional": 3, "gradcheck": 3, "io": 3,
     "legacy": 3, "atomic_file": 3, "io_structure": 3,
     "nn": 4,
+    "distributed": 4,
     "data": 5, "optim": 5, "utils": 5,
     "distributions": 5,
     "models": 6, "train": 6,
@@ -44,7 +45,7 @@ LAYERS = {
 }
 
 # Third-party libraries that may be imported inside functions (pyproject's optional extras).
-OPTIONAL = frozenset({"matplotlib"})
+OPTIONAL = frozenset({"matplotlib", "mpi4py"})
 NEVER = frozenset({"torch"})
 ALWAYS = frozenset(sys.stdlib_module_names) | {"numpy", "__future__"}
 
