@@ -92,6 +92,7 @@ class DistributedDataParallel(Module):
         self._handles = [autograd.register_post_accumulate_grad_hook(p, self._on_grad)
                          for b in self._buckets for p in b.params]
         self._used = np.zeros(len(self._where), np.int32)
+        self._ready: set[int] = set()  # ids of the parameters in this iteration's buckets
 
     # ------------------------------------------------------------ forward
 
@@ -108,8 +109,8 @@ class DistributedDataParallel(Module):
     def _check_finished(self) -> None:
         if any(b.ready for b in self._buckets):
             pending = [n for n, p in self.module.named_parameters()
-                       if id(p) in self._where and self._where[id(p)][0].ready
-                       < len(self._where[id(p)][0].params)]
+                       if id(p) in self._where and id(p) not in self._ready]
+            self._ready.clear()
             for bucket in self._buckets:
                 bucket.ready = 0
             self._next = 0
@@ -152,6 +153,7 @@ class DistributedDataParallel(Module):
             slot[:] = param._grad.reshape(-1)
             self._used[k] = 1
         bucket.ready += 1
+        self._ready.add(id(param))
         self._start_ready_buckets()
 
     def _start_ready_buckets(self) -> None:
@@ -179,6 +181,7 @@ class DistributedDataParallel(Module):
                 k += 1
             bucket.ready, bucket.request = 0, None
         self._next = 0
+        self._ready.clear()
 
     def _used_anywhere(self) -> np.ndarray | None:
         if not self.find_unused_parameters:

@@ -49,3 +49,55 @@ def test_the_collectives_on_two_ranks(tmp_path):
         # reduce_scatter: rank r gets sum over ranks q of [r + q, 1] = [2r + 1, 2]
         assert got["reduce_scatter"] == [2.0 * rank + 1, 2.0]
         assert got["async"] is True
+
+
+def branchy_reference(rank_uses_a):
+    """The gradients one rank computes alone in the find_unused_parameters case."""
+    import chainrule
+    from chainrule import nn
+
+    x, y = workers.make_data()
+    chainrule.manual_seed(0)
+    heads = nn.ModuleDict({"body": nn.Linear(8, 4), "a": nn.Linear(4, 3), "b": nn.Linear(4, 3)})
+    h = heads["body"](chainrule.tensor(x[:8]))
+    out = heads["a"](h) if rank_uses_a else h[:, :3] * 2.0
+    nn.CrossEntropyLoss()(out, chainrule.tensor(y[:8])).backward()
+    return {name: m.weight.grad.numpy() if m.weight.grad is not None else np.zeros(m.weight.shape)
+            for name, m in heads.items()}
+
+
+def local_grad(rows):
+    import chainrule
+    from chainrule import nn
+
+    x, y = workers.make_data()
+    model = workers.make_model(0)
+    for start in rows:
+        nn.CrossEntropyLoss()(model(chainrule.tensor(x[start:start + 8])),
+                              chainrule.tensor(y[start:start + 8])).backward()
+    return model[0].weight.grad.numpy()
+
+
+@needs_mpi
+def test_no_sync_find_unused_parameters_and_buffers(tmp_path):
+    result, _ = run_worker("features", str(tmp_path))
+    assert result.returncode == 0, result.stderr[-3000:]
+    ranks = [np.load(tmp_path / f"rank{r}.npz") for r in (0, 1)]
+    # no_sync: inside, each rank keeps its own sum; after, the average of the ranks' sums
+    for rank in (0, 1):
+        np.testing.assert_allclose(ranks[rank]["no_sync_local"],
+                                   local_grad([8 * rank, 16 + 8 * rank]), rtol=1e-5, atol=1e-7)
+    synced = (local_grad([0, 16, 32]) + local_grad([8, 24, 40])) / 2
+    for rank in (0, 1):
+        np.testing.assert_allclose(ranks[rank]["no_sync_synced"], synced, rtol=1e-5, atol=1e-7)
+    # find_unused_parameters: "a" averaged with rank 1's zero, "b" untouched, "body" averaged
+    on0, on1 = branchy_reference(True), branchy_reference(False)
+    for rank in (0, 1):
+        np.testing.assert_allclose(ranks[rank]["unused_a_grad"], on0["a"] / 2, rtol=1e-5,
+                                   atol=1e-7)
+        assert bool(ranks[rank]["unused_b_grad_is_none"])
+        np.testing.assert_allclose(ranks[rank]["unused_body_grad"],
+                                   (on0["body"] + on1["body"]) / 2, rtol=1e-5, atol=1e-7)
+    # buffers: both ranks updated rank 0's running mean with the same batch
+    np.testing.assert_array_equal(ranks[0]["running_mean"], ranks[1]["running_mean"])
+    assert np.all(np.abs(ranks[0]["running_mean"]) < 10)

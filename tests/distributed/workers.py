@@ -117,5 +117,96 @@ def fault(out: str, how: str) -> None:
         dist.abort(3)
 
 
+def features(out: str) -> None:
+    """no_sync, find_unused_parameters and the buffer broadcast, each rank saving what it saw."""
+    dist.init_process_group("mpi", timeout=datetime.timedelta(seconds=30))
+    rank = dist.get_rank()
+    x, y = make_data()
+    loss_fn = nn.CrossEntropyLoss()
+    saved = {}
+    # no_sync: two local backwards, then one synced: the average of each rank's sum of three
+    model = nn.parallel.DistributedDataParallel(make_model(0))
+    with model.no_sync():
+        for k in range(2):
+            loss_fn(model(chainrule.tensor(x[8 * (2 * k + rank):][:8])),
+                    chainrule.tensor(y[8 * (2 * k + rank):][:8])).backward()
+        saved["no_sync_local"] = model.module[0].weight.grad.numpy().copy()
+    loss_fn(model(chainrule.tensor(x[32 + 8 * rank:][:8])),
+            chainrule.tensor(y[32 + 8 * rank:][:8])).backward()
+    saved["no_sync_synced"] = model.module[0].weight.grad.numpy()
+    # find_unused_parameters: head "a" is used on rank 0 only, head "b" on no rank
+    chainrule.manual_seed(0)
+    heads = nn.ModuleDict({"body": nn.Linear(8, 4), "a": nn.Linear(4, 3), "b": nn.Linear(4, 3)})
+    net = nn.parallel.DistributedDataParallel(_Branchy(heads), find_unused_parameters=True)
+    for _ in range(2):  # a second iteration shows the first one finished its reduction
+        net.module.zero_grad()
+        loss_fn(net(chainrule.tensor(x[:8])), chainrule.tensor(y[:8])).backward()
+    saved["unused_a_grad"] = heads["a"].weight.grad.numpy()
+    saved["unused_b_grad_is_none"] = np.array(heads["b"].weight.grad is None)
+    saved["unused_body_grad"] = heads["body"].weight.grad.numpy()
+    # buffers: rank 1's running statistics are replaced by rank 0's before each forward
+    chainrule.manual_seed(0)
+    bn = nn.parallel.DistributedDataParallel(nn.Sequential(nn.Linear(8, 4), nn.BatchNorm1d(4)))
+    if rank == 1:
+        bn.module[1].running_mean.data[:] = 100.0
+    bn(chainrule.tensor(x[:8]))
+    saved["running_mean"] = bn.module[1].running_mean.numpy()
+    np.savez(os.path.join(out, f"rank{rank}.npz"), **saved)
+    dist.destroy_process_group()
+
+
+def errors(out: str) -> None:
+    """Each bad call's error type and message, and the buckets' timeout on one rank."""
+    dist.init_process_group("gloo", timeout=datetime.timedelta(seconds=5))
+    calls = {
+        "twice": lambda: dist.init_process_group("mpi"),
+        "not_a_tensor": lambda: dist.all_reduce(np.ones(3)),
+        "bad_op": lambda: dist.all_reduce(chainrule.ones(3), op="sum"),
+        "avg_int": lambda: dist.all_reduce(chainrule.ones(3, dtype=chainrule.int64),
+                                           op=dist.ReduceOp.AVG),
+        "bad_src": lambda: dist.broadcast(chainrule.ones(3), src=4),
+        "gather_count": lambda: dist.all_gather([chainrule.ones(2)] * 3, chainrule.ones(2)),
+        "gather_shape": lambda: dist.all_gather([chainrule.ones(3)], chainrule.ones(2)),
+        "scatter_count": lambda: dist.reduce_scatter(chainrule.ones(2), []),
+        "other_group": lambda: dist.barrier(group="mine"),
+        "ddp_not_module": lambda: nn.parallel.DistributedDataParallel(lambda x: x),
+        "ddp_bucket": lambda: nn.parallel.DistributedDataParallel(nn.Linear(2, 2),
+                                                                  bucket_cap_mb=0),
+        "unfinished": _unfinished,
+    }
+    found = {}
+    for name, call in calls.items():
+        try:
+            call()
+            found[name] = None
+        except Exception as err:  # noqa: BLE001 - the test checks the kind
+            found[name] = [type(err).__name__, str(err)]
+    found["state"] = [dist.is_initialized(), dist.get_rank(), dist.get_world_size(),
+                      dist.get_backend()]
+    dist.destroy_process_group()
+    found["after"] = dist.is_initialized()
+    with open(os.path.join(out, "errors.json"), "w") as f:
+        json.dump(found, f)
+
+
+def _unfinished() -> None:
+    """A parameter left out of the loss, without find_unused_parameters."""
+    model = nn.parallel.DistributedDataParallel(nn.ModuleDict({"a": nn.Linear(2, 2),
+                                                               "b": nn.Linear(2, 2)}))
+    model.module["a"](chainrule.ones(1, 2)).sum().backward()
+    nn.parallel.DistributedDataParallel.forward(model, chainrule.ones(1, 2))
+
+
+class _Branchy(nn.Module):
+    def __init__(self, heads: nn.ModuleDict) -> None:
+        super().__init__()
+        self.heads = heads
+
+    def forward(self, x):
+        h = self.heads["body"](x)
+        return self.heads["a"](h) if dist.get_rank() == 0 else h[:, :3] * 2.0
+
+
 if __name__ == "__main__":
-    {"parity": parity, "collectives": collectives, "fault": fault}[sys.argv[1]](*sys.argv[2:])
+    {"parity": parity, "collectives": collectives, "fault": fault, "features": features,
+     "errors": errors}[sys.argv[1]](*sys.argv[2:])
