@@ -11,11 +11,13 @@ from __future__ import annotations
 from .commands import evaluate_model, model_info, plot_run, predict_file
 from .keeper import RunInterrupted, TrainingDiverged
 from .model_file import load_model
+from .ranks import DistBackendError, abort_job
 from .run_dir import RunConfig
 from .training import DEFAULT_LR, OPTIMIZERS, resume_run, train_run
 
 __all__ = [
+    "DistBackendError",
     "DEFAULT_LR", "OPTIMIZERS", "RunConfig", "RunInterrupted", "TrainingDiverged",
     "evaluate_model", "load_model", "model_info", "plot_run", "predict_file", "resume_run",
-    "train_run",
+    "train_run", "abort_job",
 ]
