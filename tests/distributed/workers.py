@@ -155,6 +155,26 @@ def features(out: str) -> None:
     dist.destroy_process_group()
 
 
+def fit_worker(out: str) -> None:
+    """``fit(..., distributed=True)`` on an (x, y) pair; each rank saves its history, its
+    parameters and what it printed."""
+    import io
+
+    from chainrule.train import fit
+
+    model = make_model(int(os.environ.get("OMPI_COMM_WORLD_RANK", 0)))  # fit joins the group
+    x, y = make_data()
+    stream = io.StringIO()
+    history = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), (x, y),
+                  epochs=2, batch_size=8, metrics=["accuracy"], verbose=2, stream=stream,
+                  distributed=True)
+    rank = dist.get_rank()
+    np.savez(os.path.join(out, f"rank{rank}.npz"), printed=np.array(stream.getvalue()),
+             loss=np.array(history.history["loss"]),
+             accuracy=np.array(history.history["accuracy"]),
+             **{name: p.detach().numpy() for name, p in model.named_parameters()})
+
+
 def errors(out: str) -> None:
     """Each bad call's error type and message, and the buckets' timeout on one rank."""
     dist.init_process_group("gloo", timeout=datetime.timedelta(seconds=5))
@@ -209,4 +229,4 @@ class _Branchy(nn.Module):
 
 if __name__ == "__main__":
     {"parity": parity, "collectives": collectives, "fault": fault, "features": features,
-     "errors": errors}[sys.argv[1]](*sys.argv[2:])
+     "errors": errors, "fit": fit_worker}[sys.argv[1]](*sys.argv[2:])
