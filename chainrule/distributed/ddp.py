@@ -6,9 +6,10 @@ How the gradients travel. The parameters that require grad are packed, in revers
 parameter (``autograd.register_post_accumulate_grad_hook``) runs when backward has added its
 last gradient: it copies the gradient into its bucket, and a bucket whose every parameter is in
 starts a non-blocking ``Iallreduce`` at once, while backward goes on computing the gradients of
-the layers below. Buckets start in their fixed order on every rank (MPI matches collectives by
-order); the hook of the last parameter waits for all of them, divides by the world size and
-writes each parameter's ``.grad``. So after ``loss.backward()`` every rank holds the average of
+the layers below (each later hook also tests the started requests, which is what moves a
+non-blocking MPI collective on). Buckets start in their fixed order on every rank (MPI matches
+collectives by order); the hook of the last parameter waits for all of them, divides by the
+world size and writes each parameter's ``.grad``. So after ``loss.backward()`` every rank holds the average of
 the ranks' gradients, and identical optimizer steps keep the replicas identical.
 """
 
@@ -155,6 +156,15 @@ class DistributedDataParallel(Module):
         bucket.ready += 1
         self._ready.add(id(param))
         self._start_ready_buckets()
+        if 0 < self._next < len(self._buckets):
+            self._progress()
+
+    def _progress(self) -> None:
+        """Let MPI move the started buckets on: without a progress thread, a non-blocking
+        collective advances only inside MPI calls, so each hook makes one (a test, no wait)."""
+        from mpi4py import MPI
+
+        MPI.Request.Testall([b.request for b in self._buckets[:self._next]])
 
     def _start_ready_buckets(self) -> None:
         comm = default_group().comm
