@@ -9,8 +9,9 @@ starts a non-blocking ``Iallreduce`` at once, while backward goes on computing t
 the layers below (each later hook also tests the started requests, which is what moves a
 non-blocking MPI collective on). Buckets start in their fixed order on every rank (MPI matches
 collectives by order); the hook of the last parameter waits for all of them, divides by the
-world size and writes each parameter's ``.grad``. So after ``loss.backward()`` every rank holds the average of
-the ranks' gradients, and identical optimizer steps keep the replicas identical.
+world size and writes each parameter's ``.grad``. So after ``loss.backward()`` every rank
+holds the average of the ranks' gradients, and identical optimizer steps keep the replicas
+identical.
 """
 
 from __future__ import annotations

@@ -158,14 +158,18 @@ def wait(requests: list, what: str, timeout: float | None = None) -> None:
     from mpi4py import MPI
 
     limit = default_group().timeout if timeout is None else timeout
-    start = time.monotonic()
+    start, spins = time.monotonic(), 0
     try:
         while not MPI.Request.Testall(requests):
+            spins += 1
+            if spins < 100:  # spin first: a request about to complete costs no sleep
+                continue
             elapsed = time.monotonic() - start
             if elapsed > limit:
                 raise DistBackendError(
                     f"{what}: the other ranks did not answer within the timeout of "
                     f"{limit:g} s (a rank died or hung); the job cannot go on")
+            # yield the core (the rank being waited for may need it), later sleep briefly
             time.sleep(0 if elapsed < 0.05 else 0.0005)
     except MPI.Exception as err:
         raise DistBackendError(f"{what}: MPI failed ({err.Get_error_string()}): a rank "
