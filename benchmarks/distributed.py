@@ -11,13 +11,20 @@ process uses one BLAS/OpenMP thread, so two processes use two cores. It reports:
 * the time of one allreduce of all the gradients (one flat float32 buffer, alone, median of
   repeats), and the bandwidth it implies;
 * for chainrule, the step time with buckets of 1 MB started during backward against one
-  bucket of everything started after backward ends: the overlap bucketing gains.
+  bucket of everything started after backward ends: the overlap bucketing gains;
+* in the 2-process jobs, also the bare model trained by both processes at once without any
+  communication: what the two processes cost each other on a shared machine (cores, memory
+  bandwidth), so that the communication's own cost can be told apart from it.
+
+The timings of a job are taken in alternating chunks of steps (DDP and bare in turn).
 
 Torch's processes find each other through gloo on 127.0.0.1 (rank and size from mpiexec's
 environment); chainrule's through MPI. Medians over the timed steps; the machine is shared, so
 expect a few percent of noise. Random data (the speed does not depend on the values).
 
-Run: python benchmarks/distributed.py [--steps 20] [--models mlp,cnn] [--no-torch]
+Every job is repeated (``--repeats``, alternating) and each figure is the median over them.
+
+Run: python benchmarks/distributed.py [--steps 20] [--repeats 3] [--models mlp,cnn] [--no-torch]
 """
 
 from __future__ import annotations
@@ -73,6 +80,24 @@ def batch(kind, rank):
     return rng.random(shape, dtype=np.float32), rng.integers(0, 10, BATCH[kind])
 
 
+def in_turn(trainers, steps, chunk=5):
+    """Median seconds per step of each trainer, timed in alternating chunks of steps so that
+    the machine's load changes hit them alike."""
+    import numpy as np
+
+    times = {name: [] for name in trainers}
+    for step in trainers.values():
+        for _ in range(3):
+            step()
+    for _ in range(max(1, steps // chunk)):
+        for name, step in trainers.items():
+            for _ in range(chunk):
+                start = time.perf_counter()
+                step()
+                times[name].append(time.perf_counter() - start)
+    return {name: float(np.median(t)) for name, t in times.items()}
+
+
 def median_step(step, steps):
     import numpy as np
 
@@ -120,11 +145,11 @@ def chainrule_measure(kind, rank, world, steps):
     x, y = batch(kind, rank)
     if world == 1:
         return {"step_s": median_step(chainrule_trainer(chainrule_model(kind), x, y), steps)}
-    row = {}
-    for name, cap in (("step_s", 1.0), ("one_bucket_step_s", 1e6)):
-        model = cr.nn.parallel.DistributedDataParallel(chainrule_model(kind), bucket_cap_mb=cap)
-        row[name] = median_step(chainrule_trainer(model, x, y), steps)
-        model.remove_hooks()
+    trainers = {name: chainrule_trainer(cr.nn.parallel.DistributedDataParallel(
+        chainrule_model(kind), bucket_cap_mb=cap), x, y)
+        for name, cap in (("step_s", 1.0), ("one_bucket_step_s", 1e6))}
+    trainers["bare_step_s"] = chainrule_trainer(chainrule_model(kind), x, y)
+    row = in_turn(trainers, steps)
     size = sum(p.numel() for p in chainrule_model(kind).parameters())
     flat, small = cr.zeros(size), cr.zeros(1)
     row["allreduce_s"] = median_step(lambda: dist.all_reduce(flat), steps)
@@ -170,10 +195,11 @@ def torch_measure(kind, rank, world, steps):
     if world == 1:
         return {"step_s": median_step(torch_trainer(torch_model(kind), x, y), steps)}
     model = torch.nn.parallel.DistributedDataParallel(torch_model(kind))
+    row = in_turn({"step_s": torch_trainer(model, x, y),
+                   "bare_step_s": torch_trainer(torch_model(kind), x, y)}, steps)
     size = sum(p.numel() for p in torch_model(kind).parameters())
     flat, small = torch.zeros(size), torch.zeros(1)
-    return {"step_s": median_step(torch_trainer(model, x, y), steps),
-            "allreduce_s": median_step(lambda: tdist.all_reduce(flat), steps),
+    return {**row, "allreduce_s": median_step(lambda: tdist.all_reduce(flat), steps),
             "latency_s": median_step(lambda: tdist.all_reduce(small), 50),
             "gradient_bytes": 4 * size}
 
@@ -193,33 +219,72 @@ def launch(framework, processes, args):
     command = [mpiexec, "--oversubscribe", "-n", str(processes), sys.executable,
                os.path.abspath(__file__), "--worker", framework, "--steps", str(args.steps),
                "--models", args.models]
-    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    for _ in range(3):  # gloo's rendezvous fails now and then on a busy machine: retry
+        out = subprocess.run(command, env=env, capture_output=True, text=True)
+        if out.returncode == 0:
+            break
+    if out.returncode:
+        raise SystemExit(f"{framework} on {processes} processes failed:\n{out.stderr[-3000:]}")
     return json.loads([line for line in out.stdout.splitlines() if line.startswith("{")][0])
 
 
+def median_runs(runs):
+    """The median over repeated jobs of every number they measured."""
+    import numpy as np
+
+    return {kind: {key: float(np.median([run[kind][key] for run in runs]))
+                   for key in runs[0][kind]} for kind in runs[0]}
+
+
 def report(results, kinds):
-    print("| model | framework | samples/s, 1 process | samples/s, 2 processes | efficiency "
-          "| allreduce per step | bandwidth |")
-    print("|---|---|---|---|---|---|---|")
+    print("| model | framework | 1 process | 2 processes, no communication | 2 processes, DDP "
+          "| efficiency | communication cost | allreduce of all gradients | 4-byte allreduce |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for kind in kinds:
         for framework, runs in results.items():
             one, two = runs[1][kind], runs[2][kind]
-            rate1, rate2 = BATCH[kind] / one["step_s"], 2 * BATCH[kind] / two["step_s"]
+            rate1 = BATCH[kind] / one["step_s"]
+            bare, ddp = 2 * BATCH[kind] / two["bare_step_s"], 2 * BATCH[kind] / two["step_s"]
             bandwidth = two["gradient_bytes"] / two["allreduce_s"] / 1e9
             print(f"| {kind} ({two['gradient_bytes'] / 1e6:.2f} MB of gradients) | {framework} "
-                  f"| {rate1:,.0f} | {rate2:,.0f} | {rate2 / (2 * rate1):.0%} "
-                  f"| {two['allreduce_s'] * 1e3:.2f} ms | {bandwidth:.2f} GB/s |")
-    print()
+                  f"| {rate1:,.0f} | {bare:,.0f} | {ddp:,.0f} | {ddp / (2 * rate1):.0%} "
+                  f"| {1 - ddp / bare:.0%} | {two['allreduce_s'] * 1e3:.2f} ms "
+                  f"({bandwidth:.2f} GB/s) | {two['latency_s'] * 1e6:.0f} µs |")
+    print("\n(samples/s; efficiency: DDP rate / (2 × 1-process rate); communication cost: "
+          "1 - DDP rate / no-communication rate, both with 2 processes)\n")
     for kind in kinds:
         if "chainrule" not in results:
             break
-        one, two = results["chainrule"][1][kind], results["chainrule"][2][kind]
+        two = results["chainrule"][2][kind]
         gained = two["one_bucket_step_s"] - two["step_s"]
-        print(f"chainrule {kind}: step {one['step_s'] * 1e3:.1f} ms alone; with 2 processes "
-              f"{two['one_bucket_step_s'] * 1e3:.1f} ms with one bucket after backward, "
-              f"{two['step_s'] * 1e3:.1f} ms with 1 MB buckets during backward: overlap saves "
-              f"{gained * 1e3:.1f} ms of the {two['allreduce_s'] * 1e3:.1f} ms allreduce; "
-              f"small-message latency {two['latency_s'] * 1e6:.0f} µs")
+        print(f"chainrule {kind}, 2 processes: {two['bare_step_s'] * 1e3:.1f} ms per step "
+              f"without communication, {two['one_bucket_step_s'] * 1e3:.1f} ms with one bucket "
+              f"reduced after backward, {two['step_s'] * 1e3:.1f} ms with 1 MB buckets reduced "
+              f"during backward: bucketing saves {gained * 1e3:.1f} ms per step")
+
+
+def scaling_model(results, kinds, hosts=(2, 4, 8, 16, 64)):
+    """Predicted efficiency on N hosts, one process each, from the measured allreduce.
+
+    A ring allreduce of M bytes over N hosts takes 2(N-1) steps, each sending M/N bytes:
+    T(N) = 2(N-1)·(α + M/(N·B)), α the per-message latency, B the link bandwidth. With 2
+    processes T(2) = 2α + M/B, so the measured 4-byte allreduce gives 2α and the measured
+    gradient allreduce gives B = M / (T(2) - 2α). With no overlap (it saved little here), a
+    step takes t + T(N), t the 1-process step; the efficiency is t / (t + T(N)).
+    """
+    rows = []
+    for kind in kinds:
+        one, two = results["chainrule"][1][kind], results["chainrule"][2][kind]
+        size, alpha = two["gradient_bytes"], two["latency_s"] / 2
+        bandwidth = size / max(two["allreduce_s"] - 2 * alpha, 0.5 * two["allreduce_s"])
+        t = one["step_s"]
+        times = [2 * (n - 1) * (alpha + size / (n * bandwidth)) for n in hosts]
+        rows.append((kind, bandwidth, alpha, t, times))
+        print(f"chainrule {kind}: B = {bandwidth / 1e9:.2f} GB/s, α = {alpha * 1e6:.0f} µs, "
+              f"t = {t * 1e3:.1f} ms; N hosts: " + ", ".join(
+                  f"{n}: T {T * 1e3:.1f} ms, efficiency {t / (t + T):.0%}"
+                  for n, T in zip(hosts, times)))
+    return rows
 
 
 def main():
@@ -227,6 +292,7 @@ def main():
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--models", default="mlp,cnn")
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--repeats", type=int, default=3, help="jobs of each kind, medians")
     parser.add_argument("--worker", choices=["chainrule", "torch"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     kinds = args.models.split(",")
@@ -244,9 +310,16 @@ def main():
             frameworks.append("torch")
         except ImportError:
             print("torch is not installed: chainrule only")
-    results = {f: {n: launch(f, n, args) for n in (1, 2)} for f in frameworks}
+    runs = {f: {1: [], 2: []} for f in frameworks}
+    for _ in range(args.repeats):  # alternate the jobs, so that load changes hit all alike
+        for framework in frameworks:
+            for processes in (1, 2):
+                runs[framework][processes].append(launch(framework, processes, args))
+    results = {f: {n: median_runs(r) for n, r in by_n.items()} for f, by_n in runs.items()}
     print(json.dumps(results))
     report(results, kinds)
+    scaling_model(results, kinds)
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":
