@@ -4,12 +4,15 @@ batches (the acceptance test of issue 17), and the collectives compute what they
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
 
 from tests.distributed import workers
 from tests.distributed.mpi import needs_mpi, run_worker
+
+HAS_FASHION = os.path.isdir("/usr/share/datasets/fashion-mnist")
 
 
 @needs_mpi
@@ -27,6 +30,23 @@ def test_two_ranks_reach_the_parameters_of_one_process_on_the_whole_batches(tmp_
     # the run moved away from the initialisation, so agreeing is not trivial
     start = dict(workers.make_model(0).named_parameters())
     assert any(not np.allclose(start[n].detach().numpy(), v) for n, v in expected.items())
+
+
+@needs_mpi
+@pytest.mark.real_data
+@pytest.mark.skipif(not HAS_FASHION, reason="dataset-fashion-mnist is not installed")
+def test_two_ranks_train_the_fashion_mnist_mlp_as_one_process(tmp_path):
+    """Issue 17's acceptance test on its own model and data: 6 steps of the 784-512-256-10 MLP
+    on Fashion-MNIST's first images, 8 per rank and step, in 1 MB buckets (two: the first
+    layer's 1.6 MB weight is a bucket of its own)."""
+    result, _ = run_worker("parity", str(tmp_path), "1", "fashion-mnist")
+    assert result.returncode == 0, result.stderr[-3000:]
+    expected = workers.reference_parameters("fashion-mnist")
+    ranks = [np.load(tmp_path / f"rank{r}.npz") for r in (0, 1)]
+    assert int(ranks[0]["buckets"]) == 2
+    for name, value in expected.items():
+        np.testing.assert_array_equal(ranks[0][name], ranks[1][name])
+        np.testing.assert_allclose(ranks[0][name], value, rtol=1e-5, atol=1e-6)
 
 
 @needs_mpi

@@ -18,13 +18,21 @@ from chainrule import nn, optim
 STEPS, BATCH = 6, 16  # BATCH: the global batch, split evenly between the ranks
 
 
-def make_model(seed: int) -> nn.Module:
+def make_model(seed: int, data: str = "synthetic") -> nn.Module:
     chainrule.manual_seed(seed)
+    if data == "fashion-mnist":  # the MLP of chainrule train and the examples, less dropout
+        return nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(),
+                             nn.Linear(256, 10))
     return nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 16), nn.Tanh(),
                          nn.Linear(16, 3))
 
 
-def make_data() -> tuple[np.ndarray, np.ndarray]:
+def make_data(data: str = "synthetic") -> tuple[np.ndarray, np.ndarray]:
+    if data == "fashion-mnist":
+        from chainrule.data.datasets import load_fashion_mnist
+
+        (x, y), _ = load_fashion_mnist(flatten=True)
+        return x[:STEPS * BATCH], y[:STEPS * BATCH]
     rng = np.random.default_rng(7)
     return (rng.standard_normal((STEPS * BATCH, 8)).astype(np.float32),
             rng.integers(0, 3, STEPS * BATCH))
@@ -39,22 +47,22 @@ def train(model: nn.Module, batches) -> None:
         optimizer.step()
 
 
-def reference_parameters() -> dict[str, np.ndarray]:
+def reference_parameters(data: str = "synthetic") -> dict[str, np.ndarray]:
     """One process, the whole batch of each step."""
-    model = make_model(0)
-    x, y = make_data()
+    model = make_model(0, data)
+    x, y = make_data(data)
     train(model, [(x[i:i + BATCH], y[i:i + BATCH]) for i in range(0, len(x), BATCH)])
     return {name: p.detach().numpy() for name, p in model.named_parameters()}
 
 
-def parity(out: str, bucket_cap_mb: str) -> None:
+def parity(out: str, bucket_cap_mb: str, data: str = "synthetic") -> None:
     """Each rank starts from its own initialisation (DDP must replace it with rank 0's) and
     trains on its half of every global batch."""
     dist.init_process_group("mpi", timeout=datetime.timedelta(seconds=30))
     rank, world = dist.get_rank(), dist.get_world_size()
-    model = nn.parallel.DistributedDataParallel(make_model(rank),
+    model = nn.parallel.DistributedDataParallel(make_model(rank, data),
                                                 bucket_cap_mb=float(bucket_cap_mb))
-    x, y = make_data()
+    x, y = make_data(data)
     share = BATCH // world
     train(model, [(x[i + rank * share:i + (rank + 1) * share],
                    y[i + rank * share:i + (rank + 1) * share]) for i in range(0, len(x), BATCH)])
