@@ -29,6 +29,7 @@ Example (a custom op, as in PyTorch):
 from __future__ import annotations
 
 import warnings
+import weakref
 from typing import Any, Callable, ClassVar, Iterable, Protocol, Sequence
 
 import numpy as np
@@ -192,19 +193,22 @@ def backward(
     return [sink.wanted[t] for t in inputs]
 
 
-# id(leaf) -> (leaf, hook): ``hook(leaf)`` runs once per backward pass, when the last gradient
-# that pass sends the leaf has been added to its ``.grad`` (PyTorch's post-accumulate-grad hook).
-_POST_ACCUMULATE_HOOKS: dict[int, tuple[Node, Callable[[Node], None]]] = {}
+# id(leaf) -> (weak reference to the leaf, hook): ``hook(leaf)`` runs once per backward pass,
+# when the last gradient that pass sends the leaf has been added to its ``.grad`` (PyTorch's
+# post-accumulate-grad hook). The leaf is held weakly: its entry goes when it does.
+_POST_ACCUMULATE_HOOKS: dict[int, tuple[weakref.ref, Callable[[Node], None]]] = {}
 
 
 class RemovableHandle:
     """What ``register_post_accumulate_grad_hook`` returns: ``remove()`` unregisters the hook."""
 
-    def __init__(self, key: int) -> None:
-        self.key = key
+    def __init__(self, key: int, ref: weakref.ref) -> None:
+        self.key, self.ref = key, ref
 
     def remove(self) -> None:
-        _POST_ACCUMULATE_HOOKS.pop(self.key, None)
+        entry = _POST_ACCUMULATE_HOOKS.get(self.key)
+        if entry is not None and entry[0] is self.ref:
+            del _POST_ACCUMULATE_HOOKS[self.key]
 
 
 def register_post_accumulate_grad_hook(leaf: Node, hook: Callable[[Node], None]
@@ -213,7 +217,8 @@ def register_post_accumulate_grad_hook(leaf: Node, hook: Callable[[Node], None]
     backward pass has added its last gradient into the leaf ``leaf``'s ``.grad``, call
     ``hook(leaf)`` (also when the pass reached the leaf without a gradient for it, in which case
     ``.grad`` is unchanged). One hook per leaf: a second registration replaces the first.
-    ``autograd.grad`` (which writes no ``.grad``) runs no hook.
+    ``autograd.grad`` (which writes no ``.grad``) runs no hook. The registry holds the leaf
+    weakly and the hook strongly (as long as the leaf lives).
 
     Args:
         leaf: a tensor that requires grad and has no grad_fn.
@@ -222,8 +227,14 @@ def register_post_accumulate_grad_hook(leaf: Node, hook: Callable[[Node], None]
     if leaf._ctx is not None or not leaf.requires_grad:
         raise RuntimeError("post accumulate grad hooks can only be registered on leaf tensors "
                            "that require grad")
-    _POST_ACCUMULATE_HOOKS[id(leaf)] = (leaf, hook)
-    return RemovableHandle(id(leaf))
+    key = id(leaf)
+
+    def forget(ref: weakref.ref) -> None:
+        RemovableHandle(key, ref).remove()
+
+    ref = weakref.ref(leaf, forget)
+    _POST_ACCUMULATE_HOOKS[key] = (ref, hook)
+    return RemovableHandle(key, ref)
 
 
 def _hooked_leaf_uses(order: list[Node]) -> dict[int, int]:
@@ -245,7 +256,7 @@ def _release_leaves(parents: Sequence[Node], waiting: dict[int, int]) -> None:
             if waiting[key] == 0:
                 del waiting[key]
                 entry = _POST_ACCUMULATE_HOOKS.get(key)
-                if entry is not None and entry[0] is parent:
+                if entry is not None and entry[0]() is parent:
                     entry[1](parent)
 
 

@@ -56,3 +56,27 @@ def test_hook_on_a_non_leaf_is_refused():
         autograd.register_post_accumulate_grad_hook(w * 2, lambda t: None)
     with pytest.raises(RuntimeError, match="require grad"):
         autograd.register_post_accumulate_grad_hook(chainrule.tensor([1.0]), lambda t: None)
+
+
+def test_the_registry_lets_go_of_a_dead_leaf():
+    import gc
+
+    w = chainrule.tensor([1.0], requires_grad=True)
+    autograd.register_post_accumulate_grad_hook(w, lambda t: None)
+    key = id(w)
+    assert key in autograd._POST_ACCUMULATE_HOOKS
+    del w
+    gc.collect()
+    assert key not in autograd._POST_ACCUMULATE_HOOKS
+
+
+def test_a_second_registration_replaces_the_first_and_its_handle_leaves_it():
+    w = chainrule.tensor([1.0], requires_grad=True)
+    calls = []
+    first = autograd.register_post_accumulate_grad_hook(w, lambda t: calls.append(1))
+    second = autograd.register_post_accumulate_grad_hook(w, lambda t: calls.append(2))
+    first.remove()  # the replaced registration's handle no longer owns the entry
+    (w * 2).sum().backward()
+    second.remove()
+    (w * 2).sum().backward()
+    assert calls == [2]
