@@ -17,6 +17,7 @@ identical.
 from __future__ import annotations
 
 import contextlib
+import weakref
 from typing import Any, Iterator
 
 import numpy as np
@@ -91,7 +92,8 @@ class DistributedDataParallel(Module):
         members = [(b, i, p) for b in self._buckets for i, p in enumerate(b.params)]
         self._where = {id(p): (b, i, k) for k, (b, i, p) in enumerate(members)}
         self._next = 0  # the next bucket to start
-        self._handles = [autograd.register_post_accumulate_grad_hook(p, self._on_grad)
+        hook = _weak_hook(self)
+        self._handles = [autograd.register_post_accumulate_grad_hook(p, hook)
                          for b in self._buckets for p in b.params]
         self._used = np.zeros(len(self._where), np.int32)
         self._ready: set[int] = set()  # ids of the parameters in this iteration's buckets
@@ -221,6 +223,18 @@ class DistributedDataParallel(Module):
         for handle in self._handles:
             handle.remove()
         self._handles = []
+
+
+def _weak_hook(ddp: DistributedDataParallel) -> Any:
+    """The gradient hook, holding the wrapper weakly: the hook registry then keeps no dropped
+    wrapper (and its buckets) alive; once it is gone its hooks do nothing."""
+    ref = weakref.ref(ddp)
+
+    def hook(param: Tensor) -> None:
+        owner = ref()
+        if owner is not None:
+            owner._on_grad(param)
+    return hook
 
 
 def _make_buckets(params: list, cap_bytes: int) -> list[_Bucket]:
