@@ -2,6 +2,7 @@
 
     chainrule train [--data fashion-mnist] [--model mlp] [--epochs 15] [--out runs/latest]
     chainrule train --resume RUN_DIR
+    mpiexec -n N chainrule train --distributed [--timeout 300] ...   (data-parallel on MPI)
     chainrule evaluate MODEL DATA
     chainrule predict MODEL INPUT [--output FILE]
     chainrule plot RUN_DIR
