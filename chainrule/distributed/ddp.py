@@ -60,6 +60,7 @@ class DistributedDataParallel(Module):
             0's) therefore holds rank 0's statistics. There is no ``SyncBatchNorm``: batch
             statistics are each rank's own.
         bucket_cap_mb: the largest bucket, in megabytes (default 25, PyTorch's).
+        init_sync: broadcast rank 0's parameters and buffers at construction (default True).
         find_unused_parameters: after each forward, walk the graph from the outputs and count
             the parameters it does not reach as ready, so that their buckets still start. A
             parameter that no rank used keeps its ``.grad`` (None stays None). Without it, a
@@ -71,7 +72,7 @@ class DistributedDataParallel(Module):
                  dim: int = 0, broadcast_buffers: bool = True, process_group: Any = None,
                  bucket_cap_mb: float | None = None, find_unused_parameters: bool = False,
                  check_reduction: bool = False, gradient_as_bucket_view: bool = False,
-                 static_graph: bool = False, **kwargs: Any) -> None:
+                 static_graph: bool = False, init_sync: bool = True) -> None:
         super().__init__()
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel: module must be a Module, got "
@@ -86,7 +87,8 @@ class DistributedDataParallel(Module):
         self.find_unused_parameters = find_unused_parameters
         self.require_backward_grad_sync = True
         self._world = group.size
-        self._sync_from_rank0(list(module.parameters()) + list(module.buffers()))
+        if init_sync:
+            self._sync_from_rank0(list(module.parameters()) + list(module.buffers()))
         self._buckets = _make_buckets([p for p in module.parameters() if p.requires_grad],
                                       int(cap * 2**20))
         members = [(b, i, p) for b in self._buckets for i, p in enumerate(b.params)]
