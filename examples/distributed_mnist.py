@@ -8,6 +8,7 @@ replica takes the same step. Fashion-MNIST comes from `apt-get install dataset-f
 
 Run (one machine, 2 processes; add --hostfile for several hosts, see the README):
     mpiexec -n 2 python examples/distributed_mnist.py [--epochs 5] [--out mlp.safetensors]
+        [--samples N]
 """
 
 from __future__ import annotations
@@ -28,12 +29,13 @@ def build_mlp() -> nn.Sequential:
                          nn.Linear(256, 10))
 
 
-def main(epochs: int = 5, batch_size: int = 128, lr: float = 1e-3, out: str | None = None
-         ) -> float:
+def main(epochs: int = 5, batch_size: int = 128, lr: float = 1e-3, out: str | None = None,
+         samples: int | None = None) -> float:
     dist.init_process_group("mpi", timeout=datetime.timedelta(minutes=5))
     rank, world = dist.get_rank(), dist.get_world_size()
     cr.manual_seed(0)
     (x_train, y_train), (x_test, y_test) = load_fashion_mnist(flatten=True)
+    x_train, y_train = x_train[:samples], y_train[:samples]  # None: all 60,000
     train = TensorDataset(x_train, y_train)
     sampler = DistributedSampler(train, shuffle=True, seed=0)
     loader = DataLoader(train, batch_size=batch_size, sampler=sampler)
@@ -65,5 +67,6 @@ if __name__ == "__main__":
     parser.add_argument("--batch-size", type=int, default=128, help="per process")
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--out", help="where rank 0 saves the model")
+    parser.add_argument("--samples", type=int, help="train on the first SAMPLES images only")
     args = parser.parse_args()
-    main(args.epochs, args.batch_size, args.lr, args.out)
+    main(args.epochs, args.batch_size, args.lr, args.out, args.samples)
