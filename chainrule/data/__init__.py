@@ -3,8 +3,8 @@ as ``chainrule.utils.data``).
 
 ``Dataset``, ``TensorDataset``, ``Subset``, ``ConcatDataset``, ``IterableDataset`` and
 ``random_split`` hold and split samples; the samplers (``SequentialSampler``,
-``RandomSampler``, ``SubsetRandomSampler``, ``WeightedRandomSampler``, ``BatchSampler``) choose
-the order; ``DataLoader`` batches them (shuffled by the package generator or a given one,
+``RandomSampler``, ``SubsetRandomSampler``, ``WeightedRandomSampler``, ``BatchSampler``,
+``DistributedSampler``) choose the order; ``DataLoader`` batches them (shuffled by the package generator or a given one,
 resumable with ``state_dict``); ``default_collate`` merges samples (``default_convert``
 converts one); ``datasets`` holds Fashion-MNIST
 (local files) and 2-D toy generators.

@@ -56,7 +56,7 @@ class DistributedDataParallel(Module):
             gradient_as_bucket_view, static_graph: accepted for PyTorch's signature (CPU only,
             one process group; gradients are always copied out of the buckets).
         broadcast_buffers: copy rank 0's buffers (BatchNorm's running statistics) to every
-            rank at the start of each forward, PyTorch's default rule; the saved model (rank
+            rank at the start of each forward in training mode, PyTorch's default rule; the saved model (rank
             0's) therefore holds rank 0's statistics. There is no ``SyncBatchNorm``: batch
             statistics are each rank's own.
         bucket_cap_mb: the largest bucket, in megabytes (default 25, PyTorch's).
