@@ -5,6 +5,7 @@ exactly only with the same number of ranks (each rank's share of the data depend
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -65,18 +66,37 @@ class RankSignals(StopSignals):
 class RankZeroCheckpoint(Checkpoint):
     """A ``Checkpoint`` that only rank 0 writes (every rank holds the same state: the same
     weights and optimizer state after each averaged step, the same loader position, and the same
-    package generator, seeded alike and drawn from alike). It records the world size; ``load``
-    refuses a checkpoint of another world size."""
+    package generator, seeded alike and drawn from alike). It records the world size, which
+    ``check_resumable`` compares with the resuming job's."""
 
     def save(self, path: Any, epoch: int = 0, step: int = 0, extra: dict | None = None) -> None:
         if is_writer():
-            super().save(path, epoch, step, {**(extra or {}),
-                                             "world_size": np.array(world_size())})
+            super().save(path, epoch, step, {**(extra or {}), WORLD_SIZE: world_size()})
 
-    def load(self, path: Any) -> dict[str, Any]:
-        state = super().load(path)
-        saved = int(np.asarray(state["extra"].get("world_size", 1)))
-        if saved != world_size():
-            raise ValueError(f"{path}: the run was trained by {saved} processes; resume it with "
-                             f"mpiexec -n {saved} (this job has {world_size()})")
-        return state
+
+WORLD_SIZE = "distributed_world_size"  # in a checkpoint's extra: written by --distributed runs
+
+
+def check_resumable(path: str, run_dir: str, distributed: bool) -> None:
+    """Refuse, before loading anything, to resume a run with another number of processes than
+    it was trained with (each rank's share of the data depends on it), or a --distributed run
+    without the option and the other way round (their loaders differ)."""
+    from ..io import load_file
+    from ..train.checkpoint import _METADATA_KEY
+
+    try:
+        _, metadata = load_file(path)
+        saved = json.loads(metadata[_METADATA_KEY])["extra"].get(WORLD_SIZE)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return  # not readable as a checkpoint: Checkpoint.load says what is wrong
+    resume = f"chainrule train --resume {run_dir}"
+    if saved is None and distributed:
+        raise ValueError(f"{path}: the run was trained without --distributed; resume it with "
+                         f"'{resume}' alone")
+    if saved is not None and not distributed:
+        raise ValueError(f"{path}: the run was trained with --distributed by {saved} "
+                         f"processes; resume it with 'mpiexec -n {saved} {resume} "
+                         f"--distributed'")
+    if saved is not None and saved != world_size():
+        raise ValueError(f"{path}: the run was trained by {saved} processes; resume it with "
+                         f"mpiexec -n {saved} (this job has {world_size()})")

@@ -82,6 +82,7 @@ def resume_run(run_dir: str, verbose: Any = "auto", distributed: bool = False,
                                 f"{CONFIG} and {CHECKPOINT}; a finished run has no checkpoint)")
     config = RunConfig.read(config_path)
     config.check(OPTIMIZERS)
+    ranks.check_resumable(checkpoint_path, run_dir, distributed)
     session = _Session(config, distributed)
     try:
         state = session.checkpoint.load(checkpoint_path)

@@ -4,10 +4,10 @@ as ``chainrule.utils.data``).
 ``Dataset``, ``TensorDataset``, ``Subset``, ``ConcatDataset``, ``IterableDataset`` and
 ``random_split`` hold and split samples; the samplers (``SequentialSampler``,
 ``RandomSampler``, ``SubsetRandomSampler``, ``WeightedRandomSampler``, ``BatchSampler``,
-``DistributedSampler``) choose the order; ``DataLoader`` batches them (shuffled by the package generator or a given one,
-resumable with ``state_dict``); ``default_collate`` merges samples (``default_convert``
-converts one); ``datasets`` holds Fashion-MNIST
-(local files) and 2-D toy generators.
+``DistributedSampler``) choose the order; ``DataLoader`` batches them (shuffled by the
+package generator or a given one, resumable with ``state_dict``); ``default_collate`` merges
+samples (``default_convert`` converts one); ``datasets`` holds Fashion-MNIST (local files) and
+2-D toy generators.
 
 Example:
     >>> import numpy as np

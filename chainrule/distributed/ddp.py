@@ -56,9 +56,9 @@ class DistributedDataParallel(Module):
             gradient_as_bucket_view, static_graph: accepted for PyTorch's signature (CPU only,
             one process group; gradients are always copied out of the buckets).
         broadcast_buffers: copy rank 0's buffers (BatchNorm's running statistics) to every
-            rank at the start of each forward in training mode, PyTorch's default rule; the saved model (rank
-            0's) therefore holds rank 0's statistics. There is no ``SyncBatchNorm``: batch
-            statistics are each rank's own.
+            rank at the start of each forward in training mode, PyTorch's default rule; the
+            saved model (rank 0's) therefore holds rank 0's statistics. There is no
+            ``SyncBatchNorm``: batch statistics are each rank's own.
         bucket_cap_mb: the largest bucket, in megabytes (default 25, PyTorch's).
         init_sync: broadcast rank 0's parameters and buffers at construction (default True).
         find_unused_parameters: after each forward, walk the graph from the outputs and count

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -49,3 +51,31 @@ def test_a_position_outside_the_epoch_is_refused():
     loader = ShardLoader(dataset(), 3, num_replicas=2, rank=0)
     with pytest.raises(ValueError, match="position 9 is outside the 4 batches of an epoch"):
         loader.load_state_dict({"epoch": 0, "position": 9})
+
+
+@pytest.mark.parametrize("saved,distributed,message", [
+    (2, False, "trained with --distributed by 2 processes; resume it with 'mpiexec -n 2 "
+               "chainrule train --resume RUN --distributed'"),
+    (2, True, "trained by 2 processes; resume it with mpiexec -n 2 (this job has 1)"),
+    (None, True, "trained without --distributed; resume it with 'chainrule train --resume "
+                 "RUN' alone"),
+])
+def test_a_run_resumes_only_as_it_was_trained(tmp_path, saved, distributed, message):
+    from chainrule import nn
+    from chainrule.app.ranks import WORLD_SIZE, check_resumable
+    from chainrule.train import Checkpoint
+
+    path = str(tmp_path / "checkpoint.safetensors")
+    Checkpoint(nn.Linear(2, 2)).save(path, extra={} if saved is None else {WORLD_SIZE: saved})
+    with pytest.raises(ValueError, match=re.escape(message)):
+        check_resumable(path, "RUN", distributed)
+
+
+def test_a_matching_run_passes_the_resume_check(tmp_path):
+    from chainrule import nn
+    from chainrule.app.ranks import check_resumable
+    from chainrule.train import Checkpoint
+
+    path = str(tmp_path / "checkpoint.safetensors")
+    Checkpoint(nn.Linear(2, 2)).save(path)
+    check_resumable(path, "RUN", distributed=False)  # a plain run, resumed plainly
