@@ -9,6 +9,8 @@ Every wait on MPI is a poll of non-blocking requests against a deadline (the gro
 deadline passes, or MPI reports a failed process, the caller gets ``DistBackendError`` naming the
 operation and the timeout. The job cannot go on after that (a collective that one rank missed
 cannot be finished): ``abort()`` ends every process of the job, as the command line does.
+What is not bounded: MPI's own start-up (``mpiexec`` and MPI_Init, which wait for every process
+to start) and the one collective ``init_process_group`` makes to set up the communicator.
 """
 
 from __future__ import annotations
