@@ -29,12 +29,12 @@ Example (a custom op, as in PyTorch):
 from __future__ import annotations
 
 import warnings
-import weakref
 from typing import Any, Callable, ClassVar, Iterable, Protocol, Sequence
 
 import numpy as np
 
 from . import grad_mode
+from .accumulate_hooks import hooked_leaf_uses, release_leaves
 from .grad_mode import (  # noqa: F401  (re-exported: chainrule.autograd.no_grad ...)
     detect_anomaly,
     enable_grad,
@@ -168,14 +168,13 @@ def backward(
     sink = _GradSink(None if inputs is None else {t: None for t in inputs})
     for root, grad in zip(roots, grads):
         sink.deliver(root, grad)
-    pending = sink.pending
-    order = topological_order(roots)
-    waiting = _hooked_leaf_uses(order) if _POST_ACCUMULATE_HOOKS and inputs is None else None
+    pending, order = sink.pending, topological_order(roots)
+    waiting = hooked_leaf_uses(order) if inputs is None else None
     for node in reversed(order):
         grad_out = pending.pop(node, None)
         if grad_out is None:
             if waiting:
-                _release_leaves(node._ctx.parents, waiting)
+                release_leaves(node._ctx.parents, waiting)
             continue
         ctx = node._ctx
         for parent, grad in zip(ctx.parents, _call_backward(ctx, grad_out, check_nan)):
@@ -184,80 +183,13 @@ def backward(
                         and grad.dtype == parent.dtype):
                     grad = _conform(grad, parent, ctx)
                 sink.deliver(parent, grad)
-        if waiting:
-            _release_leaves(ctx.parents, waiting)
+        if waiting:  # post-accumulate-grad hooks of leaves whose last gradient came now
+            release_leaves(ctx.parents, waiting)
         if not retain_graph:
             ctx.saved, ctx.parents, ctx.freed = (), (), True
     if inputs is None:
         return None
     return [sink.wanted[t] for t in inputs]
-
-
-# id(leaf) -> (weak reference to the leaf, hook): ``hook(leaf)`` runs once per backward pass,
-# when the last gradient that pass sends the leaf has been added to its ``.grad`` (PyTorch's
-# post-accumulate-grad hook). The leaf is held weakly: its entry goes when it does.
-_POST_ACCUMULATE_HOOKS: dict[int, tuple[weakref.ref, Callable[[Node], None]]] = {}
-
-
-class RemovableHandle:
-    """What ``register_post_accumulate_grad_hook`` returns: ``remove()`` unregisters the hook."""
-
-    def __init__(self, key: int, ref: weakref.ref) -> None:
-        self.key, self.ref = key, ref
-
-    def remove(self) -> None:
-        entry = _POST_ACCUMULATE_HOOKS.get(self.key)
-        if entry is not None and entry[0] is self.ref:
-            del _POST_ACCUMULATE_HOOKS[self.key]
-
-
-def register_post_accumulate_grad_hook(leaf: Node, hook: Callable[[Node], None]
-                                       ) -> RemovableHandle:
-    """PyTorch's ``Tensor.register_post_accumulate_grad_hook(hook)``, as a function: after a
-    backward pass has added its last gradient into the leaf ``leaf``'s ``.grad``, call
-    ``hook(leaf)`` (also when the pass reached the leaf without a gradient for it, in which case
-    ``.grad`` is unchanged). One hook per leaf: a second registration replaces the first.
-    ``autograd.grad`` (which writes no ``.grad``) runs no hook. The registry holds the leaf
-    weakly and the hook strongly (as long as the leaf lives).
-
-    Args:
-        leaf: a tensor that requires grad and has no grad_fn.
-        hook: called with the tensor; its return value is ignored.
-    """
-    if leaf._ctx is not None or not leaf.requires_grad:
-        raise RuntimeError("post accumulate grad hooks can only be registered on leaf tensors "
-                           "that require grad")
-    key = id(leaf)
-
-    def forget(ref: weakref.ref) -> None:
-        RemovableHandle(key, ref).remove()
-
-    ref = weakref.ref(leaf, forget)
-    _POST_ACCUMULATE_HOOKS[key] = (ref, hook)
-    return RemovableHandle(key, ref)
-
-
-def _hooked_leaf_uses(order: list[Node]) -> dict[int, int]:
-    """For each hooked leaf in the graph: how many of its edges the pass will still walk."""
-    uses: dict[int, int] = {}
-    for node in order:
-        for parent in node._ctx.parents:
-            if parent._ctx is None and id(parent) in _POST_ACCUMULATE_HOOKS:
-                uses[id(parent)] = uses.get(id(parent), 0) + 1
-    return uses
-
-
-def _release_leaves(parents: Sequence[Node], waiting: dict[int, int]) -> None:
-    """Count the edges to ``parents`` as walked; run the hook of a leaf whose last edge this is."""
-    for parent in parents:
-        key = id(parent)
-        if key in waiting:
-            waiting[key] -= 1
-            if waiting[key] == 0:
-                del waiting[key]
-                entry = _POST_ACCUMULATE_HOOKS.get(key)
-                if entry is not None and entry[0]() is parent:
-                    entry[1](parent)
 
 
 class _GradSink:

@@ -32,6 +32,7 @@ ARCHITECTURE = ROOT / "docs" / "architecture.md"
 LAYERS = {
     "autograd": 0, "grad_mode": 0, "dtypes": 0, "random": 0,
     "device": 0, "amp": 0, "cuda": 0, "accelerator": 0, "backends": 0,
+    "accumulate_hooks": 0,
     "ops": 1,
     "tensor": 2, "methods": 2,
     "creation": 3, "functional": 3, "gradcheck": 3, "io": 3,

@@ -3,15 +3,15 @@
 How the gradients travel. The parameters that require grad are packed, in reverse order of
 ``parameters()`` (about the order backward finishes them), into buckets of at most
 ``bucket_cap_mb`` megabytes, one flat buffer of the parameters' dtype each. A hook on each
-parameter (``autograd.register_post_accumulate_grad_hook``) runs when backward has added its
-last gradient: it copies the gradient into its bucket, and a bucket whose every parameter is in
-starts a non-blocking ``Iallreduce`` at once, while backward goes on computing the gradients of
-the layers below (each later hook also tests the started requests, which is what moves a
-non-blocking MPI collective on). Buckets start in their fixed order on every rank (MPI matches
-collectives by order); the hook of the last parameter waits for all of them, divides by the
-world size and writes each parameter's ``.grad``. So after ``loss.backward()`` every rank
-holds the average of the ranks' gradients, and identical optimizer steps keep the replicas
-identical.
+parameter (``accumulate_hooks.register_post_accumulate_grad_hook``) runs when backward has
+added its last gradient: it copies the gradient into its bucket, and a bucket whose every
+parameter is in starts a non-blocking ``Iallreduce`` at once, while backward goes on computing
+the gradients of the layers below (each later hook also tests the started requests, which is
+what moves a non-blocking MPI collective on). Buckets start in their fixed order on every rank
+(MPI matches collectives by order); the hook of the last parameter waits for all of them,
+divides by the world size and writes each parameter's ``.grad``. So after ``loss.backward()``
+every rank holds the average of the ranks' gradients, and identical optimizer steps keep the
+replicas identical.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from .. import autograd
+from ..accumulate_hooks import register_post_accumulate_grad_hook
 from ..nn.module import Module
 from ..tensor import Tensor
 from .group import default_group, wait
@@ -95,7 +96,7 @@ class DistributedDataParallel(Module):
         self._where = {id(p): (b, i, k) for k, (b, i, p) in enumerate(members)}
         self._next = 0  # the next bucket to start
         hook = _weak_hook(self)
-        self._handles = [autograd.register_post_accumulate_grad_hook(p, hook)
+        self._handles = [register_post_accumulate_grad_hook(p, hook)
                          for b in self._buckets for p in b.params]
         self._used = np.zeros(len(self._where), np.int32)
         self._ready: set[int] = set()  # ids of the parameters in this iteration's buckets

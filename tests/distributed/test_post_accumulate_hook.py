@@ -1,4 +1,4 @@
-"""``autograd.register_post_accumulate_grad_hook``: the engine hook DistributedDataParallel
+"""``register_post_accumulate_grad_hook``: the engine hook DistributedDataParallel
 starts its bucket reductions from."""
 
 from __future__ import annotations
@@ -8,12 +8,13 @@ import pytest
 
 import chainrule
 from chainrule import autograd
+from chainrule.accumulate_hooks import _POST_ACCUMULATE_HOOKS, register_post_accumulate_grad_hook
 
 
 def test_hook_runs_once_after_the_last_gradient_is_added():
     w = chainrule.tensor([1.0, 2.0], requires_grad=True)
     seen = []
-    handle = autograd.register_post_accumulate_grad_hook(w, lambda t: seen.append(t.grad.numpy()))
+    handle = register_post_accumulate_grad_hook(w, lambda t: seen.append(t.grad.numpy()))
     try:
         x = chainrule.tensor([3.0, 4.0])
         loss = (w * x).sum() + (w * w).sum() + w.sum()  # three uses of w
@@ -29,7 +30,7 @@ def test_hook_order_follows_the_backward_pass_and_remove_unregisters():
     a = chainrule.tensor([1.0], requires_grad=True)
     b = chainrule.tensor([2.0], requires_grad=True)
     order = []
-    handles = [autograd.register_post_accumulate_grad_hook(t, lambda t, n=n: order.append(n))
+    handles = [register_post_accumulate_grad_hook(t, lambda t, n=n: order.append(n))
                for n, t in (("a", a), ("b", b))]
     ((a * 3.0).exp() * b).sum().backward()
     assert sorted(order) == ["a", "b"] and order[0] == "b"  # b's edge is walked first
@@ -42,7 +43,7 @@ def test_hook_order_follows_the_backward_pass_and_remove_unregisters():
 def test_autograd_grad_runs_no_hook():
     w = chainrule.tensor([1.0], requires_grad=True)
     calls = []
-    handle = autograd.register_post_accumulate_grad_hook(w, calls.append)
+    handle = register_post_accumulate_grad_hook(w, calls.append)
     try:
         autograd.grad((w * w).sum(), [w])
     finally:
@@ -53,28 +54,28 @@ def test_autograd_grad_runs_no_hook():
 def test_hook_on_a_non_leaf_is_refused():
     w = chainrule.tensor([1.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="leaf tensors"):
-        autograd.register_post_accumulate_grad_hook(w * 2, lambda t: None)
+        register_post_accumulate_grad_hook(w * 2, lambda t: None)
     with pytest.raises(RuntimeError, match="require grad"):
-        autograd.register_post_accumulate_grad_hook(chainrule.tensor([1.0]), lambda t: None)
+        register_post_accumulate_grad_hook(chainrule.tensor([1.0]), lambda t: None)
 
 
 def test_the_registry_lets_go_of_a_dead_leaf():
     import gc
 
     w = chainrule.tensor([1.0], requires_grad=True)
-    autograd.register_post_accumulate_grad_hook(w, lambda t: None)
+    register_post_accumulate_grad_hook(w, lambda t: None)
     key = id(w)
-    assert key in autograd._POST_ACCUMULATE_HOOKS
+    assert key in _POST_ACCUMULATE_HOOKS
     del w
     gc.collect()
-    assert key not in autograd._POST_ACCUMULATE_HOOKS
+    assert key not in _POST_ACCUMULATE_HOOKS
 
 
 def test_a_second_registration_replaces_the_first_and_its_handle_leaves_it():
     w = chainrule.tensor([1.0], requires_grad=True)
     calls = []
-    first = autograd.register_post_accumulate_grad_hook(w, lambda t: calls.append(1))
-    second = autograd.register_post_accumulate_grad_hook(w, lambda t: calls.append(2))
+    first = register_post_accumulate_grad_hook(w, lambda t: calls.append(1))
+    second = register_post_accumulate_grad_hook(w, lambda t: calls.append(2))
     first.remove()  # the replaced registration's handle no longer owns the entry
     (w * 2).sum().backward()
     second.remove()
