@@ -70,14 +70,23 @@ def hooked_leaf_uses(order: list[Any]) -> dict[int, int] | None:
     return uses
 
 
-def release_leaves(parents: Sequence[Any], waiting: dict[int, int]) -> None:
-    """Count the edges to ``parents`` as walked; run the hook of a leaf whose last edge this is."""
+def release_leaves(parents: Sequence[Any], waiting: dict[int, int],
+                   deferred: Any = None) -> None:
+    """Count the edges to ``parents`` as walked; run the hook of a leaf whose last edge this is,
+    unless its id is in ``deferred`` (leaves whose ``.grad`` the engine writes only after the
+    pass: it calls ``run_hook`` for them then)."""
     for parent in parents:
         key = id(parent)
         if key in waiting:
             waiting[key] -= 1
             if waiting[key] == 0:
                 del waiting[key]
-                entry = _POST_ACCUMULATE_HOOKS.get(key)
-                if entry is not None and entry[0]() is parent:
-                    entry[1](parent)
+                if deferred is None or key not in deferred:
+                    run_hook(parent)
+
+
+def run_hook(leaf: Any) -> None:
+    """Run ``leaf``'s post-accumulate-grad hook, if it has one."""
+    entry = _POST_ACCUMULATE_HOOKS.get(id(leaf))
+    if entry is not None and entry[0]() is leaf:
+        entry[1](leaf)
