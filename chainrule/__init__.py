@@ -13,6 +13,7 @@ from . import (
     backends,
     cuda,
     data,
+    distributed,
     distributions,
     functional,
     interop,
@@ -220,7 +221,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "abs", "arange", "as_tensor", "autograd", "bool", "bool_", "cat", "clamp", "clip", "cos",
-    "distributions",
+    "distributions", "distributed",
     "interop",
     "data", "detect_anomaly", "double", "empty", "enable_grad", "exp", "eye", "float16", "float32",
     "float64", "from_numpy", "full", "full_like", "functional", "get_rng_state", "gradcheck",

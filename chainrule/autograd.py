@@ -34,6 +34,7 @@ from typing import Any, Callable, ClassVar, Iterable, Protocol, Sequence
 import numpy as np
 
 from . import grad_mode
+from .accumulate_hooks import hooked_leaf_uses, release_leaves, run_hook
 from .grad_mode import (  # noqa: F401  (re-exported: chainrule.autograd.no_grad ...)
     detect_anomaly,
     enable_grad,
@@ -169,9 +170,13 @@ def backward(
     for root, grad in zip(roots, grads):
         sink.deliver(root, grad)
     pending, hooks, capture = sink.pending, tensor_hooks, inputs is not None
-    for node in reversed(topological_order(roots)):
+    order = topological_order(roots)
+    waiting = hooked_leaf_uses(order) if inputs is None else None
+    for node in reversed(order):
         grad_out = pending.pop(node, None)
         if grad_out is None:
+            if waiting:
+                release_leaves(node._ctx.parents, waiting, hooks)
             continue
         if hooks and id(node) in hooks:
             grad_out = run_hooks(node, grad_out)
@@ -184,10 +189,14 @@ def backward(
                         and grad.dtype == parent.dtype):
                     grad = _conform(grad, parent, ctx)
                 sink.deliver(parent, grad)
+        if waiting:  # post-accumulate-grad hooks of leaves whose last gradient came now
+            release_leaves(ctx.parents, waiting, hooks)
         if not retain_graph:
             ctx.saved, ctx.parents, ctx.freed = (), (), True
     for leaf, grad in sink.hooked.items():
         sink.finish(leaf, run_hooks(leaf, grad))
+        if waiting is not None:  # its post-accumulate-grad hook, deferred until now
+            run_hook(leaf)
     if inputs is None:
         return None
     return [sink.wanted[t] for t in inputs]

@@ -2,6 +2,7 @@
 
     chainrule train [--data fashion-mnist] [--model mlp] [--epochs 15] [--out runs/latest]
     chainrule train --resume RUN_DIR
+    mpiexec -n N chainrule train --distributed [--timeout 300] ...   (data-parallel on MPI)
     chainrule evaluate MODEL DATA
     chainrule predict MODEL INPUT [--output FILE]
     chainrule plot RUN_DIR
@@ -104,6 +105,12 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
                        help="continue the interrupted run in RUN_DIR with its saved settings "
                             "(give no other training option)")
     train.add_argument("--quiet", action="store_true", help="no progress display")
+    train.add_argument("--distributed", action="store_true",
+                       help="one rank of 'mpiexec -n N chainrule train --distributed ...': "
+                            "data-parallel on MPI, --batch-size per rank, rank 0 writes the run")
+    train.add_argument("--timeout", type=float, default=300.0,
+                       help="with --distributed: seconds a rank waits for the others before the "
+                            "job stops with an error (a rank died or hung)")
 
 
 def _add_export(commands: argparse._SubParsersAction) -> None:
@@ -134,14 +141,14 @@ def _train(args: argparse.Namespace) -> None:
     verbose = 0 if args.quiet else "auto"
     given = {field.name: getattr(args, field.name) for field in fields(app.RunConfig)}
     if args.resume is None:
-        app.train_run(app.RunConfig(**given), args.out, verbose)
+        app.train_run(app.RunConfig(**given), args.out, verbose, args.distributed, args.timeout)
         return
     changed = [name for name, value in given.items() if value != getattr(app.RunConfig(), name)]
     if changed or args.out != "runs/latest":
         options = ", ".join("--" + name.replace("_", "-") for name in changed or ["out"])
         raise ValueError(f"--resume continues a run with its saved settings; do not give "
                          f"{options} with it")
-    app.resume_run(args.resume, verbose)
+    app.resume_run(args.resume, verbose, args.distributed, args.timeout)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -151,6 +158,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    try:
+        status = _run_and_report(args)
+    except app.DistBackendError as err:  # another rank died or hung: end the whole job
+        return _end_job(args, _fail(str(err), 1))
+    return _end_job(args, status) if status == 2 else status
+
+
+def _run_and_report(args: argparse.Namespace) -> int:
     try:
         status = run(args)
     except (ValueError, TypeError, KeyError, ImportError, OSError, ModelFileError,
@@ -163,6 +178,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _fail("interrupted", 130, prefix="chainrule: ")
     return status or 0
+
+
+def _end_job(args: argparse.Namespace, status: int) -> int:
+    """Under --distributed, a rank that fails alone (a user error, a lost rank) ends every
+    rank of the job (MPI_Abort), since the others would otherwise wait for it until their
+    timeout. A stop or a divergence happens on every rank at the same batch: no abort."""
+    if status and getattr(args, "distributed", False):
+        app.abort_job(status)
+    return status
 
 
 def _describe(err: BaseException) -> str:

@@ -133,6 +133,7 @@ def test_an_interrupted_gpt_run_resumes_to_the_same_weights(word_file, tmp_path,
 @pytest.mark.parametrize("args, message", [
     (["--model", "mlp"], "trains a character language model: use --model lstm or --model gpt"),
     (["--model", "lstm", "--validation-split", "0"], "--validation-split must be above 0"),
+    (["--model", "lstm", "--distributed"], "'lstm' on 'words:"),
 ])
 def test_bad_word_runs_are_one_line_with_status_2(args, message, word_file, tmp_path, capsys):
     status = cli.main(["train", "--data", f"words:{word_file}", *args,

@@ -32,12 +32,14 @@ ARCHITECTURE = ROOT / "docs" / "architecture.md"
 LAYERS = {
     "autograd": 0, "grad_mode": 0, "dtypes": 0, "random": 0,
     "device": 0, "amp": 0, "cuda": 0, "accelerator": 0, "backends": 0, "hooks": 0,
+    "accumulate_hooks": 0,
     "ops": 1,
     "tensor": 2, "methods": 2,
     "creation": 3, "functional": 3, "gradcheck": 3, "io": 3,
     "legacy": 3, "atomic_file": 3, "io_structure": 3,
     "interop": 3,
     "nn": 4,
+    "distributed": 4,
     "data": 5, "optim": 5, "utils": 5,
     "distributions": 5,
     "models": 6, "train": 6,
@@ -49,7 +51,7 @@ LAYERS = {
 }
 
 # Third-party libraries that may be imported inside functions (pyproject's optional extras).
-OPTIONAL = frozenset({"matplotlib", "sklearn", "onnx"})
+OPTIONAL = frozenset({"matplotlib", "sklearn", "onnx", "mpi4py"})
 NEVER = frozenset({"torch"})
 ALWAYS = frozenset(sys.stdlib_module_names) | {"numpy", "__future__"}
 

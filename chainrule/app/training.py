@@ -25,6 +25,8 @@ from ..models import build_model, model_inputs, model_plan, parameter_shapes
 from ..nn import CrossEntropyLoss, Module
 from ..random import manual_seed
 from ..train import Checkpoint, confusion_matrix, evaluate, fit, predict
+from ..train.data_parallel import ShardLoader, is_writer
+from . import ranks
 from .keeper import RunKeeper, StopSignals, TrainingDiverged, raise_if_stopped, read_checkpoint
 from .language import resume_language_run, train_language_run, uses_language_model
 from .run_dir import (
@@ -48,40 +50,63 @@ OPTIMIZERS = {
 DEFAULT_LR = {"sgd": 0.05, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-3}
 
 
-def train_run(config: RunConfig, out: str, verbose: Any = "auto") -> dict:
-    """Train as ``config`` says, write the run directory ``out``, return the test metrics."""
+def train_run(config: RunConfig, out: str, verbose: Any = "auto", distributed: bool = False,
+              timeout: float = 300.0) -> dict:
+    """Train as ``config`` says, write the run directory ``out``, return the test metrics.
+
+    With ``distributed``, this process is one rank of an ``mpiexec -n N`` job (``timeout``:
+    seconds any rank waits for the others): ``batch_size`` is per rank, and rank 0 alone
+    writes ``out`` and prints (the other ranks return an empty dict)."""
     config.check(OPTIMIZERS)
     if uses_language_model(config):
+        _single_process_only(config, distributed)
         return train_language_run(config, out, verbose, OPTIMIZERS)
     if os.path.isfile(config.data):  # resuming from another directory must find it too
         config = replace(config, data=os.path.abspath(config.data))
-    prepare_out_dir(out)
-    session = _Session(config)
-    config.write(os.path.join(out, CONFIG))
+    if distributed:
+        ranks.join(timeout)
+    if is_writer():
+        prepare_out_dir(out)
+    session = _Session(config, distributed)
+    if is_writer():
+        config.write(os.path.join(out, CONFIG))
     return _train(session, out, {}, 0, verbose)
 
 
-def resume_run(run_dir: str, verbose: Any = "auto") -> dict:
-    """Continue the interrupted run in ``run_dir`` from its checkpoint to its last epoch."""
+def resume_run(run_dir: str, verbose: Any = "auto", distributed: bool = False,
+               timeout: float = 300.0) -> dict:
+    """Continue the interrupted run in ``run_dir`` from its checkpoint to its last epoch (with
+    ``distributed``, as one rank of a job of the same size as the interrupted one; every rank
+    reads ``run_dir``)."""
+    if distributed:
+        ranks.join(timeout)
     config_path, checkpoint_path = (os.path.join(run_dir, name) for name in (CONFIG, CHECKPOINT))
     if not os.path.isfile(config_path) or not os.path.isfile(checkpoint_path):
         raise FileNotFoundError(f"{run_dir!r} holds no interrupted run to resume (it needs "
                                 f"{CONFIG} and {CHECKPOINT}; a finished run has no checkpoint)")
     config = RunConfig.read(config_path)
     if uses_language_model(config):
+        _single_process_only(config, distributed)
         return resume_language_run(run_dir, config, verbose, OPTIMIZERS)
     config.check(OPTIMIZERS)
-    session = _Session(config)
+    ranks.check_resumable(checkpoint_path, run_dir, distributed)
+    session = _Session(config, distributed)
     history, epoch = read_checkpoint(session.checkpoint, checkpoint_path, config.epochs)
-    print(f"resuming {run_dir} at epoch {min(epoch + 1, config.epochs)}/{config.epochs}")
+    _say(f"resuming {run_dir} at epoch {min(epoch + 1, config.epochs)}/{config.epochs}")
     return _train(session, run_dir, history, epoch, verbose)
+
+
+def _single_process_only(config: RunConfig, distributed: bool) -> None:
+    if distributed:
+        raise ValueError(f"--distributed trains the classification models; the language model "
+                         f"{config.model!r} on {config.data!r} trains in one process")
 
 
 class _Session:
     """Everything a run trains with, built from its settings alone, in a fixed order."""
 
-    def __init__(self, config: RunConfig) -> None:
-        self.config = config
+    def __init__(self, config: RunConfig, distributed: bool = False) -> None:
+        self.config, self.distributed = config, distributed
         manual_seed(config.seed)
         self.splits = load_dataset(config.data, seed=config.seed)
         train, self.val = _hold_out(self.splits, config)
@@ -91,8 +116,14 @@ class _Session:
         self.optimizer = OPTIMIZERS[config.optimizer](self.net.parameters(), lr)
         self.scheduler = optim.lr_scheduler.CosineAnnealingLR(self.optimizer,
                                                               T_max=config.epochs)
-        self.loader = DataLoader(TensorDataset(*train), config.batch_size, shuffle=True)
-        self.checkpoint = Checkpoint(self.net, self.optimizer, self.scheduler, self.loader)
+        if distributed:  # each rank its share; rank 0 alone writes the checkpoint
+            self.loader: Any = ShardLoader(TensorDataset(*train), config.batch_size,
+                                           seed=config.seed)
+            self.checkpoint = ranks.RankZeroCheckpoint(self.net, self.optimizer,
+                                                       self.scheduler, self.loader)
+        else:
+            self.loader = DataLoader(TensorDataset(*train), config.batch_size, shuffle=True)
+            self.checkpoint = Checkpoint(self.net, self.optimizer, self.scheduler, self.loader)
         self.x_test = model_inputs(config.model, self.splits.x_test)
 
 
@@ -134,12 +165,13 @@ def _train(session: _Session, out: str, history: dict[str, list[float]], initial
            verbose: Any) -> dict:
     config, checkpoint_path = session.config, os.path.join(out, CHECKPOINT)
     # NOTE: NumPy's overflow warnings are silenced: a diverging run is reported in one line.
-    with StopSignals() as signals, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    signals = ranks.RankSignals() if session.distributed else StopSignals()
+    with signals, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         keeper = RunKeeper(session.checkpoint, checkpoint_path, history, signals)
         fit(session.net, CrossEntropyLoss(), session.optimizer, session.loader,
             epochs=config.epochs, initial_epoch=initial_epoch, val_data=session.val,
             metrics=["accuracy"], callbacks=[keeper], scheduler=session.scheduler,
-            verbose=verbose)
+            verbose=verbose, distributed=session.distributed)
     raise_if_stopped(keeper, signals, out)
     return _finish(session, out, history)
 
@@ -147,6 +179,8 @@ def _train(session: _Session, out: str, history: dict[str, list[float]], initial
 def _finish(session: _Session, out: str, history: dict[str, list[float]]) -> dict:
     """Write the model, history, metrics and pictures; then drop the checkpoint."""
     net, splits = session.net, session.splits
+    if not is_writer():
+        return {}
     if not all(np.all(np.isfinite(p.data)) for p in net.parameters()):
         raise TrainingDiverged(f"the weights are not finite; nothing was saved over "
                                f"{os.path.join(out, MODEL)}")
@@ -162,6 +196,11 @@ def _finish(session: _Session, out: str, history: dict[str, list[float]]) -> dic
     print(f"test loss {metrics['loss']:.4f}  test accuracy {metrics['accuracy']:.2%}  "
           f"(run saved in {out})")
     return metrics
+
+
+def _say(message: str) -> None:
+    if is_writer():
+        print(message)
 
 
 def _metadata(spec: str, splits: DatasetSplits) -> dict[str, str]:

@@ -3,11 +3,11 @@ as ``chainrule.utils.data``).
 
 ``Dataset``, ``TensorDataset``, ``Subset``, ``ConcatDataset``, ``IterableDataset`` and
 ``random_split`` hold and split samples; the samplers (``SequentialSampler``,
-``RandomSampler``, ``SubsetRandomSampler``, ``WeightedRandomSampler``, ``BatchSampler``) choose
-the order; ``DataLoader`` batches them (shuffled by the package generator or a given one,
-resumable with ``state_dict``); ``default_collate`` merges samples (``default_convert``
-converts one); ``datasets`` holds Fashion-MNIST
-(local files) and 2-D toy generators.
+``RandomSampler``, ``SubsetRandomSampler``, ``WeightedRandomSampler``, ``BatchSampler``,
+``DistributedSampler``) choose the order; ``DataLoader`` batches them (shuffled by the
+package generator or a given one, resumable with ``state_dict``); ``default_collate`` merges
+samples (``default_convert`` converts one); ``datasets`` holds Fashion-MNIST (local files) and
+2-D toy generators.
 
 Example:
     >>> import numpy as np
@@ -26,6 +26,7 @@ from .dataloader import DataLoader
 from .dataset import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
 from .sampler import (
     BatchSampler,
+    DistributedSampler,
     RandomSampler,
     Sampler,
     SequentialSampler,
@@ -37,6 +38,7 @@ __all__ = [
     "BatchSampler",
     "ConcatDataset",
     "DataLoader",
+    "DistributedSampler",
     "Dataset",
     "IterableDataset",
     "RandomSampler",

@@ -250,3 +250,73 @@ def _check_generator(generator: Any, who: str) -> np.random.Generator | None:
         raise TypeError(f"{who}: generator must be a np.random.Generator, got "
                         f"{type(generator).__name__}")
     return generator
+
+
+class DistributedSampler(Sampler):
+    """PyTorch's ``DistributedSampler(dataset, num_replicas=None, rank=None, shuffle=True,
+    seed=0, drop_last=False)``: this rank's share of the indices, disjoint from the other
+    ranks' shares.
+
+    Each epoch the indices ``0 .. len(dataset) - 1`` are shuffled (when ``shuffle``) with a
+    generator seeded ``seed + epoch``, the same permutation on every rank; then either the
+    list is padded by repeating its head until it divides evenly (the default), or its tail is
+    dropped (``drop_last``); rank r takes every ``num_replicas``-th index from position r. Call
+    ``set_epoch(epoch)`` at the start of every epoch for a new order.
+
+    Args:
+        dataset: the dataset (only its length is used).
+        num_replicas: the number of ranks (default: ``distributed.get_world_size()``).
+        rank: this rank (default: ``distributed.get_rank()``).
+        shuffle: shuffle the indices every epoch.
+        seed: the seed of the shuffle, the same on every rank.
+        drop_last: drop the tail so that every rank gets the same number of distinct indices,
+            instead of padding with repeated ones.
+
+    Differs from PyTorch: the permutation comes from NumPy's generator
+    (``np.random.default_rng(seed + epoch)``), so the order differs from torch's for the same
+    seed; the shares, padding and lengths are the same.
+
+    Example:
+        >>> [list(DistributedSampler(range(5), num_replicas=2, rank=r, shuffle=False))
+        ...  for r in (0, 1)]
+        [[0, 2, 4], [1, 3, 0]]
+    """
+
+    def __init__(self, dataset: Sized, num_replicas: int | None = None, rank: int | None = None,
+                 shuffle: bool = True, seed: int = 0, drop_last: bool = False) -> None:
+        if num_replicas is None or rank is None:
+            from ..distributed import get_rank, get_world_size
+
+            num_replicas = get_world_size() if num_replicas is None else num_replicas
+            rank = get_rank() if rank is None else rank
+        if rank >= num_replicas or rank < 0:
+            raise ValueError(f"Invalid rank {rank}, rank should be in the interval "
+                             f"[0, {num_replicas - 1}]")
+        self.dataset, self.num_replicas, self.rank = dataset, num_replicas, rank
+        self.shuffle, self.seed, self.drop_last = shuffle, seed, drop_last
+        self.epoch = 0
+        size = len(dataset)
+        if drop_last and size % num_replicas:
+            self.num_samples = -(-(size - num_replicas) // num_replicas)
+        else:
+            self.num_samples = -(-size // num_replicas)
+        self.total_size = self.num_samples * num_replicas
+
+    def __iter__(self) -> Iterator[int]:
+        size = len(self.dataset)
+        if self.shuffle:
+            indices = np.random.default_rng(self.seed + self.epoch).permutation(size)
+        else:
+            indices = np.arange(size)
+        if self.drop_last:
+            indices = indices[:self.total_size]
+        elif self.total_size > size:
+            indices = np.resize(indices, self.total_size)  # repeats the list from its head
+        return iter(indices[self.rank:self.total_size:self.num_replicas].tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+    def set_epoch(self, epoch: int) -> None:
+        """Use ``epoch`` in the shuffle's seed: call it before each epoch's iteration."""
+        self.epoch = epoch

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 from .. import functional
-from . import init, utils
+from . import init, parallel, utils  # noqa: F401  (parallel: chainrule.nn.parallel)
 from .activation import (
     CELU,
     ELU,

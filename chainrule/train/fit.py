@@ -9,6 +9,7 @@ from typing import Any, Sequence, TextIO
 import numpy as np
 
 from ..optim.plateau import ReduceLROnPlateau
+from . import data_parallel
 from .callbacks import Callback, FitState
 from .history import History
 from .loop import as_loader, evaluate, split_validation, train_step
@@ -21,7 +22,8 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, *, epochs: in
         metrics: Sequence[Any] = (), callbacks: Sequence[Callback] = (),
         scheduler: Any = None, scheduler_interval: str = "epoch", batch_size: int = 32,
         shuffle: bool = True, verbose: Any = "auto", generator: np.random.Generator | None = None,
-        stream: TextIO | None = None, initial_epoch: int = 0) -> History:
+        stream: TextIO | None = None, initial_epoch: int = 0,
+        distributed: bool = False) -> History:
     """Train ``model`` for ``epochs`` epochs and return the per-epoch History.
 
     Args:
@@ -40,6 +42,14 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, *, epochs: in
         stream: where progress goes (default: standard output).
         initial_epoch: the epoch (0-based) to start at, to resume a run: epochs
             ``initial_epoch`` to ``epochs - 1`` are trained and recorded (Keras's rule).
+        distributed: data-parallel training under ``mpiexec -n N`` (``chainrule.distributed``,
+            whose process group it joins if needed): the model is wrapped in
+            ``DistributedDataParallel``, an ``(x, y)`` pair is sharded by a
+            ``DistributedSampler`` (``batch_size`` per rank; seed from ``generator``, else 0),
+            a given loader gets ``set_epoch`` every epoch, only rank 0 shows progress, and the
+            epoch's loss and metrics, and each batch's loss given to callbacks, are averaged
+            over the ranks. Callbacks run on every rank with those same numbers (so they stop
+            at the same batch); ones that write files should be given on rank 0 only.
 
     Returns:
         History: ``history.history["loss"]`` and friends, one value per epoch, plus "lr", the
@@ -52,12 +62,21 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, *, epochs: in
         raise ValueError(f"initial_epoch must be in [0, epochs={epochs}], got {initial_epoch}")
     if validation_split:
         train_data, val_data = split_validation(train_data, validation_split)
-    loader = as_loader(train_data, batch_size, shuffle, generator)
+    if distributed:
+        model = data_parallel.setup(model)
+        seed = 0 if generator is None else int(generator.integers(2**31))
+        loader = data_parallel.shard_loader(train_data, batch_size, shuffle, seed)
+        verbose = verbose if data_parallel.is_writer() else 0
+    else:
+        loader = as_loader(train_data, batch_size, shuffle, generator)
     stream = sys.stdout if stream is None else stream
     run = _Run(model, loss_fn, optimizer, [get_metric(m) for m in metrics], list(callbacks),
                History(), epochs, resolve_verbose(verbose, stream), stream)
+    run.distributed = distributed
     run.notify("on_train_begin", {})
     for epoch in range(initial_epoch, epochs):
+        if distributed:
+            data_parallel.start_epoch(loader, epoch)
         logs = run.epoch(epoch, loader, scheduler if scheduler_interval == "batch" else None)
         if val_data is not None:
             scores = evaluate(model, loss_fn, val_data, run.metrics, batch_size)
@@ -93,6 +112,7 @@ class _Run:
         self.state = FitState(model, optimizer, history, epochs)
         self.progress: EpochProgress | None = None
         self.epoch_lr = float("nan")
+        self.distributed = False
         for callback in callbacks:
             callback.set_state(self.state)
 
@@ -113,6 +133,8 @@ class _Run:
         for batch, (x, y) in enumerate(loader):
             self.notify("on_batch_begin", batch, {})
             loss, outputs = train_step(self.model, self.loss_fn, self.optimizer, x, y)
+            if self.distributed:
+                loss = data_parallel.mean_over_ranks(loss)
             n = len(outputs)
             total, count = total + loss * n, count + n
             self.state.step += 1
@@ -125,6 +147,9 @@ class _Run:
                 batch_scheduler.step()
             if self.state.stop_training:
                 break
+        if self.distributed:
+            return data_parallel.epoch_means(total, count, [m.name for m in self.metrics],
+                                             [m.result() for m in self.metrics])
         return {"loss": total / max(count, 1), **{m.name: m.result() for m in self.metrics}}
 
     def finish_epoch(self, epoch: int, logs: dict[str, float]) -> None:
