@@ -17,8 +17,8 @@ Example:
     >>> import numpy as np
     >>> from chainrule.models import build_model
     >>> model = build_model("lstm", input_shape=(6,), num_classes=27)
-    >>> words = sample_words(model, count=3, rng=np.random.default_rng(0))
-    >>> len(words), all(len(w) <= 5 for w in words)
+    >>> words = sample_words(model, count=3, max_length=5, rng=np.random.default_rng(0))
+    >>> len(words), all(1 <= len(w) <= 5 and w.isalpha() for w in words)
     (3, True)
 """
 
