@@ -63,6 +63,22 @@ def to_channels_last(x: np.ndarray, pads: tuple[int, int, int, int]) -> np.ndarr
     return padded
 
 
+def is_channels_last(array: np.ndarray) -> bool:
+    """Whether an (N, C, H, W) array is an NCHW view of channels-last memory."""
+    return array.strides[1] < array.strides[3]
+
+
+def in_layout_of(like: np.ndarray, array: np.ndarray) -> np.ndarray:
+    """``array`` (N, C, H, W), copied into ``like``'s memory layout (channels-last or not)
+    when the two differ: elementwise work on operands of mixed layouts runs several times
+    slower than on matching ones. The values are unchanged."""
+    if like.ndim != 4 or is_channels_last(like) == is_channels_last(array):
+        return array
+    if is_channels_last(like):
+        return np.ascontiguousarray(array.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    return np.ascontiguousarray(array)
+
+
 def nhwc_to_nchw(y: np.ndarray, n: int, height: int, width: int) -> np.ndarray:
     """(N·H·W, C) rows -> an (N, C, H, W) view of the same memory (no copy)."""
     return y.reshape(n, height, width, -1).transpose(0, 3, 1, 2)

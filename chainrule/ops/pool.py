@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-from .im2col import kernel_offsets
+from .im2col import in_layout_of, is_channels_last, kernel_offsets
 
 
 def pool_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int,
@@ -32,7 +32,7 @@ def zeros_in_layout(like: np.ndarray, shape: tuple[int, ...],
     """An (N, C, H, W) array filled with ``fill`` (uninitialised if None), channels-last in
     memory if ``like`` is."""
     n, c, h, w = shape
-    channels_last = like.strides[1] < like.strides[3]
+    channels_last = is_channels_last(like)
     array = np.empty((n, h, w, c) if channels_last else shape, dtype=like.dtype)
     if fill is not None:
         array.fill(fill)
@@ -110,6 +110,7 @@ class MaxPool2d(Function):
     def backward(ctx, grad_out):
         (argmax,) = ctx.saved
         shape, padded, (top, left), taps, overlap, tiled = ctx.geometry
+        grad_out = in_layout_of(argmax, grad_out)
         grad = zeros_in_layout(grad_out, padded, None if tiled else 0.0)
         for t, (rows, cols) in enumerate(taps):
             hit = argmax == t
