@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
+from . import depthwise
 from .im2col import (
     col2im,
     im2col,
@@ -150,10 +151,17 @@ class DepthwiseConv2d(Function):
                          (windows overlap), then the padding is cut off
         dL/db = Σ_{n,i,j} G
     Saves the padded channels-last input (not a kh·kw times larger column matrix) and Wt.
+
+    Stride 1 (the common case) takes the direct path of ``depthwise.py`` instead (the same
+    sums over the offsets, on flat NCHW rows; switch: ``DIRECT_DEPTHWISE``), which saves
+    the padded input as flat rows and the weight as (kh·kw, 1, C·m, 1) taps.
     """
 
     @staticmethod
     def forward(ctx, x, weight, bias=None, *, stride, padding, dilation):
+        ctx.direct = DIRECT_DEPTHWISE and tuple(stride) == (1, 1)
+        if ctx.direct:
+            return direct_forward(ctx, x, weight, bias, padding, dilation)
         n, c, h, w = x.shape
         out = (output_size(h, weight.shape[2], stride[0], padding[0], padding[1], dilation[0]),
                output_size(w, weight.shape[3], stride[1], padding[2], padding[3], dilation[1]))
@@ -171,6 +179,8 @@ class DepthwiseConv2d(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
+        if ctx.direct:
+            return direct_backward(ctx, grad_out)
         xh, wt = ctx.saved
         x_shape, w_shape, padding, taps = ctx.geometry
         n, _, ho, wo = grad_out.shape
@@ -185,6 +195,45 @@ class DepthwiseConv2d(Function):
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
             grad_b = grad.sum(axis=(0, 1, 2)).T.reshape(-1)
         return (grad_x, grad_w, grad_b)[: len(ctx.needs_input_grad)]
+
+
+DIRECT_DEPTHWISE = True
+
+
+def direct_forward(ctx, x, weight, bias, padding, dilation):
+    """DepthwiseConv2d.forward for stride 1 by the direct path (``depthwise.py``)."""
+    n, c, h, w = x.shape
+    out_channels = weight.shape[0]
+    hp, wp, ho, wo, offsets = depthwise.flat_geometry(x.shape, weight.shape[2:], padding,
+                                                      dilation)
+    source = np.repeat(x, out_channels // c, axis=1) if out_channels > c else x
+    xflat = depthwise.flat_padded(source, padding, hp, wp, wp - wo)
+    taps = np.ascontiguousarray(weight.reshape(out_channels, -1).T)[:, None, :, None]
+    grid = depthwise.forward(xflat, taps, offsets, ho * wp).reshape(n, out_channels, ho, wp)
+    ctx.save_for_backward(xflat, taps)
+    ctx.geometry = (x.shape, weight.shape, padding, offsets, (hp, wp, ho, wo))
+    y = grid[..., :wo]
+    return np.ascontiguousarray(y) if bias is None else y + bias.reshape(-1, 1, 1)
+
+
+def direct_backward(ctx, grad_out):
+    """DepthwiseConv2d.backward for stride 1 by the direct path (``depthwise.py``)."""
+    xflat, taps = ctx.saved
+    x_shape, w_shape, padding, offsets, (hp, wp, ho, wo) = ctx.geometry
+    grid = depthwise.on_grid(grad_out, wp)
+    grad_x = grad_w = grad_b = None
+    if ctx.needs_input_grad[0]:
+        flat = depthwise.grad_input(grid, taps, offsets, xflat.shape[2])
+        image = flat[:, :, :hp * wp].reshape(*flat.shape[:2], hp, wp)
+        n, c, h, w = x_shape
+        grad_x = image[:, :, padding[0]:padding[0] + h, padding[2]:padding[2] + w]
+        if w_shape[0] > c:  # each input channel fed m output channels: sum the m copies
+            grad_x = grad_x.reshape(n, c, w_shape[0] // c, h, w).sum(axis=2)
+    if ctx.needs_input_grad[1]:
+        grad_w = depthwise.grad_taps(xflat, grid, offsets).T.reshape(w_shape)
+    if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
+        grad_b = grad_out.sum(axis=(0, 2, 3))
+    return (grad_x, grad_w, grad_b)[: len(ctx.needs_input_grad)]
 
 
 def depthwise_col2im(grad: np.ndarray, wt: np.ndarray, like: np.ndarray, taps) -> np.ndarray:
