@@ -16,8 +16,10 @@ import numpy as np
 from ..autograd import Function
 from . import depthwise
 from .im2col import (
+    COLUMN_BLOCK_BYTES,
     col2im,
     im2col,
+    image_blocks,
     kernel_offsets,
     nhwc_to_nchw,
     output_size,
@@ -49,12 +51,37 @@ def weight_from_matrix(matrix: np.ndarray, shape: tuple[int, ...], groups: int,
     return split.reshape(shape)
 
 
-def grouped_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(g, P, K) @ (g, K, M) -> (P, g·M): the groups' products side by side in each row."""
+def grouped_matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """(g, P, K) @ (g, K, M) -> (P, g·M): the groups' products side by side in each row
+    (written into ``out``, a C-contiguous (P, g·M) array, when given)."""
     groups, rows, cols = a.shape[0], a.shape[1], b.shape[2]
-    result = np.empty((rows, groups, cols), dtype=np.result_type(a, b))
-    np.matmul(a, b, out=result.transpose(1, 0, 2))
-    return result.reshape(rows, groups * cols)
+    if out is None:
+        out = np.empty((rows, groups * cols), dtype=np.result_type(a, b))
+    np.matmul(a, b, out=out.reshape(rows, groups, cols).transpose(1, 0, 2))
+    return out
+
+
+def column_blocks(shape, out, kernel, itemsize: int):
+    """(image slice, row slice of Ỹ) per block of images of an (N, C, H, W) input whose
+    columns fit ``COLUMN_BLOCK_BYTES``: an image has Ho·Wo rows of kh·kw·C numbers."""
+    per_image = out[0] * out[1]
+    image_bytes = per_image * kernel[0] * kernel[1] * shape[1] * itemsize
+    return [(block, slice(block.start * per_image, block.stop * per_image))
+            for block in image_blocks(shape[0], image_bytes, COLUMN_BLOCK_BYTES)]
+
+
+def blocked_col2im(grad, weights, padded, kernel, stride, dilation, out) -> np.ndarray:
+    """``col2im`` a block of whole images at a time (images of about ``COLUMN_BLOCK_BYTES``
+    together): windows never cross images, so the blocks are independent, and each stays in
+    cache while its kh·kw products are added in. The same sums, in the same order."""
+    image = np.zeros(padded, dtype=grad.dtype)
+    per_image = out[0] * out[1]
+    image_bytes = padded[1] * padded[2] * padded[3] * image.itemsize
+    for block in image_blocks(padded[0], image_bytes, COLUMN_BLOCK_BYTES):
+        rows = grad[:, block.start * per_image:block.stop * per_image]
+        col2im(rows, weights, image[block].shape, kernel, stride, dilation, out,
+               image=image[block])
+    return image
 
 
 def as_group_rows(grad: np.ndarray, groups: int) -> np.ndarray:
@@ -101,7 +128,11 @@ class Conv2d(Function):
                  was read from, summed where windows overlap, padding cut off (col2im
                  forms G̃ W̃ᵀ one kernel offset at a time, (P, O/g) @ (O/g, C/g) each)
         dL/db = 1ᵀ G̃          column sums -> (O,)
-    Saves X̃ (so backward does not redo the window gather) and W̃.
+    X̃ is built a block of images at a time (``im2col.COLUMN_BLOCK_BYTES``) and dropped after
+    its block's GEMM, Ỹ and dL/dW̃ are accumulated block by block, and backward rebuilds the
+    blocks of X̃ from X: the memory rule is that X̃ is never kept, nor whole (blocks of it
+    stay in cache between the copy and the GEMM, which pays for the rebuild).
+    Saves X (the input, which the graph holds anyway) and W̃.
     """
 
     @staticmethod
@@ -111,26 +142,33 @@ class Conv2d(Function):
         out = (output_size(h, kernel[0], stride[0], padding[0], padding[1], dilation[0]),
                output_size(w, kernel[1], stride[1], padding[2], padding[3], dilation[1]))
         xh = to_channels_last(x, padding)
-        cols = im2col(xh, kernel, stride, dilation, out, groups)
         wm = weight_matrix(weight, groups)
-        y = grouped_matmul(cols, wm)
+        y = np.empty((n * out[0] * out[1], weight.shape[0]), dtype=np.result_type(x, weight))
+        for block, rows in column_blocks(x.shape, out, kernel, x.itemsize):
+            cols = im2col(xh[block], kernel, stride, dilation, out, groups)
+            grouped_matmul(cols, wm, out=y[rows])
         if bias is not None:
             y += bias
-        ctx.save_for_backward(cols, wm)
+        ctx.save_for_backward(x, wm)
         ctx.geometry = (x.shape, xh.shape, weight.shape, stride, padding, dilation, out, groups)
         return nhwc_to_nchw(y, n, *out)
 
     @staticmethod
     def backward(ctx, grad_out):
-        cols, wm = ctx.saved
+        x, wm = ctx.saved
         x_shape, padded, w_shape, stride, padding, dilation, out, groups = ctx.geometry
         grad, grad_x, grad_w, grad_b = as_group_rows(grad_out, groups), None, None, None
         if ctx.needs_input_grad[0]:
-            grad_xh = col2im(grad, tap_weights(wm, w_shape[2:]), padded, w_shape[2:], stride,
-                             dilation, out)
+            grad_xh = blocked_col2im(grad, tap_weights(wm, w_shape[2:]), padded, w_shape[2:],
+                                     stride, dilation, out)
             grad_x = crop_to_nchw(grad_xh, padding[0], padding[2], x_shape[2:])
         if ctx.needs_input_grad[1]:
-            grad_w = weight_from_matrix(np.matmul(cols.transpose(0, 2, 1), grad), w_shape, groups)
+            xh = to_channels_last(x, padding)
+            grad_wm = np.zeros(wm.shape, dtype=grad.dtype)
+            for block, rows in column_blocks(x_shape, out, w_shape[2:], x.itemsize):
+                cols = im2col(xh[block], w_shape[2:], stride, dilation, out, groups)
+                grad_wm += np.matmul(cols.transpose(0, 2, 1), grad[:, rows])
+            grad_w = weight_from_matrix(grad_wm, w_shape, groups)
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
             grad_b = column_sums(grad)
         return (grad_x, grad_w, grad_b)[: len(ctx.needs_input_grad)]
