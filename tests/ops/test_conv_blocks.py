@@ -4,7 +4,8 @@ Function with the whole batch in one block (the plain im2col → GEMM → col2im
 Every result is a GEMM over another partition of the rows (BLAS may round a product of
 another shape differently, e.g. through its small-matrix kernels), and dL/dW sums the
 blocks' products, so they agree to rounding: rtol 1e-5 in float32, 1e-12 in float64.
-Small test images fit one block at the default size, so the tests force blocks of one image (a budget of 1 byte) to exercise the blocked path.
+Small test images fit one block at the default size, so the tests force blocks of one
+image (a budget of 1 byte) to exercise the blocked path.
 """
 
 from __future__ import annotations
