@@ -130,9 +130,9 @@ class Conv2d(Function):
         dL/db = 1ᵀ G̃          column sums -> (O,)
     X̃ is built a block of images at a time (``im2col.COLUMN_BLOCK_BYTES``) and dropped after
     its block's GEMM, Ỹ and dL/dW̃ are accumulated block by block, and backward rebuilds the
-    blocks of X̃ from X: the memory rule is that X̃ is never kept, nor whole (blocks of it
-    stay in cache between the copy and the GEMM, which pays for the rebuild).
-    Saves X (the input, which the graph holds anyway) and W̃.
+    blocks of X̃ from the padded input: the memory rule is that X̃ is never kept, nor whole
+    (blocks of it stay in cache between the copy and the GEMM, which pays for the rebuild).
+    Saves pad(X) channels-last (the size of X plus its border) and W̃.
     """
 
     @staticmethod
@@ -149,13 +149,13 @@ class Conv2d(Function):
             grouped_matmul(cols, wm, out=y[rows])
         if bias is not None:
             y += bias
-        ctx.save_for_backward(x, wm)
+        ctx.save_for_backward(xh, wm)
         ctx.geometry = (x.shape, xh.shape, weight.shape, stride, padding, dilation, out, groups)
         return nhwc_to_nchw(y, n, *out)
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, wm = ctx.saved
+        xh, wm = ctx.saved
         x_shape, padded, w_shape, stride, padding, dilation, out, groups = ctx.geometry
         grad, grad_x, grad_w, grad_b = as_group_rows(grad_out, groups), None, None, None
         if ctx.needs_input_grad[0]:
@@ -163,9 +163,8 @@ class Conv2d(Function):
                                      stride, dilation, out)
             grad_x = crop_to_nchw(grad_xh, padding[0], padding[2], x_shape[2:])
         if ctx.needs_input_grad[1]:
-            xh = to_channels_last(x, padding)
             grad_wm = np.zeros(wm.shape, dtype=grad.dtype)
-            for block, rows in column_blocks(x_shape, out, w_shape[2:], x.itemsize):
+            for block, rows in column_blocks(x_shape, out, w_shape[2:], xh.itemsize):
                 cols = im2col(xh[block], w_shape[2:], stride, dilation, out, groups)
                 grad_wm += np.matmul(cols.transpose(0, 2, 1), grad[:, rows])
             grad_w = weight_from_matrix(grad_wm, w_shape, groups)
