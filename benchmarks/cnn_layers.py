@@ -3,7 +3,9 @@
 Each layer gets the same input (float32, NCHW, C-contiguous) and the same upstream gradient
 in both frameworks, shared with NumPy, not copied; one repetition is a forward pass and a
 backward pass into the input and the parameters. The frameworks are timed in alternating
-rounds and each reports its median round. NumPy's BLAS and torch use the same thread count.
+rounds and each reports its median round, by wall clock and by CPU time; the ratios are
+PyTorch's time over chainrule's (above 1: chainrule is faster). NumPy's BLAS and torch
+use the same thread count.
 
 Run: python benchmarks/cnn_layers.py [--threads N] [--rounds R] [--reps K] [--only NAME ...]
 """
@@ -74,15 +76,19 @@ def torch_case(build, source, x, g):
 
 
 def median_ms(run, rounds, reps, other):
-    """Median milliseconds per repetition of ``run`` and of ``other``, rounds alternating."""
+    """Median (wall ms, CPU ms) per repetition of ``run`` and of ``other``, rounds alternating.
+    CPU time (the process's) is the steadier figure on a loaded machine when both frameworks
+    run one thread."""
     times = {0: [], 1: []}
     for _ in range(rounds):
         for key, fn in ((0, run), (1, other)):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             for _ in range(reps):
                 fn()
-            times[key].append((time.perf_counter() - start) / reps * 1e3)
-    return statistics.median(times[0]), statistics.median(times[1])
+            times[key].append(((time.perf_counter() - start) / reps * 1e3,
+                               (time.process_time() - cpu) / reps * 1e3))
+    return [tuple(statistics.median(t[i] for t in times[key]) for i in (0, 1))
+            for key in (0, 1)]
 
 
 def main(argv=None) -> None:
@@ -97,7 +103,8 @@ def main(argv=None) -> None:
     rng = np.random.default_rng(0)
     print(f"forward + backward, float32, {args.threads} threads, median of {args.rounds} "
           f"rounds × {args.reps}")
-    print(f"{'layer':<26}{'chainrule ms':>13}{'pytorch ms':>12}{'speed ratio':>13}")
+    print(f"{'layer':<26}{'chainrule ms':>13}{'pytorch ms':>12}{'ratio':>7}"
+          f"{'chainrule CPU':>15}{'pytorch CPU':>13}{'ratio':>7}")
     for name, (shape, build) in LAYERS.items():
         if args.only and not any(part in name for part in args.only):
             continue
@@ -109,7 +116,8 @@ def main(argv=None) -> None:
         other = torch_case(build, layer, x, g)
         run(), other()  # warm-up
         ours, theirs = median_ms(run, args.rounds, args.reps, other)
-        print(f"{name:<26}{ours:>13.2f}{theirs:>12.2f}{theirs / ours:>12.2f}×")
+        print(f"{name:<26}{ours[0]:>13.2f}{theirs[0]:>12.2f}{theirs[0] / ours[0]:>6.2f}×"
+              f"{ours[1]:>15.2f}{theirs[1]:>13.2f}{theirs[1] / ours[1]:>6.2f}×")
 
 
 if __name__ == "__main__":
