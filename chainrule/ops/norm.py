@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-from .im2col import in_layout_of
+from .im2col import image_blocks, in_layout_of
 
 
 def moments(x: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -103,15 +103,22 @@ def channel_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def channel_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(mean, biased variance) per channel of an (N, C, *) array, with kept dims: exactly
     ``moments(x, batch_axes(x.ndim))`` in exact arithmetic (two passes: the mean, then the
-    mean of squared deviations), summed with ``channel_sums`` / ``channel_dots``."""
+    mean of squared deviations), summed with ``channel_sums`` / ``channel_dots``. The
+    deviations X − μ are formed a block of images at a time (``STATS_BLOCK_BYTES``), so no
+    x-sized temporary is made and each block is still in cache for its dot product."""
     m = x.size // max(x.shape[1], 1)
     shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
     if channel_rows(x) is None or not FAST_CHANNEL_STATS:
         return moments(x, batch_axes(x.ndim))
     mean = (channel_sums(x) / m).astype(x.dtype, copy=False).reshape(shape)
-    centered = x - mean
-    var = (channel_dots(centered, centered) / m).astype(x.dtype, copy=False)
-    return mean, var.reshape(shape)
+    squares = np.zeros(x.shape[1], dtype=x.dtype)
+    for block in image_blocks(x.shape[0], x[0].nbytes, STATS_BLOCK_BYTES):
+        centered = x[block] - mean
+        squares += channel_dots(centered, centered)
+    return mean, (squares / m).astype(x.dtype, copy=False).reshape(shape)
+
+
+STATS_BLOCK_BYTES = 1 << 18
 
 
 class BatchNorm(Function):

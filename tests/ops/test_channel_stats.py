@@ -186,3 +186,15 @@ def test_max_pool_backward_is_bitwise_the_same_for_either_gradient_layout(kernel
         grads.append(xt.grad.numpy())
     np.testing.assert_array_equal(grads[0], grads[1])
     assert grads[0][0, 0, 0, 0] != 0 and grads[0][0, 0, 0, 1] == 0
+
+
+@pytest.mark.parametrize("layout", ["nchw", "channels_last"])
+def test_channel_moments_by_blocks_of_one_image_match_one_block(monkeypatch, layout):
+    x = LAYOUTS[layout](data((7, 4, 5, 3), np.float64, 11) * 5 + 2)
+    whole = channel_moments(x)
+    monkeypatch.setattr(ops_norm, "STATS_BLOCK_BYTES", 1)
+    blocked = channel_moments(x)
+    ref_mean, ref_var = moments(x, (0, 2, 3))
+    for got, want in ((blocked[0], whole[0]), (blocked[1], whole[1]),
+                      (blocked[0], ref_mean), (blocked[1], ref_var)):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
