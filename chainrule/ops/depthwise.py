@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .im2col import image_blocks
+
 BLOCK_BYTES = 1 << 19  # images per block: as many as fit in this much of the padded input
 
 
@@ -46,10 +48,9 @@ def flat_padded(x: np.ndarray, padding, hp: int, wp: int, tail: int) -> np.ndarr
     return flat
 
 
-def blocks(count: int, row_bytes: int):
+def blocks(count: int, row_bytes: int) -> list[slice]:
     """Slices of ``count`` images, each block at most BLOCK_BYTES (at least one image)."""
-    step = max(1, BLOCK_BYTES // max(row_bytes, 1))
-    return [slice(start, min(start + step, count)) for start in range(0, count, step)]
+    return image_blocks(count, row_bytes, BLOCK_BYTES)
 
 
 def forward(xflat: np.ndarray, taps: np.ndarray, offsets, length: int) -> np.ndarray:
