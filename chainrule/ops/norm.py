@@ -100,6 +100,9 @@ def channel_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.matmul(rows_a[:, :, None, :], rows_b[:, :, :, None]).sum(axis=(0, 2, 3))
 
 
+STATS_BLOCK_BYTES = 1 << 18  # channel_moments: images per block of deviations, in bytes
+
+
 def channel_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(mean, biased variance) per channel of an (N, C, *) array, with kept dims: exactly
     ``moments(x, batch_axes(x.ndim))`` in exact arithmetic (two passes: the mean, then the
@@ -116,9 +119,6 @@ def channel_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         centered = x[block] - mean
         squares += channel_dots(centered, centered)
     return mean, (squares / m).astype(x.dtype, copy=False).reshape(shape)
-
-
-STATS_BLOCK_BYTES = 1 << 18
 
 
 class BatchNorm(Function):
