@@ -73,7 +73,8 @@ def column_blocks(shape, out, kernel, itemsize: int):
 def blocked_col2im(grad, weights, padded, kernel, stride, dilation, out) -> np.ndarray:
     """``col2im`` a block of whole images at a time (images of about ``COLUMN_BLOCK_BYTES``
     together): windows never cross images, so the blocks are independent, and each stays in
-    cache while its kh·kw products are added in. The same sums, in the same order."""
+    cache while its kh·kw products are added in. The same sums in the same order (BLAS may
+    round a product of fewer rows differently: tests/ops/test_conv_blocks.py)."""
     image = np.zeros(padded, dtype=grad.dtype)
     per_image = out[0] * out[1]
     image_bytes = padded[1] * padded[2] * padded[3] * image.itemsize
