@@ -18,12 +18,14 @@ from . import depthwise
 from .im2col import (
     COLUMN_BLOCK_BYTES,
     col2im,
+    columns_of,
     im2col,
     image_blocks,
     kernel_offsets,
     nhwc_to_nchw,
     output_size,
     to_channels_last,
+    windows,
 )
 
 
@@ -145,9 +147,9 @@ class Conv2d(Function):
         xh = to_channels_last(x, padding)
         wm = weight_matrix(weight, groups)
         y = np.empty((n * out[0] * out[1], weight.shape[0]), dtype=np.result_type(x, weight))
+        view = windows(xh, kernel, stride, dilation, out)
         for block, rows in column_blocks(x.shape, out, kernel, x.itemsize):
-            cols = im2col(xh[block], kernel, stride, dilation, out, groups)
-            grouped_matmul(cols, wm, out=y[rows])
+            grouped_matmul(columns_of(view[block], groups), wm, out=y[rows])
         if bias is not None:
             y += bias
         ctx.save_for_backward(xh, wm)
@@ -165,8 +167,9 @@ class Conv2d(Function):
             grad_x = crop_to_nchw(grad_xh, padding[0], padding[2], x_shape[2:])
         if ctx.needs_input_grad[1]:
             grad_wm = np.zeros(wm.shape, dtype=grad.dtype)
+            view = windows(xh, w_shape[2:], stride, dilation, out)
             for block, rows in column_blocks(x_shape, out, w_shape[2:], xh.itemsize):
-                cols = im2col(xh[block], w_shape[2:], stride, dilation, out, groups)
+                cols = columns_of(view[block], groups)
                 grad_wm += np.matmul(cols.transpose(0, 2, 1), grad[:, rows])
             grad_w = weight_from_matrix(grad_wm, w_shape, groups)
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:

@@ -102,7 +102,11 @@ def im2col(xh: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
     that group's channels, flattened in (kh, kw, c) order. Stored (P, K) per group, or
     (K, P) with a transposed view returned when there are few channels (module docstring).
     """
-    view = windows(xh, kernel, stride, dilation, out)
+    return columns_of(windows(xh, kernel, stride, dilation, out), groups)
+
+
+def columns_of(view: np.ndarray, groups: int) -> np.ndarray:
+    """``im2col`` of a ``windows`` view (or of a block of its images, ``view[a:b]``)."""
     n, ho, wo, kh, kw, c = view.shape
     view = view.reshape(n, ho, wo, kh, kw, groups, c // groups)  # a view: splits one axis
     rows, depth = n * ho * wo, kh * kw * (c // groups)

@@ -60,10 +60,17 @@ def max_and_argmax(xp: np.ndarray, taps) -> tuple[np.ndarray, np.ndarray]:
     the first maximum wins ties, as in PyTorch. Since the offset number only grows, the
     argmax update is argmax = max(argmax, t·[v > y]): two cheap uint8 passes, no masking.
     """
-    y = np.copy(xp[:, :, taps[0][0], taps[0][1]], order="K")
     code = np.min_scalar_type(len(taps) - 1).type
-    argmax = np.zeros_like(y, dtype=code)
-    for t, (rows, cols) in enumerate(taps[1:], 1):
+    first = xp[:, :, taps[0][0], taps[0][1]]
+    if len(taps) == 1:
+        y = np.copy(first, order="K")
+        return y, np.zeros_like(y, dtype=code)
+    # The first two offsets at once (a strided copy of the first would cost as much):
+    # argmax = [v₁ > v₀], y = max(v₀, v₁), as the loop below would leave them.
+    second = xp[:, :, taps[1][0], taps[1][1]]
+    argmax = np.greater(second, first).astype(code)
+    y = np.maximum(first, second)
+    for t, (rows, cols) in enumerate(taps[2:], 2):
         value = xp[:, :, rows, cols]
         better = np.greater(value, y).view(np.uint8)
         np.maximum(argmax, better * code(t), out=argmax)
