@@ -63,6 +63,31 @@ def grouped_matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) 
     return out
 
 
+# A 1×1 convolution with stride 1 and no padding reads each pixel once: its column matrix
+# is the channels-last input itself, so it skips im2col and col2im (switch for the tests).
+DIRECT_POINTWISE = True
+
+
+def is_pointwise(kernel, stride, padding) -> bool:
+    return tuple(kernel) == (1, 1) and tuple(stride) == (1, 1) and not any(padding)
+
+
+def pointwise_backward(ctx, xh, wm, grad):
+    """Conv2d.backward for a 1×1 window: dL/dX̃ = G̃ W̃ᵀ is dL/dX channels-last, and
+    dL/dW̃ = X̃ᵀ G̃ with X̃ = X channels-last."""
+    x_shape, _, w_shape, *_, groups = ctx.geometry
+    grad_x = grad_w = grad_b = None
+    if ctx.needs_input_grad[0]:
+        grad_x = nhwc_to_nchw(grouped_matmul(grad, wm.transpose(0, 2, 1)), x_shape[0],
+                              *x_shape[2:])
+    if ctx.needs_input_grad[1]:
+        cols = as_group_rows(xh.transpose(0, 3, 1, 2), groups)
+        grad_w = weight_from_matrix(np.matmul(cols.transpose(0, 2, 1), grad), w_shape, groups)
+    if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
+        grad_b = column_sums(grad)
+    return (grad_x, grad_w, grad_b)[: len(ctx.needs_input_grad)]
+
+
 def column_blocks(shape, out, kernel, itemsize: int):
     """(image slice, row slice of Ỹ) per block of images of an (N, C, H, W) input whose
     columns fit ``COLUMN_BLOCK_BYTES``: an image has Ho·Wo rows of kh·kw·C numbers."""
@@ -146,6 +171,15 @@ class Conv2d(Function):
                output_size(w, kernel[1], stride[1], padding[2], padding[3], dilation[1]))
         xh = to_channels_last(x, padding)
         wm = weight_matrix(weight, groups)
+        ctx.pointwise = DIRECT_POINTWISE and is_pointwise(kernel, stride, padding)
+        if ctx.pointwise:  # X̃ is X channels-last itself: no copy, one GEMM each way
+            y = grouped_matmul(as_group_rows(xh.transpose(0, 3, 1, 2), groups), wm)
+            if bias is not None:
+                y += bias
+            ctx.save_for_backward(xh, wm)
+            ctx.geometry = (x.shape, xh.shape, weight.shape, stride, padding, dilation, out,
+                            groups)
+            return nhwc_to_nchw(y, n, *out)
         y = np.empty((n * out[0] * out[1], weight.shape[0]), dtype=np.result_type(x, weight))
         view = windows(xh, kernel, stride, dilation, out)
         for block, rows in column_blocks(x.shape, out, kernel, x.itemsize):
@@ -161,6 +195,8 @@ class Conv2d(Function):
         xh, wm = ctx.saved
         x_shape, padded, w_shape, stride, padding, dilation, out, groups = ctx.geometry
         grad, grad_x, grad_w, grad_b = as_group_rows(grad_out, groups), None, None, None
+        if ctx.pointwise:
+            return pointwise_backward(ctx, xh, wm, grad)
         if ctx.needs_input_grad[0]:
             grad_xh = blocked_col2im(grad, tap_weights(wm, w_shape[2:]), padded, w_shape[2:],
                                      stride, dilation, out)

@@ -1,5 +1,6 @@
 """``Conv2d`` built a block of images at a time (``COLUMN_BLOCK_BYTES``) against the same
-Function with the whole batch in one block (the plain im2col → GEMM → col2im reference).
+Function with the whole batch in one block (the plain im2col → GEMM → col2im reference),
+and its 1×1 path (``DIRECT_POINTWISE``: no im2col, no col2im) against the general one.
 
 Every result is a GEMM over another partition of the rows (BLAS may round a product of
 another shape differently, e.g. through its small-matrix kernels), and dL/dW sums the
@@ -29,10 +30,12 @@ CASES = [
 ]
 
 
-def run(case, dtype, budget, monkeypatch):
+def run(case, dtype, budget, monkeypatch, channels_last=False):
     n, c, h, w, o, kernel, stride, padding, dilation, groups = case
     rng = np.random.default_rng(sum(case[:5]))
     x = rng.standard_normal((n, c, h, w)).astype(dtype)
+    if channels_last:  # the same values, stored as an NCHW view of NHWC memory
+        x = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
     weight = rng.standard_normal((o, c // groups, *kernel)).astype(dtype)
     bias = rng.standard_normal(o).astype(dtype)
     monkeypatch.setattr(ops_conv, "COLUMN_BLOCK_BYTES", budget)
@@ -101,3 +104,47 @@ def test_blocked_conv2d_matches_torch(monkeypatch):
     np.testing.assert_allclose(xt.grad.numpy(), xr.grad.numpy(), rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(),
                                rtol=1e-4, atol=1e-3)
+
+
+POINTWISE = [  # (N, C, H, W, O, groups)
+    (4, 8, 5, 6, 12, 1),
+    (3, 6, 4, 4, 4, 2),
+    (2, 3, 7, 5, 5, 1),  # few channels
+]
+
+
+def run_pointwise(case, dtype, channels_last, direct, monkeypatch):
+    n, c, h, w, o, groups = case
+    monkeypatch.setattr(ops_conv, "DIRECT_POINTWISE", direct)
+    return run((n, c, h, w, o, (1, 1), (1, 1), (0, 0, 0, 0), (1, 1), groups), dtype,
+               1 << 40, monkeypatch, channels_last)
+
+
+@pytest.mark.parametrize("case", POINTWISE)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_pointwise_path_matches_the_general_path(monkeypatch, case, dtype, channels_last):
+    direct = run_pointwise(case, dtype, channels_last, True, monkeypatch)
+    general = run_pointwise(case, dtype, channels_last, False, monkeypatch)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for got, want in zip(direct, general):
+        assert got.dtype == want.dtype == dtype and got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+
+
+def test_pointwise_path_is_taken_for_unpadded_stride_one_1x1_only():
+    x, w = cr.randn(2, 4, 5, 5), cr.randn(3, 4, 1, 1)
+    for stride, padding, expected in (((1, 1), (0, 0, 0, 0), True),
+                                      ((2, 2), (0, 0, 0, 0), False),
+                                      ((1, 1), (1, 1, 1, 1), False)):
+        y = Conv2d.apply(x.requires_grad_(), w, stride=stride, padding=padding,
+                         dilation=(1, 1), groups=1)
+        assert y._ctx.pointwise is expected
+
+
+def test_pointwise_gradcheck_float64():
+    rng = np.random.default_rng(3)
+    inputs = [cr.tensor(rng.standard_normal(s), requires_grad=True)
+              for s in ((2, 4, 3, 3), (6, 2, 1, 1), (6,))]
+    assert cr.gradcheck(lambda x, w, b: Conv2d.apply(
+        x, w, b, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=2), inputs)
