@@ -2,14 +2,18 @@
 
 The model (the issue's): conv(1→32, 3×3, pad 1) → ReLU → maxpool 2 → conv(32→64, 3×3, pad 1)
 → ReLU → maxpool 2 → Linear(3136, 128) → ReLU → Linear(128, 10), batch 128, float32,
-cross-entropy, Adam (lr 1e-3). Both frameworks start from the same weights (chainrule's
-init copied into torch) and see the same batches: Fashion-MNIST's training images when
-``chainrule.data.datasets`` finds them locally, else random images of that shape.
+cross-entropy, Adam (lr 1e-3); ``--batchnorm`` adds BatchNorm2d after each convolution.
+Both frameworks start from the same weights (chainrule's init copied into torch) and see the
+same batches: Fashion-MNIST's training images when ``chainrule.data.datasets`` finds them
+locally, else random images of that shape. Batches reach both without a copy
+(``from_numpy``).
 
 Speed: samples/s of whole training steps (forward, backward, optimizer step). The two
 frameworks are timed in alternating rounds, so load from other processes hits both alike;
-each reports its best round. NumPy's BLAS and torch use the same thread count (NumPy's own
-elementwise loops are single-threaded whatever the setting; torch's are not).
+each reports its best round, by wall clock and by the process's CPU time (the steadier
+figure on a loaded machine; with one thread, both frameworks use one core). NumPy's BLAS
+and torch use the same thread count (NumPy's own elementwise loops are single-threaded
+whatever the setting; torch's are not).
 
 Memory, two measures:
 * chainrule, ``tracemalloc`` peak during one training step above what was allocated before
@@ -20,6 +24,7 @@ Memory, two measures:
   pages actually touched, including allocator caching, so it is coarse (±a few MB).
 
 Run: python benchmarks/cnn.py [--threads N] [--rounds R] [--steps S] [--random-data]
+                              [--batchnorm]
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ def parse_args(argv=None):
     parser.add_argument("--rounds", type=int, default=5, help="alternating timing rounds")
     parser.add_argument("--steps", type=int, default=8, help="training steps per round")
     parser.add_argument("--random-data", action="store_true", help="skip Fashion-MNIST")
+    parser.add_argument("--batchnorm", action="store_true",
+                        help="BatchNorm2d after each convolution")
     parser.add_argument("--memory-child", choices=["chainrule", "torch"], help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -68,15 +75,21 @@ def load_batches(count: int, random_data: bool):
              rng.integers(0, 10, BATCH)) for _ in range(count)], "random data"
 
 
-def chainrule_model():
+def layers(nn, batchnorm: bool) -> list:
+    """The model's layers from ``nn`` (chainrule.nn or torch.nn)."""
+    def norm(channels):
+        return [nn.BatchNorm2d(channels)] if batchnorm else []
+    return [nn.Conv2d(1, 32, 3, padding=1), *norm(32), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), *norm(64), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10)]
+
+
+def chainrule_model(batchnorm: bool = False):
     import chainrule as cr
     from chainrule import nn
 
     cr.manual_seed(0)
-    return nn.Sequential(
-        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
+    return nn.Sequential(*layers(nn, batchnorm))
 
 
 def chainrule_trainer(model):
@@ -88,7 +101,7 @@ def chainrule_trainer(model):
 
     def step(x, y):
         optimizer.zero_grad()
-        loss = F.cross_entropy(model(cr.tensor(x)), cr.tensor(y))
+        loss = F.cross_entropy(model(cr.from_numpy(x)), cr.from_numpy(y))
         loss.backward()
         optimizer.step()
         return loss.item()
@@ -96,14 +109,10 @@ def chainrule_trainer(model):
     return step
 
 
-def torch_model(source=None):
+def torch_model(source=None, batchnorm: bool = False):
     import torch
 
-    model = torch.nn.Sequential(
-        torch.nn.Conv2d(1, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Conv2d(32, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Flatten(), torch.nn.Linear(3136, 128), torch.nn.ReLU(),
-        torch.nn.Linear(128, 10))
+    model = torch.nn.Sequential(*layers(torch.nn, batchnorm))
     if source is not None:  # same initial weights as chainrule's model
         state = {k: torch.from_numpy(v.data.copy()) for k, v in source.state_dict().items()}
         model.load_state_dict(state)
@@ -126,12 +135,13 @@ def torch_trainer(model):
     return step
 
 
-def time_round(step, batches) -> float:
-    """Seconds per training step over one pass through ``batches``."""
-    start = time.perf_counter()
+def time_round(step, batches) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) per training step over one pass through ``batches``."""
+    start, cpu = time.perf_counter(), time.process_time()
     for x, y in batches:
         step(x, y)
-    return (time.perf_counter() - start) / len(batches)
+    return ((time.perf_counter() - start) / len(batches),
+            (time.process_time() - cpu) / len(batches))
 
 
 def tracemalloc_peak(step, batch) -> float:
@@ -163,7 +173,7 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def memory_child(framework: str) -> None:
+def memory_child(framework: str, batchnorm: bool) -> None:
     """Print the peak-RSS growth (MB) over three training steps of a fresh process. The
     batches are random: loading the whole data set first would raise the high-water mark
     above anything a step adds."""
@@ -172,9 +182,9 @@ def memory_child(framework: str) -> None:
         import torch
 
         torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
-        step = torch_trainer(torch_model())
+        step = torch_trainer(torch_model(batchnorm=batchnorm))
     else:
-        step = chainrule_trainer(chainrule_model())
+        step = chainrule_trainer(chainrule_model(batchnorm))
     before = peak_rss_mb()
     for x, y in batches:
         step(x, y)
@@ -183,7 +193,7 @@ def memory_child(framework: str) -> None:
 
 def rss_growth(framework: str, args: argparse.Namespace) -> float | None:
     command = [sys.executable, __file__, "--memory-child", framework, "--threads",
-               str(args.threads)]
+               str(args.threads)] + (["--batchnorm"] if args.batchnorm else [])
     result = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
     try:
         return float(result.stdout.strip().splitlines()[-1])
@@ -197,31 +207,35 @@ def main(argv=None) -> None:
     set_threads(args.threads)
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
     if args.memory_child:
-        memory_child(args.memory_child)
+        memory_child(args.memory_child, args.batchnorm)
         return
     import torch
 
     torch.set_num_threads(args.threads)
     batches, source = load_batches(args.steps, args.random_data)
-    model = chainrule_model()
-    reference = torch_model(model)
+    model = chainrule_model(args.batchnorm)
+    reference = torch_model(model, args.batchnorm)
     steps = {"chainrule": chainrule_trainer(model), "pytorch": torch_trainer(reference)}
     first = {name: step(*batches[0]) for name, step in steps.items()}  # also warms up
     best = {name: float("inf") for name in steps}
+    best_cpu = dict(best)
     for _ in range(args.rounds):
         for name, step in steps.items():
-            best[name] = min(best[name], time_round(step, batches))
+            wall, cpu = time_round(step, batches)
+            best[name], best_cpu[name] = min(best[name], wall), min(best_cpu[name], cpu)
     rate = {name: BATCH / seconds for name, seconds in best.items()}
     peak = tracemalloc_peak(steps["chainrule"], batches[0])
     rss = {name: rss_growth(child, args) for name, child in
            (("chainrule", "chainrule"), ("pytorch", "torch"))}
-    print(f"CNN training, batch {BATCH}, float32, Adam, {source}, {args.threads} threads, "
-          f"best of {args.rounds} rounds × {args.steps} steps")
+    model_name = "CNN with BatchNorm2d" if args.batchnorm else "CNN"
+    print(f"{model_name} training, batch {BATCH}, float32, Adam, {source}, "
+          f"{args.threads} threads, best of {args.rounds} rounds × {args.steps} steps")
     print(f"first-step loss: chainrule {first['chainrule']:.6f}, pytorch {first['pytorch']:.6f}")
     for name in steps:
-        print(f"{name:>9}: {rate[name]:8.0f} samples/s  ({best[name] * 1e3:6.1f} ms/step)")
-    print(f"ratio chainrule/pytorch: {rate['chainrule'] / rate['pytorch']:.2f} "
-          "(target ≥ 0.6)")
+        print(f"{name:>9}: {rate[name]:8.0f} samples/s  ({best[name] * 1e3:6.1f} ms/step, "
+              f"CPU {best_cpu[name] * 1e3:6.1f} ms/step)")
+    print(f"ratio chainrule/pytorch: {rate['chainrule'] / rate['pytorch']:.2f} by wall clock, "
+          f"{best_cpu['pytorch'] / best_cpu['chainrule']:.2f} by CPU time (target ≥ 1.0)")
     print(f"peak memory of a training step: chainrule {peak:.1f} MB (tracemalloc)")
     print("peak RSS growth over 3 steps, fresh process: " + ", ".join(
         f"{name} {'n/a' if mb is None else f'{mb:.1f} MB'}" for name, mb in rss.items()))

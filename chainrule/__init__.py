@@ -13,18 +13,11 @@ from . import (
     backends,
     cuda,
     data,
-    distributed,
-    distributions,
     functional,
-    interop,
     nn,
-    onnx,
     ops,
     optim,
-    train,
     utils,
-    vision,
-    viz,
 )
 from .amp import autocast
 from .autograd import (
@@ -218,6 +211,34 @@ short = int16
 round = rounded  # noqa: A001 - chainrule.round, as torch.round
 
 __version__ = "0.1.0"
+
+# Subpackages loaded on first use (PEP 562): `import chainrule` loads only the core (tensors,
+# ops, nn, optim, data loading); `chainrule.viz`, `from chainrule.train import fit` and the like
+# import these when first named. Optional-extra packages that are not installed in this
+# checkout are simply absent (AttributeError, as for any unknown name).
+_LAZY_SUBPACKAGES = ("app", "distributed", "distributions", "interop", "onnx", "sklearn",
+                     "train", "vision", "viz")
+
+
+def __getattr__(name: str):
+    if name in _LAZY_SUBPACKAGES:
+        import importlib
+
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"{__name__}.{name}":
+                raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    import importlib.util
+
+    lazy = [name for name in _LAZY_SUBPACKAGES
+            if importlib.util.find_spec(f"{__name__}.{name}") is not None]
+    return sorted(set(globals()) | set(lazy))
 
 __all__ = [
     "abs", "arange", "as_tensor", "autograd", "bool", "bool_", "cat", "clamp", "clip", "cos",

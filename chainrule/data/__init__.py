@@ -20,7 +20,6 @@ Example:
 
 from __future__ import annotations
 
-from . import datasets
 from .collate import default_collate, default_convert
 from .dataloader import DataLoader
 from .dataset import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
@@ -53,3 +52,16 @@ __all__ = [
     "default_convert",
     "random_split",
 ]
+
+
+def __getattr__(name: str):
+    """``datasets`` (file readers and toy generators) loads on first use (PEP 562)."""
+    if name == "datasets":
+        import importlib
+
+        return importlib.import_module(f"{__name__}.datasets")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | {"datasets"})

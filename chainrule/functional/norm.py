@@ -18,7 +18,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd import no_grad
 from ..methods.shape import pad
-from ..ops.norm import BatchNorm, Normalize, batch_axes, moments
+from ..ops.norm import BatchNorm, Normalize, channel_moments, moments
 from ..tensor import Tensor
 
 
@@ -60,7 +60,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     _check_batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
     if not training:
         return _batch_norm_eval(input, running_mean, running_var, weight, bias, float(eps))
-    stats = moments(input.data, batch_axes(input.ndim))
+    stats = channel_moments(input.data)
     if running_mean is not None:
         count = input.data.size // max(input.shape[1], 1)
         _update_running_stats(running_mean, running_var, stats, count, float(momentum))

@@ -29,10 +29,10 @@ Reference: https://en.wikipedia.org/wiki/Error_function (series and continued fr
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
-from numpy.polynomial import chebyshev
 
 from ..autograd import Function
 
@@ -62,6 +62,8 @@ def _laplace_q(x: float) -> float:
 def _power_series(func, degree: int, lo: float, hi: float) -> list[float]:
     """Coefficients, lowest first, of the degree-``degree`` Chebyshev interpolant of ``func``
     on [lo, hi], re-expressed in powers of the variable (for Horner's rule)."""
+    from numpy.polynomial import chebyshev  # here: only erf/GELU need it, not every import
+
     nodes = chebyshev.Chebyshev.interpolate(np.vectorize(func), degree, domain=[lo, hi])
     return nodes.convert(kind=np.polynomial.Polynomial).coef.tolist()
 
@@ -76,12 +78,14 @@ def _q_of_u(u: float) -> float:
 
 # erf(x)/x as a polynomial in s = x² on [0, 4], and Q as a polynomial in u = 2/|x| on [0, 1];
 # a shorter pair for float32 and float16 (|error| < 1e-9, far below their resolution).
-_SERIES = {
-    np.dtype(np.float64): (_power_series(_erf_over_x, 18, 0.0, _SPLIT**2),
-                           _power_series(_q_of_u, 19, 0.0, 1.0)),
-    None: (_power_series(_erf_over_x, 10, 0.0, _SPLIT**2),
-           _power_series(_q_of_u, 11, 0.0, 1.0)),
-}
+# Computed on first use (not at import), once per pair.
+@functools.cache
+def _series(double: bool) -> tuple[list[float], list[float]]:
+    if double:
+        return (_power_series(_erf_over_x, 18, 0.0, _SPLIT**2),
+                _power_series(_q_of_u, 19, 0.0, 1.0))
+    return (_power_series(_erf_over_x, 10, 0.0, _SPLIT**2),
+            _power_series(_q_of_u, 11, 0.0, 1.0))
 
 
 def _horner(v: np.ndarray, coeffs: list[float]) -> np.ndarray:
@@ -96,7 +100,7 @@ def _horner(v: np.ndarray, coeffs: list[float]) -> np.ndarray:
 def _erf_or_erfc(x: np.ndarray, dtype: np.dtype, complement: bool) -> np.ndarray:
     """erf(x), or erfc(x) when ``complement``, for float64 ``x``: the series for |x| ≤ 2, the
     continued fraction beyond (with the coefficients that suit the caller's ``dtype``)."""
-    small_series, large_series = _SERIES.get(dtype, _SERIES[None])
+    small_series, large_series = _series(dtype == np.float64)
     small = np.abs(x) <= _SPLIT
     if small.all():
         return _erf_small(x, small_series, complement)

@@ -14,13 +14,18 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
+from . import depthwise
 from .im2col import (
+    COLUMN_BLOCK_BYTES,
     col2im,
+    columns_of,
     im2col,
+    image_blocks,
     kernel_offsets,
     nhwc_to_nchw,
     output_size,
     to_channels_last,
+    windows,
 )
 
 
@@ -48,12 +53,63 @@ def weight_from_matrix(matrix: np.ndarray, shape: tuple[int, ...], groups: int,
     return split.reshape(shape)
 
 
-def grouped_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(g, P, K) @ (g, K, M) -> (P, g·M): the groups' products side by side in each row."""
+def grouped_matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """(g, P, K) @ (g, K, M) -> (P, g·M): the groups' products side by side in each row
+    (written into ``out``, a C-contiguous (P, g·M) array, when given)."""
     groups, rows, cols = a.shape[0], a.shape[1], b.shape[2]
-    result = np.empty((rows, groups, cols), dtype=np.result_type(a, b))
-    np.matmul(a, b, out=result.transpose(1, 0, 2))
-    return result.reshape(rows, groups * cols)
+    if out is None:
+        out = np.empty((rows, groups * cols), dtype=np.result_type(a, b))
+    np.matmul(a, b, out=out.reshape(rows, groups, cols).transpose(1, 0, 2))
+    return out
+
+
+# A 1×1 convolution with stride 1 and no padding reads each pixel once: its column matrix
+# is the channels-last input itself, so it skips im2col and col2im (switch for the tests).
+DIRECT_POINTWISE = True
+
+
+def is_pointwise(kernel, stride, padding) -> bool:
+    return tuple(kernel) == (1, 1) and tuple(stride) == (1, 1) and not any(padding)
+
+
+def pointwise_backward(ctx, xh, wm, grad):
+    """Conv2d.backward for a 1×1 window: dL/dX̃ = G̃ W̃ᵀ is dL/dX channels-last, and
+    dL/dW̃ = X̃ᵀ G̃ with X̃ = X channels-last."""
+    x_shape, _, w_shape, *_, groups = ctx.geometry
+    grad_x = grad_w = grad_b = None
+    if ctx.needs_input_grad[0]:
+        grad_x = nhwc_to_nchw(grouped_matmul(grad, wm.transpose(0, 2, 1)), x_shape[0],
+                              *x_shape[2:])
+    if ctx.needs_input_grad[1]:
+        cols = as_group_rows(xh.transpose(0, 3, 1, 2), groups)
+        grad_w = weight_from_matrix(np.matmul(cols.transpose(0, 2, 1), grad), w_shape, groups)
+    if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
+        grad_b = column_sums(grad)
+    return (grad_x, grad_w, grad_b)[: len(ctx.needs_input_grad)]
+
+
+def column_blocks(shape, out, kernel, itemsize: int):
+    """(image slice, row slice of Ỹ) per block of images of an (N, C, H, W) input whose
+    columns fit ``COLUMN_BLOCK_BYTES``: an image has Ho·Wo rows of kh·kw·C numbers."""
+    per_image = out[0] * out[1]
+    image_bytes = per_image * kernel[0] * kernel[1] * shape[1] * itemsize
+    return [(block, slice(block.start * per_image, block.stop * per_image))
+            for block in image_blocks(shape[0], image_bytes, COLUMN_BLOCK_BYTES)]
+
+
+def blocked_col2im(grad, weights, padded, kernel, stride, dilation, out) -> np.ndarray:
+    """``col2im`` a block of whole images at a time (images of about ``COLUMN_BLOCK_BYTES``
+    together): windows never cross images, so the blocks are independent, and each stays in
+    cache while its kh·kw products are added in. The same sums in the same order (BLAS may
+    round a product of fewer rows differently: tests/ops/test_conv_blocks.py)."""
+    image = np.zeros(padded, dtype=grad.dtype)
+    per_image = out[0] * out[1]
+    image_bytes = padded[1] * padded[2] * padded[3] * image.itemsize
+    for block in image_blocks(padded[0], image_bytes, COLUMN_BLOCK_BYTES):
+        rows = grad[:, block.start * per_image:block.stop * per_image]
+        col2im(rows, weights, image[block].shape, kernel, stride, dilation, out,
+               image=image[block])
+    return image
 
 
 def as_group_rows(grad: np.ndarray, groups: int) -> np.ndarray:
@@ -100,7 +156,11 @@ class Conv2d(Function):
                  was read from, summed where windows overlap, padding cut off (col2im
                  forms G̃ W̃ᵀ one kernel offset at a time, (P, O/g) @ (O/g, C/g) each)
         dL/db = 1ᵀ G̃          column sums -> (O,)
-    Saves X̃ (so backward does not redo the window gather) and W̃.
+    X̃ is built a block of images at a time (``im2col.COLUMN_BLOCK_BYTES``) and dropped after
+    its block's GEMM, Ỹ and dL/dW̃ are accumulated block by block, and backward rebuilds the
+    blocks of X̃ from the padded input: the memory rule is that X̃ is never kept, nor whole
+    (blocks of it stay in cache between the copy and the GEMM, which pays for the rebuild).
+    Saves pad(X) channels-last (the size of X plus its border) and W̃.
     """
 
     @staticmethod
@@ -110,26 +170,44 @@ class Conv2d(Function):
         out = (output_size(h, kernel[0], stride[0], padding[0], padding[1], dilation[0]),
                output_size(w, kernel[1], stride[1], padding[2], padding[3], dilation[1]))
         xh = to_channels_last(x, padding)
-        cols = im2col(xh, kernel, stride, dilation, out, groups)
         wm = weight_matrix(weight, groups)
-        y = grouped_matmul(cols, wm)
+        ctx.pointwise = DIRECT_POINTWISE and is_pointwise(kernel, stride, padding)
+        if ctx.pointwise:  # X̃ is X channels-last itself: no copy, one GEMM each way
+            y = grouped_matmul(as_group_rows(xh.transpose(0, 3, 1, 2), groups), wm)
+            if bias is not None:
+                y += bias
+            ctx.save_for_backward(xh, wm)
+            ctx.geometry = (x.shape, xh.shape, weight.shape, stride, padding, dilation, out,
+                            groups)
+            return nhwc_to_nchw(y, n, *out)
+        y = np.empty((n * out[0] * out[1], weight.shape[0]), dtype=np.result_type(x, weight))
+        view = windows(xh, kernel, stride, dilation, out)
+        for block, rows in column_blocks(x.shape, out, kernel, x.itemsize):
+            grouped_matmul(columns_of(view[block], groups), wm, out=y[rows])
         if bias is not None:
             y += bias
-        ctx.save_for_backward(cols, wm)
+        ctx.save_for_backward(xh, wm)
         ctx.geometry = (x.shape, xh.shape, weight.shape, stride, padding, dilation, out, groups)
         return nhwc_to_nchw(y, n, *out)
 
     @staticmethod
     def backward(ctx, grad_out):
-        cols, wm = ctx.saved
+        xh, wm = ctx.saved
         x_shape, padded, w_shape, stride, padding, dilation, out, groups = ctx.geometry
         grad, grad_x, grad_w, grad_b = as_group_rows(grad_out, groups), None, None, None
+        if ctx.pointwise:
+            return pointwise_backward(ctx, xh, wm, grad)
         if ctx.needs_input_grad[0]:
-            grad_xh = col2im(grad, tap_weights(wm, w_shape[2:]), padded, w_shape[2:], stride,
-                             dilation, out)
+            grad_xh = blocked_col2im(grad, tap_weights(wm, w_shape[2:]), padded, w_shape[2:],
+                                     stride, dilation, out)
             grad_x = crop_to_nchw(grad_xh, padding[0], padding[2], x_shape[2:])
         if ctx.needs_input_grad[1]:
-            grad_w = weight_from_matrix(np.matmul(cols.transpose(0, 2, 1), grad), w_shape, groups)
+            grad_wm = np.zeros(wm.shape, dtype=grad.dtype)
+            view = windows(xh, w_shape[2:], stride, dilation, out)
+            for block, rows in column_blocks(x_shape, out, w_shape[2:], xh.itemsize):
+                cols = columns_of(view[block], groups)
+                grad_wm += np.matmul(cols.transpose(0, 2, 1), grad[:, rows])
+            grad_w = weight_from_matrix(grad_wm, w_shape, groups)
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
             grad_b = column_sums(grad)
         return (grad_x, grad_w, grad_b)[: len(ctx.needs_input_grad)]
@@ -150,10 +228,17 @@ class DepthwiseConv2d(Function):
                          (windows overlap), then the padding is cut off
         dL/db = Σ_{n,i,j} G
     Saves the padded channels-last input (not a kh·kw times larger column matrix) and Wt.
+
+    Stride 1 (the common case) takes the direct path of ``depthwise.py`` instead (the same
+    sums over the offsets, on flat NCHW rows; switch: ``DIRECT_DEPTHWISE``), which saves
+    the padded input as flat rows and the weight as (kh·kw, 1, C·m, 1) taps.
     """
 
     @staticmethod
     def forward(ctx, x, weight, bias=None, *, stride, padding, dilation):
+        ctx.direct = DIRECT_DEPTHWISE and tuple(stride) == (1, 1)
+        if ctx.direct:
+            return direct_forward(ctx, x, weight, bias, padding, dilation)
         n, c, h, w = x.shape
         out = (output_size(h, weight.shape[2], stride[0], padding[0], padding[1], dilation[0]),
                output_size(w, weight.shape[3], stride[1], padding[2], padding[3], dilation[1]))
@@ -171,6 +256,8 @@ class DepthwiseConv2d(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
+        if ctx.direct:
+            return direct_backward(ctx, grad_out)
         xh, wt = ctx.saved
         x_shape, w_shape, padding, taps = ctx.geometry
         n, _, ho, wo = grad_out.shape
@@ -185,6 +272,45 @@ class DepthwiseConv2d(Function):
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
             grad_b = grad.sum(axis=(0, 1, 2)).T.reshape(-1)
         return (grad_x, grad_w, grad_b)[: len(ctx.needs_input_grad)]
+
+
+DIRECT_DEPTHWISE = True
+
+
+def direct_forward(ctx, x, weight, bias, padding, dilation):
+    """DepthwiseConv2d.forward for stride 1 by the direct path (``depthwise.py``)."""
+    n, c, h, w = x.shape
+    out_channels = weight.shape[0]
+    hp, wp, ho, wo, offsets = depthwise.flat_geometry(x.shape, weight.shape[2:], padding,
+                                                      dilation)
+    source = np.repeat(x, out_channels // c, axis=1) if out_channels > c else x
+    xflat = depthwise.flat_padded(source, padding, hp, wp, wp - wo)
+    taps = np.ascontiguousarray(weight.reshape(out_channels, -1).T)[:, None, :, None]
+    grid = depthwise.forward(xflat, taps, offsets, ho * wp).reshape(n, out_channels, ho, wp)
+    ctx.save_for_backward(xflat, taps)
+    ctx.geometry = (x.shape, weight.shape, padding, offsets, (hp, wp, ho, wo))
+    y = grid[..., :wo]
+    return np.ascontiguousarray(y) if bias is None else y + bias.reshape(-1, 1, 1)
+
+
+def direct_backward(ctx, grad_out):
+    """DepthwiseConv2d.backward for stride 1 by the direct path (``depthwise.py``)."""
+    xflat, taps = ctx.saved
+    x_shape, w_shape, padding, offsets, (hp, wp, ho, wo) = ctx.geometry
+    grid = depthwise.on_grid(grad_out, wp)
+    grad_x = grad_w = grad_b = None
+    if ctx.needs_input_grad[0]:
+        flat = depthwise.grad_input(grid, taps, offsets, xflat.shape[2])
+        image = flat[:, :, :hp * wp].reshape(*flat.shape[:2], hp, wp)
+        n, c, h, w = x_shape
+        grad_x = image[:, :, padding[0]:padding[0] + h, padding[2]:padding[2] + w]
+        if w_shape[0] > c:  # each input channel fed m output channels: sum the m copies
+            grad_x = grad_x.reshape(n, c, w_shape[0] // c, h, w).sum(axis=2)
+    if ctx.needs_input_grad[1]:
+        grad_w = depthwise.grad_taps(xflat, grid, offsets).T.reshape(w_shape)
+    if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
+        grad_b = grad_out.sum(axis=(0, 2, 3))
+    return (grad_x, grad_w, grad_b)[: len(ctx.needs_input_grad)]
 
 
 def depthwise_col2im(grad: np.ndarray, wt: np.ndarray, like: np.ndarray, taps) -> np.ndarray:

@@ -63,6 +63,22 @@ def to_channels_last(x: np.ndarray, pads: tuple[int, int, int, int]) -> np.ndarr
     return padded
 
 
+def is_channels_last(array: np.ndarray) -> bool:
+    """Whether an (N, C, H, W) array is an NCHW view of channels-last memory."""
+    return array.strides[1] < array.strides[3]
+
+
+def in_layout_of(like: np.ndarray, array: np.ndarray) -> np.ndarray:
+    """``array`` (N, C, H, W), copied into ``like``'s memory layout (channels-last or not)
+    when the two differ: elementwise work on operands of mixed layouts runs several times
+    slower than on matching ones. The values are unchanged."""
+    if like.ndim != 4 or is_channels_last(like) == is_channels_last(array):
+        return array
+    if is_channels_last(like):
+        return np.ascontiguousarray(array.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    return np.ascontiguousarray(array)
+
+
 def nhwc_to_nchw(y: np.ndarray, n: int, height: int, width: int) -> np.ndarray:
     """(N·H·W, C) rows -> an (N, C, H, W) view of the same memory (no copy)."""
     return y.reshape(n, height, width, -1).transpose(0, 3, 1, 2)
@@ -86,7 +102,11 @@ def im2col(xh: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
     that group's channels, flattened in (kh, kw, c) order. Stored (P, K) per group, or
     (K, P) with a transposed view returned when there are few channels (module docstring).
     """
-    view = windows(xh, kernel, stride, dilation, out)
+    return columns_of(windows(xh, kernel, stride, dilation, out), groups)
+
+
+def columns_of(view: np.ndarray, groups: int) -> np.ndarray:
+    """``im2col`` of a ``windows`` view (or of a block of its images, ``view[a:b]``)."""
     n, ho, wo, kh, kw, c = view.shape
     view = view.reshape(n, ho, wo, kh, kw, groups, c // groups)  # a view: splits one axis
     rows, depth = n * ho * wo, kh * kw * (c // groups)
@@ -97,12 +117,27 @@ def im2col(xh: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
     return cols.reshape(groups, rows, depth)
 
 
+# Convolutions build their column matrix a block of whole images at a time, each block about
+# this many bytes: small enough to stay in cache between the copy that builds it and the GEMM
+# that reads it, and never the whole (N·Ho·Wo, kh·kw·C) matrix at once (the memory rule:
+# the columns are not kept for backward, which rebuilds them block by block).
+COLUMN_BLOCK_BYTES = 1 << 20
+
+
+def image_blocks(count: int, image_bytes: int, budget: int) -> list[slice]:
+    """Consecutive slices of ``count`` images, each at most ``budget`` bytes at
+    ``image_bytes`` per image (and at least one image)."""
+    step = max(1, budget // max(image_bytes, 1))
+    return [slice(start, min(start + step, count)) for start in range(0, count, step)]
+
+
 def col2im(rows: np.ndarray, weights: np.ndarray, padded: tuple[int, int, int, int],
            kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int],
-           out: tuple[int, int]) -> np.ndarray:
+           out: tuple[int, int], image: np.ndarray | None = None) -> np.ndarray:
     """The adjoint of ``im2col``, applied to a product: col2im(rows @ W) for W split by
     kernel offset. ``rows`` is (groups, N·Ho·Wo, M), ``weights`` (kh·kw, groups, M, C/groups);
-    the result is the (N, Hp, Wp, C) image ``padded``.
+    the result is the (N, Hp, Wp, C) image ``padded`` (added into ``image``, a C-contiguous
+    array of that shape, when given).
 
     Offset (a, b)'s block, rows @ weights[a·kw + b] (one (N·Ho·Wo, C) product per group), is
     added at the pixels that offset reads. Windows overlap, so the blocks are summed: one
@@ -112,7 +147,9 @@ def col2im(rows: np.ndarray, weights: np.ndarray, padded: tuple[int, int, int, i
     """
     n, hp, wp, c = padded
     groups = rows.shape[0]
-    image = np.zeros((n, hp, wp, groups, c // groups), dtype=rows.dtype)
+    if image is None:
+        image = np.zeros(padded, dtype=rows.dtype)
+    image = image.reshape(n, hp, wp, groups, c // groups)
     for a in range(kernel[0]):
         image_rows = tap(a, dilation[0], stride[0], out[0])
         for b in range(kernel[1]):

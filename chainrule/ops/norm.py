@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
+from .im2col import image_blocks, in_layout_of
 
 
 def moments(x: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -46,49 +47,133 @@ def batch_axes(ndim: int) -> tuple[int, ...]:
     return (0,) + tuple(range(2, ndim))
 
 
+# Per-channel sums Σ_R a and Σ_R a ⊙ b over R = (N, *) of (N, C, *) arrays. The reference is
+# the plain NumPy reduction; the fast path turns each into BLAS products over a view of the
+# array's own memory: rows (N, C, M) for (N, C, *)-contiguous data (one dot product per
+# (n, c) row, then a sum over n), or (P, C) for channels-last data (1ᵀA, and a per-column dot
+# product). Both sum in another order than the reference, so they agree with it to rounding
+# (tests/ops/test_channel_stats.py states the bound); switch: ``FAST_CHANNEL_STATS``.
+FAST_CHANNEL_STATS = True
+
+
+def channel_sums_reference(a: np.ndarray) -> np.ndarray:
+    """Σ_R a per channel, (C,), by NumPy's reduction."""
+    return np.sum(a, axis=batch_axes(a.ndim))
+
+
+def channel_dots_reference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Σ_R a ⊙ b per channel, (C,), by NumPy's reduction."""
+    return np.sum(a * b, axis=batch_axes(a.ndim))
+
+
+def channel_rows(a: np.ndarray) -> np.ndarray | None:
+    """A view of an (N, C, *) array as (N, C, M) rows or as channels-last (P, C) columns, or
+    None when its memory is neither (or the dtype is not float32/float64)."""
+    if a.ndim < 3 or a.dtype not in (np.float32, np.float64) or a.size == 0:
+        return None
+    if a.flags.c_contiguous:
+        return a.reshape(a.shape[0], a.shape[1], -1)
+    last = np.moveaxis(a, 1, -1)
+    if last.flags.c_contiguous:
+        return last.reshape(-1, a.shape[1])
+    return None
+
+
+def channel_sums(a: np.ndarray) -> np.ndarray:
+    """Σ_R a per channel, (C,) (fast path beside ``channel_sums_reference``)."""
+    rows = channel_rows(a) if FAST_CHANNEL_STATS else None
+    if rows is None:
+        return channel_sums_reference(a)
+    if rows.ndim == 2:
+        return np.matmul(np.ones(rows.shape[0], a.dtype), rows)
+    return np.matmul(rows, np.ones(rows.shape[2], a.dtype)).sum(axis=0)
+
+
+def channel_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Σ_R a ⊙ b per channel, (C,) (fast path beside ``channel_dots_reference``)."""
+    rows_a = channel_rows(a) if FAST_CHANNEL_STATS and a.dtype == b.dtype else None
+    rows_b = channel_rows(b) if rows_a is not None else None
+    if rows_b is None or rows_a.shape != rows_b.shape:
+        return channel_dots_reference(a, b)
+    if rows_a.ndim == 2:
+        return np.einsum("pc,pc->c", rows_a, rows_b)
+    return np.matmul(rows_a[:, :, None, :], rows_b[:, :, :, None]).sum(axis=(0, 2, 3))
+
+
+STATS_BLOCK_BYTES = 1 << 18  # channel_moments: images per block of deviations, in bytes
+
+
+def channel_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, biased variance) per channel of an (N, C, *) array, with kept dims: exactly
+    ``moments(x, batch_axes(x.ndim))`` in exact arithmetic (two passes: the mean, then the
+    mean of squared deviations), summed with ``channel_sums`` / ``channel_dots``. The
+    deviations X − μ are formed a block of images at a time (``STATS_BLOCK_BYTES``), so no
+    x-sized temporary is made and each block is still in cache for its dot product."""
+    m = x.size // max(x.shape[1], 1)
+    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    if channel_rows(x) is None or not FAST_CHANNEL_STATS:
+        return moments(x, batch_axes(x.ndim))
+    mean = (channel_sums(x) / m).astype(x.dtype, copy=False).reshape(shape)
+    squares = np.zeros(x.shape[1], dtype=x.dtype)
+    for block in image_blocks(x.shape[0], x[0].nbytes, STATS_BLOCK_BYTES):
+        centered = x[block] - mean
+        squares += channel_dots(centered, centered)
+    return mean, (squares / m).astype(x.dtype, copy=False).reshape(shape)
+
+
 class BatchNorm(Function):
     """Batch normalisation in training mode, fused: Y = γ ⊙ X̂ + β with batch statistics.
 
     Shapes: X, Y: (N, C, *); γ (weight), β (bias): (C,), used as (1, C, 1, …). Per channel c
     the statistics run over R = (N, *), m = N·Π(*) values:
         μ = mean_R X,   σ² = mean_R (X − μ)²,   s = 1/√(σ² + ε),   X̂ = (X − μ)·s.
+    Forward computes Y = (X − μ)·(γs) + β (one new array).
 
     Backward, G = dL/dY: (N, C, *). From Y = γX̂ + β:
         dL/dβ = Σ_R G                   (C,)
-        dL/dγ = Σ_R G ⊙ X̂               (C,)
+        dL/dγ = Σ_R G ⊙ X̂ = s·Σ_R G ⊙ (X − μ)      (C,)
         dL/dX̂ = γ ⊙ G, and through the statistics (module docstring, D = γG with γ constant
         over R, so Σ_R D = γ Σ_R G and Σ_R D ⊙ X̂ = γ Σ_R G ⊙ X̂):
         dL/dX = (γ·s/m) ⊙ (m·G − Σ_R G − X̂ ⊙ Σ_R G ⊙ X̂)       (N, C, *)
-    The two sums of dL/dX are dL/dβ and dL/dγ, computed once and used twice.
+              = (γ·s) ⊙ (G − Σ_R G/m − (X − μ) ⊙ s²·Σ_R G ⊙ (X − μ)/m)
+    The two sums of dL/dX are dL/dβ and dL/dγ/s, computed once and used twice; backward
+    works in place on one new array, X − μ.
 
     Fused because the composite (mean, sub, mul, mean, add, rsqrt, mul, mul, add …) records
-    about ten nodes and keeps several x-sized intermediates; this one keeps X̂ only.
+    about ten nodes and keeps several x-sized intermediates; this one keeps X (the input,
+    alive anyway while its producer's graph is) and per-channel μ, s, γ.
 
-    Params: ``eps``; ``stats``: optionally (μ, σ²) with kept dims, exactly ``moments(X, R)``,
-    passed by callers that also need them (the running-statistics update), so they are not
-    computed twice. Saves X̂ (N, C, *), s and γ (1, C, 1, …).
+    Params: ``eps``; ``stats``: optionally (μ, σ²) with kept dims, as ``moments(X, R)``
+    computes them, passed by callers that also need them (the running-statistics update),
+    so they are not computed twice.
     """
 
     @staticmethod
     def forward(ctx, x, weight, bias, eps=1e-5, stats=None):
-        axes = batch_axes(x.ndim)
-        mean, var = moments(x, axes) if stats is None else stats
+        mean, var = channel_moments(x) if stats is None else stats
         inv_std = 1.0 / np.sqrt(var + eps)
-        x_hat = (x - mean) * inv_std
         gamma = weight.reshape(inv_std.shape)
-        ctx.save_for_backward(x_hat, inv_std, gamma)
-        ctx.axes = axes
-        return x_hat * gamma + bias.reshape(inv_std.shape)
+        y = np.subtract(x, mean)
+        y *= gamma * inv_std
+        y += bias.reshape(inv_std.shape)
+        ctx.save_for_backward(x, mean, inv_std, gamma)
+        return y
 
     @staticmethod
     def backward(ctx, grad_out):
-        x_hat, inv_std, gamma = ctx.saved
-        grad_beta = np.sum(grad_out, axis=ctx.axes, keepdims=True)
-        grad_gamma = np.sum(grad_out * x_hat, axis=ctx.axes, keepdims=True)
+        x, mean, inv_std, gamma = ctx.saved
+        grad_out = in_layout_of(x, grad_out)
+        centered = np.subtract(x, mean)
+        grad_beta = channel_sums(grad_out).reshape(inv_std.shape)
+        grad_gamma = channel_dots(grad_out, centered).reshape(inv_std.shape) * inv_std
         grad_x = None
         if ctx.needs_input_grad[0]:
-            m = x_hat.size // grad_beta.size
-            grad_x = (gamma * inv_std / m) * (m * grad_out - grad_beta - x_hat * grad_gamma)
+            m = x.size // inv_std.size
+            grad_x = centered  # reused in place: (X − μ) ⊙ (−s²Σ G(X − μ)/m) + G − ΣG/m, × γs
+            grad_x *= -(inv_std * grad_gamma) / m
+            grad_x += grad_out
+            grad_x -= grad_beta / m
+            grad_x *= gamma * inv_std
         grad_w = grad_gamma.reshape(-1) if ctx.needs_input_grad[1] else None
         grad_b = grad_beta.reshape(-1) if ctx.needs_input_grad[2] else None
         return grad_x, grad_w, grad_b

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-from .im2col import kernel_offsets
+from .im2col import in_layout_of, is_channels_last, kernel_offsets
 
 
 def pool_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int,
@@ -32,7 +32,7 @@ def zeros_in_layout(like: np.ndarray, shape: tuple[int, ...],
     """An (N, C, H, W) array filled with ``fill`` (uninitialised if None), channels-last in
     memory if ``like`` is."""
     n, c, h, w = shape
-    channels_last = like.strides[1] < like.strides[3]
+    channels_last = is_channels_last(like)
     array = np.empty((n, h, w, c) if channels_last else shape, dtype=like.dtype)
     if fill is not None:
         array.fill(fill)
@@ -60,10 +60,17 @@ def max_and_argmax(xp: np.ndarray, taps) -> tuple[np.ndarray, np.ndarray]:
     the first maximum wins ties, as in PyTorch. Since the offset number only grows, the
     argmax update is argmax = max(argmax, t·[v > y]): two cheap uint8 passes, no masking.
     """
-    y = np.copy(xp[:, :, taps[0][0], taps[0][1]], order="K")
     code = np.min_scalar_type(len(taps) - 1).type
-    argmax = np.zeros_like(y, dtype=code)
-    for t, (rows, cols) in enumerate(taps[1:], 1):
+    first = xp[:, :, taps[0][0], taps[0][1]]
+    if len(taps) == 1:
+        y = np.copy(first, order="K")
+        return y, np.zeros_like(y, dtype=code)
+    # The first two offsets at once (a strided copy of the first would cost as much):
+    # argmax = [v₁ > v₀], y = max(v₀, v₁), as the loop below would leave them.
+    second = xp[:, :, taps[1][0], taps[1][1]]
+    argmax = np.greater(second, first).astype(code)
+    y = np.maximum(first, second)
+    for t, (rows, cols) in enumerate(taps[2:], 2):
         value = xp[:, :, rows, cols]
         better = np.greater(value, y).view(np.uint8)
         np.maximum(argmax, better * code(t), out=argmax)
@@ -110,6 +117,7 @@ class MaxPool2d(Function):
     def backward(ctx, grad_out):
         (argmax,) = ctx.saved
         shape, padded, (top, left), taps, overlap, tiled = ctx.geometry
+        grad_out = in_layout_of(argmax, grad_out)
         grad = zeros_in_layout(grad_out, padded, None if tiled else 0.0)
         for t, (rows, cols) in enumerate(taps):
             hit = argmax == t

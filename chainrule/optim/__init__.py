@@ -19,7 +19,6 @@ Example:
 
 from __future__ import annotations
 
-from . import lr_scheduler
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
@@ -37,3 +36,16 @@ __all__ = [
     "lr_scheduler",
     "ASGD", "Adadelta", "Adamax", "LBFGS", "NAdam", "RAdam",
 ]
+
+
+def __getattr__(name: str):
+    """``lr_scheduler`` (the schedules, several modules) loads on first use (PEP 562)."""
+    if name == "lr_scheduler":
+        import importlib
+
+        return importlib.import_module(f"{__name__}.lr_scheduler")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | {"lr_scheduler"})
