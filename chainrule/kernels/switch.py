@@ -1,0 +1,39 @@
+"""The one switch between the kernels' fast paths and their plain NumPy reference bodies."""
+
+from __future__ import annotations
+
+import os
+
+# Kernel name -> whether its fast path runs. Every kernel with a fast path has an entry here.
+FAST = {"relu": True, "column_sums": True, "flush_subnormals": True}
+
+ENV_VARIABLE = "CHAINRULE_KERNELS"
+
+
+def use_fast(enabled: bool = True, *names: str) -> None:
+    """Turn the fast paths of the kernels ``names`` (all kernels when none is named) on or off.
+
+    Args:
+        enabled: True to run the fast paths, False to run the reference bodies.
+        names: kernel names, from ``fast_paths()``.
+    """
+    unknown = sorted(set(names) - set(FAST))
+    if unknown:
+        raise ValueError(f"use_fast: no kernel with a fast path is named {', '.join(unknown)}; "
+                         f"those with one: {', '.join(sorted(FAST))}")
+    for name in names or tuple(FAST):
+        FAST[name] = bool(enabled)
+
+
+def fast_paths() -> dict[str, bool]:
+    """A copy of {kernel name: whether its fast path is on}."""
+    return dict(FAST)
+
+
+def _from_environment() -> None:
+    value = os.environ.get(ENV_VARIABLE, "").strip().lower()
+    if value in ("reference", "0", "off", "false"):
+        use_fast(False)
+
+
+_from_environment()
