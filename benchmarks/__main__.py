@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     gemm = harness.gemm_flops_per_s()
     print(_header(args, torch, gemm))
     if args.fast_paths:
-        report = fast_path_gains(args, torch)
+        report = fast_path_gains(args, torch, gemm)
     else:
         results = run_workloads(args, torch)
         print_table(results, gemm)
@@ -211,34 +211,52 @@ def import_costs(rounds: int, with_torch: bool) -> dict[str, Any]:
     return out
 
 
-def fast_path_gains(args: argparse.Namespace, torch: Any) -> dict[str, Any]:
-    """For each kernel with a fast path: the MLP and CNN training steps with all fast paths on,
-    and with that one off, in turn; the gain is median(time off / time on) − 1."""
+def fast_path_gains(args: argparse.Namespace, torch: Any, gemm: float) -> dict[str, Any]:
+    """For each kernel with a fast path, on the MLP and CNN training steps: the gain measured
+    in turn (all fast paths on, and that one off) and the time its calls save, as a fraction
+    of the best step and of the step's GEMM-only time (fastpaths.py)."""
     from chainrule import kernels
 
+    from . import fastpaths
+
+    names = list(kernels.fast_paths())
+    if not names:
+        print("no kernel has a fast path today (decisions: benchmarks/README.md)")
+        return {"fast_paths": {}}
     data = None if args.random_data else _data()
     data = data or _random_mnist()
     builders = {
-        "mlp_b128_train": lambda: workloads.mlp_training(
-            None, workloads.BIG, 128, _per_round(args, "mlp_b128_train"), data)["chainrule"],
-        "cnn_b128_train": lambda: workloads.cnn_training(
-            None, _per_round(args, "cnn_b128_train"), args.random_data)["chainrule"],
+        "mlp_b128_train": (lambda n: workloads.mlp_training(
+            None, workloads.BIG, 128, n, data)["chainrule"],
+            workloads.mlp_training_flops(workloads.BIG, 128)),
+        "cnn_b128_train": (lambda n: workloads.cnn_training(
+            None, n, args.random_data)["chainrule"], workloads.cnn_training_flops()),
     }
     report: dict[str, Any] = {}
-    print(f"\n{'fast path':20s} {'workload':16s} {'gain (median, quartiles)':>30s}")
-    for workload, build in builders.items():
+    print(f"\n{'fast path':18s} {'workload':16s} {'in turn (quartiles)':>26s} "
+          f"{'saved/step':>11s} {'of best step':>13s} {'of GEMM time':>13s}")
+    for workload, (build, flops) in builders.items():
         if not _wanted(args, workload):
             continue
-        names = list(kernels.fast_paths())
-        rounds = {"all fast": _switched(build(), kernels, ())}
-        rounds.update({f"{name} off": _switched(build(), kernels, (name,)) for name in names})
+        per_round = _per_round(args, workload)
+        rounds = {"all fast": _switched(build(per_round), kernels, ())}
+        rounds.update({f"{name} off": _switched(build(per_round), kernels, (name,))
+                       for name in names})
         seconds = harness.in_turn(rounds, args.rounds)
         base = np.array(seconds["all fast"])
+        one_step = build(1)
         for name in names:
             gain = np.array(seconds[f"{name} off"]) / base - 1
-            q1, med, q3 = np.percentile(gain, [25, 50, 75])
-            report.setdefault(name, {})[workload] = {"median": med, "quartiles": [q1, q3]}
-            print(f"{name:20s} {workload:16s} {med:+10.1%} ({q1:+.1%} to {q3:+.1%})")
+            q1, med, q3 = (float(v) for v in np.percentile(gain, [25, 50, 75]))
+            saved = fastpaths.saved_per_step(name, one_step)
+            entry = {"in_turn_median": med, "in_turn_quartiles": [q1, q3],
+                     "saved_s_per_step": saved, "best_step_s": float(base.min()),
+                     "of_best_step": saved / float(base.min()),
+                     "of_gemm_time": saved / (flops / gemm)}
+            report.setdefault(name, {})[workload] = entry
+            print(f"{name:18s} {workload:16s} {med:+9.1%} ({q1:+.1%} to {q3:+.1%}) "
+                  f"{saved * 1e6:8.1f} µs {entry['of_best_step']:13.2%} "
+                  f"{entry['of_gemm_time']:13.2%}")
     return {"fast_paths": report}
 
 
