@@ -169,7 +169,7 @@ class Optimizer:
                 state = states[p]
                 step = state["step"] = state.get("step", 0) + 1
                 update(p, grad, state, group)
-                p._version += 1  # p changed in place: a graph that saved it can't backward
+                p._version_counter[0] += 1  # changed in place: a graph that saved p can't backward
                 if every and step % every == 0:
                     self._flush(state)
         return loss
