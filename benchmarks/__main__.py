@@ -111,7 +111,8 @@ def run_workloads(args: argparse.Namespace, torch: Any) -> list[Result]:
             lambda n, b=batch: workloads.mlp_inference(torch, b, n, data),
             workloads.mlp_inference_flops(workloads.BIG, batch), "784-512-256-10, no grad")
     if _wanted(args, "op_"):
-        for name, rounds in workloads.per_op(torch, _per_round(args, "op_expr")).items():
+        counts = {"expr": _per_round(args, "op_expr"), "mlp": _per_round(args, "op_mlp_b32")}
+        for name, rounds in workloads.per_op(torch, counts).items():
             label = "op_expr" if name == "expr" else "op_mlp_b32"
             print(f"{label} ...", flush=True)
             results.append(Result(label, "call", harness.in_turn(rounds, args.rounds), None,
@@ -150,7 +151,8 @@ def _cell(result: Result, framework: str) -> str:
 
 
 def _time(seconds: float, unit: bool = True) -> str:
-    value, name = (seconds * 1e3, "ms") if seconds >= 1e-3 else (seconds * 1e6, "µs")
+    value, name = ((seconds, "s") if seconds >= 1 else (seconds * 1e3, "ms")
+                   if seconds >= 1e-3 else (seconds * 1e6, "µs"))
     return f"{value:.3g} {name}" if unit else f"{value:.3g}"
 
 

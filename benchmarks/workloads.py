@@ -140,17 +140,18 @@ def _torch_copy(torch: Any, model: Any) -> Any:
     return torch.nn.Sequential(*layers).eval()
 
 
-def per_op(torch: Any, per_round: int) -> dict[str, dict[str, Round]]:
+def per_op(torch: Any, per_round: dict[str, int]) -> dict[str, dict[str, Round]]:
     """overhead.py's two tiny workloads: an 8×8 expression with backward, and a 64-64 MLP
-    forward and backward at batch 32: the fixed cost of an op, not the arithmetic."""
+    forward and backward at batch 32: the fixed cost of an op, not the arithmetic.
+    ``per_round``: calls per round of "expr" and of "mlp"."""
     rng = np.random.default_rng(0)
     ours = dict(zip(["expr", "mlp"], overhead.chainrule_workloads(rng)))
     theirs = dict(zip(["expr", "mlp"], overhead.torch_workloads(rng, torch))) if torch else {}
     out = {}
     for name, fn in ours.items():
-        rounds = {"chainrule": repeat(fn, per_round)}
+        rounds = {"chainrule": repeat(fn, per_round[name])}
         if name in theirs:
-            rounds["pytorch"] = repeat(theirs[name], per_round)
+            rounds["pytorch"] = repeat(theirs[name], per_round[name])
         for run in rounds.values():
             run()
         out[name] = rounds
