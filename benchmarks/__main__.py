@@ -40,7 +40,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="a one-minute pass")
     parser.add_argument("--rounds", type=int, default=None, help="rounds in turn (≥ 5)")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
-    parser.add_argument("--json", default="benchmark-results.json", help="results file")
+    parser.add_argument("--json", default=os.path.join("runs", "benchmark-results.json"),
+                        help="results file (default runs/benchmark-results.json; runs/ is "
+                             "ignored by git)")
     parser.add_argument("--only", default="", help="comma-separated workload names")
     parser.add_argument("--random-data", action="store_true", help="skip Fashion-MNIST")
     parser.add_argument("--fast-paths", action="store_true",
@@ -67,6 +69,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         report["memory"] = memory(args, torch)
         report["import"] = import_costs(args.rounds, torch is not None)
     report["machine"] = _machine(args, torch, gemm)
+    os.makedirs(os.path.dirname(args.json) or ".", exist_ok=True)
     with open(args.json, "w") as out:
         json.dump(report, out, indent=1)
     print(f"\nresults written to {args.json}")
