@@ -23,5 +23,4 @@ from .reductions import column_sums
 from .subnormals import flush_subnormals
 from .switch import fast_paths, use_fast
 
-__all__ = ["axpby_", "column_sums", "fast_paths", "flush_subnormals", "relu",
-           "use_fast"]
+__all__ = ["axpby_", "column_sums", "fast_paths", "flush_subnormals", "relu", "use_fast"]

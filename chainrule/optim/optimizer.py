@@ -63,8 +63,8 @@ class Optimizer:
             is many times slower on many CPUs. The flush runs after the step's update and
             changes no value in the normal range (except centered RMSprop's ḡ, see there),
             like the flush-to-zero mode of GPUs or ``torch.set_flush_denormal(True)`` on CPU.
-            A flush reads each buffer about three times, so it runs every few steps rather
-            than every step (benchmarks/README.md has its cost).
+            A flush reads each buffer a few times, so it runs every few steps rather than
+            every step.
     """
 
     subnormal_flush_every: int | None = 16
