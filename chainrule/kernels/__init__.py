@@ -7,7 +7,7 @@ result, that *fast path* sits beside it, chosen at run time by one switch:
 
 * ``use_fast(False)`` (or the environment variable ``CHAINRULE_KERNELS=reference`` when
   chainrule is imported) makes every kernel run its reference body;
-  ``use_fast(False, "relu")`` does it for the kernels named.
+  ``use_fast(False, "axpby_")`` does it for the kernels named.
 * ``fast_paths()`` lists the kernels that have a fast path and whether each is on.
 
 The tests in tests/kernels/ check every fast path against its reference on special values,
