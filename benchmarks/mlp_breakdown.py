@@ -5,8 +5,8 @@ steps each (``mlp.run_in_turn``), and prints each one's time per step against ch
 
 * ``chainrule``: the real thing (module, engine, optimizer);
 * ``chainrule, bare update``: chainrule's forward/backward, then momentum SGD written as bare
-  NumPy on the parameters' arrays (four NumPy passes a parameter, where chainrule's optimizer
-  makes two OpenBLAS passes through ``optim.blas``, so the bare update can be the slower);
+  NumPy on the parameters' arrays (the same passes as chainrule's optimizer, without its
+  bookkeeping);
 * ``mirror, chainrule optimizer``: chainrule's array operations written as one NumPy function
   (the same ``ops`` calls on the same arrays, but no Tensors, Contexts or engine), then
   chainrule's optimizer;

@@ -29,7 +29,7 @@ Example (a custom op, as in PyTorch):
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable, ClassVar, Iterable, Protocol, Sequence
+from typing import Any, Iterable, Protocol, Sequence
 
 import numpy as np
 
@@ -117,11 +117,22 @@ class Function:
     def backward(ctx: Context, grad_out: np.ndarray) -> Any:
         raise NotImplementedError
 
-    # ``Fn.apply(*inputs, **params)`` runs this Function on tensors (or arrays and numbers) and
-    # records it for backward. It is ``classmethod(tensor.apply)``, installed by tensor.py
-    # (L2), the layer that builds Tensors: a method defined here that forwarded to it would cost
-    # every op one more Python call.
-    apply: ClassVar[Callable[..., Any]]
+    @classmethod
+    def apply(cls, *inputs: Any, **params: Any) -> Any:
+        """Run ``forward`` on the inputs' arrays and return the output as a Tensor, recorded
+        for backward when grad mode is on and an input requires grad.
+
+        Inputs that are not tensors (arrays, numbers) are taken as constants; ``params`` go to
+        ``forward`` as they are. The work is done by ``run_function``, which the tensor layer
+        provides (this module never imports ``Tensor``).
+        """
+        return run_function(cls, *inputs, **params)
+
+
+def run_function(fn: type[Function], *inputs: Any, **params: Any) -> Any:
+    """What ``Function.apply`` calls: replaced by ``tensor.apply`` when chainrule.tensor is
+    imported (listed in tests/test_layering.py ``WIRING``)."""
+    raise RuntimeError("Function.apply needs chainrule.tensor, which has not been imported")
 
 
 # ---------------------------------------------------------------- the engine

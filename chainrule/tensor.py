@@ -444,4 +444,4 @@ def _index_array(index: Any) -> Any:
     return index.data if isinstance(index, Tensor) else index
 
 
-autograd.Function.apply = classmethod(apply)  # see autograd.Function
+autograd.run_function = apply  # what autograd.Function.apply runs

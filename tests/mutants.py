@@ -161,7 +161,8 @@ MUTANTS: list[Mutant] = [
        "Conv2d weight gradient with the kernel's rows and columns swapped",
        "tests/nn/test_conv.py -k 'gradcheck or composite'"),
     _m("conv-transpose-bias-grad", "conv", OPS + "conv.py",
-       "grad_b = grad_out.sum(axis=(0, 2, 3))", "grad_b = grad_out.mean(axis=(0, 2, 3))",
+       "            grad_b = grad_out.sum(axis=(0, 2, 3))",
+       "            grad_b = grad_out.mean(axis=(0, 2, 3))",
        "ConvTranspose2d: bias gradient averaged instead of summed",
        "tests/nn/test_conv.py -k conv_transpose"),
     # ------------------------------------------------------------ pooling
@@ -181,7 +182,7 @@ MUTANTS: list[Mutant] = [
        "tests/nn/test_pooling.py -k adaptive"),
     # ------------------------------------------------------------ normalisation
     _m("norm-batchnorm-grad-drops-term", "norm", OPS + "norm.py",
-       "(m * grad_out - grad_beta - x_hat * grad_gamma)", "(m * grad_out - grad_beta)",
+       "grad_x *= -(inv_std * grad_gamma) / m", "grad_x *= 0.0",
        "batch norm backward drops the −X̂·Σ(G⊙X̂) term (variance path)",
        "tests/nn/test_normalization.py -k 'gradcheck or composite'"),
     _m("norm-running-var-biased", "norm", "chainrule/functional/norm.py",

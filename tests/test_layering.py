@@ -34,6 +34,7 @@ LAYERS = {
     "device": 0, "amp": 0, "cuda": 0, "accelerator": 0, "backends": 0, "hooks": 0,
     "accumulate_hooks": 0,
     "ops": 1,
+    "kernels": 0,
     "tensor": 2, "methods": 2,
     "creation": 3, "functional": 3, "gradcheck": 3, "io": 3,
     "legacy": 3, "atomic_file": 3, "io_structure": 3,
@@ -61,9 +62,9 @@ UPWARD_IMPORTS: dict[tuple[str, str], str] = {}
 # (module, assignment target) -> why a module writes into another chainrule module's objects
 # when it is imported: such a write makes the lower module depend on the higher one at run time.
 WIRING = {
-    ("tensor", "autograd.Function.apply"):
-        "Function.apply runs a Function on Tensors, which autograd (L0) never imports; "
-        "tensor.py (L2), which builds them, installs its apply() there",
+    ("tensor", "autograd.run_function"):
+        "Function.apply (defined in autograd) runs a Function on Tensors, which autograd (L0) "
+        "never imports; tensor.py (L2), which builds them, provides the runner it calls",
 }
 
 
@@ -347,7 +348,7 @@ def _append(path: Path, code: str) -> None:
      "imports train (L6) inside a function"),
     ("from chainrule import Tensor", "imports __init__ (L7)"),
     ("from .. import functional", "imports functional (L3)"),
-    ("from ..kernels import fast", "chainrule.kernels, which does not exist"),
+    ("from ..fastmath import fast", "chainrule.fastmath, which does not exist"),
     ("import torch", "never imports it"),
     ("def late():\n    import torch.nn", "never imports it"),
     ("import matplotlib", "optional matplotlib at module level"),
@@ -362,15 +363,15 @@ def test_a_planted_import_is_caught(copy, code, expected):
 
 
 def test_an_unassigned_module_or_folder_and_a_dead_entry_are_caught(copy):
-    (copy / "kernels.py").write_text("import numpy as np\n")
+    (copy / "fastmath.py").write_text("import numpy as np\n")
     (copy / "audio").mkdir()
     (copy / "audio" / "__init__.py").write_text("")
     layers = {**LAYERS, "metrics": 6}
     problems = layer_table_problems(copy, layers)
-    assert "chainrule/kernels has no layer: add it to LAYERS and docs/architecture.md" in problems
+    assert "chainrule/fastmath has no layer: add it to LAYERS and docs/architecture.md" in problems
     assert any(p.startswith("chainrule/audio has no layer") for p in problems)
     assert "LAYERS names metrics, which is not in chainrule/" in problems
-    assert import_problems(copy, layers, copy / "kernels.py") == ["kernels has no layer"]
+    assert import_problems(copy, layers, copy / "fastmath.py") == ["fastmath has no layer"]
 
 
 def test_a_new_module_in_a_folder_takes_the_folders_layer(copy):

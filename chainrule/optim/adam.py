@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from ..kernels import axpby_
 from ..tensor import Tensor
-from .blas import axpby_
 from .optimizer import Optimizer, ParamsT, floats
 
 
@@ -79,14 +79,15 @@ class Adam(Optimizer):
             grad = grad + decay * p.data
         m, v = _moments(state, p.data, group["amsgrad"])
         axpby_(1 - beta1, grad, beta1, m)  # m ← β₁ m + (1 − β₁) g
-        axpby_(1 - beta2, np.multiply(grad, grad, out=self.temporary(v)), beta2, v)
-        if group["amsgrad"]:
+        g2 = np.multiply(grad, grad, out=self.temporary(v))
+        axpby_(1 - beta2, g2, beta2, v)  # v ← β₂ v + (1 − β₂) g²
+        if group["amsgrad"]:  # vₘₐₓ ← max(vₘₐₓ, v), and v̂ is made from vₘₐₓ
             v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
         denom = np.sqrt(v, out=self.temporary(v, 1))
         denom /= (1 - beta2**t) ** 0.5
-        denom += eps
+        denom += eps  # √v̂ + ε, with v̂ = v / (1 − β₂ᵗ)
         step = np.divide(m, denom, out=denom)
-        # θ ← θ (1 − γλ) − (γ / (1 − β₁ᵗ)) m / (√v̂ + ε), with 1 − γλ = 1 unless AdamW
+        # θ ← θ (1 − γλ) − γ m̂ / (√v̂ + ε), with m̂ = m / (1 − β₁ᵗ) and 1 − γλ = 1 unless AdamW
         axpby_(-lr / (1 - beta1**t), step, shrink, p.data)
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from ..kernels import axpby_
 from ..tensor import Tensor
-from .blas import axpby_
 from .optimizer import Optimizer, ParamsT, decayed_gradient, floats
 
 

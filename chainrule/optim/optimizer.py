@@ -5,9 +5,8 @@ A subclass passes its hyperparameters as ``defaults`` and implements one method,
 ``update(p, grad, state, group)``, which changes ``p.data`` in place for one parameter. The
 base class does everything else: it validates the hyperparameters of every group, skips
 parameters whose gradient is None, counts each parameter's steps in ``state["step"]`` and
-flushes subnormal numbers out of the state buffers (see ``Optimizer``). Updates of the form
-y ← αx + βy (moving averages, θ ← θ − γ·step) go through ``blas.axpby_``: one pass of
-OpenBLAS where NumPy bundles it, NumPy's expression elsewhere.
+flushes subnormal numbers out of the state buffers (see ``Optimizer``). The array work of
+the updates (y ← αx + βy, the flush) is done by the kernels of ``chainrule.kernels``.
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from typing import Any, Callable, Iterable, Union
 import numpy as np
 
 from ..autograd import enable_grad
+from ..kernels import flush_subnormals
 from ..tensor import Tensor
 from .state_checks import checked_optimizer_state
 
@@ -63,9 +63,8 @@ class Optimizer:
             is many times slower on many CPUs. The flush runs after the step's update and
             changes no value in the normal range (except centered RMSprop's ḡ, see there),
             like the flush-to-zero mode of GPUs or ``torch.set_flush_denormal(True)`` on CPU.
-            Flushing a buffer costs about two thirds of a momentum SGD step on it (three
-            streaming passes), so every 16 steps adds ~4% to an SGD-with-momentum step, and
-            less to an Adam step.
+            A flush reads each buffer a few times, so it runs every few steps rather than
+            every step.
     """
 
     subnormal_flush_every: int | None = 16
@@ -170,7 +169,7 @@ class Optimizer:
                 state = states[p]
                 step = state["step"] = state.get("step", 0) + 1
                 update(p, grad, state, group)
-                p._version += 1  # p changed in place: a graph that saved it can't backward
+                p._version_counter[0] += 1  # changed in place: a graph that saved p can't backward
                 if every and step % every == 0:
                     self._flush(state)
         return loss
@@ -193,11 +192,9 @@ class Optimizer:
 
         For arrays of ``scratch_min_size`` elements or more it is a view of a buffer that the
         optimizer keeps: one per dtype and slot, as large as the largest array seen, shared by
-        every parameter and not part of ``state``. Writing into memory used the step before,
-        instead of a fresh allocation the size of the parameter for each intermediate result,
-        made Adam's, RMSprop's and Adagrad's steps on the parameters of a 784-512-256-10 MLP
-        about 10% faster (SGD needs no temporary). Smaller arrays get a new array, which
-        costs fewer instructions than a view.
+        every parameter and not part of ``state``: memory used the step before is written
+        again instead of a fresh allocation the size of the parameter for each intermediate
+        result. Smaller arrays get a new array, which costs fewer instructions than a view.
         """
         if array.size < self.scratch_min_size:
             return np.empty(array.shape, array.dtype)
@@ -256,35 +253,6 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
         return "\n".join(lines) + "\n)"
-
-
-def flush_subnormals(buffer: np.ndarray) -> None:
-    """Set, in place, the entries of a float array whose magnitude is below the smallest
-    normal number of its dtype (subnormals) to zero.
-
-    The test reads the bits: with the sign cleared, a subnormal is an integer u in
-    [1, 2^m − 1] (m mantissa bits; 0 is zero, 2^m the smallest normal), so it is one
-    unsigned comparison, u − 1 < 2^m − 1, where 0 wraps round to the largest integer. Exact
-    zeros are not selected, so the masked write touches the subnormals alone: a momentum
-    buffer with many zeros (weights of always-blank pixels, unused embedding rows) costs
-    three streaming passes and no write. ``|x| < tiny`` selects every zero too, and writing
-    them back costs about 2 ns per zero: 4× the whole flush for a 512 × 784 buffer with 10%
-    zeros.
-    """
-    unsigned = _UNSIGNED.get(buffer.dtype.itemsize)
-    if unsigned is None or buffer.dtype.kind != "f":  # e.g. longdouble: compare magnitudes
-        mask = np.abs(buffer) < np.finfo(buffer.dtype).tiny
-    else:
-        mantissa_bits = np.finfo(buffer.dtype).nmant
-        magnitude = np.bitwise_and(buffer.view(unsigned), unsigned(_ABS_MASK[unsigned]))
-        magnitude -= unsigned(1)
-        mask = magnitude < unsigned((1 << mantissa_bits) - 1)
-    if mask.any():
-        buffer[mask] = 0
-
-
-_UNSIGNED = {2: np.uint16, 4: np.uint32, 8: np.uint64}
-_ABS_MASK = {u: (1 << (8 * np.dtype(u).itemsize - 1)) - 1 for u in _UNSIGNED.values()}
 
 
 def floats(group: dict[str, Any], names: str) -> list[float]:

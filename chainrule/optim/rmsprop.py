@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from ..kernels import axpby_
 from ..tensor import Tensor
-from .blas import axpby_
 from .optimizer import Optimizer, ParamsT, floats
 
 
@@ -85,8 +85,8 @@ class RMSprop(Optimizer):
         if "grad_avg" in state:
             # NOTE: v ≥ ḡ² must survive the flush, else √(v − ḡ²) is NaN: where v was zeroed,
             # zero ḡ (|ḡ| ≤ √v < 1.1e-19 in float32 there, so d ≈ ε is unchanged). Multiplying
-            # by [v ≠ 0] streams through ḡ, where a masked write would cost ~2 ns a zero of v;
-            # where v is 0, ḡ is finite, so the product is 0 there and ḡ everywhere else.
+            # by [v ≠ 0] streams through ḡ once, where a masked write would touch every zero of
+            # v; where v is 0, ḡ is finite, so the product is 0 there and ḡ everywhere else.
             grad_avg = state["grad_avg"]
             np.multiply(grad_avg, state["square_avg"] != 0, out=grad_avg)
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from ..kernels import axpby_
 from ..tensor import Tensor
-from .blas import axpby_
 from .optimizer import Optimizer, ParamsT, floats
 
 
@@ -31,8 +31,7 @@ class SGD(Optimizer):
     once a scheduler changes γ.
 
     The momentum buffer is flushed of subnormal numbers every ``subnormal_flush_every`` steps
-    (see ``Optimizer``). The two updates of the form y ← αx + βy (b and θ) run in one pass
-    each through ``optim.blas.axpby_`` (OpenBLAS, where NumPy bundles it).
+    (see ``Optimizer``).
 
     Args:
         params: tensors or parameter groups to optimize.

@@ -335,7 +335,7 @@ def test_a_tensor_instead_of_an_iterable_and_a_set_and_a_non_leaf():
 
 
 def test_momentum_sgd_on_several_parameters_is_the_rule_bit_for_bit():
-    """Small parameters take NumPy's expressions (``optim.blas``): b₂ = μ b₁ + g, θ − γ b,
+    """Small parameters take ``kernels.axpby_``'s NumPy body: b₂ = μ b₁ + g, θ − γ b,
     each product and sum rounded to float32."""
     rng = np.random.default_rng(0)
     shapes = [(3,), (5, 4), (2,), (5, 4)]

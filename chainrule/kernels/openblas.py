@@ -1,21 +1,17 @@
-"""y ← αx + βy in place, in one pass, through the OpenBLAS that NumPy's wheels ship.
+"""The fast path of ``axpby_``: y ← αx + βy in one pass through the OpenBLAS that NumPy's wheels
+ship, called through ctypes.
 
 NumPy has no fused multiply-add: ``y *= β; y += α * x`` reads and writes y twice, writes and
-reads a temporary for αx, and runs on one thread. OpenBLAS's level-1 ``axpby`` does it in
-one pass, and ``axpy`` (β = 1) on every BLAS thread. The optimizers' moving averages and
-parameter updates are such operations: with them, a step on the parameters of a
-784-512-256-10 MLP (two threads, after a matrix product as in training) is 1.44× faster for
-momentum SGD, 1.33× for Adam, 1.2× for AdamW, 1.27× for RMSprop and 1.12× for Adagrad, and
-a whole momentum-SGD training step of that MLP about 4% faster.
+reads a temporary for αx, and runs on one thread. OpenBLAS's level-1 ``axpby`` does it in one
+pass, and ``axpy`` (β = 1) on every BLAS thread.
 
 NumPy's wheels for Linux and Windows (and older ones for macOS) bundle OpenBLAS as
 scipy-openblas: an ILP64 build (64-bit integer arguments) whose CBLAS functions are named
-``scipy_cblas_<name>64_``. The library is found where those wheels put it and its functions
-are called through ctypes, which releases the GIL (threadpoolctl reaches the same library
-through ctypes to set its thread count). Where it is absent (NumPy built against Accelerate,
-MKL or a system BLAS; NumPy 1.x's wheels), where the arrays do not suit (not float32/float64,
-not contiguous, small), or when ``enabled`` is set to False, the NumPy expression is used
-instead.
+``scipy_cblas_<name>64_``. The library is looked for where those wheels put it and its functions
+are called through ctypes, which releases the GIL (threadpoolctl reaches the same library the
+same way to set its thread count). Where it is absent (NumPy built against Accelerate, MKL or a
+system BLAS; NumPy 1.x's wheels) or the arrays do not suit, ``axpby_`` here declines and the
+kernel runs its NumPy reference body.
 
 The two differ in rounding: OpenBLAS's kernels use fused multiply-adds (axpy rounds αx + y
 once), NumPy's expression rounds each product and each sum. Both are deterministic, and
@@ -32,43 +28,34 @@ import numpy as np
 
 try:
     import ctypes
-except ImportError:  # Python built without _ctypes: NumPy's expressions only
+except ImportError:  # Python built without _ctypes: the reference bodies only
     ctypes = None  # type: ignore[assignment]
 
-enabled = True  # False: always use the NumPy expression (e.g. to compare the two)
-min_size = 1 << 16  # smaller arrays: the NumPy expression, which costs less than a ctypes call
+MIN_SIZE = 1 << 16  # smaller arrays: the NumPy expression, which costs less than a ctypes call
 
 
-def axpby_(alpha: float, x: np.ndarray, beta: float, y: np.ndarray) -> np.ndarray:
-    """``y ← α·x + β·y``, in place, for arrays of one shape; returns ``y``.
+def axpby_(alpha: float, x: np.ndarray, beta: float, y: np.ndarray) -> bool:
+    """``y ← α·x + β·y`` through OpenBLAS when it applies; returns whether it did.
 
-    Uses OpenBLAS (one pass; all BLAS threads when β = 1) for contiguous float32/float64
-    arrays of ``min_size`` elements or more that are one array or do not overlap, else NumPy.
+    It applies to C-contiguous, aligned float32/float64 arrays of one dtype and shape, of
+    ``MIN_SIZE`` elements or more, that are one array or do not overlap, with y writable.
     """
-    functions = _FUNCTIONS.get(y.dtype) if enabled and y.size >= min_size else None
-    if functions is not None and _contiguous_pair(x, y):
-        # NOTE: ``.ctypes.data`` costs ~2 µs, so each address is read once.
-        x_at, y_at, extent = x.ctypes.data, y.ctypes.data, y.nbytes
-        if x_at == y_at or x_at + extent <= y_at or y_at + extent <= x_at:
-            axpy, axpby = functions
-            if beta == 1:
-                axpy(y.size, alpha, x_at, 1, y_at, 1)
-            else:
-                axpby(y.size, alpha, x_at, 1, beta, y_at, 1)
-            return y
-    if beta != 1:
-        y *= beta
-    if alpha == 1:
-        y += x
-    elif alpha == -1:
-        y -= x
+    functions = _FUNCTIONS.get(y.dtype) if y.size >= MIN_SIZE else None
+    if functions is None or not _contiguous_pair(x, y):
+        return False
+    x_at, y_at, extent = x.ctypes.data, y.ctypes.data, y.nbytes  # each read once: not free
+    if not (x_at == y_at or x_at + extent <= y_at or y_at + extent <= x_at):
+        return False
+    axpy, axpby = functions
+    if beta == 1:
+        axpy(y.size, alpha, x_at, 1, y_at, 1)
     else:
-        y += alpha * x
-    return y
+        axpby(y.size, alpha, x_at, 1, beta, y_at, 1)
+    return True
 
 
 def available() -> bool:
-    """Whether OpenBLAS's level-1 functions were found (``axpby_`` can use them)."""
+    """Whether OpenBLAS's level-1 functions were found."""
     return bool(_FUNCTIONS)
 
 

@@ -1,0 +1,42 @@
+"""The one switch between the kernels' fast paths and their plain NumPy reference bodies."""
+
+from __future__ import annotations
+
+import os
+
+# Kernel name -> whether its fast path runs. Every kernel with a fast path has an entry here
+# and reads it on each call (``if FAST["name"] and ...:``); each earned at least 5% of a
+# workload (benchmarks/README.md).
+FAST: dict[str, bool] = {"axpby_": True}
+
+ENV_VARIABLE = "CHAINRULE_KERNELS"
+
+
+def use_fast(enabled: bool = True, *names: str) -> None:
+    """Turn the fast paths of the kernels ``names`` (all kernels when none is named) on or off.
+
+    Args:
+        enabled: True to run the fast paths, False to run the reference bodies.
+        names: kernel names, from ``fast_paths()``.
+    """
+    unknown = sorted(set(names) - set(FAST))
+    if unknown:
+        known = ", ".join(sorted(FAST)) or "none"
+        raise ValueError(f"use_fast: no kernel with a fast path is named {', '.join(unknown)} "
+                         f"(kernels with one: {known})")
+    for name in names or tuple(FAST):
+        FAST[name] = bool(enabled)
+
+
+def fast_paths() -> dict[str, bool]:
+    """A copy of {kernel name: whether its fast path is on}."""
+    return dict(FAST)
+
+
+def _from_environment() -> None:
+    value = os.environ.get(ENV_VARIABLE, "").strip().lower()
+    if value in ("reference", "0", "off", "false"):
+        use_fast(False)
+
+
+_from_environment()
