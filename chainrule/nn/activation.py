@@ -21,7 +21,24 @@ def _inplace(inplace: bool, lead: str = "") -> str:
     return f"{lead}, inplace=True" if lead else "inplace=True"
 
 
-class ReLU(Module):
+class _Elementwise(Module):
+    """An activation whose only setting is PyTorch's ``inplace`` (accepted; the output is a new
+    tensor): ``function`` is the functional form it applies."""
+
+    function = staticmethod(F.relu)
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return self.function(input)
+
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace)
+
+
+class ReLU(_Elementwise):
     """ReLU(x) = max(x, 0), elementwise.
 
     Args:
@@ -35,15 +52,7 @@ class ReLU(Module):
         tensor([0., 2.])
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.relu(input)
-
-    def extra_repr(self) -> str:
-        return _inplace(self.inplace)
+    function = staticmethod(F.relu)
 
 
 class LeakyReLU(Module):
@@ -111,7 +120,7 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
-class SiLU(Module):
+class SiLU(_Elementwise):
     """SiLU(x) = x·σ(x) (swish).
 
     Args:
@@ -120,15 +129,7 @@ class SiLU(Module):
     Shape: any (*) -> the same shape.
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.silu(input)
-
-    def extra_repr(self) -> str:
-        return _inplace(self.inplace)
+    function = staticmethod(F.silu)
 
 
 class Sigmoid(Module):
@@ -282,7 +283,7 @@ class CELU(Module):
         return _inplace(self.inplace, f"alpha={self.alpha}")
 
 
-class SELU(Module):
+class SELU(_Elementwise):
     """SELU(x) = scale·(x for x > 0, α·(eˣ − 1) otherwise), α ≈ 1.6733, scale ≈ 1.0507.
 
     Args:
@@ -291,18 +292,10 @@ class SELU(Module):
     Shape: any (*) -> the same shape.
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.selu(input)
-
-    def extra_repr(self) -> str:
-        return _inplace(self.inplace)
+    function = staticmethod(F.selu)
 
 
-class Mish(Module):
+class Mish(_Elementwise):
     """Mish(x) = x·tanh(softplus(x)).
 
     Args:
@@ -311,15 +304,7 @@ class Mish(Module):
     Shape: any (*) -> the same shape.
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.mish(input)
-
-    def extra_repr(self) -> str:
-        return _inplace(self.inplace)
+    function = staticmethod(F.mish)
 
 
 class LogSigmoid(Module):

@@ -15,12 +15,12 @@ import numpy as np
 from .. import dtypes
 from .. import functional as F
 from ..tensor import Tensor
-from .activation import _inplace
+from .activation import _Elementwise, _inplace
 from .module import Module
 from .parameter import Parameter
 
 
-class Hardsigmoid(Module):
+class Hardsigmoid(_Elementwise):
     """Hardsigmoid(x) = 0 for x ≤ −3, 1 for x ≥ 3, x/6 + 1/2 between.
 
     Args:
@@ -29,15 +29,13 @@ class Hardsigmoid(Module):
     Shape: any (*) -> the same shape.
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
+    function = staticmethod(F.hardsigmoid)
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.hardsigmoid(input)
+    def extra_repr(self) -> str:
+        return ""  # PyTorch leaves inplace out of this repr
 
 
-class Hardswish(Module):
+class Hardswish(_Elementwise):
     """Hardswish(x) = x·hardsigmoid(x): 0 for x ≤ −3, x for x ≥ 3, x(x + 3)/6 between.
 
     Args:
@@ -46,12 +44,10 @@ class Hardswish(Module):
     Shape: any (*) -> the same shape.
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
+    function = staticmethod(F.hardswish)
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.hardswish(input)
+    def extra_repr(self) -> str:
+        return ""  # PyTorch leaves inplace out of this repr
 
 
 class Softsign(Module):
