@@ -167,7 +167,24 @@ class Softplus(Module):
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
-class Softmax(Module):
+class _AlongDim(Module):
+    """A normalisation along one dimension (``dim``, None for PyTorch's implicit choice):
+    ``function`` is the functional form it applies."""
+
+    function = staticmethod(F.softmax)
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return self.function(input, self.dim, _stacklevel=5)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmax(_AlongDim):
     """Softmax(x)ᵢ = e^(xᵢ) / Σⱼ e^(xⱼ) along ``dim`` (max-shifted, never overflows).
 
     Args:
@@ -182,18 +199,10 @@ class Softmax(Module):
         tensor([[0.2500, 0.2500, 0.2500, 0.2500]])
     """
 
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+    function = staticmethod(F.softmax)
 
 
-class LogSoftmax(Module):
+class LogSoftmax(_AlongDim):
     """LogSoftmax(x)ᵢ = xᵢ − log Σⱼ e^(xⱼ) along ``dim`` (finite for logits of ±1000).
 
     Args:
@@ -202,15 +211,7 @@ class LogSoftmax(Module):
     Shape: any (*) -> the same shape.
     """
 
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.log_softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+    function = staticmethod(F.log_softmax)
 
 
 class Hardtanh(Module):
@@ -314,7 +315,7 @@ class LogSigmoid(Module):
         return F.logsigmoid(input)
 
 
-class Softmin(Module):
+class Softmin(_AlongDim):
     """Softmin(x)ᵢ = e^(−xᵢ) / Σⱼ e^(−xⱼ) along ``dim`` (softmax of −x).
 
     Args:
@@ -323,15 +324,7 @@ class Softmin(Module):
     Shape: any (*) -> the same shape.
     """
 
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.softmin(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+    function = staticmethod(F.softmin)
 
 
 class GLU(Module):
