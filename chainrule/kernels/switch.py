@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 
 # Kernel name -> whether its fast path runs. Every kernel with a fast path has an entry here
-# and reads it on each call (``if FAST["name"] and ...:``); each earned at least 5% of a
-# workload (benchmarks/README.md).
-FAST: dict[str, bool] = {"axpby_": True}
+# and reads it on each call (``if FAST["name"] and ...:``); each must earn at least 5% of a
+# workload (benchmarks/README.md). None does today: the last one, OpenBLAS's axpby through
+# ctypes, earned 2.6-5.4% of the MLP step on a quiet machine and was removed.
+FAST: dict[str, bool] = {}
 
 ENV_VARIABLE = "CHAINRULE_KERNELS"
 

@@ -1,9 +1,8 @@
-"""``kernels.axpby_``: y ← αx + βy in place. The fast path (OpenBLAS through ctypes,
-``kernels.openblas``) against the reference (NumPy's ``y *= β; y += α·x``): which arrays take
-it, and that its results are the reference's to within two roundings of the terms
-(|fast − exact| ≤ 2ε(|αx| + |βy|), plus two of the smallest subnormals among the
-subnormals; OpenBLAS fuses the multiply-adds, so the two are not bit
-for bit), with special values in the same places; everything else bit for bit."""
+"""``kernels.axpby_``: y ← αx + βy in place, NumPy's ``y *= β; y += α·x`` (the products by 1
+and −1 skipped, which changes no value). Its OpenBLAS fast path was removed: on a quiet machine
+it earned 2.6–5.4% of the MLP step and nothing on the CNN, under the 5% rule
+(benchmarks/README.md). What stays is checked bit for bit against the plain expression, on
+special values, every layout and both float dtypes, and through the optimizers against torch."""
 
 from __future__ import annotations
 
@@ -13,156 +12,51 @@ import pytest
 import chainrule
 import chainrule.optim as optim
 from chainrule import kernels
-from chainrule.kernels import axpby_, openblas
+from chainrule.kernels import axpby_
+from tests.optional import needs_torch, torch
 
-from .helpers import DTYPES, LAYOUTS, array, reference, same_bits
+from .helpers import DTYPES, LAYOUTS, array, same_bits
 
-N = openblas.MIN_SIZE + 37  # large enough for OpenBLAS, and not a multiple of any vector width
-needs_openblas = pytest.mark.skipif(not openblas.available(),
-                                    reason="NumPy's bundled OpenBLAS (scipy-openblas) not found")
-
-
-def _arrays(dtype, n=N, seed=0):
-    rng = np.random.default_rng(seed)
-    return rng.standard_normal(n).astype(dtype), rng.standard_normal(n).astype(dtype)
+N = 10_037  # not a multiple of any vector width
+COEFFICIENTS = [(1.0, 1.0), (-1.0, 1.0), (0.5, 1.0), (1.0, 0.9), (-2.0, 0.25), (0.1, -3.0)]
 
 
-def _numpy_in_place(alpha, beta, pair):
-    """NumPy's ``y *= β; y += α·x`` on the pair's y (x sees it where they share memory)."""
-    x, y = pair
+def _numpy_in_place(alpha, x, beta, y):
     y *= beta
     y += alpha * x
     return y
 
 
-class _Spy:
-    """Stands in for the OpenBLAS functions: records each call, computes nothing."""
-
-    def __init__(self):
-        self.calls = []
-
-    def functions(self):
-        return (lambda *args: self.calls.append(("axpy", *args)),
-                lambda *args: self.calls.append(("axpby", *args)))
-
-
-@pytest.fixture
-def spy(monkeypatch):
-    recorder = _Spy()
-    fake = {np.dtype(np.float32): recorder.functions(), np.dtype(np.float64): recorder.functions()}
-    monkeypatch.setattr(openblas, "_FUNCTIONS", fake)
-    return recorder
-
-
-# ------------------------------------------------------------ which path is taken
-
-
-def test_large_contiguous_arrays_go_to_blas_with_their_addresses_and_size(spy):
-    x, y = _arrays(np.float32)
-    axpby_(0.5, x, 0.9, y)
-    axpby_(-0.1, x, 1, y)
-    assert spy.calls == [
-        ("axpby", N, 0.5, x.ctypes.data, 1, 0.9, y.ctypes.data, 1),
-        ("axpy", N, -0.1, x.ctypes.data, 1, y.ctypes.data, 1),  # β = 1: axpy, every thread
-    ]
-
-
-def _strided():
-    x, y = _arrays(np.float32, 2 * N)
-    return x[::2], y[::2]
-
-
-def _overlapping():
-    buffer = _arrays(np.float32, N + 1)[0]
-    return buffer[:-1], buffer[1:]
-
-
-@pytest.mark.parametrize("make", [
-    lambda: _arrays(np.float32, openblas.MIN_SIZE - 1),  # small: a ctypes call costs more
-    lambda: _arrays(np.float16),                          # no half-precision axpby
-    _strided,                                             # not contiguous
-    _overlapping,                                         # y is x shifted by one element
-    lambda: (_arrays(np.float64)[0], _arrays(np.float32)[1]),  # dtypes differ
-    lambda: (_arrays(np.float32)[0].astype(">f4"), _arrays(np.float32)[1].astype(">f4")),
-], ids=["small", "float16", "strided", "overlapping", "mixed-dtypes", "big-endian"])
-def test_arrays_blas_cannot_take_get_the_reference_bit_for_bit(spy, make):
-    expected = _numpy_in_place(0.3, 0.7, make())  # on a pair built alike
-    x, y = make()
-    axpby_(0.3, x, 0.7, y)
-    assert spy.calls == []
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("alpha, beta", COEFFICIENTS)
+def test_axpby_is_numpys_in_place_expression_bit_for_bit(dtype, layout, alpha, beta):
+    x, y = array(layout, dtype, seed=1), array(layout, dtype, seed=2)
+    with np.errstate(all="ignore"):  # the special values overflow to inf and make NaN
+        expected = _numpy_in_place(dtype(alpha), x, dtype(beta), y.copy())
+        out = axpby_(dtype(alpha), x, dtype(beta), y)
+    assert out is y
     assert same_bits(y, expected)
 
 
-def test_the_switch_off_means_the_reference_bit_for_bit(spy):
-    expected = _numpy_in_place(-2.0, 0.25, _arrays(np.float64))
-    x, y = _arrays(np.float64)
-    with reference("axpby_"):
-        axpby_(-2.0, x, 0.25, y)
-    assert spy.calls == []
-    assert same_bits(y, expected)
+def test_x_may_broadcast_and_may_be_y_itself():
+    y = np.arange(6.0).reshape(2, 3)
+    axpby_(2.0, np.array([1.0, 0.0, -1.0]), 0.5, y)
+    np.testing.assert_array_equal(y, [[2.0, 0.5, -1.0], [3.5, 2.0, 0.5]])
+    z = np.array([1.0, -2.0, 4.0])
+    axpby_(3.0, z, 1.0, z)  # y ← 3y + y with x the same memory as y
+    np.testing.assert_array_equal(z, [4.0, -8.0, 16.0])
 
 
-def test_read_only_target_raises_like_numpy(spy):
-    x, y = _arrays(np.float32)
+def test_read_only_target_raises_like_numpy():
+    x, y = np.ones(4), np.ones(4)
     y.flags.writeable = False
     with pytest.raises(ValueError, match="read-only"):
         axpby_(1.0, x, 0.5, y)
-    assert spy.calls == []
 
 
-# ------------------------------------------------------------ the fast path's results
-
-
-def _within_two_roundings(fast, alpha, x, beta, y0):
-    wide = np.longdouble
-    exact = alpha * x.astype(wide) + beta * y0.astype(wide)
-    scale = np.abs(alpha * x.astype(wide)) + np.abs(beta * y0.astype(wide))
-    info = np.finfo(fast.dtype)
-    finite = np.abs(exact) <= info.max  # beyond: inf in both paths (checked by the caller)
-    bound = 2 * info.eps * scale + 2 * info.smallest_subnormal  # absolute below the normals
-    assert np.all(np.abs(fast[finite] - exact[finite]) <= bound[finite])
-
-
-@needs_openblas
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("alpha, beta", [(0.3, 0.9), (-0.05, 1.0), (1.0, 0.9), (-1.0, 1.0)])
-def test_fast_path_is_alpha_x_plus_beta_y_to_two_roundings(dtype, alpha, beta):
-    x, y = _arrays(dtype)
-    y0 = y.copy()
-    axpby_(alpha, x, beta, y)
-    _within_two_roundings(y, alpha, x, beta, y0)
-
-
-@needs_openblas
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("layout", LAYOUTS)
-def test_special_values_and_layouts_against_the_reference(dtype, layout):
-    """Zeros of both signs, subnormals, ±inf, NaN and the largest numbers: NaN and infinities
-    in the reference's places and the finite results within two roundings where the fast path
-    runs (large C-contiguous arrays); the other layouts equal the reference bit for bit."""
-    x = array(layout, dtype, seed=1)
-    fast, plain = array(layout, dtype, seed=2), array(layout, dtype, seed=2)
-    y0 = fast.copy()
-    with np.errstate(all="ignore"):
-        axpby_(0.5, x, 0.75, fast)
-        with reference("axpby_"):
-            axpby_(0.5, x, 0.75, plain)
-    assert same_bits(np.isnan(fast), np.isnan(plain))
-    assert same_bits(np.isposinf(fast), np.isposinf(plain))
-    assert same_bits(np.isneginf(fast), np.isneginf(plain))
-    if x.flags.c_contiguous and x.size >= openblas.MIN_SIZE:
-        with np.errstate(all="ignore"):
-            _within_two_roundings(fast, 0.5, x, 0.75, y0)
-    else:
-        assert same_bits(fast, plain)
-
-
-@needs_openblas
-def test_blas_with_x_the_same_array_as_y():
-    _, y = _arrays(np.float32)
-    expected = 1.5 * y.astype(np.float64)
-    axpby_(0.5, y, 1.0, y)
-    np.testing.assert_allclose(y, expected, rtol=1e-7)
+def test_no_kernel_has_a_fast_path_left():
+    assert kernels.fast_paths() == {}
 
 
 # ------------------------------------------------------------ optimizers on large parameters
@@ -198,9 +92,9 @@ def _chainrule_run(name, kwargs, dtype):
     return p.data
 
 
+@needs_torch
 @pytest.mark.parametrize("name, kwargs", LARGE_CASES, ids=LARGE_IDS)
 def test_optimizer_on_a_large_parameter_matches_torch(name, kwargs):
-    torch = pytest.importorskip("torch")
     start, grads = _gradients()
     p = torch.tensor(start, requires_grad=True)
     opt = getattr(torch.optim, name)([p], foreach=False, **kwargs)
@@ -212,10 +106,6 @@ def test_optimizer_on_a_large_parameter_matches_torch(name, kwargs):
 
 
 @pytest.mark.parametrize("name, kwargs", LARGE_CASES, ids=LARGE_IDS)
-def test_large_float32_runs_are_reproducible_and_close_to_the_reference(name, kwargs):
+def test_large_float32_runs_are_reproducible(name, kwargs):
     first, second = (_chainrule_run(name, kwargs, np.float32) for _ in range(2))
     assert same_bits(first, second)
-    with reference("axpby_"):
-        plain = _chainrule_run(name, kwargs, np.float32)
-    np.testing.assert_allclose(first, plain, rtol=1e-5, atol=1e-6)
-    assert kernels.fast_paths()["axpby_"]
