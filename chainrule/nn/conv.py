@@ -168,9 +168,27 @@ class Conv1d(_ConvNd):
 
 
 class _ConvTransposeNd(_ConvNd):
-    """What ConvTranspose1d and ConvTranspose2d share: ``output_size`` in forward."""
+    """What ConvTranspose1d and ConvTranspose2d share: the constructor, and ``forward`` with
+    ``output_size``; ``_function`` is the functional form."""
 
     _transposed = True
+    _function = staticmethod(F.conv_transpose2d)
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
+                 dilation: Any = 1, padding_mode: str = "zeros", dtype: Any = None,
+                 generator: Any = None) -> None:
+        if isinstance(padding, str):
+            raise ValueError(f"{type(self).__name__}: padding must be an int or a tuple, got "
+                             f"{padding!r}")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, output_padding, dtype, generator)
+
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
+        output_padding = self.output_padding if output_size is None else \
+            self._output_padding(input, output_size)
+        return self._function(input, self.weight, self.bias, self.stride, self.padding,
+                              output_padding, self.groups, self.dilation)
 
     def _output_padding(self, input: Tensor, output_size: Any) -> tuple[int, ...]:
         """The output_padding that gives ``output_size`` (its last entries), as PyTorch."""
@@ -213,21 +231,7 @@ class ConvTranspose2d(_ConvTransposeNd):
         (1, 4, 10, 10)
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, padding_mode: str = "zeros", dtype: Any = None,
-                 generator: Any = None) -> None:
-        if isinstance(padding, str):
-            raise ValueError(f"ConvTranspose2d: padding must be an int or a tuple, got "
-                             f"{padding!r}")
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, output_padding, dtype, generator)
-
-    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
-        output_padding = self.output_padding if output_size is None else \
-            self._output_padding(input, output_size)
-        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
-                                  output_padding, self.groups, self.dilation)
+    _function = staticmethod(F.conv_transpose2d)
 
 
 class ConvTranspose1d(_ConvTransposeNd):
@@ -253,18 +257,4 @@ class ConvTranspose1d(_ConvTransposeNd):
 
     _dims = 1
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, padding_mode: str = "zeros", dtype: Any = None,
-                 generator: Any = None) -> None:
-        if isinstance(padding, str):
-            raise ValueError(f"ConvTranspose1d: padding must be an int or a tuple, got "
-                             f"{padding!r}")
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, output_padding, dtype, generator)
-
-    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
-        output_padding = self.output_padding if output_size is None else \
-            self._output_padding(input, output_size)
-        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
-                                  output_padding, self.groups, self.dilation)
+    _function = staticmethod(F.conv_transpose1d)

@@ -11,12 +11,10 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from .. import dtypes
-from ..creation import ones, tensor, zeros
 from ..functional.norm import instance_norm
 from ..tensor import Tensor
 from .module import Module
-from .normalization import _make_parameters, _reset_affine
+from .normalization import _make_parameters, _register_running_stats, _reset_affine
 
 
 class _InstanceNorm(Module):
@@ -31,13 +29,7 @@ class _InstanceNorm(Module):
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         _make_parameters(self, (num_features,), affine, bias, dtype)
-        if track_running_stats:
-            self.register_buffer("running_mean", zeros(num_features, dtype=dtype))
-            self.register_buffer("running_var", ones(num_features, dtype=dtype))
-            self.register_buffer("num_batches_tracked", tensor(0, dtype=dtypes.int64))
-        else:
-            for name in ("running_mean", "running_var", "num_batches_tracked"):
-                self.register_buffer(name, None)
+        _register_running_stats(self, num_features, track_running_stats, dtype)
         _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:

@@ -33,13 +33,7 @@ class _BatchNorm(Module):
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         _make_parameters(self, (num_features,), affine, bias, dtype)
-        if track_running_stats:
-            self.register_buffer("running_mean", zeros(num_features, dtype=dtype))
-            self.register_buffer("running_var", ones(num_features, dtype=dtype))
-            self.register_buffer("num_batches_tracked", tensor(0, dtype=dtypes.int64))
-        else:
-            for name in ("running_mean", "running_var", "num_batches_tracked"):
-                self.register_buffer(name, None)
+        _register_running_stats(self, num_features, track_running_stats, dtype)
         self.reset_parameters()
 
     def reset_running_stats(self) -> None:
@@ -293,6 +287,19 @@ def _make_parameters(module: Module, shape: tuple[int, ...], affine: bool, bias:
         module.bias = Parameter(zeros(shape, dtype=dtype))
     else:
         module.register_parameter("bias", None)
+
+
+def _register_running_stats(module: Module, num_features: int, track: bool,
+                            dtype: Any) -> None:
+    """The buffers running_mean (zeros), running_var (ones) and num_batches_tracked, or all
+    three registered as None when the statistics are not tracked (PyTorch's state_dict keys)."""
+    if track:
+        module.register_buffer("running_mean", zeros(num_features, dtype=dtype))
+        module.register_buffer("running_var", ones(num_features, dtype=dtype))
+        module.register_buffer("num_batches_tracked", tensor(0, dtype=dtypes.int64))
+    else:
+        for name in ("running_mean", "running_var", "num_batches_tracked"):
+            module.register_buffer(name, None)
 
 
 def _reset_affine(module: Module) -> None:
