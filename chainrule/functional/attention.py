@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..ops.attention import ScaledDotProductAttention
+from ..ops.attention import ScaledDotProductAttention, SelfAttention
 from ..random import resolve
 from ..tensor import Tensor
 
@@ -114,10 +114,46 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         full = batch + (length, source)
         inputs.append(mask.expand(*full) if isinstance(mask, Tensor)
                       else np.broadcast_to(mask, full))
-    keep = None
-    if dropout_p > 0.0:
-        drawn = resolve(generator).random(batch + (length, source), dtype=np.float32)
-        keep = (drawn >= dropout_p).astype(query.dtype) * (1.0 / (1.0 - dropout_p)) \
-            if dropout_p < 1.0 else np.zeros(batch + (length, source), query.dtype)
+    keep = _keep_mask(batch + (length, source), dropout_p, query.dtype, generator)
     factor = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     return ScaledDotProductAttention.apply(*inputs, scale=factor, keep=keep)
+
+
+def _keep_mask(shape: tuple, dropout_p: float, dtype: Any, generator: Any) -> Any:
+    """The dropout keep mask of the attention weights, scaled by 1/(1 − p); None for p = 0."""
+    if dropout_p <= 0.0:
+        return None
+    drawn = resolve(generator).random(shape, dtype=np.float32)
+    if dropout_p >= 1.0:
+        return np.zeros(shape, dtype)
+    return (drawn >= dropout_p).astype(dtype) * (1.0 / (1.0 - dropout_p))
+
+
+def self_attention(x: Tensor, in_proj_weight: Tensor, in_proj_bias: Tensor | None,
+                   num_heads: int, batch: int, batch_first: bool, mask: Any = None,
+                   dropout_p: float = 0.0, generator: Any = None) -> Tensor:
+    """Multi-head self-attention up to the output projection, as one node
+    (``ops.attention.SelfAttention``): the packed projection [Q | K | V] = X W_inᵀ + b_in, the
+    scaled dot-product attention of each head, the heads side by side.
+
+    Args:
+        x: (M, E), the positions of ``batch`` sequences as rows: M = N·L, sequence by
+            sequence when ``batch_first``, else position by position.
+        in_proj_weight: (3E, E), rows q, k, v; in_proj_bias: (3E,) or None.
+        num_heads: heads, dividing E.
+        mask: additive float mask (array or Tensor, not differentiated) broadcastable to
+            (N, heads, L, L), or None.
+        dropout_p, generator: dropout on the attention weights (the same draws as
+            ``scaled_dot_product_attention`` on the split heads).
+
+    Returns:
+        (M, E), rows as in ``x``. Scale 1/√(E/heads).
+    """
+    length = x.shape[0] // batch
+    keep = _keep_mask((batch, num_heads, length, length), dropout_p, x.dtype, generator)
+    if isinstance(mask, Tensor):
+        mask = mask.data
+    inputs = (x, in_proj_weight) if in_proj_bias is None else (x, in_proj_weight, in_proj_bias)
+    return SelfAttention.apply(*inputs, heads=num_heads, batch=batch, batch_first=batch_first,
+                               mask=mask, scale=1.0 / math.sqrt(x.shape[-1] // num_heads),
+                               keep=keep)

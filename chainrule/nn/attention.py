@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import functional as F
 from ..creation import empty, zeros
-from ..functional.attention import scaled_dot_product_attention
+from ..functional.attention import scaled_dot_product_attention, self_attention
 from ..methods.shape import cat
 from ..tensor import Tensor
 from . import init
@@ -117,6 +117,7 @@ class MultiheadAttention(Module):
         hint that ``attn_mask`` is the causal mask, which must then be given.
         """
         batched = self._check_inputs(query, key, value)
+        same = query is key and key is value
         if is_causal and attn_mask is None:
             raise RuntimeError("Need attn_mask if specifying the is_causal hint.")
         if not batched:
@@ -128,6 +129,13 @@ class MultiheadAttention(Module):
         if batched and self.batch_first and not seq_dim:
             query, key, value = query.transpose(0, 1), key.transpose(0, 1), value.transpose(0, 1)
         length, batch, source = query.shape[seq_dim], query.shape[1 - seq_dim], key.shape[seq_dim]
+        if same and self._fused(need_weights, attn_mask, key_padding_mask):
+            mask = self._mask(attn_mask, key_padding_mask, length, source, batch, 0, query.dtype)
+            out = self_attention(query.reshape(-1, self.embed_dim), self.in_proj_weight,
+                                 self.in_proj_bias, self.num_heads, batch, bool(seq_dim), mask,
+                                 self.dropout if self.training else 0.0, self.generator)
+            return self._finish(self.out_proj(out).reshape(query.shape), None, batched,
+                                seq_dim, average_attn_weights)
         (wq, bq), (wk, bk), (wv, bv) = self._projections()
         q, k, v = F.linear(query, wq, bq), F.linear(key, wk, bk), F.linear(value, wv, bv)
         extra = 0
@@ -151,7 +159,21 @@ class MultiheadAttention(Module):
             out = out.permute(0, 2, 1, 3).reshape(batch, length, self.embed_dim)
         else:
             out = out.permute(2, 0, 1, 3).reshape(length, batch, self.embed_dim)
-        out = self.out_proj(out)
+        return self._finish(self.out_proj(out), weights, batched, seq_dim, average_attn_weights)
+
+    def _fused(self, need_weights, attn_mask, key_padding_mask) -> bool:
+        """Whether self-attention takes the one-node route (``F.self_attention``): the same
+        tensor as query, key and value, the packed in-projection, nothing appended to the keys,
+        no weights returned, no mask to differentiate, and training mode (the route saves
+        work in backward; in eval mode the op-by-op route is kept, which is also what the
+        ONNX exporter traces and translates)."""
+        masks = (m for m in (attn_mask, key_padding_mask) if isinstance(m, Tensor))
+        return (self.training and self._qkv_same_embed_dim and self.bias_k is None
+                and not self.add_zero_attn and not need_weights
+                and not any(m.requires_grad for m in masks))
+
+    def _finish(self, out, weights, batched, seq_dim, average_attn_weights):
+        """The output projection's result and the weights in the caller's layout."""
         if weights is not None and average_attn_weights:
             weights = weights.mean(dim=1)
         if not batched:
