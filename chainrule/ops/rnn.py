@@ -390,8 +390,9 @@ class LSTMSequence(Function):
             grad_c = ws.get("grad_c", tanh_c.shape, tanh_c.dtype)
             grad_c[...] = grad_out[..., p:]
         # per step, dd = [δc, δc, δc, dh̃] (B, 4, H), so that dA = dd ⊙ factors is one product
+        # (δc itself kept contiguous: an operation writing a column block of dd costs more)
         dd = np.empty(tb[1:] + (4, hid), gates.dtype)
-        dcm = dd[:, 0]
+        dcm = np.empty_like(dc)
         for t in _steps(x.shape[0], not reverse):
             dh += grad_h[t]
             if c_steps[t]:
@@ -402,7 +403,7 @@ class LSTMSequence(Function):
                 dhm = dhm @ w_hr
             np.multiply(dhm, through_c[t], out=dcm)
             dcm += dc_in  # δc = dL/dcᵗ + dh̃ ⊙ o ⊙ (1 − tanh²cᵗ)
-            dd[:, 1:3] = dcm[:, None]
+            dd[:, :3] = dcm[:, None]
             dd[:, 3] = dhm
             np.multiply(dd, factors4[t], out=da4[t])
             if mask is None:
