@@ -3,8 +3,9 @@ response norm.
 
 ``batch_norm`` in training mode is one fused node (``ops.norm.BatchNorm``) and updates the
 running statistics in place; in eval mode it is an affine map with constant statistics, built
-from ordinary tensor operations. ``layer_norm`` and ``group_norm`` normalise with the fused
-``ops.norm.Normalize`` and apply their per-element / per-channel affine map as a composite.
+from ordinary tensor operations. ``group_norm`` normalises with the fused
+``ops.norm.Normalize`` and applies its per-channel affine map as a composite; ``layer_norm``
+is one node with its affine map (``ops.layer_norm.LayerNorm``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd import no_grad
 from ..methods.shape import pad
+from ..ops.layer_norm import LayerNorm
 from ..ops.norm import BatchNorm, Normalize, channel_moments, moments
 from ..tensor import Tensor
 
@@ -161,8 +163,9 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],
         if t is not None and tuple(t.shape) != shape:
             raise ValueError(f"layer_norm: {name} has shape {tuple(t.shape)}, expected the "
                              f"normalized_shape {shape}")
-    axes = tuple(range(input.ndim - k, input.ndim))
-    return _affine(Normalize.apply(input, axes=axes, eps=float(eps)), weight, bias, shape)
+    params = [t for t in (weight, bias) if t is not None]
+    return LayerNorm.apply(input, *params, dims=k, eps=float(eps), has_weight=weight is not None,
+                           has_bias=bias is not None)
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
