@@ -210,7 +210,7 @@ class GRUSequence(Function):
         w_t = np.ascontiguousarray((w_hh * scale[:, None]).T)
         out = np.empty(tb + (hid,), dtype=xw.dtype)
         # r, z, n, h_n of step t are the contiguous (B, H) blocks gates[t, 0..3]: an operation
-        # on a column slice of a (B, 4H) row costs 2-3 times one on a contiguous block
+        # on a column slice of a (B, 4H) row costs more than one on a contiguous block
         gates = spare("gru_gates", (tb[0], 4, tb[1], hid), x.dtype)
         x_rz = xw.reshape(tb + (3, hid))[:, :, :2].transpose(0, 2, 1, 3)  # (T, 2, B, H)
         x_n = xw[..., 2 * hid:]
