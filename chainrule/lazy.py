@@ -20,7 +20,6 @@ the import system bind the module over the package's name. So ``chainrule.gradch
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -31,6 +30,8 @@ _ORIGINS: dict[str, dict[str, str]] = {}
 
 def origins(package: str) -> dict[str, str]:
     """Where each of ``package``'s lazily loaded names lives: ``{"LSTM": "chainrule.nn.rnn"}``."""
+    import importlib.util  # here, not at import: only listings need it
+
     return {name: importlib.util.resolve_name(module, package)
             for name, module in _ORIGINS[package].items()}
 
@@ -50,10 +51,8 @@ def lazy_names(package: str, namespace: dict[str, Any], where: Mapping[str, str]
     def __getattr__(name: str) -> Any:
         if name in origin:
             value = getattr(importlib.import_module(origin[name], package), name)
-        elif _is_submodule(package, name):
-            value = importlib.import_module(f"{package}.{name}")
         else:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+            value = _submodule(package, name)
         namespace[name] = value
         return value
 
@@ -64,6 +63,19 @@ def lazy_names(package: str, namespace: dict[str, Any], where: Mapping[str, str]
     return __getattr__, __dir__
 
 
+def _submodule(package: str, name: str) -> Any:
+    """``package.name`` imported, if it is a submodule; else ``AttributeError`` names it."""
+    full = f"{package}.{name}"
+    if name.isidentifier() and not name.startswith("__"):
+        try:
+            return importlib.import_module(full)
+        except ModuleNotFoundError as error:
+            if error.name != full:
+                raise
+    raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+
 def _is_submodule(package: str, name: str) -> bool:
-    return (name.isidentifier() and not name.startswith("__")
-            and importlib.util.find_spec(f"{package}.{name}") is not None)
+    import importlib.util  # here, not at import: only listings need it
+
+    return importlib.util.find_spec(f"{package}.{name}") is not None
