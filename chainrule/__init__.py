@@ -7,11 +7,7 @@ backward pass derived in its docstring.
 from __future__ import annotations
 
 from . import (
-    accelerator,
-    amp,
     autograd,
-    backends,
-    cuda,
     data,
     functional,
     nn,
@@ -19,7 +15,6 @@ from . import (
     optim,
     utils,
 )
-from .amp import autocast
 from .autograd import (
     detect_anomaly,
     enable_grad,
@@ -142,6 +137,7 @@ __version__ = "0.1.0"
 # packages that are not installed in this checkout are simply absent (AttributeError, as for
 # any unknown name).
 __getattr__, __dir__ = lazy_names(__name__, globals(), {
+    ".amp": "autocast",
     ".functional": ("abs clamp clip cos exp log log1p log_softmax logsumexp matmul maximum mean "
                     "minimum pow relu rsqrt sigmoid sign sin softmax sqrt sum tanh"),
     ".io": "load save",
@@ -153,8 +149,8 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
                                   "scatter_add sort take_along_dim topk tril triu unbind unique"),
     ".methods.shape_functions": ("chunk flatten meshgrid permute ravel reshape split squeeze "
                                  "swapaxes swapdims transpose unflatten unsqueeze"),
-}, submodules=("app", "distributed", "distributions", "interop", "onnx", "sklearn", "train",
-               "vision", "viz"))
+}, submodules=("accelerator", "amp", "backends", "cuda", "app", "distributed", "distributions",
+               "interop", "onnx", "sklearn", "train", "vision", "viz"))
 
 __all__ = [
     "abs", "arange", "as_tensor", "autograd", "bool", "bool_", "cat", "clamp", "clip", "cos",

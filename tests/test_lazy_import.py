@@ -27,6 +27,10 @@ LAZY = {
     "chainrule.viz": "viz",
     "chainrule.data.datasets": "data.datasets",
     "chainrule.optim.lr_scheduler": "optim.lr_scheduler",
+    "chainrule.accelerator": "accelerator",
+    "chainrule.amp": "amp",
+    "chainrule.backends": "backends",
+    "chainrule.cuda": "cuda",
 }
 OPTIONAL_EXTRAS = ("sklearn", "onnx", "distributed", "interop")
 
@@ -68,7 +72,8 @@ def test_public_spellings_still_work():
 
 
 def test_dir_lists_the_lazy_names():
-    for name in ("app", "distributions", "train", "vision", "viz"):
+    for name in ("app", "distributions", "train", "vision", "viz", "accelerator", "amp",
+                 "backends", "cuda"):
         assert name in dir(chainrule)
     assert "datasets" in dir(chainrule.data)
     assert "lr_scheduler" in dir(chainrule.optim)
