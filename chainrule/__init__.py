@@ -7,11 +7,7 @@ backward pass derived in its docstring.
 from __future__ import annotations
 
 from . import (
-    accelerator,
-    amp,
     autograd,
-    backends,
-    cuda,
     data,
     functional,
     nn,
@@ -19,7 +15,6 @@ from . import (
     optim,
     utils,
 )
-from .amp import autocast
 from .autograd import (
     detect_anomaly,
     enable_grad,
@@ -69,47 +64,9 @@ from .dtypes import (
     set_default_dtype,
     uint8,
 )
-from .functional import (
-    abs,
-    clamp,
-    clip,
-    cos,
-    exp,
-    log,
-    log1p,
-    log_softmax,
-    logsumexp,
-    matmul,
-    maximum,
-    mean,
-    minimum,
-    pow,
-    relu,
-    rsqrt,
-    sigmoid,
-    sign,
-    sin,
-    softmax,
-    sqrt,
-    sum,
-    tanh,
-)
-from .gradcheck import GradcheckError, gradcheck, numerical_grad
-from .io import load, save
-from .legacy import (
-    BoolTensor,
-    ByteTensor,
-    CharTensor,
-    DoubleTensor,
-    FloatTensor,
-    HalfTensor,
-    IntTensor,
-    LongTensor,
-    ShortTensor,
-    compile,
-)
+from .gradcheck import GradcheckError, gradcheck, numerical_grad  # eager: also a submodule
+from .lazy import lazy_names
 from .methods.convenience import movedim
-from .methods.einsum import einsum
 from .methods.elementwise import (
     acos,
     acosh,
@@ -161,46 +118,7 @@ from .methods.math import where
 from .methods.reduce import norm, prod, std, var
 from .methods.sampling import bernoulli, multinomial
 from .methods.scan import cumprod, cumsum, repeat_interleave, roll
-from .methods.select_functions import (
-    argmax,
-    argmin,
-    argsort,
-    diag,
-    gather,
-    index_add,
-    index_fill,
-    index_select,
-    masked_fill,
-    max,
-    min,
-    narrow,
-    nonzero,
-    scatter,
-    scatter_add,
-    sort,
-    take_along_dim,
-    topk,
-    tril,
-    triu,
-    unbind,
-    unique,
-)
 from .methods.shape import cat, pad, stack
-from .methods.shape_functions import (
-    chunk,
-    flatten,
-    meshgrid,
-    permute,
-    ravel,
-    reshape,
-    split,
-    squeeze,
-    swapaxes,
-    swapdims,
-    transpose,
-    unflatten,
-    unsqueeze,
-)
 from .random import get_rng_state, manual_seed, set_rng_state
 from .tensor import Tensor
 
@@ -212,33 +130,27 @@ round = rounded  # noqa: A001 - chainrule.round, as torch.round
 
 __version__ = "0.1.0"
 
-# Subpackages loaded on first use (PEP 562): `import chainrule` loads only the core (tensors,
-# ops, nn, optim, data loading); `chainrule.viz`, `from chainrule.train import fit` and the like
-# import these when first named. Optional-extra packages that are not installed in this
-# checkout are simply absent (AttributeError, as for any unknown name).
-_LAZY_SUBPACKAGES = ("app", "distributed", "distributions", "interop", "onnx", "sklearn",
-                     "train", "vision", "viz")
-
-
-def __getattr__(name: str):
-    if name in _LAZY_SUBPACKAGES:
-        import importlib
-
-        try:
-            return importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"{__name__}.{name}":
-                raise
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    import importlib.util
-
-    lazy = [name for name in _LAZY_SUBPACKAGES
-            if importlib.util.find_spec(f"{__name__}.{name}") is not None]
-    return sorted(set(globals()) | set(lazy))
+# Names loaded on first use (PEP 562, chainrule.lazy): `import chainrule` runs only the core
+# (tensors, their methods and the ops those use, creation, autograd); the functional API, the
+# layers, optimizers and data loading load their parts when first named, and the subpackages
+# below (`chainrule.viz`, `from chainrule.train import fit` ...) when first named. Optional-extra
+# packages that are not installed in this checkout are simply absent (AttributeError, as for
+# any unknown name).
+__getattr__, __dir__ = lazy_names(__name__, globals(), {
+    ".amp": "autocast",
+    ".functional": ("abs clamp clip cos exp log log1p log_softmax logsumexp matmul maximum mean "
+                    "minimum pow relu rsqrt sigmoid sign sin softmax sqrt sum tanh"),
+    ".io": "load save",
+    ".legacy": ("BoolTensor ByteTensor CharTensor DoubleTensor FloatTensor HalfTensor IntTensor "
+                "LongTensor ShortTensor compile"),
+    ".methods.einsum": "einsum",
+    ".methods.select_functions": ("argmax argmin argsort diag gather index_add index_fill "
+                                  "index_select masked_fill max min narrow nonzero scatter "
+                                  "scatter_add sort take_along_dim topk tril triu unbind unique"),
+    ".methods.shape_functions": ("chunk flatten meshgrid permute ravel reshape split squeeze "
+                                 "swapaxes swapdims transpose unflatten unsqueeze"),
+}, submodules=("accelerator", "amp", "backends", "cuda", "app", "distributed", "distributions",
+               "interop", "onnx", "sklearn", "train", "vision", "viz"))
 
 __all__ = [
     "abs", "arange", "as_tensor", "autograd", "bool", "bool_", "cat", "clamp", "clip", "cos",

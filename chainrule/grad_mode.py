@@ -16,8 +16,10 @@ from __future__ import annotations
 import functools
 import sys
 import threading
-import traceback
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    import traceback
 
 
 class _Modes(threading.local):
@@ -202,4 +204,6 @@ def creation_trace() -> traceback.StackSummary | None:
     """
     if all_default or not _modes.anomaly_enabled:
         return None
+    import traceback  # here: only anomaly mode needs it (~1 ms of import chainrule otherwise)
+
     return traceback.extract_stack(sys._getframe(2))

@@ -11,7 +11,9 @@ from typing import Any
 
 import numpy as np
 
-_generator = np.random.default_rng()
+# Made on first use, from fresh OS entropy as before: importing numpy.random and seeding a
+# generator would cost ``import chainrule`` about 10 ms.
+_generator: np.random.Generator | None = None
 
 
 def manual_seed(seed: int) -> np.random.Generator:
@@ -34,19 +36,22 @@ def manual_seed(seed: int) -> np.random.Generator:
 
 def default_generator() -> np.random.Generator:
     """The package generator that ``manual_seed`` resets."""
+    global _generator
+    if _generator is None:
+        _generator = np.random.default_rng()
     return _generator
 
 
 def resolve(rng: np.random.Generator | None) -> np.random.Generator:
     """``rng`` itself, or the package generator when ``rng`` is None."""
-    return _generator if rng is None else rng
+    return default_generator() if rng is None else rng
 
 
 def get_rng_state() -> dict[str, Any]:
     """The package generator's state, a JSON-serialisable dict (for checkpoints)."""
-    return _generator.bit_generator.state
+    return default_generator().bit_generator.state
 
 
 def set_rng_state(state: dict[str, Any]) -> None:
     """Restore a state returned by ``get_rng_state``."""
-    _generator.bit_generator.state = state
+    default_generator().bit_generator.state = state

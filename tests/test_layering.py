@@ -33,6 +33,7 @@ LAYERS = {
     "autograd": 0, "grad_mode": 0, "dtypes": 0, "random": 0,
     "device": 0, "amp": 0, "cuda": 0, "accelerator": 0, "backends": 0, "hooks": 0,
     "accumulate_hooks": 0,
+    "lazy": 0,
     "ops": 1,
     "kernels": 0,
     "tensor": 2, "methods": 2,

@@ -20,18 +20,17 @@ Example:
 
 from __future__ import annotations
 
-from .collate import default_collate, default_convert
-from .dataloader import DataLoader
-from .dataset import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
-from .sampler import (
-    BatchSampler,
-    DistributedSampler,
-    RandomSampler,
-    Sampler,
-    SequentialSampler,
-    SubsetRandomSampler,
-    WeightedRandomSampler,
-)
+from ..lazy import lazy_names
+
+# Each part loads when first named, as do ``datasets`` (file readers and toy generators);
+# see chainrule.lazy.
+__getattr__, __dir__ = lazy_names(__name__, globals(), {
+    ".collate": "default_collate default_convert",
+    ".dataloader": "DataLoader",
+    ".dataset": "ConcatDataset Dataset IterableDataset Subset TensorDataset random_split",
+    ".sampler": ("BatchSampler DistributedSampler RandomSampler Sampler SequentialSampler "
+                 "SubsetRandomSampler WeightedRandomSampler"),
+}, submodules=("datasets",))
 
 __all__ = [
     "BatchSampler",
@@ -53,15 +52,3 @@ __all__ = [
     "random_split",
 ]
 
-
-def __getattr__(name: str):
-    """``datasets`` (file readers and toy generators) loads on first use (PEP 562)."""
-    if name == "datasets":
-        import importlib
-
-        return importlib.import_module(f"{__name__}.datasets")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | {"datasets"})

@@ -10,100 +10,35 @@ Also ``piecewise`` (hardsigmoid, hardswish, softsign, the shrinks, threshold, pr
 
 from __future__ import annotations
 
-from .activation import (
-    celu,
-    elu,
-    gelu,
-    glu,
-    hardtanh,
-    leaky_relu,
-    log_softmax,
-    logsigmoid,
-    mish,
-    relu,
-    relu6,
-    selu,
-    silu,
-    softmax,
-    softmin,
-    softplus,
-)
-from .attention import scaled_dot_product_attention
-from .basic import (
-    abs,
-    cat,
-    clamp,
-    clip,
-    cos,
-    exp,
-    linear,
-    log,
-    log1p,
-    logsumexp,
-    matmul,
-    maximum,
-    mean,
-    minimum,
-    pad,
-    pow,
-    rsqrt,
-    sigmoid,
-    sign,
-    sin,
-    sqrt,
-    stack,
-    sum,
-    tanh,
-    where,
-)
-from .categorical import cross_entropy, nll_loss
-from .channel_dropout import dropout1d, dropout2d
-from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
-from .distance import cosine_similarity, normalize, pairwise_distance
-from .encoding import one_hot
-from .fold import fold, unfold
-from .layers import bilinear, dropout, embedding
-from .likelihood import gaussian_nll_loss, poisson_nll_loss
-from .loss import (
-    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
-    huber_loss,
-    kl_div,
-    l1_loss,
-    mse_loss,
-    smooth_l1_loss,
-)
-from .margin import (
-    cosine_embedding_loss,
-    hinge_embedding_loss,
-    margin_ranking_loss,
-    multi_margin_loss,
-    multilabel_soft_margin_loss,
-    soft_margin_loss,
-    triplet_margin_loss,
-)
-from .norm import batch_norm, group_norm, instance_norm, layer_norm, local_response_norm
-from .piecewise import (
-    hardshrink,
-    hardsigmoid,
-    hardswish,
-    prelu,
-    softshrink,
-    softsign,
-    tanhshrink,
-    threshold,
-)
-from .pool import (
-    adaptive_avg_pool1d,
-    adaptive_avg_pool2d,
-    adaptive_max_pool2d,
-    avg_pool1d,
-    avg_pool2d,
-    interpolate,
-    max_pool1d,
-    max_pool2d,
-)
-from .sampling import pixel_shuffle, pixel_unshuffle
+from ..lazy import lazy_names
+
+# Each family loads when one of its functions is first named (chainrule.lazy).
+__getattr__, __dir__ = lazy_names(__name__, globals(), {
+    ".activation": ("celu elu gelu glu hardtanh leaky_relu log_softmax logsigmoid mish relu "
+                    "relu6 selu silu softmax softmin softplus"),
+    ".attention": "scaled_dot_product_attention",
+    ".basic": ("abs cat clamp clip cos exp linear log log1p logsumexp matmul maximum mean "
+               "minimum pad pow rsqrt sigmoid sign sin sqrt stack sum tanh where"),
+    ".categorical": "cross_entropy nll_loss",
+    ".channel_dropout": "dropout1d dropout2d",
+    ".conv": "conv1d conv2d conv_transpose1d conv_transpose2d",
+    ".distance": "cosine_similarity normalize pairwise_distance",
+    ".encoding": "one_hot",
+    ".folding": "fold unfold",
+    ".layers": "bilinear dropout embedding",
+    ".likelihood": "gaussian_nll_loss poisson_nll_loss",
+    ".loss": ("binary_cross_entropy binary_cross_entropy_with_logits huber_loss kl_div l1_loss "
+              "mse_loss smooth_l1_loss"),
+    ".margin": ("cosine_embedding_loss hinge_embedding_loss margin_ranking_loss "
+                "multi_margin_loss multilabel_soft_margin_loss soft_margin_loss "
+                "triplet_margin_loss"),
+    ".norm": "batch_norm group_norm instance_norm layer_norm local_response_norm",
+    ".piecewise": ("hardshrink hardsigmoid hardswish prelu softshrink softsign tanhshrink "
+                   "threshold"),
+    ".pool": ("adaptive_avg_pool1d adaptive_avg_pool2d adaptive_max_pool2d avg_pool1d "
+              "avg_pool2d interpolate max_pool1d max_pool2d"),
+    ".sampling": "pixel_shuffle pixel_unshuffle",
+})
 
 __all__ = [
     "abs", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool1d",

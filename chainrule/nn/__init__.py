@@ -10,110 +10,45 @@ from __future__ import annotations
 import sys
 
 from .. import functional
-from . import init, parallel, utils  # noqa: F401  (parallel: chainrule.nn.parallel)
-from .activation import (
-    CELU,
-    ELU,
-    GELU,
-    GLU,
-    SELU,
-    Hardtanh,
-    LeakyReLU,
-    LogSigmoid,
-    LogSoftmax,
-    Mish,
-    ReLU,
-    ReLU6,
-    Sigmoid,
-    SiLU,
-    Softmax,
-    Softmin,
-    Softplus,
-    Tanh,
-)
-from .attention import MultiheadAttention
-from .channel_dropout import Dropout1d, Dropout2d
-from .container import ModuleDict, ModuleList, Sequential
-from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
-from .distance import CosineSimilarity, PairwiseDistance
-from .dropout import Dropout
-from .embedding import Embedding
-from .flatten import Flatten, Unflatten
-from .fold import Fold, Unfold
-from .instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
-from .linear import Bilinear, Identity, Linear
-from .loss import (
-    BCELoss,
-    BCEWithLogitsLoss,
-    CrossEntropyLoss,
-    GaussianNLLLoss,
-    HuberLoss,
-    KLDivLoss,
-    L1Loss,
-    MSELoss,
-    NLLLoss,
-    PoissonNLLLoss,
-    SmoothL1Loss,
-)
-from .margin_loss import (
-    CosineEmbeddingLoss,
-    HingeEmbeddingLoss,
-    MarginRankingLoss,
-    MultiLabelSoftMarginLoss,
-    MultiMarginLoss,
-    SoftMarginLoss,
-    TripletMarginLoss,
-)
-from .module import Module
-from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, LocalResponseNorm
-from .padding import (
-    CircularPad1d,
-    CircularPad2d,
-    CircularPad3d,
-    ConstantPad1d,
-    ConstantPad2d,
-    ConstantPad3d,
-    ReflectionPad1d,
-    ReflectionPad2d,
-    ReflectionPad3d,
-    ReplicationPad1d,
-    ReplicationPad2d,
-    ReplicationPad3d,
-    ZeroPad1d,
-    ZeroPad2d,
-    ZeroPad3d,
-)
-from .parameter import Parameter
-from .parameter_containers import ParameterDict, ParameterList
-from .piecewise import (
-    Hardshrink,
-    Hardsigmoid,
-    Hardswish,
-    PReLU,
-    Softshrink,
-    Softsign,
-    Tanhshrink,
-    Threshold,
-)
-from .pooling import (
-    AdaptiveAvgPool1d,
-    AdaptiveAvgPool2d,
-    AdaptiveMaxPool2d,
-    AvgPool1d,
-    AvgPool2d,
-    MaxPool1d,
-    MaxPool2d,
-    Upsample,
-)
-from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
-from .transformer import (
-    Transformer,
-    TransformerDecoder,
-    TransformerDecoderLayer,
-    TransformerEncoder,
-    TransformerEncoderLayer,
-)
-from .upsampling import PixelShuffle, PixelUnshuffle, UpsamplingBilinear2d, UpsamplingNearest2d
+from ..lazy import lazy_names
+
+# Each layer family loads when one of its names is first read (chainrule.lazy); ``init``,
+# ``utils`` and ``parallel`` are submodules, imported on first use as well.
+__getattr__, __dir__ = lazy_names(__name__, globals(), {
+    ".activation": ("CELU ELU GELU GLU SELU Hardtanh LeakyReLU LogSigmoid LogSoftmax Mish ReLU "
+                    "ReLU6 Sigmoid SiLU Softmax Softmin Softplus Tanh"),
+    ".attention": "MultiheadAttention",
+    ".channel_dropout": "Dropout1d Dropout2d",
+    ".container": "ModuleDict ModuleList Sequential",
+    ".conv": "Conv1d Conv2d ConvTranspose1d ConvTranspose2d",
+    ".distance": "CosineSimilarity PairwiseDistance",
+    ".dropout": "Dropout",
+    ".embedding": "Embedding",
+    ".flatten": "Flatten Unflatten",
+    ".fold": "Fold Unfold",
+    ".instance_norm": "InstanceNorm1d InstanceNorm2d InstanceNorm3d",
+    ".linear": "Bilinear Identity Linear",
+    ".loss": ("BCELoss BCEWithLogitsLoss CrossEntropyLoss GaussianNLLLoss HuberLoss KLDivLoss "
+              "L1Loss MSELoss NLLLoss PoissonNLLLoss SmoothL1Loss"),
+    ".margin_loss": ("CosineEmbeddingLoss HingeEmbeddingLoss MarginRankingLoss "
+                     "MultiLabelSoftMarginLoss MultiMarginLoss SoftMarginLoss TripletMarginLoss"),
+    ".module": "Module",
+    ".normalization": "BatchNorm1d BatchNorm2d GroupNorm LayerNorm LocalResponseNorm",
+    ".padding": ("CircularPad1d CircularPad2d CircularPad3d ConstantPad1d ConstantPad2d "
+                 "ConstantPad3d ReflectionPad1d ReflectionPad2d ReflectionPad3d "
+                 "ReplicationPad1d ReplicationPad2d ReplicationPad3d ZeroPad1d ZeroPad2d "
+                 "ZeroPad3d"),
+    ".parameter": "Parameter",
+    ".parameter_containers": "ParameterDict ParameterList",
+    ".piecewise": ("Hardshrink Hardsigmoid Hardswish PReLU Softshrink Softsign Tanhshrink "
+                   "Threshold"),
+    ".pooling": ("AdaptiveAvgPool1d AdaptiveAvgPool2d AdaptiveMaxPool2d AvgPool1d AvgPool2d "
+                 "MaxPool1d MaxPool2d Upsample"),
+    ".rnn": "GRU LSTM RNN GRUCell LSTMCell RNNBase RNNCell",
+    ".transformer": ("Transformer TransformerDecoder TransformerDecoderLayer TransformerEncoder "
+                     "TransformerEncoderLayer"),
+    ".upsampling": "PixelShuffle PixelUnshuffle UpsamplingBilinear2d UpsamplingNearest2d",
+}, submodules=("init", "parallel", "utils"))
 
 sys.modules[__name__ + ".functional"] = functional
 

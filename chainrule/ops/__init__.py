@@ -9,56 +9,30 @@ share), ``select`` (scatter, scans, roll), ``rnn`` (whole-sequence recurrent lay
 ``attention`` (fused scaled dot-product attention).
 """
 
-from .activation import Gelu
-from .arithmetic import Add, Div, Fmod, Maximum, Minimum, Mul, Pow, PowScalar, Remainder, Sub, Where
-from .attention import ScaledDotProductAttention
-from .conv import Conv2d, ConvTranspose2d, DepthwiseConv2d
-from .fold import Fold, Unfold
-from .linalg import Einsum, Linear, MatMul
-from .loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy
-from .norm import BatchNorm, Normalize
-from .pad import IndexPad
-from .pool import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, UpsampleNearest
-from .reduce import Amax, LogSoftmax, LogSumExp, Mean, Norm, Prod, Softmax, Std, Sum, Var
-from .rnn import GRUSequence, LSTMSequence, RNNSequence
-from .select import Cumprod, Cumsum, Roll, Scatter, ScatterAdd
-from .shape import (
-    BroadcastTo,
-    Concatenate,
-    EmbeddingLookup,
-    Flip,
-    GetItem,
-    Pad,
-    Permute,
-    Reshape,
-    TakeAlongAxis,
-    Tile,
-    sum_to,
-)
-from .trig import Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Cosh, Sinh, Tan
-from .unary import (
-    Abs,
-    Cast,
-    Clamp,
-    Contiguous,
-    Cos,
-    Exp,
-    Exp2,
-    Expm1,
-    Log,
-    Log1p,
-    Log2,
-    Log10,
-    Neg,
-    Relu,
-    Rsqrt,
-    Sigmoid,
-    Sign,
-    Sin,
-    Softplus,
-    Sqrt,
-    Tanh,
-)
+from ..lazy import lazy_names
+
+# Each family loads when one of its Functions is first named (chainrule.lazy): the Tensor
+# methods import the families they use, and a program that never convolves never loads conv.
+__getattr__, __dir__ = lazy_names(__name__, globals(), {
+    ".activation": "Gelu",
+    ".arithmetic": "Add Div Fmod Maximum Minimum Mul Pow PowScalar Remainder Sub Where",
+    ".attention": "ScaledDotProductAttention",
+    ".conv": "Conv2d ConvTranspose2d DepthwiseConv2d",
+    ".fold": "Fold Unfold",
+    ".linalg": "Einsum Linear MatMul",
+    ".loss": "BinaryCrossEntropy BinaryCrossEntropyWithLogits CrossEntropy",
+    ".norm": "BatchNorm Normalize",
+    ".pad": "IndexPad",
+    ".pool": "AdaptiveAvgPool2d AdaptiveMaxPool2d AvgPool2d MaxPool2d UpsampleNearest",
+    ".reduce": "Amax LogSoftmax LogSumExp Mean Norm Prod Softmax Std Sum Var",
+    ".rnn": "GRUSequence LSTMSequence RNNSequence",
+    ".select": "Cumprod Cumsum Roll Scatter ScatterAdd",
+    ".shape": ("BroadcastTo Concatenate EmbeddingLookup Flip GetItem Pad Permute Reshape "
+               "TakeAlongAxis Tile sum_to"),
+    ".trig": "Acos Acosh Asin Asinh Atan Atan2 Atanh Cosh Sinh Tan",
+    ".unary": ("Abs Cast Clamp Contiguous Cos Exp Exp2 Expm1 Log Log1p Log2 Log10 Neg Relu "
+               "Rsqrt Sigmoid Sign Sin Softplus Sqrt Tanh"),
+})
 
 __all__ = [
     "Abs", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Add", "Amax", "AvgPool2d", "BatchNorm",

@@ -19,17 +19,23 @@ Example:
 
 from __future__ import annotations
 
-from .adadelta import Adadelta
-from .adagrad import Adagrad
-from .adam import Adam, AdamW
-from .adamax import Adamax
-from .asgd import ASGD
-from .lbfgs import LBFGS
-from .nadam import NAdam
-from .optimizer import Optimizer, flush_subnormals
-from .radam import RAdam
-from .rmsprop import RMSprop
-from .sgd import SGD
+from ..lazy import lazy_names
+
+# Each optimizer loads when first named, as do the schedules (``lr_scheduler``, several
+# modules); see chainrule.lazy.
+__getattr__, __dir__ = lazy_names(__name__, globals(), {
+    ".adadelta": "Adadelta",
+    ".adagrad": "Adagrad",
+    ".adam": "Adam AdamW",
+    ".adamax": "Adamax",
+    ".asgd": "ASGD",
+    ".lbfgs": "LBFGS",
+    ".nadam": "NAdam",
+    ".optimizer": "Optimizer flush_subnormals",
+    ".radam": "RAdam",
+    ".rmsprop": "RMSprop",
+    ".sgd": "SGD",
+}, submodules=("lr_scheduler",))
 
 __all__ = [
     "SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "flush_subnormals",
@@ -37,15 +43,3 @@ __all__ = [
     "ASGD", "Adadelta", "Adamax", "LBFGS", "NAdam", "RAdam",
 ]
 
-
-def __getattr__(name: str):
-    """``lr_scheduler`` (the schedules, several modules) loads on first use (PEP 562)."""
-    if name == "lr_scheduler":
-        import importlib
-
-        return importlib.import_module(f"{__name__}.lr_scheduler")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | {"lr_scheduler"})

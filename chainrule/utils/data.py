@@ -5,14 +5,19 @@ The list of names is ``chainrule.data.__all__``, kept in one place.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import data as _data
 from ..data import __all__
 
-# Every name but ``datasets``, which ``chainrule.data`` loads on first use, as here.
-globals().update({name: getattr(_data, name) for name in __all__ if name != "datasets"})
 
-
-def __getattr__(name: str):
-    if name == "datasets":
-        return _data.datasets
+# Each name is chainrule.data's own, read through it: chainrule.data loads its parts on first
+# use (chainrule.lazy), and so does this alias.
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        return getattr(_data, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
