@@ -53,7 +53,8 @@ from .workspace import WORKSPACE
 BANDED = True  # False: every call takes the plain route (the switch the tests compare with)
 ROWS_UP_TO = 32  # padded widths up to this take whole rows, wider ones tiles
 TILE = 16  # output columns per tile, about
-CHUNK_BYTES = 1 << 17  # rows of one GEMM operand: as many as fit in this much (stays in cache)
+CHUNK_BYTES = 1 << 15  # rows of one GEMM operand of a banded sum: as many as fit in this much
+GRAD_CHUNK_BYTES = 1 << 17  # the same for the weight gradient's GEMMs
 
 
 class Tiling(NamedTuple):
@@ -186,7 +187,9 @@ def all_finite(a: np.ndarray) -> bool:
     """Whether a C-contiguous array holds no NaN or infinity (its column sums, a BLAS product,
     are finite; a sum that overflows counts as not finite)."""
     rows = a.reshape(-1, a.shape[-1])
-    return bool(np.isfinite(np.ones(rows.shape[0], dtype=a.dtype) @ rows).all())
+    ones = WORKSPACE.get("depthwise.ones", rows.shape[:1], a.dtype)
+    ones.fill(1)
+    return bool(np.isfinite(ones @ rows).all())
 
 
 def forward(xflat: np.ndarray, taps: np.ndarray, geometry: Geometry, length: int) -> np.ndarray:
@@ -273,7 +276,7 @@ def banded_grad_taps(xflat: np.ndarray, upstream: np.ndarray, g: Geometry) -> np
     gy = upstream[:, g.lead:, :, -tile.grad_first:-tile.grad_first + own]
     gy = gy.reshape(c, g.rows, own)
     source = xflat.reshape(c, -1, span)
-    step = max(1, CHUNK_BYTES // (span * xflat.itemsize))
+    step = max(1, GRAD_CHUNK_BYTES // (span * xflat.itemsize))
     grad = np.empty((c, *g.kernel), dtype=xflat.dtype)
     for a in range(g.kernel[0]):
         shift = a * g.dilation[0] * tile.tiles
