@@ -53,8 +53,11 @@ from .workspace import WORKSPACE
 BANDED = True  # False: every call takes the plain route (the switch the tests compare with)
 ROWS_UP_TO = 32  # padded widths up to this take whole rows, wider ones tiles
 TILE = 16  # output columns per tile, about
-CHUNK_BYTES = 1 << 15  # rows of one GEMM operand of a banded sum: as many as fit in this much
-GRAD_CHUNK_BYTES = 1 << 17  # the same for the weight gradient's GEMMs
+# Each GEMM call gets few enough rows that M·N·K stays under ONE_THREAD, below which OpenBLAS
+# runs a GEMM on one thread (its default threshold): these products take microseconds, and
+# with a second thread each one waits for it to wake (several times slower on a loaded
+# machine, benchmarks/README.md); threads belong to a split of the batch instead.
+ONE_THREAD = 1 << 18
 
 
 class Tiling(NamedTuple):
@@ -171,7 +174,7 @@ def banded_sum(source: np.ndarray, shifts, band: np.ndarray, out: np.ndarray) ->
     """out[:, s] = Σ_a source[:, s + shifts[a]] @ band[:, a] (C batched GEMMs per a), a chunk
     of rows at a time; ``source`` (C, rows, K), ``band`` (C, kh, K, B), ``out`` (C, S, B)."""
     c, count, width = out.shape
-    step = max(1, CHUNK_BYTES // (source.shape[2] * source.itemsize))
+    step = max(1, ONE_THREAD // (source.shape[2] * width) - 1)
     scratch = WORKSPACE.get("depthwise.product", (c, min(step, count), width), out.dtype)
     for start in range(0, count, step):
         stop = min(start + step, count)
@@ -184,12 +187,9 @@ def banded_sum(source: np.ndarray, shifts, band: np.ndarray, out: np.ndarray) ->
 
 
 def all_finite(a: np.ndarray) -> bool:
-    """Whether a C-contiguous array holds no NaN or infinity (its column sums, a BLAS product,
-    are finite; a sum that overflows counts as not finite)."""
-    rows = a.reshape(-1, a.shape[-1])
-    ones = WORKSPACE.get("depthwise.ones", rows.shape[:1], a.dtype)
-    ones.fill(1)
-    return bool(np.isfinite(ones @ rows).all())
+    """Whether an array holds no NaN or infinity: its sum is finite (a sum that overflows
+    counts as not finite, which only sends the call to the plain route)."""
+    return bool(np.isfinite(np.sum(a)))
 
 
 def forward(xflat: np.ndarray, taps: np.ndarray, geometry: Geometry, length: int) -> np.ndarray:
@@ -276,7 +276,7 @@ def banded_grad_taps(xflat: np.ndarray, upstream: np.ndarray, g: Geometry) -> np
     gy = upstream[:, g.lead:, :, -tile.grad_first:-tile.grad_first + own]
     gy = gy.reshape(c, g.rows, own)
     source = xflat.reshape(c, -1, span)
-    step = max(1, GRAD_CHUNK_BYTES // (span * xflat.itemsize))
+    step = max(1, ONE_THREAD // (span * own) - 1)
     grad = np.empty((c, *g.kernel), dtype=xflat.dtype)
     for a in range(g.kernel[0]):
         shift = a * g.dilation[0] * tile.tiles
