@@ -15,8 +15,8 @@ Two tilings (``tiling``):
   the band leaves the padding out, and an image is one contiguous block of its canvas, so
   laying it out is one long copy per image;
 * wider ones: T ≈ Wp / TILE tiles of the padded row with their E = (kw − 1)·dw halo columns
-  (f = −left, K = B + E): a band of K·B numbers for every B·kw products, where one whole row
-  would take Wp·kw.
+  (f = −left, K = B + E): each output then costs K = B + E multiply-adds per kernel row
+  (kw of them nonzero), where a whole row would cost W; the halo columns are copied twice.
 
 Layout. Channel-major canvases, (C, rows, T, K): image n's rows are rows n·Hp … n·Hp + Hp − 1
 of its channel (Hp the padded height, the padding rows zero), so the tiles of all images form
