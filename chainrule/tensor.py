@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import autograd, dtypes, grad_mode
-from .autograd import Context
+from .autograd import Context, UnrecordedContext
 from .device import (
     CPU,
     DeviceError,
@@ -418,7 +418,7 @@ def apply(fn: type[autograd.Function], *inputs: Any, **params: Any) -> Tensor:
         needs = tuple([t.requires_grad for t in tensors])
         if True in needs:
             ctx = Context(fn, tensors, needs)
-    out = fn.forward(ctx or Context(fn, (), ()), *arrays, **params)
+    out = fn.forward(ctx or UnrecordedContext(fn), *arrays, **params)
     if fn.keeps_dtype and (out.ndim if type(out) is np.ndarray else np.ndim(out)) == 0:
         out = dtypes.keep_scalar_float(out, arrays)
     t = _wrap(out, ctx)
