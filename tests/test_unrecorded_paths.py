@@ -198,3 +198,31 @@ def test_inference_allocates_nothing_beyond_its_outputs():
     two_largest = 2 * 1024 * 512 * 4
     assert out.shape == (1024, 10)
     assert two_largest <= peak < two_largest + 64 * 1024
+
+
+def test_linear_reads_parameters_assigned_after_construction():
+    layer = nn.Linear(3, 2)
+    x = cr.randn(4, 3)
+    layer.weight = nn.Parameter(cr.ones(2, 3))
+    layer.bias = None
+    np.testing.assert_allclose(layer(x).detach().numpy(), x.numpy() @ np.ones((3, 2)),
+                               rtol=1e-6)
+    layer.register_parameter("bias", nn.Parameter(cr.full((2,), 5.0)))
+    with cr.no_grad():
+        np.testing.assert_allclose(layer(x).numpy(), x.numpy() @ np.ones((3, 2)) + 5.0,
+                                   rtol=1e-6)
+
+
+def test_a_gradient_hook_registered_after_the_first_step_is_honoured():
+    layer = nn.Linear(3, 2)
+    x = cr.randn(4, 3)
+    layer(x).sum().backward()
+    first = layer.weight.grad.numpy().copy()
+    layer.zero_grad()
+    seen = []
+    layer.weight.register_hook(lambda g: seen.append(g.numpy().copy()) or g * 2)
+    with cr.no_grad():
+        layer(x)  # an unrecorded call in between changes nothing
+    layer(x).sum().backward()
+    np.testing.assert_array_equal(seen[0], first)
+    np.testing.assert_array_equal(layer.weight.grad.numpy(), 2 * first)
