@@ -71,13 +71,19 @@ class Context:
     """
 
     trace: Any = None  # traceback.StackSummary, recorded only in anomaly mode
+    # What an ``UnrecordedContext`` holds; __init__ sets them all.
+    parents: tuple = ()
+    needs_input_grad: tuple[bool, ...] = ()
+    versions: tuple[int, ...] = ()
+    saved: tuple = ()
+    freed: bool = False
 
     def __init__(self, fn: type[Function], parents: tuple, needs_input_grad: tuple[bool, ...]):
         self.fn = fn
         self.parents = parents
         self.needs_input_grad = needs_input_grad
         self.versions = tuple([p._version_counter[0] for p in parents])
-        self.saved: tuple = ()
+        self.saved = ()
         self.freed = False
         if not grad_mode.all_default:
             self.trace = grad_mode.creation_trace()
@@ -90,6 +96,15 @@ class Context:
     def saved_tensors(self) -> tuple:
         """The arrays given to ``save_for_backward`` (PyTorch's name)."""
         return self.saved
+
+
+class UnrecordedContext(Context):
+    """The context that ``forward`` gets when nothing is recorded (``no_grad``, or no input
+    requires grad): no parents, no input needs a gradient, no trace (Context's class
+    attributes); what forward saves in it is dropped with it. Half the cost of a Context."""
+
+    def __init__(self, fn: type[Function]) -> None:
+        self.fn = fn
 
 
 class Function:

@@ -52,6 +52,19 @@ def _set(**modes: bool) -> None:
         all_default = _threads_off_default == 0
 
 
+def _set_grad(grad: bool, inference: bool) -> None:
+    """``_set(grad_enabled=grad, inference=inference)``, written out: every ``no_grad`` block
+    runs it twice, and the keyword loop costs more than the rest together."""
+    global _threads_off_default, all_default
+    modes = _modes
+    with _lock:
+        before = modes.grad_enabled and not modes.anomaly_enabled
+        modes.grad_enabled = grad
+        modes.inference = inference
+        _threads_off_default += before - (grad and not modes.anomaly_enabled)
+        all_default = _threads_off_default == 0
+
+
 # ---------------------------------------------------------------- grad mode
 
 
@@ -76,13 +89,12 @@ class _GradMode:
         self.previous: list[tuple[bool, bool]] = []
 
     def __enter__(self) -> None:
-        self.previous.append((_modes.grad_enabled, _modes.inference))
-        inference = _modes.inference if self.inference is None else self.inference
-        _set(grad_enabled=self.grad, inference=inference)
+        modes = _modes
+        self.previous.append((modes.grad_enabled, modes.inference))
+        _set_grad(self.grad, modes.inference if self.inference is None else self.inference)
 
     def __exit__(self, *exc: object) -> None:
-        grad, inference = self.previous.pop()
-        _set(grad_enabled=grad, inference=inference)
+        _set_grad(*self.previous.pop())
 
     def __call__(self, func: Callable) -> Callable:
         grad, inference = self.grad, self.inference
@@ -118,10 +130,12 @@ class no_grad(_GradMode):
     """
 
     def __new__(cls, func: Callable | None = None) -> Any:
+        if func is None:  # the usual case, one call less: a forward pass may open a block
+            return object.__new__(cls)
         return _maybe_bare(cls, func)
 
     def __init__(self) -> None:
-        super().__init__(False)
+        _GradMode.__init__(self, False)
 
 
 class enable_grad(_GradMode):

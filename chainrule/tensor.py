@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import autograd, dtypes, grad_mode
-from .autograd import Context
+from .autograd import Context, UnrecordedContext
 from .device import (
     CPU,
     DeviceError,
@@ -397,9 +397,19 @@ def _init(t: Tensor, array: np.ndarray, ctx: Context | None, requires_grad: bool
 
 def _wrap(array: Any, ctx: Context | None) -> Tensor:
     """A Tensor around ``array`` (no copy), recorded as the output of ``ctx`` if given."""
-    t = object.__new__(Tensor)
-    _init(t, array if type(array) is np.ndarray else np.asarray(array), ctx, ctx is not None)
+    # NOTE: ``_init`` written out: every op's output comes through here.
+    t = _new_object(Tensor)
+    t.data = array if type(array) is np.ndarray else np.asarray(array)
+    t._grad = None
+    t.requires_grad = ctx is not None
+    t._ctx = ctx
+    t.name = None
+    t._version_counter = [0]
+    t._retains_grad = False
     return t
+
+
+_new_object = object.__new__
 
 
 def apply(fn: type[autograd.Function], *inputs: Any, **params: Any) -> Tensor:
@@ -418,7 +428,7 @@ def apply(fn: type[autograd.Function], *inputs: Any, **params: Any) -> Tensor:
         needs = tuple([t.requires_grad for t in tensors])
         if True in needs:
             ctx = Context(fn, tensors, needs)
-    out = fn.forward(ctx or Context(fn, (), ()), *arrays, **params)
+    out = fn.forward(ctx or UnrecordedContext(fn), *arrays, **params)
     if fn.keeps_dtype and (out.ndim if type(out) is np.ndarray else np.ndim(out)) == 0:
         out = dtypes.keep_scalar_float(out, arrays)
     t = _wrap(out, ctx)

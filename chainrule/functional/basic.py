@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import dtypes
+from .. import dtypes, grad_mode
 from ..methods.math import where
 from ..methods.shape import cat, pad, stack
 from ..ops import linalg
-from ..tensor import Tensor
+from ..tensor import Tensor, apply
 
 
 def exp(x: Tensor) -> Tensor:
@@ -117,9 +117,22 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         hint = ".float()" if weight.dtype == dtypes.float32 else f".to({weight.dtype.name})"
         raise TypeError(f"linear: the input is {x.dtype} but the weight is {weight.dtype}; "
                         f"convert the input with {hint}")
+    if not _records(x, weight, bias):  # inference: no graph node, no Context
+        return Tensor._const(linalg.affine(x.data, weight.data,
+                                           None if bias is None else bias.data))
     if bias is None:
-        return linalg.Linear.apply(x, weight)
-    return linalg.Linear.apply(x, weight, bias)
+        return apply(linalg.Linear, x, weight)
+    return apply(linalg.Linear, x, weight, bias)
+
+
+def _records(x: Any, weight: Any, bias: Any) -> bool:
+    """Whether ``linear`` must go through ``apply``: grad mode is on and an input requires
+    grad (the graph records it), or an input is not a Tensor (``apply`` converts it)."""
+    if not (isinstance(x, Tensor) and isinstance(weight, Tensor)
+            and (bias is None or isinstance(bias, Tensor))):
+        return True
+    return grad_mode.is_grad_enabled() and (
+        x.requires_grad or weight.requires_grad or (bias is not None and bias.requires_grad))
 
 
 __all__ = [

@@ -70,7 +70,8 @@ class Linear(Module):
                 f"must equal in_features={self.in_features}. Hint: check the previous layer's "
                 "output size, or flatten images first with nn.Flatten()"
             )
-        return F.linear(x, self.weight, self.bias)
+        params = self._parameters  # self.weight would go through Module.__getattr__: slower
+        return F.linear(x, params["weight"], params["bias"])
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

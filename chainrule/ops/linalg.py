@@ -49,10 +49,7 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, weight, bias=None):
         ctx.save_for_backward(x, weight)
-        y = x @ weight.T
-        if bias is not None:
-            y += bias
-        return y
+        return affine(x, weight, bias)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -64,6 +61,15 @@ class Linear(Function):
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
             grad_b = column_sums(grad_2d)
         return (grad_x, grad_w, grad_b)[: len(ctx.needs_input_grad)]
+
+
+def affine(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
+    """X Wᵀ + b as a new array (b optional): ``Linear``'s forward, which ``F.linear`` also
+    calls directly when nothing is recorded. The bias is added in place into the product."""
+    y = x @ weight.T
+    if bias is not None:
+        y += bias
+    return y
 
 
 class Einsum(Function):
