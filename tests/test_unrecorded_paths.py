@@ -226,3 +226,11 @@ def test_a_gradient_hook_registered_after_the_first_step_is_honoured():
     layer(x).sum().backward()
     np.testing.assert_array_equal(seen[0], first)
     np.testing.assert_array_equal(layer.weight.grad.numpy(), 2 * first)
+
+
+@pytest.mark.parametrize("name", ["weight", "bias"])
+def test_linear_with_a_deleted_parameter_raises_attribute_error_naming_it(name):
+    layer = nn.Linear(3, 2)
+    delattr(layer, name)
+    with pytest.raises(AttributeError, match=name):
+        layer(cr.randn(4, 3))

@@ -71,7 +71,11 @@ class Linear(Module):
                 "output size, or flatten images first with nn.Flatten()"
             )
         params = self._parameters  # self.weight would go through Module.__getattr__: slower
-        return F.linear(x, params["weight"], params["bias"])
+        try:
+            weight, bias = params["weight"], params["bias"]
+        except KeyError:  # deleted, or held elsewhere: the attribute lookup finds it or says so
+            weight, bias = self.weight, self.bias
+        return F.linear(x, weight, bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
