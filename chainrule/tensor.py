@@ -178,7 +178,11 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, VersionMixin, SelectMixin, Scan
         seed = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
         if seed.shape != self.shape:
             raise ValueError(f"gradient has shape {seed.shape}, but the output has {self.shape}")
-        return np.array(seed, dtype=self.dtype)  # a copy: a leaf's .grad must not be the caller's
+        # Read-only instead of a copy: no backward may write into the caller's array, and a
+        # leaf's .grad made from it is copied then (``_GradSink._own`` copies read-only arrays).
+        seed = np.asarray(seed, dtype=self.dtype).view()
+        seed.flags.writeable = False
+        return seed
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's data (and its version counter), cut from the graph."""

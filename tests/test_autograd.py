@@ -387,6 +387,19 @@ def test_a_leaf_gradient_is_not_the_callers_gradient_array():
     np.testing.assert_array_equal(x.grad.numpy(), [1.0, 10.0])
 
 
+def test_backward_never_writes_into_the_callers_gradient_array():
+    rng = np.random.default_rng(0)
+    x = leaf(rng.standard_normal((2, 3, 5, 5)))
+    conv = cr.nn.Conv2d(3, 4, 3, padding=1).double()
+    out = cr.nn.functional.max_pool2d(cr.relu(conv(x) + x.sum(1, keepdim=True)), 2)
+    seed = rng.standard_normal(out.shape)
+    kept = seed.copy()
+    out.backward(gradient=seed)
+    np.testing.assert_array_equal(seed, kept)
+    assert seed.flags.writeable
+    assert x.grad is not None and np.isfinite(x.grad.numpy()).all()
+
+
 def test_assigning_a_gradient_of_another_dtype_or_shape_is_refused():
     w = cr.ones(2, requires_grad=True)
     with pytest.raises(TypeError, match="float64.*float32"):
