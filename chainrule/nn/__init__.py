@@ -48,7 +48,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".transformer": ("Transformer TransformerDecoder TransformerDecoderLayer TransformerEncoder "
                      "TransformerEncoderLayer"),
     ".upsampling": "PixelShuffle PixelUnshuffle UpsamplingBilinear2d UpsamplingNearest2d",
-}, submodules=("init", "parallel", "utils"))
+}, submodules=("init", "modules", "parallel", "utils"))
 
 sys.modules[__name__ + ".functional"] = functional
 

@@ -17,6 +17,8 @@ from .. import dtypes, io
 from ..autograd import no_grad
 from ..device import DeviceError, cuda_device, cuda_message, require_cpu, to_arguments
 from ..tensor import Tensor
+from . import hooks as _hooks
+from .hooks import LIVE, RemovableHandle, add_hook, call_with_hooks
 from .parameter import Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -50,12 +52,72 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
+        for table in _hooks.HOOK_TABLES:
+            object.__setattr__(self, table, OrderedDict())
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} has no forward() method")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if LIVE[0]:  # some hook may be registered, here or globally (chainrule.nn.hooks)
+            return call_with_hooks(self, args, kwargs)
         return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------ hooks (see nn/hooks.py)
+
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args)`` before each ``forward`` (``hook(module, args, kwargs)``
+        when ``with_kwargs``). A non-None result replaces the positional arguments (a single
+        value is taken as a 1-tuple); with ``with_kwargs`` it must be ``(args, kwargs)``.
+        Hooks run in the order registered, after the global ones; ``prepend`` puts this one
+        first. The handle's ``remove()`` takes it off."""
+        flags = (self._forward_pre_hooks_with_kwargs,) if with_kwargs else ()
+        return add_hook(self._forward_pre_hooks, hook, "register_forward_pre_hook", prepend,
+                        flags)
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
+                              with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after each ``forward`` (``hook(module, args,
+        kwargs, output)`` when ``with_kwargs``); a non-None result replaces the output. With
+        ``always_call`` the hook also runs (with output None) when ``forward`` raised."""
+        flags = ((self._forward_hooks_with_kwargs,) if with_kwargs else ()) + \
+            ((self._forward_hooks_always_called,) if always_call else ())
+        return add_hook(self._forward_hooks, hook, "register_forward_hook", prepend, flags)
+
+    def register_full_backward_pre_hook(self, hook: Callable,
+                                        prepend: bool = False) -> RemovableHandle:
+        """Call ``hook(module, grad_output)`` when the gradients of the module's tensor outputs
+        are computed, before they flow into the module; a non-None result (a tuple, one entry
+        per output) replaces them."""
+        return add_hook(self._backward_pre_hooks, hook, "register_full_backward_pre_hook",
+                        prepend)
+
+    def register_full_backward_hook(self, hook: Callable,
+                                    prepend: bool = False) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` once per backward, when the gradients
+        of the module's positional inputs are computed: ``grad_input`` has one entry per
+        positional argument (None for a non-tensor, zeros for a tensor that does not require
+        grad), ``grad_output`` one per output. A non-None result (same length) replaces
+        ``grad_input`` in what flows on. No input requires grad: the hook runs when the output
+        gradients are known, with None for every input, and must return None."""
+        return add_hook(self._backward_hooks, hook, "register_full_backward_hook", prepend)
+
+    def register_backward_hook(self, hook: Callable) -> RemovableHandle:
+        """PyTorch's deprecated backward hook, here the same as ``register_full_backward_hook``.
+
+        NOTE: PyTorch 2.x still runs the old hook on the last autograd node of ``forward``,
+        whose inputs are not the module's when ``forward`` has several operations; chainrule
+        gives the well-defined gradients of the full hook instead."""
+        return self.register_full_backward_hook(hook)
+
+    def __setstate__(self, state: dict) -> None:
+        # copy.deepcopy and pickle: the copy's hooks are live ones as well
+        self.__dict__.update(state)
+        for table in _hooks.HOOK_TABLES:
+            self.__dict__.setdefault(table, OrderedDict())
+        _hooks.brought_along(self)
 
     # ------------------------------------------------------------ registration
 
