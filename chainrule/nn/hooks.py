@@ -131,6 +131,12 @@ def register_module_full_backward_hook(hook: Callable) -> RemovableHandle:
     return add_hook(_global_backward_hooks, hook, "register_module_full_backward_hook")
 
 
+def register_module_backward_hook(hook: Callable) -> RemovableHandle:
+    """PyTorch's deprecated global backward hook: here the same as
+    ``register_module_full_backward_hook`` (see ``Module.register_backward_hook``)."""
+    return register_module_full_backward_hook(hook)
+
+
 # ---------------------------------------------------------------- the call with hooks
 
 
@@ -299,6 +305,11 @@ class _HookCall:
 
     def _run_without_inputs(self, grads: tuple) -> None:
         nothing = (None,) * self.n_inputs
+        if self.hooks:
+            warnings.warn("Full backward hook is firing when gradients are computed with "
+                          "respect to module outputs since no inputs require gradients "
+                          f"({type(self.module).__name__}): grad_input is all None.",
+                          UserWarning, stacklevel=2)
         for hook in self.hooks:
             result = hook(self.module, nothing, grads)
             if result is not None and not (isinstance(result, tuple)

@@ -16,6 +16,7 @@ import chainrule as cr
 from chainrule import nn
 from chainrule.nn import hooks as hook_state
 from chainrule.nn.modules.module import (
+    register_module_backward_hook,
     register_module_forward_hook,
     register_module_forward_pre_hook,
     register_module_full_backward_hook,
@@ -195,6 +196,7 @@ def test_clearing_a_hook_dict_by_hand_stops_the_hook():
     lambda m, h: register_module_forward_hook(h),
     lambda m, h: register_module_full_backward_pre_hook(h),
     lambda m, h: register_module_full_backward_hook(h),
+    lambda m, h: register_module_backward_hook(h),
 ])
 def test_a_hook_that_is_not_callable_is_refused(register):
     with pytest.raises(TypeError, match="must be callable, got int"):
@@ -331,12 +333,14 @@ def test_backward_hook_on_a_module_with_a_tuple_output():
 def test_backward_hook_when_no_input_requires_grad():
     layer, seen = nn.Linear(2, 1), []
     with layer.register_full_backward_hook(lambda mod, gi, go: seen.append((gi, _np(go[0])))):
-        layer(cr.ones(1, 2)).sum().backward()
+        with pytest.warns(UserWarning, match="no inputs require gradients"):
+            layer(cr.ones(1, 2)).sum().backward()
     assert seen[0][0] == (None,)
     np.testing.assert_array_equal(seen[0][1], [[1.0]])
     assert layer.weight.grad is not None
     with layer.register_full_backward_hook(lambda mod, gi, go: (go[0],)):
-        with pytest.raises(RuntimeError, match="no input requires gradient"):
+        with pytest.raises(RuntimeError, match="no input requires gradient"), \
+                pytest.warns(UserWarning):
             layer(cr.ones(1, 2)).sum().backward()
 
 
