@@ -96,6 +96,7 @@ from .functional import (
 )
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .io import load, save
+from .kernels.parallel import get_num_threads, set_num_threads
 from .legacy import (
     BoolTensor,
     ByteTensor,
@@ -274,3 +275,4 @@ __all__ += [
     "std", "swapaxes", "swapdims", "t", "tan", "transpose", "trunc", "unflatten", "unsqueeze",
     "var",
 ]
+__all__ += ["get_num_threads", "set_num_threads"]

@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ..kernels import over_batch
+
 # Below this many channels per group, columns are stored (K, P) instead of (P, K): see above.
 FEW_CHANNELS = 4
 
@@ -59,7 +61,8 @@ def to_channels_last(x: np.ndarray, pads: tuple[int, int, int, int]) -> np.ndarr
         return np.ascontiguousarray(nhwc)
     n, h, w, c = nhwc.shape
     padded = np.zeros((n, h + top + bottom, w + left + right, c), dtype=x.dtype)
-    padded[:, top:top + h, left:left + w] = nhwc
+    over_batch(lambda images: np.copyto(padded[images, top:top + h, left:left + w],
+                                        nhwc[images]), n, 2 * x.nbytes)
     return padded
 
 
@@ -74,9 +77,15 @@ def in_layout_of(like: np.ndarray, array: np.ndarray) -> np.ndarray:
     slower than on matching ones. The values are unchanged."""
     if like.ndim != 4 or is_channels_last(like) == is_channels_last(array):
         return array
+    n, c, h, w = array.shape
     if is_channels_last(like):
-        return np.ascontiguousarray(array.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
-    return np.ascontiguousarray(array)
+        copy = np.empty((n, h, w, c), dtype=array.dtype)
+        over_batch(lambda images: np.copyto(copy[images], array[images].transpose(0, 2, 3, 1)),
+                   n, 2 * array.nbytes)
+        return copy.transpose(0, 3, 1, 2)
+    copy = np.empty(array.shape, dtype=array.dtype)
+    over_batch(lambda images: np.copyto(copy[images], array[images]), n, 2 * array.nbytes)
+    return copy
 
 
 def nhwc_to_nchw(y: np.ndarray, n: int, height: int, width: int) -> np.ndarray:
