@@ -7,14 +7,18 @@ which the calling thread runs itself; the call returns when every chunk is done.
 
 ``over_batch`` is a kernel: its reference body makes one call with the whole batch; its fast
 path (switch: ``kernels.use_fast(False, "over_batch")``) splits the batch when more than one
-thread is set and the work is large enough to pay for the hand-off (``MIN_PARALLEL_BYTES``).
+thread is set, the work is large enough to pay for the hand-off (``MIN_PARALLEL_BYTES``),
+and NumPy's BLAS runs one thread (``BLAS_SINGLE_THREADED``): a multi-threaded OpenBLAS keeps
+its worker threads spinning between calls, and chainrule's threads then compete with them
+for the same cores, which was measured slower than either pool alone (benchmarks/README.md).
 Callers must give each chunk its own output rows (no two chunks write the same memory);
 results that are sums across the batch are combined by the caller in chunk order, so they
 are the same bits on every run at a given thread count.
 
 The thread count is chainrule's own: ``set_num_threads`` does not change NumPy's BLAS, which
 keeps the setting it read from the environment (``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``,
-``MKL_NUM_THREADS``) when NumPy was imported.
+``MKL_NUM_THREADS``) when NumPy was imported. To have chainrule's threads do the parallel
+work, start the process with ``OPENBLAS_NUM_THREADS=1`` (or ``MKL_NUM_THREADS=1``).
 """
 
 from __future__ import annotations
@@ -38,14 +42,39 @@ register("over_batch")
 MIN_PARALLEL_BYTES = 1 << 20
 
 
+# The variables a BLAS reads its thread count from when NumPy loads it, most specific first
+# (OpenBLAS falls back to OMP_NUM_THREADS; unset, each uses every core).
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
+                         "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+def positive_int(text: str | None) -> int | None:
+    try:
+        value = int(text or "")
+    except ValueError:
+        return None
+    return value if value > 0 else None
+
+
+def blas_single_threaded() -> bool:
+    """Whether the environment told NumPy's BLAS to run one thread (the first of
+    ``BLAS_THREAD_VARIABLES`` set to a positive integer is 1). A limit set later at run time
+    (threadpoolctl) is not seen, so the batch then stays whole: the safe side."""
+    for name in BLAS_THREAD_VARIABLES:
+        value = positive_int(os.environ.get(name))
+        if value is not None:
+            return value == 1
+    return False
+
+
+BLAS_SINGLE_THREADED = blas_single_threaded()
+
+
 def default_threads() -> int:
     """``OMP_NUM_THREADS`` when set to a positive integer (as PyTorch reads it), else the
     number of cores this process may run on."""
-    try:
-        value = int(os.environ.get("OMP_NUM_THREADS", ""))
-    except ValueError:
-        value = 0
-    if value > 0:
+    value = positive_int(os.environ.get("OMP_NUM_THREADS"))
+    if value is not None:
         return value
     try:
         return len(os.sched_getaffinity(0))
@@ -63,7 +92,8 @@ def set_num_threads(n: int) -> None:
     """Set the number of threads chainrule uses for its own work within an op (as
     ``torch.set_num_threads``): the batch of a convolution, pooling, ReLU or batch norm is
     split into ``n`` chunks run at once. NumPy's BLAS is not affected: it keeps its own
-    thread count, set by environment variables before NumPy is imported.
+    thread count, set by environment variables before NumPy is imported, and chainrule
+    splits nothing unless that count is 1 (``OPENBLAS_NUM_THREADS=1``; module docstring).
 
     Raises:
         RuntimeError: ``n`` is not an int, or is below 1 (PyTorch's errors).
@@ -130,7 +160,7 @@ def chunks_for(count: int, nbytes: int) -> list[slice]:
     """The chunks ``over_batch`` would run for ``count`` items and ``nbytes`` of work: one
     whole slice on the reference path, for small work or one thread, and inside a chunk."""
     if (not FAST["over_batch"] or _threads < 2 or count < 2 or nbytes < MIN_PARALLEL_BYTES
-            or getattr(_state, "inside", False)):
+            or not BLAS_SINGLE_THREADED or getattr(_state, "inside", False)):
         return [slice(0, count)]
     return batch_chunks(count, _threads)
 

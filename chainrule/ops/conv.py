@@ -104,17 +104,27 @@ def column_blocks(shape, out, kernel, itemsize: int, images: slice | None = None
             for b in blocks]
 
 
+# Whether Conv2d splits its batch over chainrule's threads (each thread then runs its own
+# GEMMs) or runs whole-batch with the GEMMs threaded by BLAS alone (benchmarks/README.md).
+SPLIT_CONVOLUTIONS = True
+
+
 def column_bytes(shape, out, kernel, itemsize: int) -> int:
-    """The size of the whole column matrix X̃ (the work of a pass over it, for ``over_batch``)."""
+    """The size of the whole column matrix X̃ (the work of a pass over it, for ``over_batch``;
+    0, never split, when ``SPLIT_CONVOLUTIONS`` is off)."""
+    if not SPLIT_CONVOLUTIONS:
+        return 0
     return shape[0] * out[0] * out[1] * kernel[0] * kernel[1] * shape[1] * itemsize
 
 
 def conv_forward_images(y, view, wm, bias, groups, geometry, images: slice) -> None:
     """Ỹ's rows of the images ``images``: X̃ W̃ + 1bᵀ, a block of columns at a time."""
-    shape, out, kernel, itemsize = geometry
-    for block, rows in column_blocks(shape, out, kernel, itemsize, images):
-        grouped_matmul(columns_of(view[block], groups), wm, out=y[rows])
+    blocks = column_blocks(*geometry, images)
+    buffer = column_buffer(view, blocks)
+    for block, rows in blocks:
+        grouped_matmul(columns_of(view[block], groups, buffer), wm, out=y[rows])
     if bias is not None:
+        out = geometry[1]
         per_image = out[0] * out[1]
         y[images.start * per_image:images.stop * per_image] += bias
 
@@ -122,9 +132,19 @@ def conv_forward_images(y, view, wm, bias, groups, geometry, images: slice) -> N
 def weight_grad_images(view, grad, wm_shape, groups, geometry, images: slice) -> np.ndarray:
     """Σ over the images ``images`` of X̃ᵀ G̃ (K, O/g) per group, a block of columns at a time."""
     total = np.zeros(wm_shape, dtype=grad.dtype)
-    for block, rows in column_blocks(*geometry, images):
-        total += np.matmul(columns_of(view[block], groups).transpose(0, 2, 1), grad[:, rows])
+    blocks = column_blocks(*geometry, images)
+    buffer = column_buffer(view, blocks)
+    for block, rows in blocks:
+        cols = columns_of(view[block], groups, buffer)
+        total += np.matmul(cols.transpose(0, 2, 1), grad[:, rows])
     return total
+
+
+def column_buffer(view: np.ndarray, blocks) -> np.ndarray:
+    """One flat array that holds the columns of the largest of ``blocks`` (reused by each)."""
+    images = max((block.stop - block.start for block, _ in blocks), default=0)
+    per_image = int(np.prod(view.shape[1:]))
+    return np.empty(images * per_image, dtype=view.dtype)
 
 
 def blocked_col2im(grad, weights, image, kernel, stride, dilation, out, images: slice) -> None:

@@ -114,16 +114,26 @@ def im2col(xh: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
     return columns_of(windows(xh, kernel, stride, dilation, out), groups)
 
 
-def columns_of(view: np.ndarray, groups: int) -> np.ndarray:
-    """``im2col`` of a ``windows`` view (or of a block of its images, ``view[a:b]``)."""
+def columns_of(view: np.ndarray, groups: int, buffer: np.ndarray | None = None) -> np.ndarray:
+    """``im2col`` of a ``windows`` view (or of a block of its images, ``view[a:b]``), copied
+    into the start of ``buffer`` (a flat array at least that large, reused from block to
+    block) when given."""
     n, ho, wo, kh, kw, c = view.shape
     view = view.reshape(n, ho, wo, kh, kw, groups, c // groups)  # a view: splits one axis
     rows, depth = n * ho * wo, kh * kw * (c // groups)
     if c // groups < FEW_CHANNELS:
-        cols = np.ascontiguousarray(view.transpose(5, 3, 4, 6, 0, 1, 2))
+        cols = copy_into(view.transpose(5, 3, 4, 6, 0, 1, 2), buffer)
         return cols.reshape(groups, depth, rows).transpose(0, 2, 1)
-    cols = np.ascontiguousarray(view.transpose(5, 0, 1, 2, 3, 4, 6))
-    return cols.reshape(groups, rows, depth)
+    return copy_into(view.transpose(5, 0, 1, 2, 3, 4, 6), buffer).reshape(groups, rows, depth)
+
+
+def copy_into(array: np.ndarray, buffer: np.ndarray | None) -> np.ndarray:
+    """A C-contiguous copy of ``array``, in the start of ``buffer`` when given."""
+    if buffer is None:
+        return np.ascontiguousarray(array)
+    copy = buffer[:array.size].reshape(array.shape)
+    np.copyto(copy, array)
+    return copy
 
 
 # Convolutions build their column matrix a block of whole images at a time, each block about

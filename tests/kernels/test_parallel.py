@@ -21,6 +21,7 @@ def split(monkeypatch):
     """Two threads, and every call split however small (the threshold off)."""
     before = cr.get_num_threads()
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(parallel, "BLAS_SINGLE_THREADED", True)
     cr.set_num_threads(2)
     yield
     cr.set_num_threads(before)
@@ -42,6 +43,7 @@ def test_batch_chunks_are_contiguous_nearly_equal_and_cover_the_batch(count, par
 @pytest.mark.parametrize("count", [1, 3, 127])
 def test_the_chunks_run_on_several_threads_and_come_back_in_order(monkeypatch, threads, count):
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(parallel, "BLAS_SINGLE_THREADED", True)
     before = cr.get_num_threads()
     cr.set_num_threads(threads)
     chunks = parallel.batch_chunks(count, threads)
@@ -66,17 +68,38 @@ def test_the_reference_body_is_one_call_with_the_whole_batch(split):
     assert len(over_batch(lambda s: s, 127)) == 2
 
 
-def test_small_work_and_one_thread_are_not_split(monkeypatch):
+def test_small_work_one_thread_and_a_threaded_blas_are_not_split(monkeypatch):
+    monkeypatch.setattr(parallel, "BLAS_SINGLE_THREADED", True)
     before = cr.get_num_threads()
     cr.set_num_threads(2)
     try:
         assert over_batch(lambda s: s, 128, nbytes=parallel.MIN_PARALLEL_BYTES - 1) == \
             [slice(0, 128)]
         assert len(over_batch(lambda s: s, 128, nbytes=parallel.MIN_PARALLEL_BYTES)) == 2
+        monkeypatch.setattr(parallel, "BLAS_SINGLE_THREADED", False)
+        assert over_batch(lambda s: s, 128) == [slice(0, 128)]
+        monkeypatch.setattr(parallel, "BLAS_SINGLE_THREADED", True)
         cr.set_num_threads(1)
         assert over_batch(lambda s: s, 128) == [slice(0, 128)]
     finally:
         cr.set_num_threads(before)
+
+
+@pytest.mark.parametrize("environment, single", [
+    ({}, False),  # each BLAS then uses every core
+    ({"OPENBLAS_NUM_THREADS": "1"}, True),
+    ({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "2"}, True),  # the specific one counts
+    ({"OPENBLAS_NUM_THREADS": "2", "OMP_NUM_THREADS": "1"}, False),
+    ({"OMP_NUM_THREADS": "1"}, True),  # OpenBLAS's fallback
+    ({"MKL_NUM_THREADS": "1"}, True),
+    ({"OPENBLAS_NUM_THREADS": "x", "OMP_NUM_THREADS": "1"}, True),  # invalid values: ignored
+])
+def test_blas_single_threaded_reads_the_blas_variables(monkeypatch, environment, single):
+    for name in parallel.BLAS_THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert parallel.blas_single_threaded() is single
 
 
 def test_a_call_inside_a_chunk_runs_serially(split):

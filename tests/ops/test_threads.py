@@ -37,6 +37,7 @@ def threads(request, monkeypatch):
     """Split every call (the size threshold off) over 2 or 3 threads."""
     before = cr.get_num_threads()
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(parallel, "BLAS_SINGLE_THREADED", True)
     cr.set_num_threads(request.param)
     yield request.param
     cr.set_num_threads(before)
