@@ -37,9 +37,10 @@ T = TypeVar("T")
 
 register("over_batch")
 
-# Below this many bytes of work per call, the batch is not split: handing a chunk to a
-# worker thread and waiting for it costs tens of microseconds (benchmarks/README.md).
-MIN_PARALLEL_BYTES = 1 << 20
+# Below this many bytes of work per call (the bytes read and written), the batch is not
+# split: handing a chunk to a worker thread and waiting for it costs more than the half of
+# the work it takes over (measured: benchmarks/README.md).
+MIN_PARALLEL_BYTES = 4 << 20
 
 
 # The variables a BLAS reads its thread count from when NumPy loads it, most specific first

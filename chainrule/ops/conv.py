@@ -109,12 +109,13 @@ def column_blocks(shape, out, kernel, itemsize: int, images: slice | None = None
 SPLIT_CONVOLUTIONS = True
 
 
-def column_bytes(shape, out, kernel, itemsize: int) -> int:
-    """The size of the whole column matrix X̃ (the work of a pass over it, for ``over_batch``;
-    0, never split, when ``SPLIT_CONVOLUTIONS`` is off)."""
+def column_bytes(shape, out, kernel, itemsize: int, channels_out: int) -> int:
+    """The bytes a pass over the whole column matrix X̃ and Ỹ (or G̃) moves, the size of the
+    work for ``over_batch`` (0, never split, when ``SPLIT_CONVOLUTIONS`` is off)."""
     if not SPLIT_CONVOLUTIONS:
         return 0
-    return shape[0] * out[0] * out[1] * kernel[0] * kernel[1] * shape[1] * itemsize
+    return shape[0] * out[0] * out[1] * (kernel[0] * kernel[1] * shape[1] + channels_out) \
+        * itemsize
 
 
 def conv_forward_images(y, view, wm, bias, groups, geometry, images: slice) -> None:
@@ -210,6 +211,9 @@ class Conv2d(Function):
     its block's GEMM, Ỹ and dL/dW̃ are accumulated block by block, and backward rebuilds the
     blocks of X̃ from the padded input: the memory rule is that X̃ is never kept, nor whole
     (blocks of it stay in cache between the copy and the GEMM, which pays for the rebuild).
+    Images are independent, so the batch is split over chainrule's threads
+    (``kernels.over_batch``): each chunk's rows of Ỹ and dL/dX, and its partial dL/dW̃,
+    added in chunk order.
     Saves pad(X) channels-last (the size of X plus its border) and W̃.
     """
 
@@ -234,7 +238,7 @@ class Conv2d(Function):
         view = windows(xh, kernel, stride, dilation, out)
         geometry = (x.shape, out, kernel, x.itemsize)
         over_batch(partial(conv_forward_images, y, view, wm, bias, groups, geometry), n,
-                   column_bytes(*geometry))
+                   column_bytes(*geometry, weight.shape[0]))
         ctx.save_for_backward(xh, wm)
         ctx.geometry = (x.shape, xh.shape, weight.shape, stride, padding, dilation, out, groups)
         return nhwc_to_nchw(y, n, *out)
@@ -251,12 +255,13 @@ class Conv2d(Function):
             grad_xh = np.empty(padded, dtype=grad.dtype)
             over_batch(partial(blocked_col2im, grad, tap_weights(wm, w_shape[2:]), grad_xh,
                                w_shape[2:], stride, dilation, out), x_shape[0],
-                       column_bytes(*geometry))
+                       column_bytes(*geometry, w_shape[0]))
             grad_x = crop_to_nchw(grad_xh, padding[0], padding[2], x_shape[2:])
         if ctx.needs_input_grad[1]:
             view = windows(xh, w_shape[2:], stride, dilation, out)
             partials = over_batch(partial(weight_grad_images, view, grad, wm.shape, groups,
-                                          geometry), x_shape[0], column_bytes(*geometry))
+                                          geometry), x_shape[0],
+                                  column_bytes(*geometry, w_shape[0]))
             grad_wm = partials[0]
             for more in partials[1:]:  # in chunk order: the same bits on every run
                 grad_wm += more
