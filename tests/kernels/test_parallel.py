@@ -4,8 +4,11 @@ kernels run split: the same bits as the whole-array NumPy expressions they stand
 
 from __future__ import annotations
 
+import select
+import signal
 import threading
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -216,3 +219,27 @@ def test_the_callers_numpy_error_state_holds_in_every_chunk(split):
     with np.errstate(divide="ignore"):
         chunks = over_batch(lambda s: np.divide(1.0, x[s]), 128)
     assert len(chunks) == 2 and all(np.all(np.isinf(c)) for c in chunks)
+
+
+@pytest.mark.skipif(not hasattr(parallel.os, "fork"), reason="needs os.fork")
+def test_a_forked_child_gets_a_pool_of_its_own(split):
+    over_batch(lambda s: s, 128)  # the parent's pool exists before the fork
+    reader, writer = parallel.os.pipe()
+    with warnings.catch_warnings():  # Python ≥ 3.12 warns about forking with threads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = parallel.os.fork()
+    if pid == 0:  # the child: the parent's worker threads do not exist here
+        code = 1
+        try:
+            chunks = over_batch(lambda s: (s.start, s.stop), 128)
+            code = 0 if chunks == [(0, 64), (64, 128)] else 2
+        finally:
+            parallel.os.write(writer, bytes([code]))
+            parallel.os._exit(0)
+    parallel.os.close(writer)
+    ready, _, _ = select.select([reader], [], [], 30)  # a child stuck on dead workers: fail
+    status = parallel.os.read(reader, 1) if ready else b"hung"
+    if not ready:
+        parallel.os.kill(pid, signal.SIGKILL)
+    parallel.os.waitpid(pid, 0)
+    assert status == bytes([0])
