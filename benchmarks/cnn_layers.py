@@ -4,8 +4,9 @@ Each layer gets the same input (float32, NCHW, C-contiguous) and the same upstre
 in both frameworks, shared with NumPy, not copied; one repetition is a forward pass and a
 backward pass into the input and the parameters. The frameworks are timed in alternating
 rounds and each reports its median round, by wall clock and by CPU time; the ratios are
-PyTorch's time over chainrule's (above 1: chainrule is faster). NumPy's BLAS and torch
-use the same thread count.
+PyTorch's time over chainrule's (above 1: chainrule is faster). torch and chainrule get
+``--threads`` threads, NumPy's BLAS ``--blas-threads`` (default: the same; chainrule splits
+batches over its own threads only when the BLAS has one).
 
 Run: python benchmarks/cnn_layers.py [--threads N] [--blas-threads B] [--rounds R] [--reps K]
                                      [--only NAME ...]
