@@ -11,9 +11,11 @@ locally, else random images of that shape. Batches reach both without a copy
 Speed: samples/s of whole training steps (forward, backward, optimizer step). The two
 frameworks are timed in alternating rounds, so load from other processes hits both alike;
 each reports its best round, by wall clock and by the process's CPU time (the steadier
-figure on a loaded machine; with one thread, both frameworks use one core). NumPy's BLAS
-and torch use the same thread count (NumPy's own elementwise loops are single-threaded
-whatever the setting; torch's are not).
+figure on a loaded machine; with one thread, both frameworks use one core). torch and
+chainrule (``chainrule.set_num_threads``) get ``--threads`` threads; NumPy's BLAS gets
+``--blas-threads`` (default: the same). chainrule splits its batches over its own threads
+only when NumPy's BLAS runs one thread, so ``--threads 2 --blas-threads 1`` is the run in
+which chainrule's threads do the parallel work (benchmarks/README.md).
 
 Memory, two measures:
 * chainrule, ``tracemalloc`` peak during one training step above what was allocated before
@@ -23,8 +25,8 @@ Memory, two measures:
   allocations are invisible to tracemalloc, so this is the like-for-like figure. It counts
   pages actually touched, including allocator caching, so it is coarse (±a few MB).
 
-Run: python benchmarks/cnn.py [--threads N] [--rounds R] [--steps S] [--random-data]
-                              [--batchnorm]
+Run: python benchmarks/cnn.py [--threads N] [--blas-threads B] [--rounds R] [--steps S]
+                              [--random-data] [--batchnorm]
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ BATCH = 128
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="NumPy's BLAS threads (default: --threads)")
     parser.add_argument("--rounds", type=int, default=5, help="alternating timing rounds")
     parser.add_argument("--steps", type=int, default=8, help="training steps per round")
     parser.add_argument("--random-data", action="store_true", help="skip Fashion-MNIST")
@@ -50,10 +54,12 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def set_threads(threads: int) -> None:
-    """Must run before NumPy is imported: BLAS reads these when it starts."""
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[name] = str(threads)
+def set_threads(threads: int, blas_threads: int | None = None) -> None:
+    """Must run before NumPy is imported: BLAS reads these when it starts (OMP_NUM_THREADS
+    also sets torch's and chainrule's default)."""
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    for name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = str(threads if blas_threads is None else blas_threads)
 
 
 def load_batches(count: int, random_data: bool):
@@ -193,7 +199,8 @@ def memory_child(framework: str, batchnorm: bool) -> None:
 
 def rss_growth(framework: str, args: argparse.Namespace) -> float | None:
     command = [sys.executable, __file__, "--memory-child", framework, "--threads",
-               str(args.threads)] + (["--batchnorm"] if args.batchnorm else [])
+               str(args.threads)] + (["--batchnorm"] if args.batchnorm else []) + \
+        ([] if args.blas_threads is None else ["--blas-threads", str(args.blas_threads)])
     result = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
     try:
         return float(result.stdout.strip().splitlines()[-1])
@@ -204,8 +211,11 @@ def rss_growth(framework: str, args: argparse.Namespace) -> float | None:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    set_threads(args.threads)
+    set_threads(args.threads, args.blas_threads)
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    import chainrule
+
+    chainrule.set_num_threads(args.threads)
     if args.memory_child:
         memory_child(args.memory_child, args.batchnorm)
         return
@@ -228,8 +238,10 @@ def main(argv=None) -> None:
     rss = {name: rss_growth(child, args) for name, child in
            (("chainrule", "chainrule"), ("pytorch", "torch"))}
     model_name = "CNN with BatchNorm2d" if args.batchnorm else "CNN"
+    blas = args.threads if args.blas_threads is None else args.blas_threads
     print(f"{model_name} training, batch {BATCH}, float32, Adam, {source}, "
-          f"{args.threads} threads, best of {args.rounds} rounds × {args.steps} steps")
+          f"{args.threads} threads ({blas} for NumPy's BLAS), "
+          f"best of {args.rounds} rounds × {args.steps} steps")
     print(f"first-step loss: chainrule {first['chainrule']:.6f}, pytorch {first['pytorch']:.6f}")
     for name in steps:
         print(f"{name:>9}: {rate[name]:8.0f} samples/s  ({best[name] * 1e3:6.1f} ms/step, "

@@ -4,10 +4,12 @@ Each layer gets the same input (float32, NCHW, C-contiguous) and the same upstre
 in both frameworks, shared with NumPy, not copied; one repetition is a forward pass and a
 backward pass into the input and the parameters. The frameworks are timed in alternating
 rounds and each reports its median round, by wall clock and by CPU time; the ratios are
-PyTorch's time over chainrule's (above 1: chainrule is faster). NumPy's BLAS and torch
-use the same thread count.
+PyTorch's time over chainrule's (above 1: chainrule is faster). torch and chainrule get
+``--threads`` threads, NumPy's BLAS ``--blas-threads`` (default: the same; chainrule splits
+batches over its own threads only when the BLAS has one).
 
-Run: python benchmarks/cnn_layers.py [--threads N] [--rounds R] [--reps K] [--only NAME ...]
+Run: python benchmarks/cnn_layers.py [--threads N] [--blas-threads B] [--rounds R] [--reps K]
+                                     [--only NAME ...]
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ LAYERS = {
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="NumPy's BLAS threads (default: --threads)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--reps", type=int, default=5, help="repetitions per round")
     parser.add_argument("--only", nargs="*", help="substrings of the layer names to run")
@@ -93,12 +97,17 @@ def median_ms(run, rounds, reps, other):
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[name] = str(args.threads)
+    blas = args.threads if args.blas_threads is None else args.blas_threads
+    os.environ["OMP_NUM_THREADS"] = str(args.threads)
+    for name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = str(blas)
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
     import numpy as np
     import torch
 
+    import chainrule
+
+    chainrule.set_num_threads(args.threads)  # splits batches only when the BLAS has one thread
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
     print(f"forward + backward, float32, {args.threads} threads, median of {args.rounds} "

@@ -66,6 +66,7 @@ from .dtypes import (
 )
 from .gradcheck import GradcheckError, gradcheck, numerical_grad  # eager: also a submodule
 from .lazy import lazy_names
+from .kernels.parallel import get_num_threads, set_num_threads
 from .methods.convenience import movedim
 from .methods.elementwise import (
     acos,
@@ -186,3 +187,4 @@ __all__ += [
     "std", "swapaxes", "swapdims", "t", "tan", "transpose", "trunc", "unflatten", "unsqueeze",
     "var",
 ]
+__all__ += ["get_num_threads", "set_num_threads"]

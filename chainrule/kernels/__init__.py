@@ -19,9 +19,11 @@ so every layer above may use it.
 
 from __future__ import annotations
 
-from .elementwise import axpby_, relu
+from .elementwise import axpby_, relu, relu_grad
+from .parallel import get_num_threads, over_batch, set_num_threads
 from .reductions import column_sums
 from .subnormals import flush_subnormals
 from .switch import fast_paths, use_fast
 
-__all__ = ["axpby_", "column_sums", "fast_paths", "flush_subnormals", "relu", "use_fast"]
+__all__ = ["axpby_", "column_sums", "fast_paths", "flush_subnormals", "get_num_threads",
+           "over_batch", "relu", "relu_grad", "set_num_threads", "use_fast"]

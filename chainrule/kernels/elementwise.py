@@ -1,8 +1,18 @@
-"""Elementwise kernels: y ← αx + βy in place, and ReLU's max(x, 0)."""
+"""Elementwise kernels: y ← αx + βy in place, ReLU's max(x, 0) and its gradient G ⊙ [Y > 0].
+
+ReLU and its gradient run a chunk of the leading (batch) axis per thread (``over_batch``);
+elementwise work gives the same bits however the array is split.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+
+from .parallel import over_batch
+
+# relu_grad works a block of leading-axis rows of about this many bytes at a time, so the
+# mask it writes is still in cache when the product reads it back.
+BLOCK_BYTES = 1 << 18
 
 
 def axpby_(alpha: float, x: np.ndarray, beta: float, y: np.ndarray) -> np.ndarray:
@@ -26,5 +36,36 @@ def axpby_(alpha: float, x: np.ndarray, beta: float, y: np.ndarray) -> np.ndarra
 
 
 def relu(x: np.ndarray) -> np.ndarray:
-    """max(x, 0) of an array, elementwise, as a new array (NaN stays NaN, −0 stays −0)."""
-    return np.maximum(x, 0)
+    """max(x, 0) of an array, elementwise, as a new array in x's memory order (NaN stays
+    NaN, −0 stays −0)."""
+    if x.ndim == 0:
+        return np.maximum(x, 0)
+    y = np.empty_like(x)
+    over_batch(lambda rows: np.maximum(x[rows], 0, out=y[rows]), len(x), 2 * x.nbytes)
+    return y
+
+
+def relu_grad(grad: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """G ⊙ [Y > 0] as a new array in G's memory order (ReLU's backward from its output Y).
+
+    The comparison is written straight into the result as 0.0 / 1.0 in G's dtype and then
+    multiplied in place, a cache-sized block at a time: two passes, no boolean temporary
+    (NumPy multiplies two float arrays faster than a float array by a boolean one). The
+    same bits as ``grad * (y > 0).astype(grad.dtype)`` (−0 where G < 0 and Y ≤ 0, NaN where
+    G is NaN).
+    """
+    out = np.empty_like(grad)
+    if grad.ndim == 0:
+        np.greater(y, 0, out=out)
+        return np.multiply(grad, out, out=out)
+
+    step = max(1, BLOCK_BYTES * len(grad) // max(grad.nbytes, 1))  # rows per block
+
+    def rows(chunk: slice) -> None:
+        for start in range(chunk.start, chunk.stop, step):
+            block = slice(start, min(start + step, chunk.stop))
+            np.greater(y[block], 0, out=out[block])
+            np.multiply(grad[block], out[block], out=out[block])
+
+    over_batch(rows, len(grad), 3 * grad.nbytes)
+    return out

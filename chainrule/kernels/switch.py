@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 
 # Kernel name -> whether its fast path runs. Every kernel with a fast path has an entry here
-# and reads it on each call (``if FAST["name"] and ...:``); each must earn at least 5% of a
-# workload (benchmarks/README.md). None does today: the last one, OpenBLAS's axpby through
-# ctypes, earned 2.6-5.4% of the MLP step on a quiet machine and was removed.
+# (``register``) and reads it on each call (``if FAST["name"] and ...:``); each must earn at
+# least 5% of a workload (benchmarks/README.md). OpenBLAS's axpby through ctypes earned
+# 2.6-5.4% of the MLP step on a quiet machine and was removed.
 FAST: dict[str, bool] = {}
 
 ENV_VARIABLE = "CHAINRULE_KERNELS"
@@ -34,10 +34,15 @@ def fast_paths() -> dict[str, bool]:
     return dict(FAST)
 
 
+def register(name: str) -> None:
+    """Give the kernel ``name`` a fast path, on unless the environment asks for references."""
+    FAST[name] = not _reference_requested()
+
+
+def _reference_requested() -> bool:
+    return os.environ.get(ENV_VARIABLE, "").strip().lower() in ("reference", "0", "off", "false")
+
+
 def _from_environment() -> None:
-    value = os.environ.get(ENV_VARIABLE, "").strip().lower()
-    if value in ("reference", "0", "off", "false"):
+    if _reference_requested():
         use_fast(False)
-
-
-_from_environment()

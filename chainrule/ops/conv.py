@@ -11,9 +11,12 @@ height-1 image, done in functional.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from ..autograd import Function
+from ..kernels import over_batch
 from . import depthwise
 from .im2col import (
     COLUMN_BLOCK_BYTES,
@@ -88,28 +91,76 @@ def pointwise_backward(ctx, xh, wm, grad):
     return (grad_x, grad_w, grad_b)[: len(ctx.needs_input_grad)]
 
 
-def column_blocks(shape, out, kernel, itemsize: int):
-    """(image slice, row slice of Ỹ) per block of images of an (N, C, H, W) input whose
-    columns fit ``COLUMN_BLOCK_BYTES``: an image has Ho·Wo rows of kh·kw·C numbers."""
+def column_blocks(shape, out, kernel, itemsize: int, images: slice | None = None):
+    """(image slice, row slice of Ỹ) per block of the images ``images`` (all when None) of
+    an (N, C, H, W) input whose columns fit ``COLUMN_BLOCK_BYTES``: an image has Ho·Wo rows
+    of kh·kw·C numbers."""
+    images = slice(0, shape[0]) if images is None else images
     per_image = out[0] * out[1]
     image_bytes = per_image * kernel[0] * kernel[1] * shape[1] * itemsize
-    return [(block, slice(block.start * per_image, block.stop * per_image))
-            for block in image_blocks(shape[0], image_bytes, COLUMN_BLOCK_BYTES)]
+    blocks = image_blocks(images.stop - images.start, image_bytes, COLUMN_BLOCK_BYTES)
+    return [(slice(images.start + b.start, images.start + b.stop),
+             slice((images.start + b.start) * per_image, (images.start + b.stop) * per_image))
+            for b in blocks]
 
 
-def blocked_col2im(grad, weights, padded, kernel, stride, dilation, out) -> np.ndarray:
-    """``col2im`` a block of whole images at a time (images of about ``COLUMN_BLOCK_BYTES``
-    together): windows never cross images, so the blocks are independent, and each stays in
-    cache while its kh·kw products are added in. The same sums in the same order (BLAS may
+# Whether Conv2d splits its batch over chainrule's threads (each thread then runs its own
+# GEMMs) or runs whole-batch with the GEMMs threaded by BLAS alone (benchmarks/README.md).
+SPLIT_CONVOLUTIONS = True
+
+
+def column_bytes(shape, out, kernel, itemsize: int, channels_out: int) -> int:
+    """The bytes a pass over the whole column matrix X̃ and Ỹ (or G̃) moves, the size of the
+    work for ``over_batch`` (0, never split, when ``SPLIT_CONVOLUTIONS`` is off)."""
+    if not SPLIT_CONVOLUTIONS:
+        return 0
+    return shape[0] * out[0] * out[1] * (kernel[0] * kernel[1] * shape[1] + channels_out) \
+        * itemsize
+
+
+def conv_forward_images(y, view, wm, bias, groups, geometry, images: slice) -> None:
+    """Ỹ's rows of the images ``images``: X̃ W̃ + 1bᵀ, a block of columns at a time."""
+    blocks = column_blocks(*geometry, images)
+    buffer = column_buffer(view, blocks)
+    for block, rows in blocks:
+        grouped_matmul(columns_of(view[block], groups, buffer), wm, out=y[rows])
+    if bias is not None:
+        out = geometry[1]
+        per_image = out[0] * out[1]
+        y[images.start * per_image:images.stop * per_image] += bias
+
+
+def weight_grad_images(view, grad, wm_shape, groups, geometry, images: slice) -> np.ndarray:
+    """Σ over the images ``images`` of X̃ᵀ G̃ (K, O/g) per group, a block of columns at a time."""
+    total = np.zeros(wm_shape, dtype=grad.dtype)
+    blocks = column_blocks(*geometry, images)
+    buffer = column_buffer(view, blocks)
+    for block, rows in blocks:
+        cols = columns_of(view[block], groups, buffer)
+        total += np.matmul(cols.transpose(0, 2, 1), grad[:, rows])
+    return total
+
+
+def column_buffer(view: np.ndarray, blocks) -> np.ndarray:
+    """One flat array that holds the columns of the largest of ``blocks`` (reused by each)."""
+    images = max((block.stop - block.start for block, _ in blocks), default=0)
+    per_image = int(np.prod(view.shape[1:]))
+    return np.empty(images * per_image, dtype=view.dtype)
+
+
+def blocked_col2im(grad, weights, image, kernel, stride, dilation, out, images: slice) -> None:
+    """``col2im`` of the images ``images`` into ``image`` (N, Hp, Wp, C), zeroed first, a
+    block of whole images at a time (images of about ``COLUMN_BLOCK_BYTES`` together):
+    windows never cross images, so the blocks are independent, and each stays in cache
+    while its kh·kw products are added in. The same sums in the same order (BLAS may
     round a product of fewer rows differently: tests/ops/test_conv_blocks.py)."""
-    image = np.zeros(padded, dtype=grad.dtype)
-    per_image = out[0] * out[1]
-    image_bytes = padded[1] * padded[2] * padded[3] * image.itemsize
-    for block in image_blocks(padded[0], image_bytes, COLUMN_BLOCK_BYTES):
+    per_image, image_bytes = out[0] * out[1], image.itemsize * int(np.prod(image.shape[1:]))
+    image[images] = 0
+    for block in image_blocks(images.stop - images.start, image_bytes, COLUMN_BLOCK_BYTES):
+        block = slice(images.start + block.start, images.start + block.stop)
         rows = grad[:, block.start * per_image:block.stop * per_image]
         col2im(rows, weights, image[block].shape, kernel, stride, dilation, out,
                image=image[block])
-    return image
 
 
 def as_group_rows(grad: np.ndarray, groups: int) -> np.ndarray:
@@ -160,6 +211,9 @@ class Conv2d(Function):
     its block's GEMM, Ỹ and dL/dW̃ are accumulated block by block, and backward rebuilds the
     blocks of X̃ from the padded input: the memory rule is that X̃ is never kept, nor whole
     (blocks of it stay in cache between the copy and the GEMM, which pays for the rebuild).
+    Images are independent, so the batch is split over chainrule's threads
+    (``kernels.over_batch``): each chunk's rows of Ỹ and dL/dX, and its partial dL/dW̃,
+    added in chunk order.
     Saves pad(X) channels-last (the size of X plus its border) and W̃.
     """
 
@@ -182,10 +236,9 @@ class Conv2d(Function):
             return nhwc_to_nchw(y, n, *out)
         y = np.empty((n * out[0] * out[1], weight.shape[0]), dtype=np.result_type(x, weight))
         view = windows(xh, kernel, stride, dilation, out)
-        for block, rows in column_blocks(x.shape, out, kernel, x.itemsize):
-            grouped_matmul(columns_of(view[block], groups), wm, out=y[rows])
-        if bias is not None:
-            y += bias
+        geometry = (x.shape, out, kernel, x.itemsize)
+        over_batch(partial(conv_forward_images, y, view, wm, bias, groups, geometry), n,
+                   column_bytes(*geometry, weight.shape[0]))
         ctx.save_for_backward(xh, wm)
         ctx.geometry = (x.shape, xh.shape, weight.shape, stride, padding, dilation, out, groups)
         return nhwc_to_nchw(y, n, *out)
@@ -197,16 +250,21 @@ class Conv2d(Function):
         grad, grad_x, grad_w, grad_b = as_group_rows(grad_out, groups), None, None, None
         if ctx.pointwise:
             return pointwise_backward(ctx, xh, wm, grad)
+        geometry = (x_shape, out, w_shape[2:], xh.itemsize)
         if ctx.needs_input_grad[0]:
-            grad_xh = blocked_col2im(grad, tap_weights(wm, w_shape[2:]), padded, w_shape[2:],
-                                     stride, dilation, out)
+            grad_xh = np.empty(padded, dtype=grad.dtype)
+            over_batch(partial(blocked_col2im, grad, tap_weights(wm, w_shape[2:]), grad_xh,
+                               w_shape[2:], stride, dilation, out), x_shape[0],
+                       column_bytes(*geometry, w_shape[0]))
             grad_x = crop_to_nchw(grad_xh, padding[0], padding[2], x_shape[2:])
         if ctx.needs_input_grad[1]:
-            grad_wm = np.zeros(wm.shape, dtype=grad.dtype)
             view = windows(xh, w_shape[2:], stride, dilation, out)
-            for block, rows in column_blocks(x_shape, out, w_shape[2:], xh.itemsize):
-                cols = columns_of(view[block], groups)
-                grad_wm += np.matmul(cols.transpose(0, 2, 1), grad[:, rows])
+            partials = over_batch(partial(weight_grad_images, view, grad, wm.shape, groups,
+                                          geometry), x_shape[0],
+                                  column_bytes(*geometry, w_shape[0]))
+            grad_wm = partials[0]
+            for more in partials[1:]:  # in chunk order: the same bits on every run
+                grad_wm += more
             grad_w = weight_from_matrix(grad_wm, w_shape, groups)
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
             grad_b = column_sums(grad)

@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ..kernels import over_batch
+
 # Below this many channels per group, columns are stored (K, P) instead of (P, K): see above.
 FEW_CHANNELS = 4
 
@@ -59,7 +61,8 @@ def to_channels_last(x: np.ndarray, pads: tuple[int, int, int, int]) -> np.ndarr
         return np.ascontiguousarray(nhwc)
     n, h, w, c = nhwc.shape
     padded = np.zeros((n, h + top + bottom, w + left + right, c), dtype=x.dtype)
-    padded[:, top:top + h, left:left + w] = nhwc
+    over_batch(lambda images: np.copyto(padded[images, top:top + h, left:left + w],
+                                        nhwc[images]), n, 2 * x.nbytes)
     return padded
 
 
@@ -74,9 +77,15 @@ def in_layout_of(like: np.ndarray, array: np.ndarray) -> np.ndarray:
     slower than on matching ones. The values are unchanged."""
     if like.ndim != 4 or is_channels_last(like) == is_channels_last(array):
         return array
+    n, c, h, w = array.shape
     if is_channels_last(like):
-        return np.ascontiguousarray(array.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
-    return np.ascontiguousarray(array)
+        copy = np.empty((n, h, w, c), dtype=array.dtype)
+        over_batch(lambda images: np.copyto(copy[images], array[images].transpose(0, 2, 3, 1)),
+                   n, 2 * array.nbytes)
+        return copy.transpose(0, 3, 1, 2)
+    copy = np.empty(array.shape, dtype=array.dtype)
+    over_batch(lambda images: np.copyto(copy[images], array[images]), n, 2 * array.nbytes)
+    return copy
 
 
 def nhwc_to_nchw(y: np.ndarray, n: int, height: int, width: int) -> np.ndarray:
@@ -105,16 +114,26 @@ def im2col(xh: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
     return columns_of(windows(xh, kernel, stride, dilation, out), groups)
 
 
-def columns_of(view: np.ndarray, groups: int) -> np.ndarray:
-    """``im2col`` of a ``windows`` view (or of a block of its images, ``view[a:b]``)."""
+def columns_of(view: np.ndarray, groups: int, buffer: np.ndarray | None = None) -> np.ndarray:
+    """``im2col`` of a ``windows`` view (or of a block of its images, ``view[a:b]``), copied
+    into the start of ``buffer`` (a flat array at least that large, reused from block to
+    block) when given."""
     n, ho, wo, kh, kw, c = view.shape
     view = view.reshape(n, ho, wo, kh, kw, groups, c // groups)  # a view: splits one axis
     rows, depth = n * ho * wo, kh * kw * (c // groups)
     if c // groups < FEW_CHANNELS:
-        cols = np.ascontiguousarray(view.transpose(5, 3, 4, 6, 0, 1, 2))
+        cols = copy_into(view.transpose(5, 3, 4, 6, 0, 1, 2), buffer)
         return cols.reshape(groups, depth, rows).transpose(0, 2, 1)
-    cols = np.ascontiguousarray(view.transpose(5, 0, 1, 2, 3, 4, 6))
-    return cols.reshape(groups, rows, depth)
+    return copy_into(view.transpose(5, 0, 1, 2, 3, 4, 6), buffer).reshape(groups, rows, depth)
+
+
+def copy_into(array: np.ndarray, buffer: np.ndarray | None) -> np.ndarray:
+    """A C-contiguous copy of ``array``, in the start of ``buffer`` when given."""
+    if buffer is None:
+        return np.ascontiguousarray(array)
+    copy = buffer[:array.size].reshape(array.shape)
+    np.copyto(copy, array)
+    return copy
 
 
 # Convolutions build their column matrix a block of whole images at a time, each block about

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
+from ..kernels import over_batch
 from .im2col import image_blocks, in_layout_of
 
 
@@ -108,17 +109,33 @@ def channel_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ``moments(x, batch_axes(x.ndim))`` in exact arithmetic (two passes: the mean, then the
     mean of squared deviations), summed with ``channel_sums`` / ``channel_dots``. The
     deviations X − μ are formed a block of images at a time (``STATS_BLOCK_BYTES``), so no
-    x-sized temporary is made and each block is still in cache for its dot product."""
+    x-sized temporary is made and each block is still in cache for its dot product. Each
+    pass sums a chunk of images per thread (``over_batch``), the chunks' sums added in
+    chunk order."""
     m = x.size // max(x.shape[1], 1)
     shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
     if channel_rows(x) is None or not FAST_CHANNEL_STATS:
         return moments(x, batch_axes(x.ndim))
-    mean = (channel_sums(x) / m).astype(x.dtype, copy=False).reshape(shape)
-    squares = np.zeros(x.shape[1], dtype=x.dtype)
-    for block in image_blocks(x.shape[0], x[0].nbytes, STATS_BLOCK_BYTES):
-        centered = x[block] - mean
-        squares += channel_dots(centered, centered)
-    return mean, (squares / m).astype(x.dtype, copy=False).reshape(shape)
+    mean = (in_order_sum(over_batch(lambda images: channel_sums(x[images]), len(x), x.nbytes))
+            / m).astype(x.dtype, copy=False).reshape(shape)
+
+    def squares(images: slice) -> np.ndarray:
+        total = np.zeros(x.shape[1], dtype=x.dtype)
+        for block in image_blocks(images.stop - images.start, x[0].nbytes, STATS_BLOCK_BYTES):
+            centered = x[images][block] - mean
+            total += channel_dots(centered, centered)
+        return total
+
+    total = in_order_sum(over_batch(squares, len(x), x.nbytes))
+    return mean, (total / m).astype(x.dtype, copy=False).reshape(shape)
+
+
+def in_order_sum(partials: list[np.ndarray]) -> np.ndarray:
+    """The chunks' partial sums added left to right (the same bits on every run)."""
+    total = partials[0]
+    for more in partials[1:]:
+        total = total + more
+    return total
 
 
 class BatchNorm(Function):
@@ -153,9 +170,16 @@ class BatchNorm(Function):
         mean, var = channel_moments(x) if stats is None else stats
         inv_std = 1.0 / np.sqrt(var + eps)
         gamma = weight.reshape(inv_std.shape)
-        y = np.subtract(x, mean)
-        y *= gamma * inv_std
-        y += bias.reshape(inv_std.shape)
+        scale, shift = gamma * inv_std, bias.reshape(inv_std.shape)
+        y = np.empty_like(x)
+
+        def affine(images: slice) -> None:
+            out = y[images]
+            np.subtract(x[images], mean, out=out)
+            out *= scale
+            out += shift
+
+        over_batch(affine, len(x), 2 * x.nbytes)
         ctx.save_for_backward(x, mean, inv_std, gamma)
         return y
 
@@ -163,20 +187,34 @@ class BatchNorm(Function):
     def backward(ctx, grad_out):
         x, mean, inv_std, gamma = ctx.saved
         grad_out = in_layout_of(x, grad_out)
-        centered = np.subtract(x, mean)
-        grad_beta = channel_sums(grad_out).reshape(inv_std.shape)
-        grad_gamma = channel_dots(grad_out, centered).reshape(inv_std.shape) * inv_std
+        centered = np.empty_like(x)
+
+        def sums(images: slice) -> tuple[np.ndarray, np.ndarray]:
+            np.subtract(x[images], mean, out=centered[images])
+            return channel_sums(grad_out[images]), channel_dots(grad_out[images],
+                                                                centered[images])
+
+        partials = over_batch(sums, len(x), 3 * x.nbytes)
+        grad_beta = in_order_sum([p[0] for p in partials]).reshape(inv_std.shape)
+        grad_gamma = in_order_sum([p[1] for p in partials]).reshape(inv_std.shape) * inv_std
         grad_x = None
         if ctx.needs_input_grad[0]:
             m = x.size // inv_std.size
             grad_x = centered  # reused in place: (X − μ) ⊙ (−s²Σ G(X − μ)/m) + G − ΣG/m, × γs
-            grad_x *= -(inv_std * grad_gamma) / m
-            grad_x += grad_out
-            grad_x -= grad_beta / m
-            grad_x *= gamma * inv_std
+            coefficients = (-(inv_std * grad_gamma) / m, grad_beta / m, gamma * inv_std)
+            over_batch(lambda images: input_grad(grad_x[images], grad_out[images],
+                                                 *coefficients), len(x), 3 * x.nbytes)
         grad_w = grad_gamma.reshape(-1) if ctx.needs_input_grad[1] else None
         grad_b = grad_beta.reshape(-1) if ctx.needs_input_grad[2] else None
         return grad_x, grad_w, grad_b
+
+
+def input_grad(centered, grad_out, slope, mean_grad, scale) -> None:
+    """BatchNorm's dL/dX in place of ``centered`` (X − μ): ((X − μ)·slope + G − mean_grad)·scale."""
+    centered *= slope
+    centered += grad_out
+    centered -= mean_grad
+    centered *= scale
 
 
 class Normalize(Function):

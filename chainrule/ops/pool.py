@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
+from ..kernels import over_batch
 from .im2col import in_layout_of, is_channels_last, kernel_offsets
 
 
@@ -28,12 +29,12 @@ def pool_output_size(size: int, kernel: int, stride: int, padding: int, dilation
 
 
 def zeros_in_layout(like: np.ndarray, shape: tuple[int, ...],
-                    fill: float | None = 0.0) -> np.ndarray:
+                    fill: float | None = 0.0, dtype=None) -> np.ndarray:
     """An (N, C, H, W) array filled with ``fill`` (uninitialised if None), channels-last in
-    memory if ``like`` is."""
+    memory if ``like`` is, of ``like``'s dtype unless ``dtype`` is given."""
     n, c, h, w = shape
     channels_last = is_channels_last(like)
-    array = np.empty((n, h, w, c) if channels_last else shape, dtype=like.dtype)
+    array = np.empty((n, h, w, c) if channels_last else shape, dtype=dtype or like.dtype)
     if fill is not None:
         array.fill(fill)
     return array.transpose(0, 3, 1, 2) if channels_last else array
@@ -52,9 +53,10 @@ def padded_input(x: np.ndarray, padding, kernel, stride, dilation, out, fill: fl
     return canvas
 
 
-def max_and_argmax(xp: np.ndarray, taps) -> tuple[np.ndarray, np.ndarray]:
+def max_and_argmax(xp: np.ndarray, taps, out: tuple[np.ndarray, np.ndarray] | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """Window maxima y and the scan-order kernel offset of each (first) maximum (uint8 for
-    up to 256 offsets).
+    up to 256 offsets), written into ``out`` = (y, argmax) when given.
 
     Offsets are visited in scan order and only a strictly larger value takes over, so
     the first maximum wins ties, as in PyTorch. Since the offset number only grows, the
@@ -62,14 +64,19 @@ def max_and_argmax(xp: np.ndarray, taps) -> tuple[np.ndarray, np.ndarray]:
     """
     code = np.min_scalar_type(len(taps) - 1).type
     first = xp[:, :, taps[0][0], taps[0][1]]
+    if out is None:
+        out = (zeros_in_layout(first, first.shape, None),
+               zeros_in_layout(first, first.shape, None, code))
+    y, argmax = out
     if len(taps) == 1:
-        y = np.copy(first, order="K")
-        return y, np.zeros_like(y, dtype=code)
+        np.copyto(y, first)
+        argmax.fill(0)
+        return y, argmax
     # The first two offsets at once (a strided copy of the first would cost as much):
     # argmax = [v₁ > v₀], y = max(v₀, v₁), as the loop below would leave them.
     second = xp[:, :, taps[1][0], taps[1][1]]
-    argmax = np.greater(second, first).astype(code)
-    y = np.maximum(first, second)
+    np.greater(second, first, out=argmax)
+    np.maximum(first, second, out=y)
     for t, (rows, cols) in enumerate(taps[2:], 2):
         value = xp[:, :, rows, cols]
         better = np.greater(value, y).view(np.uint8)
@@ -107,7 +114,10 @@ class MaxPool2d(Function):
                     zip(x.shape[2:], kernel, stride, padding, dilation))
         xp = padded_input(x, padding, kernel, stride, dilation, out, -np.inf)
         taps = kernel_offsets(kernel, stride, dilation, out)
-        y, argmax = max_and_argmax(xp, taps)
+        y = zeros_in_layout(x, x.shape[:2] + out, None)
+        argmax = zeros_in_layout(x, x.shape[:2] + out, None, np.min_scalar_type(len(taps) - 1))
+        over_batch(lambda images: max_and_argmax(xp[images], taps, (y[images], argmax[images])),
+                   len(x), xp.nbytes)
         ctx.save_for_backward(argmax)
         ctx.geometry = (x.shape, xp.shape, padding, taps, overlapping(kernel, stride, dilation),
                         tiles(xp.shape, kernel, stride, dilation, out))
@@ -118,14 +128,23 @@ class MaxPool2d(Function):
         (argmax,) = ctx.saved
         shape, padded, (top, left), taps, overlap, tiled = ctx.geometry
         grad_out = in_layout_of(argmax, grad_out)
-        grad = zeros_in_layout(grad_out, padded, None if tiled else 0.0)
-        for t, (rows, cols) in enumerate(taps):
-            hit = argmax == t
-            if overlap:
-                grad[:, :, rows, cols] += grad_out * hit
-            else:  # each input pixel is in one window at most: write, don't add
-                np.multiply(grad_out, hit, out=grad[:, :, rows, cols])
+        grad = zeros_in_layout(grad_out, padded, None)
+        over_batch(lambda images: max_pool_grad(grad[images], grad_out[images], argmax[images],
+                                                taps, overlap, tiled),
+                   len(grad), grad.nbytes + grad_out.nbytes)
         return grad[:, :, top:top + shape[2], left:left + shape[3]]
+
+
+def max_pool_grad(grad, grad_out, argmax, taps, overlap: bool, tiled: bool) -> None:
+    """MaxPool2d's dL/dXpad into ``grad`` (uninitialised): G at each window's argmax."""
+    if not tiled:
+        grad.fill(0.0)
+    for t, (rows, cols) in enumerate(taps):
+        hit = argmax == t
+        if overlap:
+            grad[:, :, rows, cols] += grad_out * hit
+        else:  # each input pixel is in one window at most: write, don't add
+            np.multiply(grad_out, hit, out=grad[:, :, rows, cols])
 
 
 def tiles(padded, kernel, stride, dilation, out) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-from ..kernels import relu
+from ..kernels import relu, relu_grad
 
 
 class Neg(Function):
@@ -271,8 +271,7 @@ class Softplus(Function):
 class Relu(Function):
     """Y = max(X, 0).   dL/dX = G ⊙ [X > 0]; the subgradient at 0 is 0.   Saves Y.
 
-    [X > 0] = [Y > 0], so backward needs only Y. The mask is turned into G's dtype before the
-    product: NumPy multiplies two float arrays faster than a float array by a boolean one.
+    [X > 0] = [Y > 0], so backward needs only Y (``kernels.relu_grad``).
     """
 
     @staticmethod
@@ -284,7 +283,7 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad_out):
         (y,) = ctx.saved
-        return grad_out * (y > 0).astype(grad_out.dtype)
+        return relu_grad(grad_out, y)
 
 
 class Clamp(Function):
