@@ -76,17 +76,27 @@ def _create_temp(path: Path) -> tuple[Any, Path]:
         temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
         fd = os.open(temp, flags, 0o666)  # 0o666 & ~umask, as open() gives
         try:
-            if mode is not None:
-                os.chmod(temp, mode)
+            # Lock first: until then another writer may take the file for abandoned and
+            # remove it, so nothing may use the name before the check below.
             if fcntl is not None:
                 fcntl.flock(fd, fcntl.LOCK_EX)
             if fcntl is None or _same_file(fd, temp):
+                if mode is not None:
+                    _set_mode(fd, temp, mode)
                 return os.fdopen(fd, "wb"), temp
         except BaseException:
             os.close(fd)
             temp.unlink(missing_ok=True)
             raise
         os.close(fd)  # removed as abandoned before the lock was taken: try another name
+
+
+def _set_mode(fd: int, temp: Path, mode: int) -> None:
+    """Give the open file ``mode``, through its descriptor where the platform can."""
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
+    else:
+        os.chmod(temp, mode)
 
 
 def _remove_abandoned(path: Path) -> None:

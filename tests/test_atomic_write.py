@@ -88,6 +88,34 @@ def test_an_abandoned_temporary_file_of_the_same_path_is_removed(tmp_path):
 
 
 @posix_only
+def test_a_temporary_file_removed_by_another_writer_before_its_lock_is_replaced(
+        tmp_path, monkeypatch):
+    """Another writer's clean-up can run between creating the file and locking it (it takes
+    the unlocked file for abandoned): the save must go on under a new name, not fail."""
+    from chainrule import atomic_file
+
+    path = tmp_path / "m.safetensors"
+    io.save_file({"w": np.ones(2)}, path)
+    path.chmod(0o640)  # a replaced file keeps its mode: the mode is set on the new file
+    real_open, calls = os.open, []
+
+    def open_then_clean_up(name, flags, *mode):
+        fd = real_open(name, flags, *mode)
+        calls.append(name)
+        if len(calls) == 1:  # the first temporary file only: another writer's clean-up
+            atomic_file._remove_abandoned(path)
+        return fd
+
+    monkeypatch.setattr(atomic_file.os, "open", open_then_clean_up)
+    io.save_file({"w": np.zeros(2)}, path)
+    monkeypatch.undo()
+    assert len({str(c) for c in calls if str(c).endswith(".tmp")}) >= 2  # one was lost
+    np.testing.assert_array_equal(io.load_file(path)[0]["w"], np.zeros(2))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.safetensors"]
+
+
+@posix_only
 @pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
 def test_a_new_file_follows_the_umask(tmp_path, umask):
     old = os.umask(umask)
