@@ -234,3 +234,25 @@ def test_linear_with_a_deleted_parameter_raises_attribute_error_naming_it(name):
     delattr(layer, name)
     with pytest.raises(AttributeError, match=name):
         layer(cr.randn(4, 3))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape, transposed", [((3, 4), False), ((5, 4), True), ((7,), False),
+                                               ((64, 32, 32, 8), False)])
+def test_relu_without_graph_equals_the_recorded_forward_bit_for_bit(dtype, shape, transposed):
+    rng = np.random.default_rng(3)
+    data = rng.standard_normal(shape[::-1] if transposed else shape).astype(dtype)
+    data = data.T if transposed else data  # a non-contiguous input
+    flat = data.reshape(-1) if data.flags.c_contiguous else None
+    if flat is not None:
+        flat[:4] = [np.nan, -0.0, np.inf, -np.inf]
+    recorded = F.relu(cr.tensor(data, requires_grad=True))
+    assert recorded.grad_fn is not None
+    with cr.no_grad():
+        unrecorded = F.relu(cr.tensor(data, requires_grad=True))
+    plain = F.relu(cr.tensor(data))
+    for out in (unrecorded, plain):
+        assert out.grad_fn is None and not out.requires_grad
+        np.testing.assert_array_equal(out.numpy(), recorded.detach().numpy())
+        assert np.array_equal(np.signbit(out.numpy()), np.signbit(recorded.detach().numpy()))
+        assert out.numpy().dtype == dtype

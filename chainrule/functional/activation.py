@@ -18,7 +18,7 @@ import math
 import warnings
 from typing import Any
 
-from .. import dtypes
+from .. import dtypes, grad_mode, kernels
 from ..methods.math import where
 from ..methods.reduce import normalize_dim
 from ..ops.activation import Gelu
@@ -48,6 +48,8 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
         >>> relu(chainrule.tensor([-1.0, 0.0, 2.0]))
         tensor([0., 0., 2.])
     """
+    if isinstance(input, Tensor) and not (input.requires_grad and grad_mode.is_grad_enabled()):
+        return Tensor._const(kernels.relu(input.data))  # nothing to record: ``Relu``'s forward
     return input.relu()
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .parallel import over_batch
+from .parallel import MIN_PARALLEL_BYTES, over_batch
 
 # relu_grad works a block of leading-axis rows of about this many bytes at a time, so the
 # mask it writes is still in cache when the product reads it back.
@@ -38,7 +38,7 @@ def axpby_(alpha: float, x: np.ndarray, beta: float, y: np.ndarray) -> np.ndarra
 def relu(x: np.ndarray) -> np.ndarray:
     """max(x, 0) of an array, elementwise, as a new array in x's memory order (NaN stays
     NaN, −0 stays −0)."""
-    if x.ndim == 0:
+    if x.ndim == 0 or 2 * x.nbytes < MIN_PARALLEL_BYTES:  # never split: one call, no chunks
         return np.maximum(x, 0)
     y = np.empty_like(x)
     over_batch(lambda rows: np.maximum(x[rows], 0, out=y[rows]), len(x), 2 * x.nbytes)
