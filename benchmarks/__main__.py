@@ -28,6 +28,7 @@ from .harness import Result
 # name: (unit, steps or calls per round normally, with --quick)
 PER_ROUND = {
     "mlp_b128_train": (20, 5), "mlp_b32_64-64_train": (100, 30), "cnn_b128_train": (3, 1),
+    "cnn_b128_train_own_threads": (3, 1),
     "infer_b1": (300, 100), "infer_b1024": (10, 3), "op_expr": (1000, 300),
     "op_mlp_b32": (300, 100), "lstm_train": (5, 2), "gru_train": (5, 2),
     "transformer_train": (5, 2),
@@ -109,6 +110,12 @@ def run_workloads(args: argparse.Namespace, torch: Any) -> list[Result]:
     add("cnn_b128_train", "step",
         lambda n: workloads.cnn_training(torch, n, args.random_data),
         workloads.cnn_training_flops(), "cnn.py's model, Adam")
+    if args.threads > 1:
+        add("cnn_b128_train_own_threads", "step",
+            lambda n: workloads.cnn_training_own_threads(torch, n, args.random_data,
+                                                         args.threads),
+            workloads.cnn_training_flops(),
+            "the same, chainrule's BLAS on 1 thread and its own threads over the batch")
     for batch in (1, 1024):
         add(f"infer_b{batch}", "call",
             lambda n, b=batch: workloads.mlp_inference(torch, b, n, data),
@@ -131,14 +138,14 @@ def run_workloads(args: argparse.Namespace, torch: Any) -> list[Result]:
 
 
 def print_table(results: list[Result], gemm: float) -> None:
-    print(f"\n{'workload':22s} {'unit':5s} {'chainrule':>22s} {'pytorch':>22s} {'numpy loop':>22s}"
+    print(f"\n{'workload':26s} {'unit':5s} {'chainrule':>22s} {'pytorch':>22s} {'numpy loop':>22s}"
           f" {'vs pytorch':>10s} {'vs numpy':>9s} {'GEMM roofline cr / pt':>22s}")
     for r in results:
         cells = [_cell(r, f) for f in ("chainrule", "pytorch", "numpy")]
         ratios = [r.ratio("pytorch"), r.ratio("numpy")]
         roof = [r.roofline(f, gemm) for f in ("chainrule", "pytorch")]
         roof_text = " / ".join("—" if x is None else f"{x:.0%}" for x in roof)
-        print(f"{r.name:22s} {r.unit:5s} {cells[0]:>22s} {cells[1]:>22s} {cells[2]:>22s} "
+        print(f"{r.name:26s} {r.unit:5s} {cells[0]:>22s} {cells[1]:>22s} {cells[2]:>22s} "
               + " ".join(f"{'—' if x is None else f'{x:.2f}×':>{w}s}"
                          for x, w in zip(ratios, (10, 9)))
               + f" {roof_text if r.flops else '':>22s}")

@@ -65,8 +65,8 @@ from .dtypes import (
     uint8,
 )
 from .gradcheck import GradcheckError, gradcheck, numerical_grad  # eager: also a submodule
-from .lazy import lazy_names
 from .kernels.parallel import get_num_threads, set_num_threads
+from .lazy import lazy_names
 from .methods.convenience import movedim
 from .methods.elementwise import (
     acos,
