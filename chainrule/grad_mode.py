@@ -218,6 +218,6 @@ def creation_trace() -> traceback.StackSummary | None:
     """
     if all_default or not _modes.anomaly_enabled:
         return None
-    import traceback  # here: only anomaly mode needs it (~1 ms of import chainrule otherwise)
+    import traceback  # here: only anomaly mode needs it (import time, benchmarks/README.md)
 
     return traceback.extract_stack(sys._getframe(2))

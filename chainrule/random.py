@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 # Made on first use, from fresh OS entropy as before: importing numpy.random and seeding a
-# generator would cost ``import chainrule`` about 10 ms.
+# generator at import would slow ``import chainrule`` (benchmarks/README.md, import time).
 _generator: np.random.Generator | None = None
 
 
