@@ -3,6 +3,8 @@ Einsum (any sum of products written in Einstein notation)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd import Function
@@ -54,9 +56,9 @@ class Linear(Function):
     @staticmethod
     def backward(ctx, grad_out):
         x, weight = ctx.saved
-        grad_2d = grad_out.reshape(-1, grad_out.shape[-1])
-        grad_x = grad_out @ weight if ctx.needs_input_grad[0] else None
-        grad_w = grad_2d.T @ x.reshape(-1, x.shape[-1]) if ctx.needs_input_grad[1] else None
+        grad_2d = rows(grad_out)
+        grad_x = (grad_2d @ weight).reshape(x.shape) if ctx.needs_input_grad[0] else None
+        grad_w = grad_2d.T @ rows(x) if ctx.needs_input_grad[1] else None
         grad_b = None
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
             grad_b = column_sums(grad_2d)
@@ -65,11 +67,19 @@ class Linear(Function):
 
 def affine(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
     """X Wᵀ + b as a new array (b optional): ``Linear``'s forward, which ``F.linear`` also
-    calls directly when nothing is recorded. The bias is added in place into the product."""
-    y = x @ weight.T
+    calls directly when nothing is recorded. The bias is added in place into the product,
+    and X of more than two dimensions is multiplied as one (N, in) matrix of rows (NumPy
+    would otherwise make one product per leading index)."""
+    y = rows(x) @ weight.T if x.ndim > 2 else x @ weight.T
     if bias is not None:
         y += bias
-    return y
+    return y.reshape(*x.shape[:-1], weight.shape[0]) if x.ndim > 2 else y
+
+
+def rows(a: np.ndarray) -> np.ndarray:
+    """``a`` as a matrix of its last axis, (∏ leading sizes, last size): a view where the
+    memory allows, else a copy."""
+    return a.reshape(math.prod(a.shape[:-1]), a.shape[-1])
 
 
 class Einsum(Function):
