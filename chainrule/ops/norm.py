@@ -20,11 +20,22 @@ variance is the biased one (divide by m), as PyTorch normalises with it.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from ..autograd import Function
 from ..kernels import over_batch
-from .im2col import image_blocks, in_layout_of
+from .channel_pass import (
+    PASS_BLOCK_BYTES,
+    as_images,
+    blocks_of,
+    image_rows,
+    input_grad,
+    normalize_affine,
+    spread,
+)
+from .im2col import in_layout_of
 
 
 def moments(x: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -101,7 +112,7 @@ def channel_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.matmul(rows_a[:, :, None, :], rows_b[:, :, :, None]).sum(axis=(0, 2, 3))
 
 
-STATS_BLOCK_BYTES = 1 << 18  # channel_moments: images per block of deviations, in bytes
+STATS_BLOCK_BYTES = 1 << 20  # channel_moments: images per block of deviations, in bytes
 
 
 def channel_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -119,15 +130,47 @@ def channel_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mean = (in_order_sum(over_batch(lambda images: channel_sums(x[images]), len(x), x.nbytes))
             / m).astype(x.dtype, copy=False).reshape(shape)
 
+    centered = mean_subtractor(x, mean)
+
     def squares(images: slice) -> np.ndarray:
         total = np.zeros(x.shape[1], dtype=x.dtype)
-        for block in image_blocks(images.stop - images.start, x[0].nbytes, STATS_BLOCK_BYTES):
-            centered = x[images][block] - mean
-            total += channel_dots(centered, centered)
+        for block in blocks_of(images, x, STATS_BLOCK_BYTES):
+            deviations = centered(block)
+            total += channel_dots(deviations, deviations)
         return total
 
     total = in_order_sum(over_batch(squares, len(x), x.nbytes))
     return mean, (total / m).astype(x.dtype, copy=False).reshape(shape)
+
+
+def mean_subtractor(x: np.ndarray, mean: np.ndarray) -> Callable[[slice], np.ndarray]:
+    """A function of a block of images giving X − μ for those images of X (a new array);
+    by one contiguous loop per image (``channel_pass.image_rows``) where X's memory allows:
+    the same values either way."""
+    rows = image_rows(x)
+    if rows is None:
+        return lambda block: x[block] - mean
+    centre = spread(mean, x)
+    return lambda block: as_images(rows[0][block] - centre, x)
+
+
+def centered_sums(x: np.ndarray, mean: np.ndarray,
+                  grad_out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(Σ_R G, Σ_R G ⊙ (X − μ)) per channel, each (C,), for G = ``grad_out`` in X's layout.
+    X − μ is formed a block of images at a time (``PASS_BLOCK_BYTES``), never x-sized; each
+    chunk of images (``over_batch``) sums its blocks in order, the chunks added in order."""
+    centered = mean_subtractor(x, mean)
+
+    def sums(images: slice) -> tuple[np.ndarray, np.ndarray]:
+        sum_g = np.zeros(x.shape[1], dtype=x.dtype)
+        sum_gx = np.zeros(x.shape[1], dtype=x.dtype)
+        for block in blocks_of(images, x, PASS_BLOCK_BYTES):
+            sum_g += channel_sums(grad_out[block])
+            sum_gx += channel_dots(grad_out[block], centered(block))
+        return sum_g, sum_gx
+
+    partials = over_batch(sums, len(x), 2 * x.nbytes)
+    return (in_order_sum([p[0] for p in partials]), in_order_sum([p[1] for p in partials]))
 
 
 def in_order_sum(partials: list[np.ndarray]) -> np.ndarray:
@@ -171,15 +214,7 @@ class BatchNorm(Function):
         inv_std = 1.0 / np.sqrt(var + eps)
         gamma = weight.reshape(inv_std.shape)
         scale, shift = gamma * inv_std, bias.reshape(inv_std.shape)
-        y = np.empty_like(x)
-
-        def affine(images: slice) -> None:
-            out = y[images]
-            np.subtract(x[images], mean, out=out)
-            out *= scale
-            out += shift
-
-        over_batch(affine, len(x), 2 * x.nbytes)
+        y = normalize_affine(x, mean, scale, shift)
         ctx.save_for_backward(x, mean, inv_std, gamma)
         return y
 
@@ -187,34 +222,18 @@ class BatchNorm(Function):
     def backward(ctx, grad_out):
         x, mean, inv_std, gamma = ctx.saved
         grad_out = in_layout_of(x, grad_out)
-        centered = np.empty_like(x)
-
-        def sums(images: slice) -> tuple[np.ndarray, np.ndarray]:
-            np.subtract(x[images], mean, out=centered[images])
-            return channel_sums(grad_out[images]), channel_dots(grad_out[images],
-                                                                centered[images])
-
-        partials = over_batch(sums, len(x), 3 * x.nbytes)
-        grad_beta = in_order_sum([p[0] for p in partials]).reshape(inv_std.shape)
-        grad_gamma = in_order_sum([p[1] for p in partials]).reshape(inv_std.shape) * inv_std
+        sum_g, sum_g_centered = centered_sums(x, mean, grad_out)
+        grad_beta = sum_g.reshape(inv_std.shape)
+        grad_gamma = sum_g_centered.reshape(inv_std.shape) * inv_std
         grad_x = None
         if ctx.needs_input_grad[0]:
             m = x.size // inv_std.size
-            grad_x = centered  # reused in place: (X − μ) ⊙ (−s²Σ G(X − μ)/m) + G − ΣG/m, × γs
+            # ((X − μ) ⊙ (−s²Σ G(X − μ)/m) + G − ΣG/m) ⊙ γs
             coefficients = (-(inv_std * grad_gamma) / m, grad_beta / m, gamma * inv_std)
-            over_batch(lambda images: input_grad(grad_x[images], grad_out[images],
-                                                 *coefficients), len(x), 3 * x.nbytes)
+            grad_x = input_grad(x, mean, grad_out, *coefficients)
         grad_w = grad_gamma.reshape(-1) if ctx.needs_input_grad[1] else None
         grad_b = grad_beta.reshape(-1) if ctx.needs_input_grad[2] else None
         return grad_x, grad_w, grad_b
-
-
-def input_grad(centered, grad_out, slope, mean_grad, scale) -> None:
-    """BatchNorm's dL/dX in place of ``centered`` (X − μ): ((X − μ)·slope + G − mean_grad)·scale."""
-    centered *= slope
-    centered += grad_out
-    centered -= mean_grad
-    centered *= scale
 
 
 class Normalize(Function):

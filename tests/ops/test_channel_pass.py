@@ -1,0 +1,136 @@
+"""Batch norm's elementwise passes (``ops.channel_pass``) and its centred sums: the fast
+path against the plain reference, and the float32 results against float64.
+
+The fast path runs the reference's ufuncs in the reference's order on the same values (only
+the loop over memory differs), so the two agree bitwise, special values included. The sums
+(``ops.norm.centered_sums``, ``channel_moments``) add in another order than NumPy's
+reduction; each is held to the summation bound m·u·Σ|terms| against a float64 sum. The
+whole float32 layer is compared with the same layer in float64: it is held to 1e-5 of the
+float64 output's scale (the output is normalised: its scale is |γ| + |β|) and to 1e-4 of
+the float64 gradients' scale (their largest magnitude), including a large offset
+x = 1e4 + noise, where E[x²] − E[x]² would lose every digit of σ² in float32.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule.ops import channel_pass
+from chainrule.ops import norm as ops_norm
+from chainrule.ops.channel_pass import image_rows, input_grad, normalize_affine
+from chainrule.ops.norm import BatchNorm, centered_sums, channel_moments
+
+
+def channels_last(x: np.ndarray) -> np.ndarray:
+    return np.moveaxis(np.ascontiguousarray(np.moveaxis(x, 1, -1)), -1, 1)
+
+
+LAYOUTS = {"nchw": lambda x: x, "channels_last": channels_last}
+SHAPES = [(8, 3, 5, 7), (1, 4, 3, 3), (5, 2, 9), (3, 3, 2, 3, 2), (2, 5, 1, 1)]
+
+
+def data(shape, dtype, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+def with_special_values(x: np.ndarray) -> np.ndarray:
+    x = x.copy()
+    x[(0,) * x.ndim] = np.nan
+    x[(-1,) * x.ndim] = np.inf
+    return x
+
+
+def both_paths(monkeypatch, fn, *args):
+    fast = fn(*args)
+    monkeypatch.setattr(channel_pass, "FAST_CHANNEL_PASSES", False)
+    reference = fn(*args)
+    monkeypatch.setattr(channel_pass, "FAST_CHANNEL_PASSES", True)
+    return fast, reference
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_passes_are_bitwise_the_reference(monkeypatch, layout, dtype, shape):
+    x = LAYOUTS[layout](with_special_values(data(shape, dtype, 1) * 3 + 2))
+    g = LAYOUTS[layout](data(shape, dtype, 2))
+    mean, slope, mean_grad, scale = (data((shape[1],), dtype, k) for k in (3, 4, 5, 6))
+    assert image_rows(x, g) is not None  # the fast path is taken
+    monkeypatch.setattr(channel_pass, "PASS_BLOCK_BYTES", 1)  # one image per block
+    with np.errstate(invalid="ignore"):
+        for fast, reference in (both_paths(monkeypatch, normalize_affine, x, mean, slope, scale),
+                                both_paths(monkeypatch, input_grad, x, mean, g, slope,
+                                           mean_grad, scale)):
+            np.testing.assert_array_equal(fast, reference)
+            assert fast.dtype == dtype and fast.strides == x.strides  # x's layout is kept
+            assert np.isnan(fast[(0,) * x.ndim])
+
+
+def test_mixed_or_strided_layouts_take_the_reference():
+    x = data((4, 3, 5, 5), np.float32)
+    assert image_rows(x, channels_last(x)) is None
+    assert image_rows(x[..., ::2]) is None
+    assert image_rows(x.astype(np.float16)) is None
+    assert image_rows(x[:, :, 0, 0]) is None  # (N, C): NumPy's broadcast is one loop already
+    rows = image_rows(channels_last(x))[0]
+    np.testing.assert_array_equal(rows[1, :3], x[1, :, 0, 0])  # channels vary fastest
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("offset", [0.0, 1e4])
+def test_centered_sums_within_the_summation_bound(monkeypatch, layout, offset):
+    x = LAYOUTS[layout](data((9, 4, 7, 5), np.float32, 7) + np.float32(offset))
+    g = LAYOUTS[layout](data((9, 4, 7, 5), np.float32, 8))
+    mean, _ = channel_moments(x)
+    monkeypatch.setattr(channel_pass, "PASS_BLOCK_BYTES", 3 * x[0].nbytes)  # uneven blocks
+    sums = centered_sums(x, mean, g)
+    centered = x.astype(np.float64) - mean.astype(np.float64)
+    u, m = np.finfo(np.float32).eps / 2, x.size // x.shape[1]
+    for got, terms in zip(sums, (g.astype(np.float64), g * centered)):
+        exact = terms.sum(axis=(0, 2, 3))
+        bound = m * u * np.abs(terms).sum(axis=(0, 2, 3))
+        assert got.dtype == np.float32 and np.all(np.abs(got - exact) <= bound)
+
+
+def layer(x, g, weight, bias):
+    xt = cr.from_numpy(x).requires_grad_()
+    wt, bt = cr.from_numpy(weight).requires_grad_(), cr.from_numpy(bias).requires_grad_()
+    y = BatchNorm.apply(xt, wt, bt, eps=1e-5)
+    y.backward(cr.from_numpy(g))
+    return y.data, xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("offset", [0.0, 1e4])
+@pytest.mark.parametrize("shape", [(16, 3, 6, 5), (1, 2, 7, 3)])
+def test_float32_layer_is_close_to_float64(layout, offset, shape):
+    channels = shape[1]
+    x = data(shape, np.float32, 9) + np.float32(offset)
+    x[:, 0] = np.float32(offset + 0.5)  # a constant channel: variance 0
+    g = data(shape, np.float32, 10)
+    weight, bias = data((channels,), np.float32, 11), data((channels,), np.float32, 12)
+    inputs = [LAYOUTS[layout](x), LAYOUTS[layout](g), weight, bias]
+    got = layer(*inputs)
+    exact = layer(*(a.astype(np.float64) for a in inputs))  # the same values, in float64
+    # float32 holds μ and X − μ to u·|μ| (u = 6e-8): relative to σ = 1, u·offset
+    slack = 1e-6 * offset
+    out_scale = np.abs(weight).max() + np.abs(bias).max()
+    np.testing.assert_allclose(got[0], exact[0], rtol=0, atol=(1e-5 + slack) * out_scale)
+    for a, b in zip(got[1:], exact[1:]):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, b, rtol=0, atol=(1e-4 + slack) * np.abs(b).max())
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_float64_layer_fast_and_reference_agree_to_1e12(monkeypatch, layout):
+    x = LAYOUTS[layout](data((6, 3, 5, 4), np.float64, 13) * 2 + 1)
+    g = LAYOUTS[layout](data((6, 3, 5, 4), np.float64, 14))
+    weight, bias = data((3,), np.float64, 15), data((3,), np.float64, 16)
+    fast = layer(x, g, weight, bias)
+    monkeypatch.setattr(channel_pass, "FAST_CHANNEL_PASSES", False)
+    monkeypatch.setattr(ops_norm, "FAST_CHANNEL_STATS", False)
+    reference = layer(x, g, weight, bias)
+    for a, b in zip(fast, reference):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12 * np.abs(b).max())
