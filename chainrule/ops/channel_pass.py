@@ -1,9 +1,11 @@
 """Batch norm's elementwise passes over (N, C, *) arrays with per-channel coefficients.
 
-Two maps, each a plain reference beside a fast path to the same result (switch:
+Four maps, each a plain reference beside a fast path to the same result (switch:
 ``FAST_CHANNEL_PASSES``):
 
 * ``normalize_affine``: Y = (X − μ)·a + b, per channel (μ, a, b: (C,)).
+* ``scale_shift``: Y = X·a + b, per channel.
+* ``weighted_sum``: Y = X·a + G·b + c, per channel.
 * ``input_grad``: dL/dX = ((X − μ)·slope + G − ḡ)·scale, per channel (batch norm's backward).
 
 The reference broadcasts the (C,) values as (1, C, 1, …): NumPy then runs one inner loop per
@@ -95,6 +97,27 @@ def normalize_affine(x: np.ndarray, mean, scale, shift) -> np.ndarray:
     return y
 
 
+def scale_shift(x: np.ndarray, scale, shift) -> np.ndarray:
+    """Y = X·a + b per channel: a new array in X's memory layout (a, b: (C,) values,
+    broadcast in the reference body)."""
+    y = np.empty_like(x)
+    rows = image_rows(x, y)
+    if rows is None:
+        rows, (scale, shift) = [x, y], (np.reshape(v, channel_shape(x)) for v in (scale, shift))
+    else:
+        scale, shift = (spread(v, x) for v in (scale, shift))
+    x_rows, y_rows = rows
+
+    def affine(images: slice) -> None:
+        for block in blocks_of(images, x, PASS_BLOCK_BYTES):
+            out = y_rows[block]
+            np.multiply(x_rows[block], scale, out=out)
+            out += shift
+
+    over_batch(affine, len(x), 2 * x.nbytes)
+    return y
+
+
 def input_grad(x: np.ndarray, mean, grad_out: np.ndarray, slope, mean_grad,
                scale) -> np.ndarray:
     """dL/dX = ((X − μ)·slope + G − ḡ)·scale per channel, a new array in X's memory layout
@@ -120,3 +143,28 @@ def input_grad(x: np.ndarray, mean, grad_out: np.ndarray, slope, mean_grad,
 
     over_batch(grad, len(x), 3 * x.nbytes)
     return grad_x
+
+
+def weighted_sum(x: np.ndarray, a, g: np.ndarray, b, c) -> np.ndarray:
+    """Y = X·a + G·b + c per channel: a new array in X's memory layout (G in the same layout;
+    a, b, c: (C,) values, broadcast in the reference body). The fast path forms G·b a block
+    of images at a time in a scratch block."""
+    y = np.empty_like(x)
+    rows = image_rows(x, g, y)
+    values = (a, b, c)
+    if rows is None:
+        rows, values = [x, g, y], [np.reshape(v, channel_shape(x)) for v in values]
+    else:
+        values = [spread(v, x) for v in values]
+    x_rows, g_rows, y_rows = rows
+    a, b, c = values
+
+    def combine(images: slice) -> None:
+        for block in blocks_of(images, x, PASS_BLOCK_BYTES):
+            out = y_rows[block]
+            np.multiply(x_rows[block], a, out=out)
+            out += c
+            out += np.multiply(g_rows[block], b)
+
+    over_batch(combine, len(x), 3 * x.nbytes)
+    return y

@@ -1,5 +1,7 @@
 """Batch norm's elementwise passes (``ops.channel_pass``) and its centred sums: the fast
-path against the plain reference, and the float32 results against float64.
+path against the plain reference, and the float32 results against float64. Each offset is
+run on both of batch norm's routes: uncentred (|μ| ≤ 4σ: offsets 0 and 3) and centred
+(offset 10⁴).
 
 The fast path runs the reference's ufuncs in the reference's order on the same values (only
 the loop over memory differs), so the two agree bitwise, special values included. The sums
@@ -19,8 +21,14 @@ import pytest
 import chainrule as cr
 from chainrule.ops import channel_pass
 from chainrule.ops import norm as ops_norm
-from chainrule.ops.channel_pass import image_rows, input_grad, normalize_affine
-from chainrule.ops.norm import BatchNorm, centered_sums, channel_moments
+from chainrule.ops.channel_pass import (
+    image_rows,
+    input_grad,
+    normalize_affine,
+    scale_shift,
+    weighted_sum,
+)
+from chainrule.ops.norm import BatchNorm, centered_sums, channel_moments, moments
 
 
 def channels_last(x: np.ndarray) -> np.ndarray:
@@ -61,6 +69,8 @@ def test_passes_are_bitwise_the_reference(monkeypatch, layout, dtype, shape):
     monkeypatch.setattr(channel_pass, "PASS_BLOCK_BYTES", 1)  # one image per block
     with np.errstate(invalid="ignore"):
         for fast, reference in (both_paths(monkeypatch, normalize_affine, x, mean, slope, scale),
+                                both_paths(monkeypatch, scale_shift, x, slope, scale),
+                                both_paths(monkeypatch, weighted_sum, x, slope, g, scale, mean),
                                 both_paths(monkeypatch, input_grad, x, mean, g, slope,
                                            mean_grad, scale)):
             np.testing.assert_array_equal(fast, reference)
@@ -79,19 +89,40 @@ def test_mixed_or_strided_layouts_take_the_reference():
 
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
-@pytest.mark.parametrize("offset", [0.0, 1e4])
-def test_centered_sums_within_the_summation_bound(monkeypatch, layout, offset):
+@pytest.mark.parametrize("offset, uncentred", [(0.0, True), (3.0, True), (1e4, False)])
+def test_centered_sums_within_the_summation_bound(monkeypatch, layout, offset, uncentred):
     x = LAYOUTS[layout](data((9, 4, 7, 5), np.float32, 7) + np.float32(offset))
     g = LAYOUTS[layout](data((9, 4, 7, 5), np.float32, 8))
-    mean, _ = channel_moments(x)
+    mean, var = channel_moments(x)
+    inv_std = 1.0 / np.sqrt(var + np.float32(1e-5))
+    assert ops_norm.small_offsets(np.square(mean), 1.0 / np.square(inv_std)) == uncentred
     monkeypatch.setattr(channel_pass, "PASS_BLOCK_BYTES", 3 * x[0].nbytes)  # uneven blocks
-    sums = centered_sums(x, mean, g)
+    sums = centered_sums(x, mean, inv_std, g)
     centered = x.astype(np.float64) - mean.astype(np.float64)
     u, m = np.finfo(np.float32).eps / 2, x.size // x.shape[1]
-    for got, terms in zip(sums, (g.astype(np.float64), g * centered)):
+    # the uncentred route sums G ⊙ X and μ·Σ G: its bound has the term 2|μ|·Σ|G| more
+    offsets = 2 * np.abs(mean.reshape(-1)) * np.abs(g).sum(axis=(0, 2, 3)) if uncentred else 0
+    for got, terms, extra in zip(sums, (g.astype(np.float64), g * centered), (0, offsets)):
         exact = terms.sum(axis=(0, 2, 3))
-        bound = m * u * np.abs(terms).sum(axis=(0, 2, 3))
+        bound = m * u * (np.abs(terms).sum(axis=(0, 2, 3)) + extra)
         assert got.dtype == np.float32 and np.all(np.abs(got - exact) <= bound)
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("offset", [0.0, 3.0, 1e4])
+def test_channel_moments_against_float64(layout, offset):
+    x = LAYOUTS[layout](data((9, 4, 7, 5), np.float32, 17) * 2 + np.float32(offset))
+    x[:, 1] = np.float32(offset + 0.25)  # a constant channel: variance 0
+    mean, var = channel_moments(x)
+    exact_mean, exact_var = moments(x.astype(np.float64), (0, 2, 3))
+    u, m = np.finfo(np.float32).eps / 2, x.size // x.shape[1]
+    squares = np.square(x.astype(np.float64)).mean(axis=(0, 2, 3), keepdims=True)
+    # float32: μ to m·u·mean|X|; σ² to m·u·(E[X²] + μ²) on the uncentred route, less on the
+    # centred one (taken at offset 10⁴, where this bound would be useless)
+    assert np.all(np.abs(mean - exact_mean) <= m * u * np.abs(x).mean(axis=(0, 2, 3),
+                                                                         keepdims=True))
+    bound = m * u * (squares + np.square(exact_mean)) if offset < 1e3 else 1e-3 * exact_var
+    assert np.all(np.abs(var - exact_var) <= bound + 1e-30)
 
 
 def layer(x, g, weight, bias):
@@ -103,12 +134,17 @@ def layer(x, g, weight, bias):
 
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
-@pytest.mark.parametrize("offset", [0.0, 1e4])
+@pytest.mark.parametrize("offset, constant, uncentred", [
+    (0.0, False, True), (3.0, False, True), (0.0, True, False), (1e4, False, False),
+    (1e4, True, False)])
 @pytest.mark.parametrize("shape", [(16, 3, 6, 5), (1, 2, 7, 3)])
-def test_float32_layer_is_close_to_float64(layout, offset, shape):
+def test_float32_layer_is_close_to_float64(layout, offset, constant, uncentred, shape):
     channels = shape[1]
     x = data(shape, np.float32, 9) + np.float32(offset)
-    x[:, 0] = np.float32(offset + 0.5)  # a constant channel: variance 0
+    if constant:
+        x[:, 0] = np.float32(offset + 0.5)  # a constant channel: variance 0, |μ|·s large
+    mean, var = channel_moments(x)
+    assert ops_norm.small_offsets(np.square(mean), var + np.float32(1e-5)) == uncentred
     g = data(shape, np.float32, 10)
     weight, bias = data((channels,), np.float32, 11), data((channels,), np.float32, 12)
     inputs = [LAYOUTS[layout](x), LAYOUTS[layout](g), weight, bias]
