@@ -116,18 +116,22 @@ def channel_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 # Uncentred sums (Σ X², Σ G ⊙ X: one BLAS product each over the array's own memory, no
 # X − μ formed) give the centred ones by Σ(X − μ)² = Σ X² − m·μ² and Σ G ⊙ (X − μ) =
-# Σ G ⊙ X − μ·Σ G, the same in exact arithmetic. In floating point the subtraction cancels:
-# the uncentred sums' rounding errors, relative to the centred result, are larger by a factor
-# of about 1 + μ²/σ². So they are used only where μ² ≤ OFFSET_LIMIT²·σ² in every channel (at
-# most 17 times the centred sums' error, about 4 of float32's 24 bits); a large offset, such
-# as X = 10⁴ + noise, takes the centred route (tests/ops/test_channel_pass.py).
-OFFSET_LIMIT = 4.0
+# Σ G ⊙ X − μ·Σ G, the same in exact arithmetic; likewise the folded maps X·a + (β − μ·a)
+# and X·(slope·a) + G·a − (μ·slope + ḡ)·a. In floating point the subtraction cancels, and
+# the rounding error, relative to the centred form's, grows by a factor of about 1 + μ²/σ²
+# for the variance and 1 + |μ|/σ for the others (linear in X). Each is used only where that
+# factor is at most 17 in every channel (about 4 of float32's 24 bits): |μ| ≤ 4σ for the
+# variance (``VARIANCE_OFFSET_LIMIT``), |μ| ≤ 16σ for the rest (``OFFSET_LIMIT``). A large
+# offset, such as X = 10⁴ + noise, takes the centred route (tests/ops/test_channel_pass.py).
+VARIANCE_OFFSET_LIMIT = 4.0
+OFFSET_LIMIT = 16.0
 
 
-def small_offsets(mean_squared: np.ndarray, var: np.ndarray) -> bool:
-    """Whether μ² ≤ OFFSET_LIMIT²·σ² in every channel (False for NaN, or the fast path off)."""
-    limit = OFFSET_LIMIT * OFFSET_LIMIT
-    return FAST_CHANNEL_STATS and bool(np.all(mean_squared.reshape(-1) <= limit * var.reshape(-1)))
+def small_offsets(mean: np.ndarray, var: np.ndarray, limit: float = OFFSET_LIMIT) -> bool:
+    """Whether |μ| ≤ limit·σ (μ² ≤ limit²·``var``) in every channel; False for NaN, or with
+    the fast path off."""
+    bound = limit * limit * var.reshape(-1)
+    return FAST_CHANNEL_STATS and bool(np.all(np.square(mean.reshape(-1)) <= bound))
 
 
 STATS_BLOCK_BYTES = 1 << 20  # channel_moments: images per block of deviations, in bytes
@@ -136,7 +140,7 @@ STATS_BLOCK_BYTES = 1 << 20  # channel_moments: images per block of deviations, 
 def channel_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(mean, biased variance) per channel of an (N, C, *) array, with kept dims: exactly
     ``moments(x, batch_axes(x.ndim))`` in exact arithmetic, summed with ``channel_sums`` /
-    ``channel_dots``: σ² = Σ X²/m − μ² where the offsets are small (``small_offsets``), else
+    ``channel_dots``: σ² = Σ X²/m − μ² where |μ| ≤ 4σ (``VARIANCE_OFFSET_LIMIT``), else
     two passes (the mean, then the mean of squared deviations). The deviations X − μ are
     formed a block of images at a time (``STATS_BLOCK_BYTES``), so no x-sized temporary is
     made and each block is still in cache for its dot product. Each pass sums a chunk of
@@ -150,7 +154,7 @@ def channel_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     squares = in_order_sum(over_batch(lambda images: channel_dots(x[images], x[images]),
                                       len(x), x.nbytes))
     var = (squares / m - np.square(mean.reshape(-1))).astype(x.dtype, copy=False)
-    if small_offsets(np.square(mean), var):
+    if small_offsets(mean, var, VARIANCE_OFFSET_LIMIT):
         return mean, var.reshape(shape)
     centered = mean_subtractor(x, mean)
 
@@ -183,7 +187,7 @@ def centered_sums(x: np.ndarray, mean: np.ndarray, inv_std: np.ndarray,
     Σ_R G ⊙ X − μ·Σ_R G; else X − μ is formed a block of images at a time
     (``PASS_BLOCK_BYTES``), never x-sized. Each chunk of images (``over_batch``) sums its
     blocks in order, the chunks added in order."""
-    if small_offsets(np.square(mean), 1.0 / np.square(inv_std)):
+    if small_offsets(mean, 1.0 / np.square(inv_std)):
         partials = over_batch(lambda images: (channel_sums(grad_out[images]),
                                               channel_dots(grad_out[images], x[images])),
                               len(x), 2 * x.nbytes)
@@ -214,9 +218,9 @@ def in_order_sum(partials: list[np.ndarray]) -> np.ndarray:
 def batch_normalize(x, mean, inv_std, gamma, beta) -> np.ndarray:
     """Y = (X − μ)·a + β per channel, a = γs: a new array in X's layout. Where the offsets are
     small (``small_offsets``), as Y = X·a + (β − μ·a), one pass fewer; its rounding error,
-    relative to |γ|, grows with |μ|·s ≤ OFFSET_LIMIT as the sums' does."""
+    relative to |γ|, grows with |μ|·s ≤ OFFSET_LIMIT."""
     scale = gamma * inv_std
-    if small_offsets(np.square(mean), 1.0 / np.square(inv_std)):
+    if small_offsets(mean, 1.0 / np.square(inv_std)):
         return scale_shift(x, scale, beta - mean * scale)
     return normalize_affine(x, mean, scale, beta)
 
@@ -224,8 +228,8 @@ def batch_normalize(x, mean, inv_std, gamma, beta) -> np.ndarray:
 def batch_norm_input_grad(x, mean, inv_std, grad_out, slope, mean_grad, scale) -> np.ndarray:
     """dL/dX = ((X − μ)·slope + G − ḡ)·scale per channel: a new array in X's layout. Where
     the offsets are small (``small_offsets``), as X·(slope·scale) + G·scale − (μ·slope + ḡ)·scale,
-    one pass fewer; its rounding error grows with |μ|·s ≤ OFFSET_LIMIT as the sums' does."""
-    if small_offsets(np.square(mean), 1.0 / np.square(inv_std)):
+    one pass fewer; its rounding error grows with |μ|·s ≤ OFFSET_LIMIT."""
+    if small_offsets(mean, 1.0 / np.square(inv_std)):
         return weighted_sum(x, slope * scale, grad_out, scale, -(mean * slope + mean_grad) * scale)
     return input_grad(x, mean, grad_out, slope, mean_grad, scale)
 

@@ -95,7 +95,7 @@ def test_centered_sums_within_the_summation_bound(monkeypatch, layout, offset, u
     g = LAYOUTS[layout](data((9, 4, 7, 5), np.float32, 8))
     mean, var = channel_moments(x)
     inv_std = 1.0 / np.sqrt(var + np.float32(1e-5))
-    assert ops_norm.small_offsets(np.square(mean), 1.0 / np.square(inv_std)) == uncentred
+    assert ops_norm.small_offsets(mean, 1.0 / np.square(inv_std)) == uncentred
     monkeypatch.setattr(channel_pass, "PASS_BLOCK_BYTES", 3 * x[0].nbytes)  # uneven blocks
     sums = centered_sums(x, mean, inv_std, g)
     centered = x.astype(np.float64) - mean.astype(np.float64)
@@ -135,7 +135,8 @@ def layer(x, g, weight, bias):
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 @pytest.mark.parametrize("offset, constant, uncentred", [
-    (0.0, False, True), (3.0, False, True), (0.0, True, False), (1e4, False, False),
+    (0.0, False, True), (3.0, False, True), (8.0, False, True), (0.0, True, False),
+    (1e4, False, False),
     (1e4, True, False)])
 @pytest.mark.parametrize("shape", [(16, 3, 6, 5), (1, 2, 7, 3)])
 def test_float32_layer_is_close_to_float64(layout, offset, constant, uncentred, shape):
@@ -144,7 +145,7 @@ def test_float32_layer_is_close_to_float64(layout, offset, constant, uncentred, 
     if constant:
         x[:, 0] = np.float32(offset + 0.5)  # a constant channel: variance 0, |μ|·s large
     mean, var = channel_moments(x)
-    assert ops_norm.small_offsets(np.square(mean), var + np.float32(1e-5)) == uncentred
+    assert ops_norm.small_offsets(mean, var + np.float32(1e-5)) == uncentred
     g = data(shape, np.float32, 10)
     weight, bias = data((channels,), np.float32, 11), data((channels,), np.float32, 12)
     inputs = [LAYOUTS[layout](x), LAYOUTS[layout](g), weight, bias]
@@ -195,3 +196,13 @@ def test_outputs_are_reused_only_once_nothing_refers_to_them(monkeypatch, layout
     for a, b in zip(third, kept):
         np.testing.assert_array_equal(a, b)
     assert third[0].strides == x.strides and third[1].strides == x.strides
+
+
+def test_variance_is_centred_beyond_four_sigma_while_the_maps_stay_folded():
+    x = data((64, 2, 16, 16), np.float32, 22) + np.float32(8)  # |μ| = 8σ: between the limits
+    mean, var = channel_moments(x)
+    exact = x.astype(np.float64).var(axis=(0, 2, 3))
+    assert not ops_norm.small_offsets(mean, var, ops_norm.VARIANCE_OFFSET_LIMIT)
+    assert ops_norm.small_offsets(mean, var)  # |μ| ≤ 16σ: the linear maps are folded
+    # the centred two-pass variance: within a few units of float32's roundoff per term
+    assert np.all(np.abs(var.reshape(-1) - exact) <= 2e-6 * exact)
