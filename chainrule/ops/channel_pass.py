@@ -24,11 +24,9 @@ import numpy as np
 
 from ..kernels import over_batch
 from .im2col import image_blocks
-from .workspace import WORKSPACE
 
 FAST_CHANNEL_PASSES = True
 PASS_BLOCK_BYTES = 1 << 20  # a block of images per step of a pass, in bytes
-REUSE_BYTES = 1 << 20  # outputs this large are reused between calls (``output_like``)
 
 
 def image_rows(*arrays: np.ndarray) -> list[np.ndarray] | None:
@@ -47,22 +45,6 @@ def image_rows(*arrays: np.ndarray) -> list[np.ndarray] | None:
             return None
         rows.append(memory.reshape(len(a), -1))
     return rows
-
-
-def output_like(x: np.ndarray, name: str) -> np.ndarray:
-    """An uninitialised array shaped and laid out like X (NCHW or channels-last). On the fast
-    path, one of ``REUSE_BYTES`` or more is taken from ``WORKSPACE.spare``: an earlier call's
-    array that nothing refers to any more (the reference count tells), so its pages are not
-    faulted in afresh (a new x-sized array costs a page fault per page, every call). A
-    caller that keeps the result, or a view of it, keeps it from being reused."""
-    if not FAST_CHANNEL_PASSES or x.nbytes < REUSE_BYTES or x.ndim < 3:
-        return np.empty_like(x)
-    if x.flags.c_contiguous:
-        return WORKSPACE.spare(name, x.shape, x.dtype)
-    memory = np.moveaxis(x, 1, -1)
-    if memory.flags.c_contiguous:
-        return np.moveaxis(WORKSPACE.spare(name, memory.shape, x.dtype), -1, 1)
-    return np.empty_like(x)
 
 
 def spread(values: np.ndarray, like: np.ndarray) -> np.ndarray:
@@ -95,7 +77,7 @@ def channel_shape(x: np.ndarray) -> tuple[int, ...]:
 def normalize_affine(x: np.ndarray, mean, scale, shift) -> np.ndarray:
     """Y = (X − μ)·a + b per channel: a new array in X's memory layout. The reference body
     broadcasts the (C,) values (``mean``, ``scale``, ``shift``) over (N, C, *)."""
-    y = output_like(x, "batch_norm.y")
+    y = np.empty_like(x)
     rows = image_rows(x, y)
     if rows is None:
         mean, scale, shift = (np.reshape(v, channel_shape(x)) for v in (mean, scale, shift))
@@ -118,7 +100,7 @@ def normalize_affine(x: np.ndarray, mean, scale, shift) -> np.ndarray:
 def scale_shift(x: np.ndarray, scale, shift) -> np.ndarray:
     """Y = X·a + b per channel: a new array in X's memory layout (a, b: (C,) values,
     broadcast in the reference body)."""
-    y = output_like(x, "batch_norm.y")
+    y = np.empty_like(x)
     rows = image_rows(x, y)
     if rows is None:
         rows, (scale, shift) = [x, y], (np.reshape(v, channel_shape(x)) for v in (scale, shift))
@@ -140,7 +122,7 @@ def input_grad(x: np.ndarray, mean, grad_out: np.ndarray, slope, mean_grad,
                scale) -> np.ndarray:
     """dL/dX = ((X − μ)·slope + G − ḡ)·scale per channel, a new array in X's memory layout
     (``grad_out`` G in the same layout; the (C,) values broadcast in the reference body)."""
-    grad_x = output_like(x, "batch_norm.grad_x")
+    grad_x = np.empty_like(x)
     rows = image_rows(x, grad_out, grad_x)
     values = (mean, slope, mean_grad, scale)
     if rows is None:
@@ -167,7 +149,7 @@ def weighted_sum(x: np.ndarray, a, g: np.ndarray, b, c) -> np.ndarray:
     """Y = X·a + G·b + c per channel: a new array in X's memory layout (G in the same layout;
     a, b, c: (C,) values, broadcast in the reference body). The fast path forms G·b a block
     of images at a time in a scratch block."""
-    y = output_like(x, "batch_norm.grad_x")
+    y = np.empty_like(x)
     rows = image_rows(x, g, y)
     values = (a, b, c)
     if rows is None:
