@@ -24,9 +24,11 @@ import numpy as np
 
 from ..kernels import over_batch
 from .im2col import image_blocks
+from .workspace import WORKSPACE
 
 FAST_CHANNEL_PASSES = True
 PASS_BLOCK_BYTES = 1 << 20  # a block of images per step of a pass, in bytes
+REUSE_BYTES = 1 << 20  # forward outputs this large are reused between calls
 
 
 def image_rows(*arrays: np.ndarray) -> list[np.ndarray] | None:
@@ -45,6 +47,23 @@ def image_rows(*arrays: np.ndarray) -> list[np.ndarray] | None:
             return None
         rows.append(memory.reshape(len(a), -1))
     return rows
+
+
+def output_like(x: np.ndarray, name: str) -> np.ndarray:
+    """An uninitialised array shaped and laid out like X (NCHW or channels-last), for batch
+    norm's forward output. On the fast path, one of ``REUSE_BYTES`` or more is taken from
+    ``WORKSPACE.spare``: an earlier call's array that nothing refers to any more (the
+    reference count tells), so its pages are not faulted in afresh every call. A caller
+    that keeps the result, or a view of it, keeps it from being reused. (dL/dX is not
+    reused: holding it between steps raised a CNN step's peak memory, benchmarks/README.md.)"""
+    if not FAST_CHANNEL_PASSES or x.nbytes < REUSE_BYTES or x.ndim < 3:
+        return np.empty_like(x)
+    if x.flags.c_contiguous:
+        return WORKSPACE.spare(name, x.shape, x.dtype)
+    memory = np.moveaxis(x, 1, -1)
+    if memory.flags.c_contiguous:
+        return np.moveaxis(WORKSPACE.spare(name, memory.shape, x.dtype), -1, 1)
+    return np.empty_like(x)
 
 
 def spread(values: np.ndarray, like: np.ndarray) -> np.ndarray:
@@ -77,7 +96,7 @@ def channel_shape(x: np.ndarray) -> tuple[int, ...]:
 def normalize_affine(x: np.ndarray, mean, scale, shift) -> np.ndarray:
     """Y = (X − μ)·a + b per channel: a new array in X's memory layout. The reference body
     broadcasts the (C,) values (``mean``, ``scale``, ``shift``) over (N, C, *)."""
-    y = np.empty_like(x)
+    y = output_like(x, "batch_norm.y")
     rows = image_rows(x, y)
     if rows is None:
         mean, scale, shift = (np.reshape(v, channel_shape(x)) for v in (mean, scale, shift))
@@ -100,7 +119,7 @@ def normalize_affine(x: np.ndarray, mean, scale, shift) -> np.ndarray:
 def scale_shift(x: np.ndarray, scale, shift) -> np.ndarray:
     """Y = X·a + b per channel: a new array in X's memory layout (a, b: (C,) values,
     broadcast in the reference body)."""
-    y = np.empty_like(x)
+    y = output_like(x, "batch_norm.y")
     rows = image_rows(x, y)
     if rows is None:
         rows, (scale, shift) = [x, y], (np.reshape(v, channel_shape(x)) for v in (scale, shift))

@@ -173,6 +173,31 @@ def test_float64_layer_fast_and_reference_agree_to_1e12(monkeypatch, layout):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-12 * np.abs(b).max())
 
 
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_forward_outputs_are_reused_only_once_nothing_refers_to_them(monkeypatch, layout):
+    monkeypatch.setattr(channel_pass, "REUSE_BYTES", 0)
+    x = LAYOUTS[layout](data((4, 3, 5, 5), np.float32, 18))
+    g = LAYOUTS[layout](data((4, 3, 5, 5), np.float32, 19))
+    weight, bias = data((3,), np.float32, 20), data((3,), np.float32, 21)
+    first = layer(x, g, weight, bias)
+    kept = [a.copy() for a in first]
+    second = layer(x * 2, g * 3, weight, bias)  # the first results are alive: not reused
+    for a, b in zip(first, kept):
+        np.testing.assert_array_equal(a, b)
+    assert not np.shares_memory(first[0], second[0])
+    assert not np.shares_memory(first[1], second[1])
+    def address(a):
+        return a.__array_interface__["data"][0]
+
+    earlier = {address(first[0]), address(second[0])}
+    del first, second
+    third = layer(x, g, weight, bias)
+    assert address(third[0]) in earlier  # an earlier output's pages are used again
+    for a, b in zip(third, kept):
+        np.testing.assert_array_equal(a, b)
+    assert third[0].strides == x.strides and third[1].strides == x.strides
+
+
 def test_variance_is_centred_beyond_four_sigma_while_the_maps_stay_folded():
     x = data((64, 2, 16, 16), np.float32, 22) + np.float32(8)  # |μ| = 8σ: between the limits
     mean, var = channel_moments(x)
