@@ -100,7 +100,7 @@ def normalize_affine(x: np.ndarray, mean, scale, shift) -> np.ndarray:
     rows = image_rows(x, y)
     if rows is None:
         mean, scale, shift = (np.reshape(v, channel_shape(x)) for v in (mean, scale, shift))
-        rows, (mean, scale, shift) = [x, y], (mean, scale, shift)
+        rows = [x, y]
     else:
         mean, scale, shift = (spread(v, x) for v in (mean, scale, shift))
     x_rows, y_rows = rows
