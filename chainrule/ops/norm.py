@@ -20,11 +20,24 @@ variance is the biased one (divide by m), as PyTorch normalises with it.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from ..autograd import Function
 from ..kernels import over_batch
-from .im2col import image_blocks, in_layout_of
+from .channel_pass import (
+    PASS_BLOCK_BYTES,
+    as_images,
+    blocks_of,
+    image_rows,
+    input_grad,
+    normalize_affine,
+    scale_shift,
+    spread,
+    weighted_sum,
+)
+from .im2col import in_layout_of
 
 
 def moments(x: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -101,33 +114,97 @@ def channel_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.matmul(rows_a[:, :, None, :], rows_b[:, :, :, None]).sum(axis=(0, 2, 3))
 
 
-STATS_BLOCK_BYTES = 1 << 18  # channel_moments: images per block of deviations, in bytes
+# Uncentred sums (Σ X², Σ G ⊙ X: one BLAS product each over the array's own memory, no
+# X − μ formed) give the centred ones by Σ(X − μ)² = Σ X² − m·μ² and Σ G ⊙ (X − μ) =
+# Σ G ⊙ X − μ·Σ G, the same in exact arithmetic; likewise the folded maps X·a + (β − μ·a)
+# and X·(slope·a) + G·a − (μ·slope + ḡ)·a. In floating point the subtraction cancels, and
+# the rounding error, relative to the centred form's, grows by a factor of about 1 + μ²/σ²
+# for the variance and 1 + |μ|/σ for the others (linear in X). Each is used only where that
+# factor is at most 17 in every channel (about 4 of float32's 24 bits): |μ| ≤ 4σ for the
+# variance (``VARIANCE_OFFSET_LIMIT``), |μ| ≤ 16σ for the rest (``OFFSET_LIMIT``). A large
+# offset, such as X = 10⁴ + noise, takes the centred route (tests/ops/test_channel_pass.py).
+VARIANCE_OFFSET_LIMIT = 4.0
+OFFSET_LIMIT = 16.0
+
+
+def small_offsets(mean: np.ndarray, var: np.ndarray, limit: float = OFFSET_LIMIT) -> bool:
+    """Whether |μ| ≤ limit·σ (μ² ≤ limit²·``var``) in every channel; False for NaN, or with
+    the fast path off."""
+    bound = limit * limit * var.reshape(-1)
+    return FAST_CHANNEL_STATS and bool(np.all(np.square(mean.reshape(-1)) <= bound))
+
+
+STATS_BLOCK_BYTES = 1 << 20  # channel_moments: images per block of deviations, in bytes
 
 
 def channel_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(mean, biased variance) per channel of an (N, C, *) array, with kept dims: exactly
-    ``moments(x, batch_axes(x.ndim))`` in exact arithmetic (two passes: the mean, then the
-    mean of squared deviations), summed with ``channel_sums`` / ``channel_dots``. The
-    deviations X − μ are formed a block of images at a time (``STATS_BLOCK_BYTES``), so no
-    x-sized temporary is made and each block is still in cache for its dot product. Each
-    pass sums a chunk of images per thread (``over_batch``), the chunks' sums added in
-    chunk order."""
+    ``moments(x, batch_axes(x.ndim))`` in exact arithmetic, summed with ``channel_sums`` /
+    ``channel_dots``: σ² = Σ X²/m − μ² where |μ| ≤ 4σ (``VARIANCE_OFFSET_LIMIT``), else
+    two passes (the mean, then the mean of squared deviations). The deviations X − μ are
+    formed a block of images at a time (``STATS_BLOCK_BYTES``), so no x-sized temporary is
+    made and each block is still in cache for its dot product. Each pass sums a chunk of
+    images per thread (``over_batch``), the chunks' sums added in chunk order."""
     m = x.size // max(x.shape[1], 1)
     shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
     if channel_rows(x) is None or not FAST_CHANNEL_STATS:
         return moments(x, batch_axes(x.ndim))
     mean = (in_order_sum(over_batch(lambda images: channel_sums(x[images]), len(x), x.nbytes))
             / m).astype(x.dtype, copy=False).reshape(shape)
+    squares = in_order_sum(over_batch(lambda images: channel_dots(x[images], x[images]),
+                                      len(x), x.nbytes))
+    var = (squares / m - np.square(mean.reshape(-1))).astype(x.dtype, copy=False)
+    if small_offsets(mean, var, VARIANCE_OFFSET_LIMIT):
+        return mean, var.reshape(shape)
+    centered = mean_subtractor(x, mean)
 
     def squares(images: slice) -> np.ndarray:
         total = np.zeros(x.shape[1], dtype=x.dtype)
-        for block in image_blocks(images.stop - images.start, x[0].nbytes, STATS_BLOCK_BYTES):
-            centered = x[images][block] - mean
-            total += channel_dots(centered, centered)
+        for block in blocks_of(images, x, STATS_BLOCK_BYTES):
+            deviations = centered(block)
+            total += channel_dots(deviations, deviations)
         return total
 
     total = in_order_sum(over_batch(squares, len(x), x.nbytes))
     return mean, (total / m).astype(x.dtype, copy=False).reshape(shape)
+
+
+def mean_subtractor(x: np.ndarray, mean: np.ndarray) -> Callable[[slice], np.ndarray]:
+    """A function of a block of images giving X − μ for those images of X (a new array);
+    by one contiguous loop per image (``channel_pass.image_rows``) where X's memory allows:
+    the same values either way."""
+    rows = image_rows(x)
+    if rows is None:
+        return lambda block: x[block] - mean
+    centre = spread(mean, x)
+    return lambda block: as_images(rows[0][block] - centre, x)
+
+
+def centered_sums(x: np.ndarray, mean: np.ndarray, inv_std: np.ndarray,
+                  grad_out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(Σ_R G, Σ_R G ⊙ (X − μ)) per channel, each (C,), for G = ``grad_out`` in X's layout.
+    Where the offsets are small (``small_offsets`` with σ² + ε = 1/s², s = ``inv_std``), as
+    Σ_R G ⊙ X − μ·Σ_R G; else X − μ is formed a block of images at a time
+    (``PASS_BLOCK_BYTES``), never x-sized. Each chunk of images (``over_batch``) sums its
+    blocks in order, the chunks added in order."""
+    if small_offsets(mean, 1.0 / np.square(inv_std)):
+        partials = over_batch(lambda images: (channel_sums(grad_out[images]),
+                                              channel_dots(grad_out[images], x[images])),
+                              len(x), 2 * x.nbytes)
+        sum_g = in_order_sum([p[0] for p in partials])
+        return sum_g, in_order_sum([p[1] for p in partials]) - mean.reshape(-1) * sum_g
+    centered = mean_subtractor(x, mean)
+
+    def sums(images: slice) -> tuple[np.ndarray, np.ndarray]:
+        sum_g = np.zeros(x.shape[1], dtype=x.dtype)
+        sum_gx = np.zeros(x.shape[1], dtype=x.dtype)
+        for block in blocks_of(images, x, PASS_BLOCK_BYTES):
+            sum_g += channel_sums(grad_out[block])
+            sum_gx += channel_dots(grad_out[block], centered(block))
+        return sum_g, sum_gx
+
+    partials = over_batch(sums, len(x), 2 * x.nbytes)
+    return (in_order_sum([p[0] for p in partials]), in_order_sum([p[1] for p in partials]))
 
 
 def in_order_sum(partials: list[np.ndarray]) -> np.ndarray:
@@ -136,6 +213,25 @@ def in_order_sum(partials: list[np.ndarray]) -> np.ndarray:
     for more in partials[1:]:
         total = total + more
     return total
+
+
+def batch_normalize(x, mean, inv_std, gamma, beta) -> np.ndarray:
+    """Y = (X − μ)·a + β per channel, a = γs: a new array in X's layout. Where the offsets are
+    small (``small_offsets``), as Y = X·a + (β − μ·a), one pass fewer; its rounding error,
+    relative to |γ|, grows with |μ|·s ≤ OFFSET_LIMIT."""
+    scale = gamma * inv_std
+    if small_offsets(mean, 1.0 / np.square(inv_std)):
+        return scale_shift(x, scale, beta - mean * scale)
+    return normalize_affine(x, mean, scale, beta)
+
+
+def batch_norm_input_grad(x, mean, inv_std, grad_out, slope, mean_grad, scale) -> np.ndarray:
+    """dL/dX = ((X − μ)·slope + G − ḡ)·scale per channel: a new array in X's layout. Where
+    the offsets are small (``small_offsets``), as X·(slope·scale) + G·scale − (μ·slope + ḡ)·scale,
+    one pass fewer; its rounding error grows with |μ|·s ≤ OFFSET_LIMIT."""
+    if small_offsets(mean, 1.0 / np.square(inv_std)):
+        return weighted_sum(x, slope * scale, grad_out, scale, -(mean * slope + mean_grad) * scale)
+    return input_grad(x, mean, grad_out, slope, mean_grad, scale)
 
 
 class BatchNorm(Function):
@@ -170,16 +266,7 @@ class BatchNorm(Function):
         mean, var = channel_moments(x) if stats is None else stats
         inv_std = 1.0 / np.sqrt(var + eps)
         gamma = weight.reshape(inv_std.shape)
-        scale, shift = gamma * inv_std, bias.reshape(inv_std.shape)
-        y = np.empty_like(x)
-
-        def affine(images: slice) -> None:
-            out = y[images]
-            np.subtract(x[images], mean, out=out)
-            out *= scale
-            out += shift
-
-        over_batch(affine, len(x), 2 * x.nbytes)
+        y = batch_normalize(x, mean, inv_std, gamma, bias.reshape(inv_std.shape))
         ctx.save_for_backward(x, mean, inv_std, gamma)
         return y
 
@@ -187,34 +274,18 @@ class BatchNorm(Function):
     def backward(ctx, grad_out):
         x, mean, inv_std, gamma = ctx.saved
         grad_out = in_layout_of(x, grad_out)
-        centered = np.empty_like(x)
-
-        def sums(images: slice) -> tuple[np.ndarray, np.ndarray]:
-            np.subtract(x[images], mean, out=centered[images])
-            return channel_sums(grad_out[images]), channel_dots(grad_out[images],
-                                                                centered[images])
-
-        partials = over_batch(sums, len(x), 3 * x.nbytes)
-        grad_beta = in_order_sum([p[0] for p in partials]).reshape(inv_std.shape)
-        grad_gamma = in_order_sum([p[1] for p in partials]).reshape(inv_std.shape) * inv_std
+        sum_g, sum_g_centered = centered_sums(x, mean, inv_std, grad_out)
+        grad_beta = sum_g.reshape(inv_std.shape)
+        grad_gamma = sum_g_centered.reshape(inv_std.shape) * inv_std
         grad_x = None
         if ctx.needs_input_grad[0]:
             m = x.size // inv_std.size
-            grad_x = centered  # reused in place: (X − μ) ⊙ (−s²Σ G(X − μ)/m) + G − ΣG/m, × γs
+            # ((X − μ) ⊙ (−s²Σ G(X − μ)/m) + G − ΣG/m) ⊙ γs
             coefficients = (-(inv_std * grad_gamma) / m, grad_beta / m, gamma * inv_std)
-            over_batch(lambda images: input_grad(grad_x[images], grad_out[images],
-                                                 *coefficients), len(x), 3 * x.nbytes)
+            grad_x = batch_norm_input_grad(x, mean, inv_std, grad_out, *coefficients)
         grad_w = grad_gamma.reshape(-1) if ctx.needs_input_grad[1] else None
         grad_b = grad_beta.reshape(-1) if ctx.needs_input_grad[2] else None
         return grad_x, grad_w, grad_b
-
-
-def input_grad(centered, grad_out, slope, mean_grad, scale) -> None:
-    """BatchNorm's dL/dX in place of ``centered`` (X − μ): ((X − μ)·slope + G − mean_grad)·scale."""
-    centered *= slope
-    centered += grad_out
-    centered -= mean_grad
-    centered *= scale
 
 
 class Normalize(Function):
