@@ -57,38 +57,6 @@ def report(title: str, seconds: dict[str, np.ndarray]) -> None:
               f"{np.median(values / ours):.3f}")
 
 
-def inference_calls(torch, x: np.ndarray) -> dict[str, Callable[[], None]]:
-    import chainrule as cr
-
-    model, _ = mlp.chainrule_model(workloads.BIG)
-    model.eval()
-    xt = cr.from_numpy(x)
-    weights = [p.data for p in model.parameters()]
-
-    def ours() -> None:
-        with cr.no_grad():
-            model(xt)
-
-    def plain() -> None:
-        h = x
-        for i in range(0, len(weights), 2):
-            h = h @ weights[i].T
-            h += weights[i + 1]
-            if i + 2 < len(weights):
-                np.maximum(h, 0, out=h)
-
-    calls = {"chainrule": ours, "numpy": plain}
-    if torch is not None:
-        theirs_model, xs = workloads._torch_copy(torch, model), torch.from_numpy(x)
-
-        def theirs() -> None:
-            with torch.inference_mode():
-                theirs_model(xs)
-
-        calls["pytorch"] = theirs
-    return calls
-
-
 def training_calls(torch, x: np.ndarray, y: np.ndarray) -> dict[str, Callable[[], None]]:
     batches = mlp.epoch_batches(len(x), 32, 0)
     steps = {"chainrule": mlp.chainrule_step(x, y, workloads.SMALL),
@@ -121,7 +89,7 @@ def main() -> None:
         torch = None
     x, y, source = mlp.load_data()
     print(f"data: {source}; one thread; process CPU time; {args.rounds} rounds in turn")
-    calls = inference_calls(torch, np.ascontiguousarray(x[:1]))
+    calls = workloads.inference_calls(torch, np.ascontiguousarray(x[:1]))
     report("infer_b1 (per call)", in_turn({k: cpu_round(f, args.calls)
                                            for k, f in calls.items()}, args.rounds))
     calls = training_calls(torch, x, y)

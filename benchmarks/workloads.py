@@ -120,18 +120,26 @@ def mlp_inference(torch: Any, batch: int, per_round: int,
                   data: tuple[np.ndarray, np.ndarray]) -> dict[str, Round]:
     """Forward pass of the 784-512-256-10 MLP in eval mode without gradient recording
     (chainrule ``no_grad``, PyTorch ``inference_mode``), same weights."""
+    calls = inference_calls(torch, np.ascontiguousarray(data[0][:batch]))
+    rounds = {name: repeat(call, per_round) for name, call in calls.items()}
+    for run in rounds.values():
+        run()
+    return rounds
+
+
+def inference_calls(torch: Any, x: np.ndarray) -> dict[str, Callable[[], None]]:
+    """One forward of the seeded 784-512-256-10 MLP on ``x`` by each framework: chainrule
+    under ``no_grad``, the NumPy loop, PyTorch (when given) under ``inference_mode``."""
     import chainrule as cr
 
-    x = np.ascontiguousarray(data[0][:batch])
     model, _ = mlp.chainrule_model(BIG)
     model.eval()
     xt = cr.from_numpy(x)
+    weights = [p.data for p in model.parameters()]
 
     def ours() -> None:
         with cr.no_grad():
             model(xt)
-
-    weights = [p.data for p in model.parameters()]
 
     def plain() -> None:
         h = x
@@ -141,19 +149,16 @@ def mlp_inference(torch: Any, batch: int, per_round: int,
             if i + 2 < len(weights):
                 np.maximum(h, 0, out=h)
 
-    rounds = {"chainrule": repeat(ours, per_round), "numpy": repeat(plain, per_round)}
+    calls = {"chainrule": ours, "numpy": plain}
     if torch is not None:
-        theirs_model = _torch_copy(torch, model)
-        xs = torch.from_numpy(x)
+        theirs_model, xs = _torch_copy(torch, model), torch.from_numpy(x)
 
         def theirs() -> None:
             with torch.inference_mode():
                 theirs_model(xs)
 
-        rounds["pytorch"] = repeat(theirs, per_round)
-    for run in rounds.values():
-        run()
-    return rounds
+        calls["pytorch"] = theirs
+    return calls
 
 
 def _torch_copy(torch: Any, model: Any) -> Any:

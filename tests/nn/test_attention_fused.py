@@ -15,6 +15,7 @@ import pytest
 
 import chainrule as cr
 from chainrule import nn
+from tests.tolerance import assert_close_to_scale
 
 E, HEADS, N, L = 8, 2, 3, 5
 
@@ -67,14 +68,6 @@ def _run(layer, x, call, fused, monkeypatch):
         [p.grad.numpy() for _, p in sorted(layer.named_parameters())]
 
 
-def _assert_close(fast, plain, dtype):
-    for a, b in zip(fast, plain):
-        assert a.dtype == np.dtype(dtype)
-        scale = max(float(np.abs(b).max()), 1.0)
-        tol = 1e-12 if dtype == np.float64 else 64 * np.finfo(np.float32).eps
-        np.testing.assert_allclose(a, b, rtol=0, atol=tol * scale)
-
-
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("masks", ["none", "float", "bool", "per_head", "padding", "both"])
 @pytest.mark.parametrize("batch_first", [False, True])
@@ -90,14 +83,14 @@ def test_fused_self_attention_matches_plain(batch_first, masks, dtype, monkeypat
     call = _masks(masks, rng, dtype)
     fast = _run(layer, x, call, True, monkeypatch)
     plain = _run(layer, x, call, False, monkeypatch)
-    _assert_close(fast, plain, dtype)
+    assert_close_to_scale(fast, plain, dtype)
 
 
 @pytest.mark.parametrize("batched", [True, False])
 def test_fused_without_bias_and_unbatched(batched, monkeypatch):
     layer = nn.MultiheadAttention(E, HEADS, bias=False, dtype=np.float64)
     x = np.random.default_rng(2).standard_normal((L, N, E) if batched else (L, E))
-    _assert_close(_run(layer, x, {}, True, monkeypatch),
+    assert_close_to_scale(_run(layer, x, {}, True, monkeypatch),
                   _run(layer, x, {}, False, monkeypatch), np.float64)
 
 
@@ -117,7 +110,7 @@ def test_fused_dropout_draws_as_the_plain_route(monkeypatch):
         out.sum().backward()
         outs.append([out.detach().numpy(), x.grad.numpy(), layer.in_proj_weight.grad.numpy()])
     assert not np.allclose(outs[0][0], 0)
-    _assert_close(outs[0], outs[1], np.float64)
+    assert_close_to_scale(outs[0], outs[1], np.float64)
 
 
 @pytest.mark.parametrize("case", ["cross", "kdim", "weights", "bias_kv", "zero_attn",
