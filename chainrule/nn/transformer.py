@@ -48,13 +48,8 @@ class _FeedForward(Module):
         self.activation = _activation(activation)
 
     def _ff_block(self, x: Tensor, out_dropout: Dropout) -> Tensor:
-        if not self.training:  # the 3-D form, whose reshapes the ONNX exporter keeps dynamic
-            return out_dropout(self.linear2(self.dropout(self.activation(self.linear1(x)))))
-        # in training, the positions as the rows of one matrix: one GEMM per product (NumPy's
-        # matmul runs a (N, L, E) operand as a loop of N smaller products, which is slower)
-        flat = x.reshape(-1, x.shape[-1])
-        y = self.linear2(self.dropout(self.activation(self.linear1(flat))))
-        return out_dropout(y.reshape(x.shape))
+        # (``Linear`` multiplies the positions of a 3-D input as the rows of one matrix)
+        return out_dropout(self.linear2(self.dropout(self.activation(self.linear1(x)))))
 
 
 class TransformerEncoderLayer(_FeedForward):
