@@ -203,17 +203,8 @@ def recurrent(torch: Any, kind: str, per_round: int) -> dict[str, Round] | None:
         return None
     rng = np.random.default_rng(0)
     x = rng.standard_normal((32, 32, 64)).astype(np.float32)
-    cr.manual_seed(0)
-    ours_layer = getattr(cr.nn, kind)(64, 128, batch_first=True)
-    rounds = {"chainrule": repeat(_sequence_step(cr, ours_layer, cr.from_numpy(x)), per_round)}
-    if torch is not None:
-        theirs_layer = getattr(torch.nn, kind)(64, 128, batch_first=True)
-        _copy_state(torch, ours_layer, theirs_layer)
-        rounds["pytorch"] = repeat(_sequence_step(torch, theirs_layer, torch.from_numpy(x)),
-                                   per_round)
-    for run in rounds.values():
-        run()
-    return rounds
+    return _sequence_rounds(torch, lambda nn: getattr(nn, kind)(64, 128, batch_first=True), x,
+                            per_round)
 
 
 def transformer(torch: Any, per_round: int) -> dict[str, Round] | None:
@@ -225,12 +216,22 @@ def transformer(torch: Any, per_round: int) -> dict[str, Round] | None:
         return None
     rng = np.random.default_rng(0)
     x = rng.standard_normal((32, 32, 128)).astype(np.float32)
-    cr.manual_seed(0)
     options = dict(dim_feedforward=256, dropout=0.0, batch_first=True)
-    ours_layer = cr.nn.TransformerEncoderLayer(128, 4, **options)
+    return _sequence_rounds(torch, lambda nn: nn.TransformerEncoderLayer(128, 4, **options), x,
+                            per_round)
+
+
+def _sequence_rounds(torch: Any, build: Callable[[Any], Any], x: np.ndarray,
+                     per_round: int) -> dict[str, Round]:
+    """Rounds of forward + backward + SGD of the layer ``build(nn)`` makes, for chainrule
+    (seeded) and PyTorch (with chainrule's weights), on the same input; warmed up once."""
+    import chainrule as cr
+
+    cr.manual_seed(0)
+    ours_layer = build(cr.nn)
     rounds = {"chainrule": repeat(_sequence_step(cr, ours_layer, cr.from_numpy(x)), per_round)}
     if torch is not None:
-        theirs_layer = torch.nn.TransformerEncoderLayer(128, 4, **options)
+        theirs_layer = build(torch.nn)
         _copy_state(torch, ours_layer, theirs_layer)
         rounds["pytorch"] = repeat(_sequence_step(torch, theirs_layer, torch.from_numpy(x)),
                                    per_round)
