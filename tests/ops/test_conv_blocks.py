@@ -19,6 +19,7 @@ from chainrule.ops import conv as ops_conv
 from chainrule.ops.conv import Conv2d
 from chainrule.ops.im2col import image_blocks
 from tests.optional import needs_torch, torch
+from tests.tolerance import assert_layer_matches_torch
 
 # (N, C, H, W, O, kernel, stride, padding (top, bottom, left, right), dilation, groups)
 CASES = [
@@ -93,17 +94,7 @@ def test_blocked_conv2d_matches_torch(monkeypatch):
     rng = np.random.default_rng(2)
     x = rng.standard_normal((6, 8, 9, 9)).astype(np.float32)
     ours, theirs = cr.nn.Conv2d(8, 12, 3, padding=1), torch.nn.Conv2d(8, 12, 3, padding=1)
-    theirs.load_state_dict({k: torch.from_numpy(v.data.copy())
-                            for k, v in ours.state_dict().items()})
-    xt, xr = cr.from_numpy(x).requires_grad_(), torch.from_numpy(x).requires_grad_()
-    y, yr = ours(xt), theirs(xr)
-    g = rng.standard_normal(tuple(y.shape)).astype(np.float32)
-    y.backward(cr.from_numpy(g))
-    yr.backward(torch.from_numpy(g))
-    np.testing.assert_allclose(y.data, yr.detach().numpy(), rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(xt.grad.numpy(), xr.grad.numpy(), rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(),
-                               rtol=1e-4, atol=1e-3)
+    assert_layer_matches_torch(ours, theirs, x, rng, 1e-4, (1e-4, 1e-3), torch)
 
 
 POINTWISE = [  # (N, C, H, W, O, groups)

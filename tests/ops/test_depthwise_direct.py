@@ -23,6 +23,7 @@ from chainrule.ops import conv as ops_conv
 from chainrule.ops import depthwise
 from chainrule.ops.conv import DepthwiseConv2d
 from tests.optional import needs_torch, torch
+from tests.tolerance import assert_layer_matches_torch
 
 # (N, C, H, W, multiplier, kernel, padding (top, bottom, left, right), dilation)
 CASES = [
@@ -221,16 +222,4 @@ def test_depthwise_conv2d_matches_torch(mult, padding, dilation, stride, size):
                         stride=stride)
     theirs = torch.nn.Conv2d(6, 6 * mult, 3, padding=padding, dilation=dilation, groups=6,
                              stride=stride)
-    theirs.load_state_dict({k: torch.from_numpy(v.data.copy())
-                            for k, v in ours.state_dict().items()})
-    xt, xr = cr.from_numpy(x).requires_grad_(), torch.from_numpy(x).requires_grad_()
-    y, yr = ours(xt), theirs(xr)
-    g = rng.standard_normal(tuple(y.shape)).astype(np.float32)
-    y.backward(cr.from_numpy(g))
-    yr.backward(torch.from_numpy(g))
-    np.testing.assert_allclose(y.data, yr.detach().numpy(), rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(xt.grad.numpy(), xr.grad.numpy(), rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(),
-                               rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy(),
-                               rtol=1e-4, atol=1e-4)
+    assert_layer_matches_torch(ours, theirs, x, rng, 1e-5, (1e-4, 1e-4), torch)
