@@ -29,11 +29,7 @@ from chainrule.ops.channel_pass import (
     weighted_sum,
 )
 from chainrule.ops.norm import BatchNorm, centered_sums, channel_moments, moments
-
-
-def channels_last(x: np.ndarray) -> np.ndarray:
-    return np.moveaxis(np.ascontiguousarray(np.moveaxis(x, 1, -1)), -1, 1)
-
+from tests.layouts import channels_last
 
 LAYOUTS = {"nchw": lambda x: x, "channels_last": channels_last}
 SHAPES = [(8, 3, 5, 7), (1, 4, 3, 3), (5, 2, 9), (3, 3, 2, 3, 2), (2, 5, 1, 1)]

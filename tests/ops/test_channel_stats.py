@@ -29,13 +29,8 @@ from chainrule.ops.norm import (
     moments,
 )
 from chainrule.ops.pool import MaxPool2d
+from tests.layouts import channels_last
 from tests.optional import needs_torch, torch
-
-
-def channels_last(x: np.ndarray) -> np.ndarray:
-    """The same (N, C, *) values, stored channels-last (an NCHW view of NHWC memory)."""
-    return np.moveaxis(np.ascontiguousarray(np.moveaxis(x, 1, -1)), -1, 1)
-
 
 LAYOUTS = {
     "nchw": lambda x: x,

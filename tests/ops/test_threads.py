@@ -26,6 +26,7 @@ from chainrule.ops.im2col import in_layout_of, is_channels_last, to_channels_las
 from chainrule.ops.norm import BatchNorm
 from chainrule.ops.pool import MaxPool2d
 from chainrule.ops.unary import Relu
+from tests.layouts import channels_last
 
 from .test_conv_blocks import CASES
 
@@ -50,10 +51,6 @@ def whole_batch(run, *args):
         return run(*args)
     finally:
         kernels.use_fast(True, "over_batch")
-
-
-def channels_last(x: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
 
 
 def strided(x: np.ndarray) -> np.ndarray:
