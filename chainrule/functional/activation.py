@@ -48,7 +48,8 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
         >>> relu(chainrule.tensor([-1.0, 0.0, 2.0]))
         tensor([0., 0., 2.])
     """
-    if isinstance(input, Tensor) and not (input.requires_grad and grad_mode.is_grad_enabled()):
+    if isinstance(input, Tensor) and not (input.requires_grad and grad_mode.is_grad_enabled()) \
+            and input.data.dtype.kind != "b":
         return Tensor._const(kernels.relu(input.data))  # nothing to record: ``Relu``'s forward
     return input.relu()
 

@@ -297,10 +297,10 @@ class MathMixin:
         return self._float()._apply(unary.Softplus)
 
     def abs(self):
-        return self._apply(unary.Abs)
+        return self._apply(unary.Abs) if self.dtype.kind != "b" else refuse_bool("abs")
 
     def relu(self):
-        return self._apply(unary.Relu)
+        return self._apply(unary.Relu) if self.dtype.kind != "b" else refuse_bool("relu")
 
     def square(self):
         return self._apply(ar.PowScalar, exponent=2)
@@ -388,6 +388,13 @@ def where(condition: Any, a: Any, b: Any) -> Any:
     target = broadcast_shape("where", cond.shape, a.shape, b.shape)
     a, b = broadcast_for_grad([a, b], target)
     return cond._apply(ar.Where, a, b)
+
+
+def refuse_bool(name: str) -> Any:
+    """The TypeError for an op PyTorch does not define on bool tensors (NumPy would answer
+    an integer or bool array, silently)."""
+    raise TypeError(f"{name}: bool tensors are not supported (PyTorch refuses them too); "
+                    f"convert first, e.g. x.float().{name}()")
 
 
 def _py_number(value: Any) -> Any:

@@ -109,3 +109,27 @@ UNSUPPORTED = [
 def test_unsupported_dtype_raises_type_error_naming_it(name, make, dtype):
     with pytest.raises(TypeError, match=f"unsupported dtype '{dtype}"):
         make()
+
+
+BOOL_REFUSERS = {
+    "relu": lambda lib, t: lib.relu(t),
+    "relu_": lambda lib, t: t.clone().relu_(),
+    "F.relu": lambda lib, t: lib.nn.functional.relu(t),
+    "nn.ReLU": lambda lib, t: lib.nn.ReLU()(t),
+    "abs": lambda lib, t: lib.abs(t),
+}
+
+
+@pytest.mark.parametrize("name", BOOL_REFUSERS)
+def test_relu_and_abs_refuse_bool_tensors_by_name(name):
+    op = BOOL_REFUSERS[name]
+    with pytest.raises(TypeError, match=name.split(".")[-1].lower().rstrip("_") + ".*bool"):
+        op(cr, cr.tensor([True, False]))
+    assert op(cr, cr.tensor([-2, 3])).tolist() == ([0, 3] if "relu" in name.lower() else [2, 3])
+
+
+@pytest.mark.parametrize("name", BOOL_REFUSERS)
+def test_torch_refuses_the_same_bool_inputs(name):
+    torch = pytest.importorskip("torch")
+    with pytest.raises((RuntimeError, NotImplementedError)):
+        BOOL_REFUSERS[name](torch, torch.tensor([True, False]))
