@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import functional as F
 from ..creation import empty, zeros
+from ..device import require_cpu
 from ..functional.attention import scaled_dot_product_attention, self_attention
 from ..methods.shape import cat
 from ..tensor import Tensor
@@ -48,6 +49,7 @@ class MultiheadAttention(Module):
                  kdim: int | None = None, vdim: int | None = None, batch_first: bool = False,
                  device: Any = None, dtype: Any = None, generator: Any = None) -> None:
         super().__init__()
+        require_cpu(device, "MultiheadAttention")
         if embed_dim <= 0 or num_heads <= 0:
             raise ValueError(f"embed_dim and num_heads must be greater than 0, got "
                              f"embed_dim={embed_dim} and num_heads={num_heads} instead")

@@ -14,6 +14,7 @@ from typing import Any
 
 from .. import functional as F
 from ..creation import empty
+from ..device import require_cpu
 from ..functional.conv import conv_padding, tuple_of
 from ..tensor import Tensor
 from . import init
@@ -31,9 +32,11 @@ class _ConvNd(Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any,
                  padding: Any, dilation: Any, groups: int, bias: bool, padding_mode: str,
-                 output_padding: Any = 0, dtype: Any = None, generator: Any = None) -> None:
+                 output_padding: Any = 0, device: Any = None, dtype: Any = None,
+                 generator: Any = None) -> None:
         super().__init__()
         name, dims = type(self).__name__, self._dims
+        require_cpu(device, name)
         _check_channels(name, in_channels, out_channels, groups)
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"{name}: padding_mode must be one of {_PADDING_MODES}, got "
@@ -115,6 +118,7 @@ class Conv2d(_ConvNd):
         bias: add a learned (O,) bias.
         padding_mode: 'zeros', or 'reflect', 'replicate', 'circular': the input is padded
             by ``F.pad`` in that mode before a convolution without padding.
+        device: the CPU (another device raises ``DeviceError``), as a string or a device.
         dtype: parameter dtype (float32 by default).
         generator: random generator for the initialisation.
 
@@ -131,9 +135,11 @@ class Conv2d(_ConvNd):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", dtype: Any = None, generator: Any = None) -> None:
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None,
+                 generator: Any = None) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, dtype=dtype, generator=generator)
+                         groups, bias, padding_mode, device=device, dtype=dtype,
+                         generator=generator)
 
     def forward(self, input: Tensor) -> Tensor:
         input, padding = self._padded(input)
@@ -157,9 +163,11 @@ class Conv1d(_ConvNd):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", dtype: Any = None, generator: Any = None) -> None:
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None,
+                 generator: Any = None) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, dtype=dtype, generator=generator)
+                         groups, bias, padding_mode, device=device, dtype=dtype,
+                         generator=generator)
 
     def forward(self, input: Tensor) -> Tensor:
         input, padding = self._padded(input)
@@ -176,13 +184,14 @@ class _ConvTransposeNd(_ConvNd):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, padding_mode: str = "zeros", dtype: Any = None,
-                 generator: Any = None) -> None:
+                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
+                 dtype: Any = None, generator: Any = None) -> None:
         if isinstance(padding, str):
             raise ValueError(f"{type(self).__name__}: padding must be an int or a tuple, got "
                              f"{padding!r}")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, output_padding, dtype, generator)
+                         groups, bias, padding_mode, output_padding, device=device, dtype=dtype,
+                         generator=generator)
 
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
         output_padding = self.output_padding if output_size is None else \

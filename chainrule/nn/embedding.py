@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..creation import empty
+from ..device import require_cpu
 from ..functional.layers import embedding
 from ..tensor import Tensor
 from . import init
@@ -27,8 +28,9 @@ class Embedding(Module):
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 dtype: Any = None, generator: Any = None) -> None:
+                 device: Any = None, dtype: Any = None, generator: Any = None) -> None:
         super().__init__()
+        require_cpu(device, "Embedding")
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"padding_idx {padding_idx} must be within num_embeddings "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from ..device import require_cpu
 from ..functional.norm import instance_norm
 from ..tensor import Tensor
 from .module import Module
@@ -23,9 +24,10 @@ class _InstanceNorm(Module):
     _dims = 1
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = False, track_running_stats: bool = False, *,
-                 bias: bool = True, dtype: Any = None) -> None:
+                 affine: bool = False, track_running_stats: bool = False,
+                 device: Any = None, dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__()
+        require_cpu(device, type(self).__name__)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         _make_parameters(self, (num_features,), affine, bias, dtype)
@@ -80,7 +82,8 @@ class InstanceNorm1d(_InstanceNorm):
         affine: learn per-channel γ (``weight``) and β (``bias``); default False.
         track_running_stats: keep running statistics; default False.
         bias: (keyword) if False there is no β even when ``affine``.
-        dtype: (keyword) parameter and buffer dtype (float32 by default).
+        device: the CPU (another device raises ``DeviceError``), as a string or a device.
+        dtype: parameter and buffer dtype (float32 by default).
 
     Shape:
         (N, C, L) or unbatched (C, L)  ->  the same shape

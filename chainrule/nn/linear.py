@@ -8,6 +8,7 @@ from typing import Any
 
 from .. import functional as F
 from ..creation import empty
+from ..device import require_cpu
 from ..tensor import Tensor
 from . import init
 from .module import Module
@@ -31,6 +32,7 @@ class Linear(Module):
         in_features: size of each input row.
         out_features: size of each output row.
         bias: if False, the layer has no additive bias.
+        device: the CPU (another device raises ``DeviceError``), as a string or a device.
         dtype: parameter dtype (float32 by default).
         generator: random generator for the initialisation (default: package generator).
 
@@ -48,8 +50,9 @@ class Linear(Module):
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 dtype: Any = None, generator: Any = None) -> None:
+                 device: Any = None, dtype: Any = None, generator: Any = None) -> None:
         super().__init__()
+        require_cpu(device, "Linear")
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(empty(out_features, in_features, dtype=dtype))
         if bias:
@@ -89,6 +92,7 @@ class Bilinear(Module):
         in1_features, in2_features: sizes of the last dimension of the two inputs.
         out_features: size of each output row.
         bias: if False, the layer has no additive bias.
+        device: the CPU (another device raises ``DeviceError``), as a string or a device.
         dtype: parameter dtype (float32 by default).
         generator: random generator for the initialisation.
 
@@ -106,8 +110,10 @@ class Bilinear(Module):
     """
 
     def __init__(self, in1_features: int, in2_features: int, out_features: int,
-                 bias: bool = True, dtype: Any = None, generator: Any = None) -> None:
+                 bias: bool = True, device: Any = None, dtype: Any = None,
+                 generator: Any = None) -> None:
         super().__init__()
+        require_cpu(device, "Bilinear")
         self.in1_features, self.in2_features = in1_features, in2_features
         self.out_features = out_features
         self.weight = Parameter(empty(out_features, in1_features, in2_features, dtype=dtype))

@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 from .. import dtypes
 from ..creation import ones, tensor, zeros
+from ..device import require_cpu
 from ..functional.norm import batch_norm, group_norm, layer_norm, local_response_norm
 from ..tensor import Tensor
 from . import init
@@ -27,9 +28,10 @@ class _BatchNorm(Module):
     _layouts: dict[int, str] = {}
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, *, bias: bool = True,
-                 dtype: Any = None) -> None:
+                 affine: bool = True, track_running_stats: bool = True, device: Any = None,
+                 dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__()
+        require_cpu(device, type(self).__name__)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         _make_parameters(self, (num_features,), affine, bias, dtype)
@@ -103,7 +105,8 @@ class BatchNorm1d(_BatchNorm):
         track_running_stats: keep running statistics; if False, the buffers are None and
             batch statistics are used in eval mode too.
         bias: (keyword) if False there is no β even when ``affine``.
-        dtype: (keyword) parameter and buffer dtype (float32 by default).
+        device: the CPU (another device raises ``DeviceError``), as a string or a device.
+        dtype: parameter and buffer dtype (float32 by default).
 
     Shape:
         x: (N, C) or (N, C, L)  ->  y: the same shape
@@ -150,7 +153,8 @@ class LayerNorm(Module):
         eps: added to the variance.
         elementwise_affine: learn γ (``weight``) and β (``bias``).
         bias: if False there is no β.
-        dtype: (keyword) parameter dtype (float32 by default).
+        device: the CPU (another device raises ``DeviceError``), as a string or a device.
+        dtype: parameter dtype (float32 by default).
 
     Shape:
         x: (*, *normalized_shape)  ->  y: the same shape
@@ -165,9 +169,10 @@ class LayerNorm(Module):
     """
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
-                 elementwise_affine: bool = True, bias: bool = True, *,
+                 elementwise_affine: bool = True, bias: bool = True, device: Any = None,
                  dtype: Any = None) -> None:
         super().__init__()
+        require_cpu(device, "LayerNorm")
         if isinstance(normalized_shape, numbers.Integral):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(int(n) for n in normalized_shape)
@@ -205,7 +210,8 @@ class GroupNorm(Module):
         eps: added to the variance.
         affine: learn per-channel γ (``weight``) and β (``bias``), shape (C,).
         bias: (keyword) if False there is no β.
-        dtype: (keyword) parameter dtype (float32 by default).
+        device: the CPU (another device raises ``DeviceError``), as a string or a device.
+        dtype: parameter dtype (float32 by default).
 
     Shape:
         x: (N, C, *)  ->  y: (N, C, *)
@@ -220,8 +226,10 @@ class GroupNorm(Module):
     """
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
-                 affine: bool = True, *, bias: bool = True, dtype: Any = None) -> None:
+                 affine: bool = True, device: Any = None, dtype: Any = None, *,
+                 bias: bool = True) -> None:
         super().__init__()
+        require_cpu(device, "GroupNorm")
         if num_groups <= 0 or num_channels % num_groups:
             raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups "
                              f"({num_groups})")

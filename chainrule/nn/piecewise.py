@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import dtypes
 from .. import functional as F
+from ..device import require_cpu
 from ..tensor import Tensor
 from .activation import _Elementwise, _inplace
 from .module import Module
@@ -133,7 +134,8 @@ class PReLU(Module):
     Args:
         num_parameters: 1 (one shared slope, default) or the number of channels C.
         init: the initial slope (default 0.25).
-        device: accepted for PyTorch compatibility; only None or 'cpu'.
+        device: accepted for PyTorch compatibility: the CPU (another device raises
+            ``DeviceError``).
         dtype: the weight's dtype (float32 by default).
 
     Attributes:
@@ -150,8 +152,7 @@ class PReLU(Module):
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None,
                  dtype: Any = None) -> None:
         super().__init__()
-        if device not in (None, "cpu"):
-            raise ValueError(f"PReLU: only the CPU is supported, got device={device!r}")
+        require_cpu(device, "PReLU")
         if not isinstance(num_parameters, (int, np.integer)) or num_parameters < 1:
             raise ValueError(f"PReLU: num_parameters must be a positive int, got "
                              f"{num_parameters!r}")

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..creation import empty, zeros
+from ..device import require_cpu
 from ..functional.recurrent import GATES, rnn_cell, rnn_stack
 from ..tensor import Tensor
 from . import init
@@ -31,6 +32,7 @@ class RNNBase(Module):
         mode: "RNN_TANH", "RNN_RELU", "GRU" or "LSTM".
         input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
         proj_size: as in PyTorch (see ``LSTM``).
+        device: the CPU (another device raises ``DeviceError``), as a string or a device.
         dtype: parameter dtype (float32 by default).
         generator: random generator for the initialisation (default: package generator).
     """
@@ -40,6 +42,7 @@ class RNNBase(Module):
                  bidirectional: bool = False, proj_size: int = 0, device: Any = None,
                  dtype: Any = None, generator: Any = None) -> None:
         super().__init__()
+        require_cpu(device, type(self).__name__)
         _check_sizes(mode, hidden_size, num_layers, dropout, proj_size)
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
@@ -362,6 +365,7 @@ class RNNCell(RNNCellBase):
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  nonlinearity: str = "tanh", device: Any = None, dtype: Any = None,
                  generator: Any = None) -> None:
+        require_cpu(device, "RNNCell")
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size,
@@ -380,6 +384,7 @@ class GRUCell(RNNCellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  device: Any = None, dtype: Any = None, generator: Any = None) -> None:
+        require_cpu(device, "GRUCell")
         super().__init__("GRU", input_size, hidden_size, bias, dtype, generator)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
@@ -395,6 +400,7 @@ class LSTMCell(RNNCellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  device: Any = None, dtype: Any = None, generator: Any = None) -> None:
+        require_cpu(device, "LSTMCell")
         super().__init__("LSTM", input_size, hidden_size, bias, dtype, generator)
 
     def forward(self, input: Tensor, hx: Any = None) -> tuple[Tensor, Tensor]:

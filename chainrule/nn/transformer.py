@@ -9,6 +9,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import functional as F
+from ..device import require_cpu
 from ..tensor import Tensor
 from . import init
 from .attention import MultiheadAttention
@@ -75,6 +76,7 @@ class TransformerEncoderLayer(_FeedForward):
                  norm_first: bool = False, bias: bool = True, device: Any = None,
                  dtype: Any = None, generator: Any = None) -> None:
         super().__init__()
+        require_cpu(device, type(self).__name__)
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                             batch_first=batch_first, dtype=dtype,
                                             generator=generator)
@@ -110,6 +112,7 @@ class TransformerDecoderLayer(_FeedForward):
                  norm_first: bool = False, bias: bool = True, device: Any = None,
                  dtype: Any = None, generator: Any = None) -> None:
         super().__init__()
+        require_cpu(device, type(self).__name__)
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                             batch_first=batch_first, dtype=dtype,
                                             generator=generator)
@@ -230,6 +233,7 @@ class Transformer(Module):
                  norm_first: bool = False, bias: bool = True, device: Any = None,
                  dtype: Any = None, generator: Any = None) -> None:
         super().__init__()
+        require_cpu(device, type(self).__name__)
         common = dict(dim_feedforward=dim_feedforward, dropout=dropout, activation=activation,
                       layer_norm_eps=layer_norm_eps, batch_first=batch_first,
                       norm_first=norm_first, bias=bias, dtype=dtype, generator=generator)
@@ -274,6 +278,7 @@ class Transformer(Module):
     def generate_square_subsequent_mask(sz: int, device: Any = None,
                                         dtype: Any = None) -> Tensor:
         """A (sz, sz) float mask: −inf above the diagonal (future positions), 0 elsewhere."""
+        require_cpu(device, "generate_square_subsequent_mask")
         dtype = np.float32 if dtype is None else dtype
         mask = np.triu(np.full((sz, sz), -np.inf, dtype=dtype), k=1)
         return Tensor(mask)
