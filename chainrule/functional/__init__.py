@@ -32,7 +32,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".margin": ("cosine_embedding_loss hinge_embedding_loss margin_ranking_loss "
                 "multi_margin_loss multilabel_soft_margin_loss soft_margin_loss "
                 "triplet_margin_loss"),
-    ".norm": "batch_norm group_norm instance_norm layer_norm local_response_norm",
+    ".norm": "batch_norm group_norm instance_norm layer_norm local_response_norm rms_norm",
     ".piecewise": ("hardshrink hardsigmoid hardswish prelu softshrink softsign tanhshrink "
                    "threshold"),
     ".pool": ("adaptive_avg_pool1d adaptive_avg_pool2d adaptive_max_pool2d avg_pool1d "
@@ -66,3 +66,4 @@ __all__ += ["fold", "unfold"]
 __all__ += ["conv_transpose1d"]
 __all__ += ["bilinear"]
 __all__ += ["local_response_norm"]
+__all__ += ["rms_norm"]

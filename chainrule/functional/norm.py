@@ -1,11 +1,12 @@
-"""Normalisation functions: batch norm, instance norm, layer norm, group norm and local
-response norm.
+"""Normalisation functions: batch norm, instance norm, layer norm, RMS norm, group norm and
+local response norm.
 
 ``batch_norm`` in training mode is one fused node (``ops.norm.BatchNorm``) and updates the
 running statistics in place; in eval mode it is an affine map with constant statistics, built
 from ordinary tensor operations. ``group_norm`` normalises with the fused
 ``ops.norm.Normalize`` and applies its per-channel affine map as a composite; ``layer_norm``
-is one node with its affine map (``ops.layer_norm.LayerNorm``).
+is one node with its affine map (``ops.layer_norm.LayerNorm``), and ``rms_norm`` one node
+(``ops.rms_norm.RMSNorm``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ..autograd import no_grad
 from ..methods.shape import pad
 from ..ops.layer_norm import LayerNorm
 from ..ops.norm import BatchNorm, Normalize, channel_moments, moments
+from ..ops.rms_norm import RMSNorm
 from ..tensor import Tensor
 
 
@@ -152,20 +154,56 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],
         >>> layer_norm(chainrule.tensor([[1.0, 3.0], [2.0, 8.0]]), (2,), eps=0.0).tolist()
         [[-1.0, 1.0], [-1.0, 1.0]]
     """
-    integral = isinstance(normalized_shape, numbers.Integral)
-    shape = (int(normalized_shape),) if integral else tuple(int(n) for n in normalized_shape)
     _check_floating("layer_norm", input, weight, bias)
-    k = len(shape)
-    if input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
-        raise ValueError(f"layer_norm: normalized_shape={shape} expects an input of shape "
-                         f"(*, {', '.join(map(str, shape))}), got {tuple(input.shape)}")
-    for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and tuple(t.shape) != shape:
-            raise ValueError(f"layer_norm: {name} has shape {tuple(t.shape)}, expected the "
-                             f"normalized_shape {shape}")
+    k = len(_trailing_shape("layer_norm", input, normalized_shape, weight=weight, bias=bias))
     params = [t for t in (weight, bias) if t is not None]
     return LayerNorm.apply(input, *params, dims=k, eps=float(eps), has_weight=weight is not None,
                            has_bias=bias is not None)
+
+
+def rms_norm(input: Tensor, normalized_shape: int | Sequence[int],
+             weight: Tensor | None = None, eps: float | None = None) -> Tensor:
+    """Root-mean-square normalisation over the trailing dims: y = x / √(mean(x²) + ε) · γ.
+
+    The mean of squares is taken per sample over the last ``len(normalized_shape)`` dims; no
+    mean is subtracted and there is no shift (``ops.rms_norm.RMSNorm`` derives the backward).
+
+    Args:
+        input: (*, *normalized_shape) floating tensor.
+        normalized_shape: the trailing shape to normalise over (an int means one dim).
+        weight: elementwise γ of shape ``normalized_shape``, or None.
+        eps: added to the mean of squares; None (PyTorch's default) means the machine epsilon
+            of the input's dtype (``numpy.finfo(dtype).eps``).
+
+    Shape:
+        input: (*, *normalized_shape)  ->  output: the same shape
+
+    Example:
+        >>> import chainrule
+        >>> rms_norm(chainrule.tensor([[3.0, 4.0]]), (2,), eps=0.0).tolist()
+        [[0.8485281467437744, 1.1313709020614624]]
+    """
+    _check_floating("rms_norm", input, weight)
+    k = len(_trailing_shape("rms_norm", input, normalized_shape, weight=weight))
+    eps = float(np.finfo(input.dtype).eps) if eps is None else float(eps)
+    return RMSNorm.apply(input, *([] if weight is None else [weight]), dims=k, eps=eps)
+
+
+def _trailing_shape(name: str, input: Tensor, normalized_shape: int | Sequence[int],
+                    **params: Tensor | None) -> tuple[int, ...]:
+    """``normalized_shape`` as a tuple, after checking that it is the input's trailing shape
+    and every given parameter's shape (a ValueError naming the function otherwise)."""
+    integral = isinstance(normalized_shape, numbers.Integral)
+    shape = (int(normalized_shape),) if integral else tuple(int(n) for n in normalized_shape)
+    k = len(shape)
+    if input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
+        raise ValueError(f"{name}: normalized_shape={shape} expects an input of shape "
+                         f"(*, {', '.join(map(str, shape))}), got {tuple(input.shape)}")
+    for param, t in params.items():
+        if t is not None and tuple(t.shape) != shape:
+            raise ValueError(f"{name}: {param} has shape {tuple(t.shape)}, expected the "
+                             f"normalized_shape {shape}")
+    return shape
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,

@@ -33,7 +33,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".margin_loss": ("CosineEmbeddingLoss HingeEmbeddingLoss MarginRankingLoss "
                      "MultiLabelSoftMarginLoss MultiMarginLoss SoftMarginLoss TripletMarginLoss"),
     ".module": "Module",
-    ".normalization": "BatchNorm1d BatchNorm2d GroupNorm LayerNorm LocalResponseNorm",
+    ".normalization": "BatchNorm1d BatchNorm2d GroupNorm LayerNorm LocalResponseNorm RMSNorm",
     ".padding": ("CircularPad1d CircularPad2d CircularPad3d ConstantPad1d ConstantPad2d "
                  "ConstantPad3d ReflectionPad1d ReflectionPad2d ReflectionPad3d "
                  "ReplicationPad1d ReplicationPad2d ReplicationPad3d ZeroPad1d ZeroPad2d "
@@ -85,3 +85,4 @@ __all__ += ["ConvTranspose1d"]
 __all__ += ["ParameterDict", "ParameterList"]
 __all__ += ["Bilinear"]
 __all__ += ["LocalResponseNorm"]
+__all__ += ["RMSNorm"]

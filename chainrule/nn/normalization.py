@@ -1,5 +1,5 @@
-"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``, ``GroupNorm``,
-``LocalResponseNorm`` (``InstanceNorm1d/2d/3d`` are in ``instance_norm``).
+"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``, ``RMSNorm``,
+``GroupNorm``, ``LocalResponseNorm`` (``InstanceNorm1d/2d/3d`` are in ``instance_norm``).
 
 Each (but LocalResponseNorm, which has none) holds its affine parameters (γ as ``weight``,
 initialised to ones; β as ``bias``, zeros) and, for batch norm, the running statistics as
@@ -15,7 +15,7 @@ from typing import Any, Sequence
 from .. import dtypes
 from ..creation import ones, tensor, zeros
 from ..device import require_cpu
-from ..functional.norm import batch_norm, group_norm, layer_norm, local_response_norm
+from ..functional.norm import batch_norm, group_norm, layer_norm, local_response_norm, rms_norm
 from ..tensor import Tensor
 from . import init
 from .module import Module
@@ -195,6 +195,56 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
+
+
+class RMSNorm(Module):
+    """Root-mean-square normalisation over the last dims: y = x / √(mean(x²) + ε) · γ.
+
+    As ``LayerNorm`` without the centring and the shift: the mean of squares is per sample over
+    ``normalized_shape``, the same in training and eval; γ is elementwise.
+
+    Args:
+        normalized_shape: the trailing shape to normalise over (an int means the last dim).
+        eps: added to the mean of squares; None (the default) means the machine epsilon of
+            the input's dtype, as in PyTorch.
+        elementwise_affine: learn γ (``weight``).
+        device: the CPU (another device raises ``DeviceError``), as a string or a device.
+        dtype: parameter dtype (float32 by default).
+
+    Shape:
+        x: (*, *normalized_shape)  ->  y: the same shape
+
+    Init: γ = 1.
+
+    Example:
+        >>> import chainrule
+        >>> norm = chainrule.nn.RMSNorm(6)
+        >>> norm(chainrule.randn(2, 5, 6)).shape
+        (2, 5, 6)
+    """
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float | None = None,
+                 elementwise_affine: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        require_cpu(device, "RMSNorm")
+        if isinstance(normalized_shape, numbers.Integral):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(int(n) for n in normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        _make_parameters(self, self.normalized_shape, elementwise_affine, False, dtype)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """γ ← 1."""
+        _reset_affine(self)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
 
 
 class GroupNorm(Module):

@@ -332,6 +332,12 @@ def test_normalisation_layers_start_as_the_identity_affine_map(make, shape):
         assert int(layer.num_batches_tracked.item()) == 0
 
 
+def test_rms_norm_starts_as_the_identity_scale_without_a_shift():
+    layer = nn.RMSNorm((2, 5))
+    assert layer.weight.shape == (2, 5) and layer.bias is None
+    check_constant(layer.weight.data, 1.0)
+
+
 def test_prelu_default_init_is_a_constant_quarter():
     """PyTorch's PReLU starts every slope at init = 0.25 (a constant, not a draw)."""
     for layer in (nn.PReLU(), nn.PReLU(5), nn.PReLU(2, init=-0.5)):
@@ -407,6 +413,8 @@ def test_every_layer_with_parameters_is_covered_here():
     covered.add("PReLU")
     arguments["Threshold"] = (0.5, 0.0)
     covered |= {"Bilinear", "ConvTranspose1d"}  # tested in the test below
+    covered.add("RMSNorm")
+    arguments["RMSNorm"] = (3,)
     arguments.update({
         "Bilinear": (2, 3, 4), "ConvTranspose1d": (2, 3, 1), "InstanceNorm1d": (3,),
         "InstanceNorm2d": (3,), "InstanceNorm3d": (3,), "Fold": ((4, 4), 2), "Unfold": (2,),

@@ -60,6 +60,7 @@ def test_batch_norm_defaults_buffers_and_state_dict_keys(cls):
     ("BatchNorm1d", (4,), {"track_running_stats": False, "bias": False}),
     ("LayerNorm", ((3, 4),), {"bias": False}), ("LayerNorm", (6,), {"elementwise_affine": False}),
     ("GroupNorm", (2, 6), {}),
+    ("RMSNorm", (6,), {}), ("RMSNorm", ((3, 4),), {"eps": 1e-3, "elementwise_affine": False}),
 ])
 def test_state_dict_keys_and_reprs_equal_torchs(name, args, kwargs):
     torch = pytest.importorskip("torch")
@@ -330,6 +331,9 @@ def test_batch_norm_matches_torch_over_training_steps_then_eval(name, shape, kwa
     (("GroupNorm", (2, 6), {}), (3, 6, 4, 2)),
     (("GroupNorm", (3, 3), {"eps": 1e-2}), (4, 3)),
     (("GroupNorm", (1, 4), {"affine": False}), (2, 4, 5)),
+    (("RMSNorm", (6,), {}), (4, 6)),
+    (("RMSNorm", ((3, 4),), {"eps": 1e-3}), (2, 5, 3, 4)),
+    (("RMSNorm", (5,), {"elementwise_affine": False}), (3, 5)),
 ])
 def test_layer_and_group_norm_match_torch(layer, shape):
     torch = pytest.importorskip("torch")
@@ -396,3 +400,31 @@ ERRORS = [  # (exception, message pattern, call): layer or function, layout, exp
 def test_errors_name_the_layer_the_layout_the_expectation_and_the_shape(error, pattern, call):
     with pytest.raises(error, match=pattern):
         call()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_rms_norm_default_eps_is_the_dtypes_machine_epsilon_as_in_torch(dtype):
+    """Inputs of magnitude 1e-4 have a mean square near float32's ε (1.2e-7): the default eps
+    moves the result there, so a wrong default shows."""
+    torch = pytest.importorskip("torch")
+    x = (np.random.default_rng(3).standard_normal((4, 6)) * 1e-4).astype(dtype)
+    ours = F.rms_norm(cr.tensor(x), (6,)).numpy()
+    theirs = torch.nn.functional.rms_norm(torch.tensor(x), [6]).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5 if dtype == "float32" else 1e-12)
+    mean_square = (x.astype(np.float64) ** 2).mean(axis=1, keepdims=True)
+    np.testing.assert_allclose(ours, x / np.sqrt(mean_square + np.finfo(dtype).eps), rtol=1e-5)
+
+
+@pytest.mark.parametrize("error,pattern,make", [
+    (ValueError, r"rms_norm: normalized_shape=\(4,\).*\(2, 5\)",
+     lambda: F.rms_norm(cr.randn(2, 5), (4,))),
+    (ValueError, r"rms_norm: weight has shape \(3,\)",
+     lambda: F.rms_norm(cr.randn(2, 4), (4,), cr.ones(3))),
+    (TypeError, "rms_norm needs a floating-point input",
+     lambda: F.rms_norm(cr.tensor([[1, 2]]), (2,))),
+    (TypeError, "rms_norm: the input is float32 but a parameter is float64",
+     lambda: F.rms_norm(cr.randn(2, 3), (3,), cr.ones(3, dtype=cr.float64))),
+])
+def test_rms_norm_errors_name_the_problem(error, pattern, make):
+    with pytest.raises(error, match=pattern):
+        make()

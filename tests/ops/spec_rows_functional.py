@@ -156,6 +156,8 @@ NORMALISATION = [
         ((2, 3, 4),)),
     row("layer_norm", lambda x, w, b: F.layer_norm(x, (4,), w, b), ((2, 3, 4), (4,), (4,))),
     row("layer_norm[2d]", lambda x, w: F.layer_norm(x, (3, 4), w), ((2, 3, 4), (3, 4))),
+    row("rms_norm", lambda x, w: F.rms_norm(x, (4,), w, eps=1e-5), ((2, 3, 4), (4,))),
+    row("rms_norm[2d_no_weight]", lambda x: F.rms_norm(x, (3, 4)), ((2, 3, 4),)),
     row("group_norm", lambda x, w, b: F.group_norm(x, 2, w, b), ((2, 4, 3), (4,), (4,))),
     row("group_norm[no_affine]", lambda x: F.group_norm(x, 3, eps=1e-3), ((2, 3, 2, 2),)),
 ]
