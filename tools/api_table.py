@@ -85,7 +85,7 @@ GROUPS: list[tuple[str, str, list[str]]] = [
     ]),
     ("torch.nn", "chainrule.nn", [
         "Module", "Module.to", "Module.cpu", "Module.cuda", "Parameter", "Sequential",
-        "ModuleList", "ModuleDict", "ParameterList",
+        "Buffer", "ModuleList", "ModuleDict", "ParameterList",
         "ParameterDict", "Linear", "Linear(device=)", "Conv2d(device=)", "Bilinear", "Identity",
         "Flatten", "Unflatten", "Conv1d",
         "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d", "AvgPool2d",

@@ -38,7 +38,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
                  "ConstantPad3d ReflectionPad1d ReflectionPad2d ReflectionPad3d "
                  "ReplicationPad1d ReplicationPad2d ReplicationPad3d ZeroPad1d ZeroPad2d "
                  "ZeroPad3d"),
-    ".parameter": "Parameter",
+    ".parameter": "Buffer Parameter",
     ".parameter_containers": "ParameterDict ParameterList",
     ".piecewise": ("Hardshrink Hardsigmoid Hardswish PReLU Softshrink Softsign Tanhshrink "
                    "Threshold"),
@@ -86,3 +86,4 @@ __all__ += ["ParameterDict", "ParameterList"]
 __all__ += ["Bilinear"]
 __all__ += ["LocalResponseNorm"]
 __all__ += ["RMSNorm"]
+__all__ += ["Buffer"]

@@ -19,7 +19,7 @@ from ..device import DeviceError, cuda_device, cuda_message, require_cpu, to_arg
 from ..tensor import Tensor
 from . import hooks as _hooks
 from .hooks import LIVE, RemovableHandle, add_hook, call_with_hooks
-from .parameter import Parameter
+from .parameter import Buffer, Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -131,6 +131,8 @@ class Module:
         if isinstance(value, Parameter):
             self._forget(name)
             params[name] = value
+        elif isinstance(value, Buffer):
+            self.register_buffer(name, value, persistent=value.persistent)
         elif isinstance(value, Module):
             self._forget(name)
             modules[name] = value
