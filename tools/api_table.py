@@ -103,7 +103,7 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "utils.clip_grad_norm_", "utils.clip_grad_value_", "utils.parameters_to_vector",
     ]),
     ("torch.nn.functional", "chainrule.nn.functional", [
-        "relu", "leaky_relu", "gelu", "silu", "elu", "sigmoid", "tanh", "softmax",
+        "relu", "relu_", "leaky_relu", "gelu", "silu", "elu", "sigmoid", "tanh", "softmax",
         "log_softmax", "softmin", "softplus", "logsigmoid", "glu", "dropout", "linear",
         "conv1d", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm",
         "layer_norm", "rms_norm", "embedding", "one_hot", "normalize", "cosine_similarity", "pad",

@@ -25,6 +25,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".distance": "cosine_similarity normalize pairwise_distance",
     ".encoding": "one_hot",
     ".folding": "fold unfold",
+    ".inplace": "celu_ elu_ hardtanh_ leaky_relu_ relu_ selu_ threshold_",
     ".layers": "bilinear dropout embedding",
     ".likelihood": "gaussian_nll_loss poisson_nll_loss",
     ".loss": ("binary_cross_entropy binary_cross_entropy_with_logits huber_loss kl_div l1_loss "
@@ -67,3 +68,4 @@ __all__ += ["conv_transpose1d"]
 __all__ += ["bilinear"]
 __all__ += ["local_response_norm"]
 __all__ += ["rms_norm"]
+__all__ += ["celu_", "elu_", "hardtanh_", "leaky_relu_", "relu_", "selu_", "threshold_"]
