@@ -139,6 +139,7 @@ __version__ = "0.1.0"
 # any unknown name).
 __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".amp": "autocast",
+    ".generator": "Generator",
     ".functional": ("abs clamp clip cos exp log log1p log_softmax logsumexp matmul maximum mean "
                     "minimum pow relu rsqrt sigmoid sign sin softmax sqrt sum tanh"),
     ".io": "load save",
@@ -188,3 +189,4 @@ __all__ += [
     "var",
 ]
 __all__ += ["get_num_threads", "set_num_threads"]
+__all__ += ["Generator"]

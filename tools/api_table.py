@@ -35,7 +35,7 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "arange",
         "linspace", "eye", "zeros_like", "ones_like", "full_like", "empty_like", "rand",
         "randn", "randint", "rand_like", "randn_like", "randperm", "normal", "bernoulli",
-        "multinomial", "tensor(device=)", "zeros(device=)", "randn(device=)",
+        "multinomial", "tensor(device=)", "zeros(device=)", "randn(device=)", "Generator",
         # shapes and indexing
         "cat", "stack", "split", "chunk", "flatten", "unsqueeze", "squeeze", "reshape",
         "transpose", "permute", "gather", "scatter", "masked_fill", "index_select",
