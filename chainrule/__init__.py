@@ -51,6 +51,7 @@ from .device import device, get_default_device, set_default_device  # the class:
 from .dtypes import (
     bool_,
     double,
+    dtype,
     float16,
     float32,
     float64,
@@ -66,6 +67,14 @@ from .dtypes import (
 )
 from .gradcheck import GradcheckError, gradcheck, numerical_grad  # eager: also a submodule
 from .kernels.parallel import get_num_threads, set_num_threads
+from .layout import (  # eager: device.py uses them
+    Size,
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    memory_format,
+    preserve_format,
+)
 from .lazy import lazy_names
 from .methods.convenience import movedim
 from .methods.elementwise import (
@@ -140,6 +149,11 @@ __version__ = "0.1.0"
 __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".amp": "autocast",
     ".generator": "Generator",
+    ".methods.display": "set_printoptions",
+    ".settings": ("are_deterministic_algorithms_enabled get_float32_matmul_precision "
+                  "get_num_interop_threads is_deterministic_algorithms_warn_only_enabled "
+                  "set_float32_matmul_precision set_num_interop_threads "
+                  "use_deterministic_algorithms"),
     ".functional": ("abs clamp clip cos exp log log1p log_softmax logsumexp matmul maximum mean "
                     "minimum pow relu rsqrt sigmoid sign sin softmax sqrt sum tanh"),
     ".io": "load save",
@@ -190,3 +204,9 @@ __all__ += [
 ]
 __all__ += ["get_num_threads", "set_num_threads"]
 __all__ += ["Generator"]
+__all__ += ["Size", "channels_last", "channels_last_3d", "contiguous_format", "dtype",
+            "memory_format", "preserve_format", "set_printoptions",
+            "are_deterministic_algorithms_enabled", "get_float32_matmul_precision",
+            "get_num_interop_threads", "is_deterministic_algorithms_warn_only_enabled",
+            "set_float32_matmul_precision", "set_num_interop_threads",
+            "use_deterministic_algorithms"]

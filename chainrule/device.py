@@ -23,6 +23,8 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
+from .layout import check_format
+
 # The device types PyTorch's parser knows, in the order its error message lists them.
 DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve",
                 "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
@@ -217,9 +219,10 @@ class ToArguments(NamedTuple):
     device: device | None
     dtype: Any
     copy: bool
+    memory_format: Any = None
 
 
-_TO_KEYWORDS = ("device", "dtype", "non_blocking", "copy")
+_TO_KEYWORDS = ("device", "dtype", "non_blocking", "copy", "memory_format")
 
 
 def to_arguments(args: tuple, kwargs: dict, is_tensor: Callable[[Any], bool],
@@ -228,7 +231,8 @@ def to_arguments(args: tuple, kwargs: dict, is_tensor: Callable[[Any], bool],
 
     ``to(dtype, non_blocking=False, copy=False)``,
     ``to(device=None, dtype=None, non_blocking=False, copy=False)`` and
-    ``to(other, non_blocking=False, copy=False)`` (the device and dtype of tensor ``other``).
+    ``to(other, non_blocking=False, copy=False)`` (the device and dtype of tensor ``other``),
+    each with ``memory_format=`` (a ``chainrule.layout`` format).
     ``is_tensor`` tells a tensor; ``as_dtype`` resolves a dtype (this module knows neither).
 
     A string is a device string, as in PyTorch; one that names no device type but names a
@@ -263,8 +267,10 @@ def to_arguments(args: tuple, kwargs: dict, is_tensor: Callable[[Any], bool],
                             f"{_typename(named[flag])}")
     where = named["device"]
     dtype = named["dtype"]
+    check_format(named["memory_format"], what)
     return ToArguments(None if where is None else device(where),
-                       None if dtype is None else as_dtype(dtype), bool(named["copy"]))
+                       None if dtype is None else as_dtype(dtype), bool(named["copy"]),
+                       named["memory_format"])
 
 
 def _dtype_or_device_error(value: Any, as_dtype: Callable[[Any], Any]) -> Any:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 float16 = np.dtype(np.float16)
+dtype = np.dtype  # torch.dtype: every dtype object is one
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
 int8 = np.dtype(np.int8)

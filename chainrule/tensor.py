@@ -26,6 +26,7 @@ from .device import (
     to_arguments,
     type_name,
 )
+from .layout import channels_last, channels_last_3d, check_format
 from .methods import convenience, elementwise, inplace, linalg
 from .methods.math import MathMixin, inplace_operand
 from .methods.reduce import ReduceMixin
@@ -211,15 +212,18 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, VersionMixin, SelectMixin, Scan
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """This tensor on a device and/or in a dtype (self when nothing changes), as PyTorch's
-        ``to(dtype)``, ``to(device, dtype)``, ``to(other)``, with ``non_blocking`` (ignored)
-        and ``copy``. Only the CPU holds data: another device raises ``DeviceError``."""
+        ``to(dtype)``, ``to(device, dtype)``, ``to(other)``, with ``non_blocking`` (ignored),
+        ``copy`` and ``memory_format`` (``channels_last``: channels innermost in memory, the
+        shape unchanged). Only the CPU holds data: another device raises ``DeviceError``."""
         if len(args) == 1 and not kwargs and isinstance(args[0], np.dtype) and \
                 args[0] in dtypes.SUPPORTED:  # the fast path that binary ops take
             return self._cast(args[0])
         target = to_arguments(args, kwargs, _is_tensor, dtypes.as_dtype, "Tensor.to")
         require_cpu(target.device, "Tensor.to")
         out = self if target.dtype is None else self._cast(target.dtype)
-        return out.clone() if target.copy and out is self else out
+        if target.memory_format is channels_last or target.memory_format is channels_last_3d:
+            out = out.contiguous(target.memory_format)
+        return out.clone(target.memory_format) if target.copy and out is self else out
 
     def _cast(self, dtype: np.dtype) -> Tensor:
         if dtype == self.dtype:
@@ -268,8 +272,13 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, VersionMixin, SelectMixin, Scan
     def bool(self) -> Tensor:
         return self.to(dtypes.bool_)
 
-    def clone(self) -> Tensor:
-        """A copy of the data that stays in the graph (its gradient flows back to self)."""
+    def clone(self, memory_format: Any = None) -> Tensor:
+        """A copy of the data that stays in the graph (its gradient flows back to self), in
+        C order, or channels last when ``memory_format`` asks for it."""
+        check_format(memory_format, "clone")
+        if memory_format is channels_last or memory_format is channels_last_3d:
+            return self.contiguous(memory_format) if not self.is_contiguous(memory_format) \
+                else self.clone().contiguous(memory_format)
         if not self.requires_grad:
             return _wrap(self.data.copy(), None)
         return apply(unary.Cast, self, dtype=self.dtype)

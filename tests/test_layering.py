@@ -34,7 +34,7 @@ LAYERS = {
     "device": 0, "amp": 0, "cuda": 0, "accelerator": 0, "backends": 0, "hooks": 0,
     "accumulate_hooks": 0,
     "lazy": 0,
-    "generator": 0,
+    "generator": 0, "layout": 0, "settings": 0,
     "ops": 1,
     "kernels": 0,
     "tensor": 2, "methods": 2,

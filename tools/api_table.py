@@ -36,6 +36,8 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "linspace", "eye", "zeros_like", "ones_like", "full_like", "empty_like", "rand",
         "randn", "randint", "rand_like", "randn_like", "randperm", "normal", "bernoulli",
         "multinomial", "tensor(device=)", "zeros(device=)", "randn(device=)", "Generator",
+        "Size", "dtype", "channels_last", "use_deterministic_algorithms",
+        "set_float32_matmul_precision", "set_printoptions", "get_num_interop_threads",
         # shapes and indexing
         "cat", "stack", "split", "chunk", "flatten", "unsqueeze", "squeeze", "reshape",
         "transpose", "permute", "gather", "scatter", "masked_fill", "index_select",
@@ -69,7 +71,8 @@ GROUPS: list[tuple[str, str, list[str]]] = [
     ]),
     ("Tensor methods", "chainrule.Tensor", [
         "backward", "detach", "detach_", "item", "numpy", "tolist", "data", "grad",
-        "requires_grad_", "retain_grad", "register_hook", "clone", "to", "cpu", "cuda",
+        "requires_grad_", "retain_grad", "register_hook", "clone", "clone(memory_format=)",
+        "contiguous(memory_format=)", "to", "to(memory_format=)", "cpu", "cuda",
         "device", "is_cuda", "type", "type_as", "float", "double", "half", "long", "int",
         "bool", "size", "shape", "dim", "ndim", "numel", "view", "view_as", "reshape",
         "flatten", "squeeze", "unsqueeze", "permute", "transpose", "t", "T", "contiguous",

@@ -11,6 +11,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import dtypes, hooks
+from ..layout import channels_last, channels_last_3d, check_format
 from ..ops import unary
 from .reduce import normalize_dim
 from .shape import _sizes
@@ -35,6 +36,17 @@ def movedim(input: Any, source: Any, destination: Any) -> Any:
     placed = dict(zip(dst, src))
     perm = [placed[i] if i in placed else next(rest) for i in range(input.ndim)]
     return input.permute(perm) if input.ndim > 1 else input
+
+
+def _channels_last(t: Any, memory_format: Any) -> bool:
+    """Whether ``memory_format`` asks for channels last (checked against ``t``'s rank: 4
+    dimensions for ``channels_last``, 5 for ``channels_last_3d``, as in PyTorch)."""
+    check_format(memory_format, "contiguous")
+    rank = {id(channels_last): 4, id(channels_last_3d): 5}.get(id(memory_format))
+    if rank is not None and t.ndim != rank:
+        raise RuntimeError(f"contiguous: {memory_format!r} needs a tensor of {rank} dimensions, "
+                           f"got shape {tuple(t.shape)}")
+    return rank is not None
 
 
 class ConvenienceMixin:
@@ -80,11 +92,18 @@ class ConvenienceMixin:
     # ------------------------------------------------------------ layout
 
     def contiguous(self, memory_format=None):
-        """Self when its memory is in C order, else a C-ordered copy that keeps the graph."""
-        return self if self.data.flags.c_contiguous else self._apply(unary.Contiguous)
+        """Self when its memory is already in the order ``memory_format`` names (C order by
+        default; ``channels_last``: channels innermost), else such a copy that keeps the
+        graph."""
+        if self.is_contiguous(memory_format):
+            return self
+        return self._apply(unary.Contiguous, channels_last=_channels_last(self, memory_format))
 
     def is_contiguous(self, memory_format=None):
-        return bool(self.data.flags.c_contiguous)
+        """Whether the memory is in the order ``memory_format`` names (C order by default)."""
+        if not _channels_last(self, memory_format):
+            return bool(self.data.flags.c_contiguous)
+        return bool(self.data.transpose(0, *range(2, self.ndim), 1).flags.c_contiguous)
 
     def swapaxes(self, axis0, axis1):
         return self.transpose(axis0, axis1)

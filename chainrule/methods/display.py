@@ -2,11 +2,14 @@
 
 Floats print with 4 decimals, as integers with a trailing dot when they all are integral, and
 in scientific notation when their magnitudes span more than a factor of 1000; the dtype is
-shown when it is not the default of its kind (float32, int64, bool).
+shown when it is not the default of its kind (float32, int64, bool). ``set_printoptions``
+changes the decimals, the summarising threshold, the edge items, the line width and the
+notation, as PyTorch's does.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable
 
 import numpy as np
@@ -14,19 +17,50 @@ import numpy as np
 _QUIET_DTYPES = (np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.bool_))
 _SAMPLE = 1000
 
+# PyTorch's print options and profiles: (precision, threshold, edgeitems, linewidth).
+PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80),
+            "full": (4, float("inf"), 3, 80)}
+OPTIONS: dict[str, Any] = dict(zip(("precision", "threshold", "edgeitems", "linewidth"),
+                                   PROFILES["default"]), sci_mode=None)
+
+
+def set_printoptions(precision: int | None = None, threshold: float | None = None,
+                     edgeitems: int | None = None, linewidth: int | None = None,
+                     profile: str | None = None, sci_mode: bool | None = None) -> None:
+    """How tensors print (``torch.set_printoptions``): ``profile`` ('default', 'short',
+    'full') first resets precision, threshold, edgeitems and linewidth; each other argument
+    given then sets its option; ``sci_mode`` (None: chosen from the values) is always set."""
+    if profile is not None:
+        if profile not in PROFILES:
+            raise ValueError(f"set_printoptions: profile must be one of 'default', 'short' or "
+                             f"'full', got {profile!r}")
+        OPTIONS.update(zip(("precision", "threshold", "edgeitems", "linewidth"),
+                           PROFILES[profile]))
+    given = {"precision": precision, "threshold": threshold, "edgeitems": edgeitems,
+             "linewidth": linewidth}
+    OPTIONS.update({k: v for k, v in given.items() if v is not None})
+    if sci_mode not in (None, True, False):
+        raise TypeError(f"set_printoptions: sci_mode must be None, True or False, got "
+                        f"{sci_mode!r}")
+    OPTIONS["sci_mode"] = sci_mode
+
 
 def float_formatter(values: np.ndarray) -> Callable[[Any], str]:
-    """A function formatting one float, chosen from the magnitudes in ``values``."""
+    """A function formatting one float, chosen from the magnitudes in ``values`` and the
+    print options."""
     finite = np.abs(values[np.isfinite(values)]).astype(np.float64)
     nonzero = finite[finite != 0]
     integral = finite.size and np.all(finite == np.round(finite))
     wide = nonzero.size and (nonzero.max() / nonzero.min() > 1000 or nonzero.max() > 1e8)
-    if integral and not wide:
+    digits, sci = OPTIONS["precision"], OPTIONS["sci_mode"]
+    if sci is None:
+        sci = bool(wide or (not integral and nonzero.size and nonzero.min() < 1e-4))
+    if integral and not sci:
         fmt = "{:.0f}."
-    elif wide or (nonzero.size and nonzero.min() < 1e-4):
-        fmt = "{:.4e}"
+    elif sci:
+        fmt = f"{{:.{digits}e}}"
     else:
-        fmt = "{:.4f}"
+        fmt = f"{{:.{digits}f}}"
 
     def format_one(v: Any) -> str:
         return fmt.format(v) if np.isfinite(v) else str(float(v))
@@ -46,8 +80,10 @@ def format_data(a: np.ndarray) -> str:
     formatter = {}
     if a.dtype.kind == "f":
         formatter["float_kind"] = _padded(float_formatter(sample), sample)
+    threshold = OPTIONS["threshold"]
     return np.array2string(a, separator=", ", prefix="tensor(", formatter=formatter,
-                           threshold=1000, edgeitems=3, max_line_width=80)
+                           threshold=sys.maxsize if threshold == float("inf") else int(threshold),
+                           edgeitems=OPTIONS["edgeitems"], max_line_width=OPTIONS["linewidth"])
 
 
 def tensor_repr(t: Any) -> str:

@@ -289,7 +289,8 @@ class Module:
         """Move to a device and/or convert floating-point parameters and buffers to a dtype,
         in place, and return self: PyTorch's ``to(device)``, ``to(dtype)``,
         ``to(device, dtype)``, ``to(tensor)``. Only the CPU holds data: another device raises
-        ``DeviceError``."""
+        ``DeviceError``. ``memory_format`` is accepted and changes nothing: the layers choose
+        their arrays' memory order themselves (docs/architecture.md)."""
         target = to_arguments(args, kwargs, lambda x: isinstance(x, Tensor), dtypes.as_dtype,
                               "Module.to")
         require_cpu(target.device, "Module.to")

@@ -328,11 +328,17 @@ class Cast(Function):
 
 
 class Contiguous(Function):
-    """Y = X copied into C (row-major) order: the same values, so dL/dX = G."""
+    """Y = X copied into C (row-major) order, or with ``channels_last`` into the order that
+    keeps the second axis (channels) innermost (N, *spatial, C in memory; the shape stays
+    (N, C, *spatial)): the same values either way, so dL/dX = G."""
 
     @staticmethod
-    def forward(ctx, x):
-        return np.array(x, order="C")
+    def forward(ctx, x, channels_last=False):
+        if not channels_last:
+            return np.array(x, order="C")
+        inner = (0, *range(2, x.ndim), 1)  # channels last
+        back = (0, x.ndim - 1, *range(1, x.ndim - 1))
+        return np.ascontiguousarray(x.transpose(inner)).transpose(back)
 
     @staticmethod
     def backward(ctx, grad_out):
