@@ -272,6 +272,15 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, VersionMixin, SelectMixin, Scan
     def bool(self) -> Tensor:
         return self.to(dtypes.bool_)
 
+    def short(self) -> Tensor:
+        return self.to(dtypes.int16)
+
+    def char(self) -> Tensor:
+        return self.to(dtypes.int8)
+
+    def byte(self) -> Tensor:
+        return self.to(dtypes.uint8)
+
     def clone(self, memory_format: Any = None) -> Tensor:
         """A copy of the data that stays in the graph (its gradient flows back to self), in
         C order, or channels last when ``memory_format`` asks for it."""

@@ -191,3 +191,75 @@ def test_randperm_dtype_reproducibility_and_errors():
     assert cr.randperm(0).shape == (0,)
     with pytest.raises(ValueError, match="randperm: n must be a non-negative integer"):
         cr.randperm(-1)
+
+
+# ------------------------------------------------------------ in-place fills from a distribution
+
+N_DRAWS = 200_000
+
+
+def filled(method, *args, dtype=cr.float64, seed=0):
+    t = cr.zeros(N_DRAWS, dtype=dtype)
+    out = getattr(t, method)(*args, generator=cr.Generator().manual_seed(seed))
+    assert out is t
+    return t.numpy()
+
+
+@pytest.mark.parametrize("args,low,high", [((), 0, 2 ** 53), ((10,), 0, 9), ((-3, 4), -3, 3)])
+def test_random_fills_with_integers_of_the_asked_range(args, low, high):
+    values = filled("random_", *args)
+    assert np.all(values == np.round(values))
+    assert values.min() >= low and values.max() <= high
+    if high - low < 20:  # every integer of a small range shows up
+        assert set(np.unique(values)) == set(range(low, high + 1))
+
+
+def test_random_of_each_dtype_stays_in_its_range():
+    assert filled("random_", dtype=cr.float32).max() <= 2 ** 24
+    assert set(np.unique(filled("random_", dtype=cr.bool))) == {False, True}
+    assert filled("random_", dtype=cr.uint8).max() <= 255
+    assert filled("random_", dtype=cr.int64).min() >= 0
+
+
+@pytest.mark.parametrize("method,args,mean,variance", [
+    ("exponential_", (2.0,), 0.5, 0.25),
+    ("log_normal_", (0.3, 0.5), np.exp(0.3 + 0.125), (np.exp(0.25) - 1) * np.exp(0.6 + 0.25)),
+    ("geometric_", (0.25,), 4.0, 0.75 / 0.0625),
+])
+def test_fills_have_their_distributions_moments(method, args, mean, variance):
+    values = filled(method, *args)
+    standard_error = np.sqrt(variance / N_DRAWS)
+    assert abs(values.mean() - mean) < 5 * standard_error
+    assert abs(values.var() / variance - 1) < 0.05
+
+
+def test_cauchy_has_its_median_and_quartiles():
+    values = filled("cauchy_", 1.0, 2.0)
+    quartiles = np.quantile(values, [0.25, 0.5, 0.75])
+    np.testing.assert_allclose(quartiles, [1.0 - 2.0, 1.0, 1.0 + 2.0], atol=0.05)
+
+
+def test_fills_replay_with_the_same_generator_seed():
+    assert np.array_equal(filled("exponential_", 1.0, seed=4), filled("exponential_", 1.0, seed=4))
+    assert not np.array_equal(filled("exponential_", 1.0, seed=4),
+                              filled("exponential_", 1.0, seed=5))
+
+
+@pytest.mark.parametrize("error,pattern,call", [
+    (RuntimeError, "expects lambd > 0", lambda t: t.exponential_(-1.0)),
+    (RuntimeError, r"expects p in \(0, 1\)", lambda t: t.geometric_(1.5)),
+    (RuntimeError, "expects sigma > 0", lambda t: t.cauchy_(0.0, 0.0)),
+    (RuntimeError, "expects std > 0", lambda t: t.log_normal_(0.0, -1.0)),
+    (RuntimeError, "expects low < high", lambda t: t.random_(5, 5)),
+    (TypeError, "must be floating point", lambda t: t.long().exponential_()),
+    (RuntimeError, "leaf tensor that requires grad", lambda t: t.requires_grad_().random_()),
+])
+def test_bad_fills_are_refused_by_name(error, pattern, call):
+    with pytest.raises(error, match=pattern):
+        call(cr.zeros(3))
+
+
+def test_the_fill_methods_exist_in_torch_with_these_names():
+    torch = pytest.importorskip("torch")
+    for name in ("random_", "exponential_", "log_normal_", "cauchy_", "geometric_"):
+        assert hasattr(torch.Tensor, name) and hasattr(cr.Tensor, name)

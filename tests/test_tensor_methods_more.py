@@ -361,3 +361,45 @@ def test_top_level_functions_use_pytorchs_argument_names(name, parameters):
     ``device=`` left out)."""
     assert name in cr.__all__
     assert list(inspect.signature(getattr(cr, name)).parameters) == parameters.split()
+
+
+# ------------------------------------------------------------ conversions and memory queries
+
+LAYOUTS = {
+    "matrix": lambda lib: lib.zeros(2, 3),
+    "transposed": lambda lib: lib.zeros(2, 3).t(),
+    "strided": lambda lib: lib.arange(12.0).reshape(3, 4)[:, ::2],
+    "scalar": lambda lib: lib.zeros(()),
+    "int64": lambda lib: lib.zeros(4, dtype=lib.int64),
+    "uint8": lambda lib: lib.zeros(4, dtype=lib.uint8),
+    "bool": lambda lib: lib.zeros(4, dtype=lib.bool),
+}
+
+
+@pytest.mark.parametrize("name", LAYOUTS)
+def test_memory_queries_answer_as_torch(name):
+    torch = pytest.importorskip("torch")
+    ours, theirs = LAYOUTS[name](cr), LAYOUTS[name](torch)
+    assert ours.stride() == theirs.stride()
+    for dim in range(-ours.ndim, ours.ndim):
+        assert ours.stride(dim) == theirs.stride(dim)
+    for query in ("get_device", "is_complex", "is_signed", "element_size"):
+        assert getattr(ours, query)() == getattr(theirs, query)(), query
+    assert (ours.nbytes, ours.itemsize) == (theirs.nbytes, theirs.itemsize)
+
+
+@pytest.mark.parametrize("method,dtype", [("byte", "uint8"), ("char", "int8"),
+                                          ("short", "int16")])
+def test_integer_conversions_give_torchs_dtypes(method, dtype):
+    x = cr.tensor([1.7, -2.2, 3.0])
+    converted = getattr(x, method)()
+    assert converted.dtype == getattr(cr, dtype)
+    torch = pytest.importorskip("torch")
+    assert str(getattr(torch.tensor([1.7, -2.2, 3.0]), method)().dtype) == f"torch.{dtype}"
+    if dtype != "uint8":  # a negative float to uint8 is undefined behaviour in C and torch
+        assert converted.tolist() == getattr(torch.tensor([1.7, -2.2, 3.0]), method)().tolist()
+
+
+def test_stride_of_a_missing_dimension_is_an_index_error():
+    with pytest.raises(IndexError, match="dimension 2 is out of range"):
+        cr.zeros(2, 3).stride(2)

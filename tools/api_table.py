@@ -72,7 +72,8 @@ GROUPS: list[tuple[str, str, list[str]]] = [
     ("Tensor methods", "chainrule.Tensor", [
         "backward", "detach", "detach_", "item", "numpy", "tolist", "data", "grad",
         "requires_grad_", "retain_grad", "register_hook", "clone", "clone(memory_format=)",
-        "contiguous(memory_format=)", "to", "to(memory_format=)", "cpu", "cuda",
+        "contiguous(memory_format=)", "to", "to(memory_format=)", "cpu", "cuda", "stride",
+        "get_device", "byte", "short", "random_", "exponential_",
         "device", "is_cuda", "type", "type_as", "float", "double", "half", "long", "int",
         "bool", "size", "shape", "dim", "ndim", "numel", "view", "view_as", "reshape",
         "flatten", "squeeze", "unsqueeze", "permute", "transpose", "t", "T", "contiguous",

@@ -189,6 +189,27 @@ class ConvenienceMixin:
         """Bytes per element."""
         return self.dtype.itemsize
 
+    itemsize = property(element_size, doc="Bytes per element.")
+    nbytes = property(lambda self: self.data.nbytes, doc="Bytes of all the elements.")
+
+    def stride(self, dim=None):
+        """Steps in elements between neighbours along each dimension (a tuple), or along
+        ``dim``. chainrule keeps some arrays in another memory order than C's (channels
+        last), which the strides show."""
+        steps = tuple(s // self.dtype.itemsize for s in self.data.strides)
+        return steps if dim is None else steps[normalize_dim(dim, self.ndim)]
+
+    def get_device(self):
+        """-1: the data is in host memory (PyTorch's answer for a CPU tensor)."""
+        return -1
+
+    def is_complex(self):
+        return False  # chainrule has no complex dtypes
+
+    def is_signed(self):
+        """Whether the dtype holds negative values (false for uint8 and bool)."""
+        return self.dtype.kind in "fi"
+
     def nelement(self):
         return self.numel()
 

@@ -1,5 +1,7 @@
 """Random sampling driven by a tensor of probabilities: multinomial, bernoulli, bernoulli_, with
-their top-level ``chainrule.X`` forms.
+their top-level ``chainrule.X`` forms; and the in-place fills from a distribution (``random_``,
+``exponential_``, ``log_normal_``, ``cauchy_``, ``geometric_``; ``uniform_`` and ``normal_`` are
+on ``Tensor`` itself).
 
 Every draw comes from the package generator (``chainrule.manual_seed``) unless a
 ``generator`` (a ``np.random.Generator``) is passed. The samples are constants: PyTorch records
@@ -62,6 +64,49 @@ class SamplingMixin:
         draw = resolve(generator).random(self.shape) < probs
         return self._write("bernoulli_", draw)
 
+    def random_(self, low=None, high=None, *, generator=None):
+        """Fill ``self`` in place with integers drawn uniformly from [low, high):
+        ``random_()`` from [0, 2^m] where m is the float's mantissa width (2^24 for float32;
+        the dtype's maximum + 1 for integers, [0, 2) for bool), ``random_(high)`` from
+        [0, high), ``random_(low, high)`` from [low, high)."""
+        if high is None:
+            low, high = 0, (low if low is not None else _random_bound(self.dtype))
+        low, high = int(low), int(high)
+        if low >= high:
+            raise RuntimeError(f"random_: expects low < high, got low={low}, high={high}")
+        draw = resolve(generator).integers(low, high, self.shape, dtype=np.int64,
+                                           endpoint=False)
+        return self._write("random_", draw)
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        """Fill ``self`` in place with draws from the exponential distribution of rate λ
+        (density λe^(−λx), x ≥ 0)."""
+        if not lambd > 0:
+            raise RuntimeError(f"exponential_: expects lambd > 0, got {lambd}")
+        rng = _floating_rng(self, "exponential_", generator)
+        return self._write("exponential_", rng.exponential(1.0 / lambd, self.shape))
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        """Fill ``self`` in place with e^Z, Z ~ N(mean, std²)."""
+        if not std > 0:
+            raise RuntimeError(f"log_normal_: expects std > 0, got {std}")
+        rng = _floating_rng(self, "log_normal_", generator)
+        return self._write("log_normal_", rng.lognormal(mean, std, self.shape))
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+        """Fill ``self`` in place with draws from the Cauchy distribution (median, scale σ)."""
+        if not sigma > 0:
+            raise RuntimeError(f"cauchy_: expects sigma > 0, got {sigma}")
+        rng = _floating_rng(self, "cauchy_", generator)
+        return self._write("cauchy_", median + sigma * rng.standard_cauchy(self.shape))
+
+    def geometric_(self, p, *, generator=None):
+        """Fill ``self`` in place with the number of Bernoulli(p) trials up to and including
+        the first success (1, 2, ...)."""
+        if not 0 < p < 1:
+            raise RuntimeError(f"geometric_: expects p in (0, 1), got {p}")
+        return self._write("geometric_", resolve(generator).geometric(p, self.shape))
+
     def _multinomial_weights(self, num_samples, replacement):
         """The weights as a float64 (rows, categories) array, checked as PyTorch checks them."""
         if not dtypes.is_floating(self.dtype):
@@ -81,6 +126,24 @@ class SamplingMixin:
             raise RuntimeError(f"multinomial: cannot draw {num_samples} samples without "
                                f"replacement from a row with {available} non-zero weights")
         return weights
+
+
+def _random_bound(dtype: np.dtype) -> int:
+    """The exclusive upper end of ``random_()``'s range for ``dtype``, as in PyTorch."""
+    if dtype.kind == "f":
+        return 2 ** (np.finfo(dtype).nmant + 1) + 1
+    if dtype.kind == "b":
+        return 2
+    return int(np.iinfo(dtype).max) + 1
+
+
+def _floating_rng(t: Any, name: str, generator: Any) -> np.random.Generator:
+    """The generator to draw with, after checking that ``t`` holds floats (continuous draws
+    into an integer tensor are refused, as in PyTorch)."""
+    if not dtypes.is_floating(t.dtype):
+        raise TypeError(f"{name}: draws from a continuous distribution, so the tensor must be "
+                        f"floating point, got {t.dtype}")
+    return resolve(generator)
 
 
 def multinomial(input: Any, num_samples: int, replacement: bool = False, *,
