@@ -166,7 +166,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".methods.shape_functions": ("chunk flatten meshgrid permute ravel reshape split squeeze "
                                  "swapaxes swapdims transpose unflatten unsqueeze"),
 }, submodules=("accelerator", "amp", "backends", "cuda", "app", "distributed", "distributions",
-               "interop", "onnx", "sklearn", "train", "vision", "viz"))
+               "interop", "onnx", "sklearn", "testing", "train", "vision", "viz"))
 
 __all__ = [
     "abs", "arange", "as_tensor", "autograd", "bool", "bool_", "cat", "clamp", "clip", "cos",
@@ -210,3 +210,4 @@ __all__ += ["Size", "channels_last", "channels_last_3d", "contiguous_format", "d
             "get_num_interop_threads", "is_deterministic_algorithms_warn_only_enabled",
             "set_float32_matmul_precision", "set_num_interop_threads",
             "use_deterministic_algorithms"]
+__all__ += ["testing"]

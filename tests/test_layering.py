@@ -39,7 +39,7 @@ LAYERS = {
     "kernels": 0,
     "tensor": 2, "methods": 2,
     "creation": 3, "functional": 3, "gradcheck": 3, "io": 3,
-    "legacy": 3, "atomic_file": 3, "io_structure": 3,
+    "legacy": 3, "atomic_file": 3, "io_structure": 3, "testing": 3,
     "interop": 3,
     "nn": 4,
     "distributed": 4,

@@ -38,6 +38,7 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "multinomial", "tensor(device=)", "zeros(device=)", "randn(device=)", "Generator",
         "Size", "dtype", "channels_last", "use_deterministic_algorithms",
         "set_float32_matmul_precision", "set_printoptions", "get_num_interop_threads",
+        "testing.assert_close",
         # shapes and indexing
         "cat", "stack", "split", "chunk", "flatten", "unsqueeze", "squeeze", "reshape",
         "transpose", "permute", "gather", "scatter", "masked_fill", "index_select",

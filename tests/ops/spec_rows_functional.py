@@ -242,6 +242,19 @@ MORE_ACTIVATIONS = [
     row("threshold", lambda x: F.threshold(x, 0.5, -2.0), ((2, 5),), domain=Uniform(avoid=(0.5,))),
     row("prelu", F.prelu, ((2, 3, 2), (3,)), ((5,), (1,)), domain=(SMOOTH_AT_0, ANY)),
 ]
+# The in-place activations act on a copy (x + 0): the leaf inputs that require grad are
+# refused, as in PyTorch; the gradient flows through the change to x.
+IN_PLACE = [
+    row("relu_", lambda x: F.relu_(x + 0), ((2, 5),), domain=SMOOTH_AT_0),
+    row("leaky_relu_", lambda x: F.leaky_relu_(x + 0, 0.2), ((2, 5),), domain=SMOOTH_AT_0),
+    row("elu_", lambda x: F.elu_(x + 0, 0.7), ((2, 5),), domain=SMOOTH_AT_0),
+    row("hardtanh_", lambda x: F.hardtanh_(x + 0, -1.0, 0.5), ((2, 5),),
+        domain=Uniform(avoid=(-1.0, 0.5))),
+    row("threshold_", lambda x: F.threshold_(x + 0, 0.5, -2.0), ((2, 5),),
+        domain=Uniform(avoid=(0.5,))),
+    row("selu_", lambda x: F.selu_(x + 0), ((2, 5),), domain=SMOOTH_AT_0),
+    row("celu_", lambda x: F.celu_(x + 0, 0.8), ((2, 5),), domain=SMOOTH_AT_0),
+]
 DISTANCES = [
     row("normalize", F.normalize, ((3, 4),)),
     row("normalize[p1_dim0]", lambda x: F.normalize(x, 1, 0), ((3, 4),), domain=DISTINCT),
@@ -314,7 +327,7 @@ FUNCTIONAL = BASIC + ACTIVATIONS + LOSSES + NORMALISATION + CONVOLUTION + POOLIN
     RANDOM_AND_LOOKUP
 FUNCTIONAL += MORE_ACTIVATIONS + DISTANCES + MORE_LOSSES
 FUNCTIONAL += LAYER_ROWS
-FUNCTIONAL = FUNCTIONAL + ATTENTION
+FUNCTIONAL = FUNCTIONAL + ATTENTION + IN_PLACE
 
 # Exported functions that have no gradient, and why: they have no row above.
 NOT_DIFFERENTIABLE = {
