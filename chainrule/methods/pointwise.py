@@ -81,8 +81,8 @@ class PointwiseMixin:
         elif result.kind in "biu" and isinstance(alpha, (float, np.floating)):
             raise TypeError(f"{name}: {word}={alpha!r} is a float but the result is "
                             f"{result.name}; use an integer {word} or convert to float first")
-        if result.kind == "b":
-            alpha = bool(alpha)
+        if result.kind == "b":  # bool · bool stays bool: alpha counts as true or false
+            return other if alpha else as_operand(self, other)[0] * False
         return other if alpha == 1 else other * alpha
 
     def _div_rounded(self, other, mode, reverse):

@@ -134,8 +134,8 @@ def xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 class Xlogy(Function):
     """Y = X ln Z, with Y = 0 where X = 0 (unless Z is NaN).
 
-    dL/dX = G ⊙ ln Z, taken as 0 where X = 0 (the same convention: xlogy([X ≠ 0], Z)),
-    dL/dZ = G ⊙ X / Z (NaN at X = Z = 0, as in PyTorch).   Saves X and Z.
+    dL/dX = G ⊙ ln Z, taken as 0 where X = 0 and Z ≤ 0 (where ln Z is −∞ or undefined),
+    dL/dZ = G ⊙ X / Z (NaN at X = Z = 0); PyTorch's conventions.   Saves X and Z.
     """
 
     @staticmethod
@@ -148,7 +148,9 @@ class Xlogy(Function):
         x, z = ctx.saved
         grad_x = grad_z = None
         if ctx.needs_input_grad[0]:
-            grad_x = grad_out * xlogy((x != 0).astype(x.dtype), z)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_z = np.where((x == 0) & (z <= 0), np.zeros((), dtype=z.dtype), np.log(z))
+            grad_x = grad_out * log_z
         if ctx.needs_input_grad[1]:
             with np.errstate(divide="ignore", invalid="ignore"):
                 grad_z = grad_out * x / z
@@ -269,7 +271,8 @@ class Logit(Function):
     (±∞ at Z = 1 or 0, NaN outside [0, 1]).
 
     dY/dZ = 1/Z + 1/(1 − Z) = 1 / (Z(1 − Z)), and dZ/dX = [eps ≤ X ≤ 1 − eps] (bounds
-    included, as clamp), so dL/dX = G / (X(1 − X)) inside, 0 outside.   Saves X.
+    included, as clamp), so dL/dX = G / (X(1 − X)) inside, 0 outside; without ``eps``, NaN
+    outside [0, 1], where Y is NaN (PyTorch's conventions).   Saves X.
     """
 
     @staticmethod
@@ -286,6 +289,6 @@ class Logit(Function):
         with np.errstate(divide="ignore", invalid="ignore"):
             grad = grad_out / (x * (1 - x))
         if ctx.eps is None:
-            return grad
+            return np.where((x < 0) | (x > 1), np.full((), np.nan, dtype=grad.dtype), grad)
         outside = (x < ctx.eps) | (x > 1.0 - ctx.eps)
         return np.where(outside, np.zeros((), dtype=grad.dtype), grad)
