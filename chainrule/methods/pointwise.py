@@ -20,7 +20,7 @@ import numpy as np
 from .. import dtypes
 from .math import MathMixin, as_operand, binary, broadcast_shape, refuse_bool, where
 
-_ROUNDING_MODES = (None, "trunc", "floor")
+_ROUNDING_MODES = ("trunc", "floor")
 
 
 def _ops() -> Any:
@@ -72,7 +72,7 @@ class PointwiseMixin:
     def _times_alpha(self, other, alpha, name, word="alpha"):
         """``other * alpha`` for ``add``/``sub``/``addcmul``, refusing what PyTorch refuses:
         a float ``alpha`` when the result is integral, a bool one unless it is bool."""
-        result = dtypes.promote(self.dtype, as_operand(self, other)[1])
+        result = as_operand(self, other)[1]
         if isinstance(alpha, (bool, np.bool_)):
             if result.kind != "b":
                 raise TypeError(f"{name}: a bool {word} is only allowed for bool results")
