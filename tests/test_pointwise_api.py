@@ -191,7 +191,7 @@ def test_absolute_positive_clone():
     for call in (lambda: cr.positive(b), lambda: cr.absolute(b)):
         with pytest.raises(TypeError, match="bool"):
             call()
-    y = cr.clone(x, memory_format=object())
+    y = cr.clone(x, memory_format=None)
     assert y.data is not x.data and np.array_equal(y.data, x.data)
     (y * 3).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])

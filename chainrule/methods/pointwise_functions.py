@@ -97,9 +97,9 @@ def positive(input: Any) -> Any:
 
 
 def clone(input: Any, *, memory_format: Any = None) -> Any:
-    """A copy that stays in the graph (``torch.clone``); ``memory_format`` is accepted (the
-    copy is C-ordered)."""
-    return input.clone()
+    """A copy that stays in the graph (``torch.clone``); ``memory_format``, when given, goes
+    to ``Tensor.clone``."""
+    return input.clone() if memory_format is None else input.clone(memory_format)
 
 
 def all(input: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
