@@ -160,6 +160,12 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".legacy": ("BoolTensor ByteTensor CharTensor DoubleTensor FloatTensor HalfTensor IntTensor "
                 "LongTensor ShortTensor compile"),
     ".methods.einsum": "einsum",
+    ".methods.pointwise_functions": (
+        "absolute add addcdiv addcmul all any bitwise_and bitwise_not bitwise_or bitwise_xor "
+        "clamp_max clamp_min clone copysign div divide erf erfc erfinv float_power floor_divide "
+        "fmax fmin frac hypot isreal lerp logaddexp logical_and logical_not logical_or "
+        "logical_xor logit mul multiply nan_to_num positive sgn signbit sub subtract "
+        "true_divide xlogy"),
     ".methods.select_functions": ("argmax argmin argsort diag gather index_add index_fill "
                                   "index_select masked_fill max min narrow nonzero scatter "
                                   "scatter_add sort take_along_dim topk tril triu unbind unique"),
@@ -211,3 +217,11 @@ __all__ += ["Size", "channels_last", "channels_last_3d", "contiguous_format", "d
             "set_float32_matmul_precision", "set_num_interop_threads",
             "use_deterministic_algorithms"]
 __all__ += ["testing"]
+__all__ += [
+    "absolute", "add", "addcdiv", "addcmul", "all", "any", "bitwise_and", "bitwise_not",
+    "bitwise_or", "bitwise_xor", "clamp_max", "clamp_min", "clone", "copysign", "div", "divide",
+    "erf", "erfc", "erfinv", "float_power", "floor_divide", "fmax", "fmin", "frac", "hypot",
+    "isreal", "lerp", "logaddexp", "logical_and", "logical_not", "logical_or", "logical_xor",
+    "logit", "mul", "multiply", "nan_to_num", "positive", "sgn", "signbit", "sub", "subtract",
+    "true_divide", "xlogy",
+]

@@ -28,7 +28,9 @@ from .device import (
 )
 from .layout import channels_last, channels_last_3d, check_format
 from .methods import convenience, elementwise, inplace, linalg
+from .methods.logical import LogicalMixin
 from .methods.math import MathMixin, inplace_operand
+from .methods.pointwise import PointwiseMixin
 from .methods.reduce import ReduceMixin
 from .methods.sampling import SamplingMixin
 from .methods.scan import ScanMixin
@@ -40,7 +42,7 @@ from .ops import unary
 
 class Tensor(MathMixin, ReduceMixin, ShapeMixin, VersionMixin, SelectMixin, ScanMixin,
              SamplingMixin, elementwise.ElementwiseMixin, linalg.LinalgMixin,
-             inplace.InplaceMixin, convenience.ConvenienceMixin):
+             inplace.InplaceMixin, convenience.ConvenienceMixin, PointwiseMixin, LogicalMixin):
     """An n-dimensional array that can record the operations applied to it.
 
     Args:

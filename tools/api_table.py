@@ -69,6 +69,11 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "backends.mps.is_available", "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor",
         "IntTensor", "ShortTensor", "ByteTensor", "CharTensor", "BoolTensor", "compile",
         "autocast", "amp.autocast", "amp.GradScaler",
+        # pointwise
+        "add", "add(alpha=)", "sub", "mul", "div", "div(rounding_mode=)", "floor_divide",
+        "clone", "all", "any", "erf", "erfinv", "lerp", "addcmul", "addcdiv", "clamp_min",
+        "clamp_max", "logit", "hypot", "xlogy", "logaddexp", "float_power", "nan_to_num",
+        "fmax", "fmin", "logical_and", "logical_or", "logical_not", "bitwise_and", "signbit",
     ]),
     ("Tensor methods", "chainrule.Tensor", [
         "backward", "detach", "detach_", "item", "numpy", "tolist", "data", "grad",
@@ -87,6 +92,9 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "all", "any", "new_zeros", "new_ones", "new_full", "new_tensor", "zero_", "fill_",
         "copy_", "add_", "sub_", "mul_", "div_", "clamp_", "uniform_", "normal_", "apply_",
         "resize_", "pin_memory", "share_memory_",
+        "div(rounding_mode=)", "add(alpha=)", "erf", "erfinv", "lerp", "addcmul", "addcdiv",
+        "clamp_min", "clamp_max", "logit", "nan_to_num", "logical_and", "logical_not",
+        "floor_divide",
     ]),
     ("torch.nn", "chainrule.nn", [
         "Module", "Module.to", "Module.cpu", "Module.cuda", "Parameter", "Sequential",

@@ -210,29 +210,42 @@ class MathMixin:
         return compare(np.greater_equal, self, other, "ge")
 
     def __invert__(self):
-        return self._const(np.invert(self.data))
+        return self.bitwise_not()
 
     def __and__(self, other):
-        return compare(np.bitwise_and, self, other, "and")
+        return self.bitwise_and(other)
+
+    __rand__ = __and__
 
     def __or__(self, other):
-        return compare(np.bitwise_or, self, other, "or")
+        return self.bitwise_or(other)
+
+    __ror__ = __or__
 
     def __xor__(self, other):
-        return compare(np.bitwise_xor, self, other, "xor")
+        return self.bitwise_xor(other)
+
+    __rxor__ = __xor__
 
 
     def add(self, other, alpha=1):
-        return self + (other * alpha if alpha != 1 else other)
+        if type(alpha) is int and alpha == 1:
+            return self + other
+        return self + self._times_alpha(other, alpha, "add")
 
     def sub(self, other, alpha=1):
-        return self - (other * alpha if alpha != 1 else other)
+        if type(alpha) is int and alpha == 1:
+            return self - other
+        return self - self._times_alpha(other, alpha, "sub")
 
     def mul(self, other):
         return self * other
 
-    def div(self, other):
-        return self / other
+    def div(self, other, *, rounding_mode=None):
+        """self / other; with ``rounding_mode`` 'trunc' or 'floor', rounded (a constant)."""
+        if rounding_mode is None:
+            return self / other
+        return self._div_rounded(other, rounding_mode, False)
 
     def matmul(self, other):
         return matmul(self, other)
@@ -309,6 +322,8 @@ class MathMixin:
         return 1 / self
 
     def sign(self):
+        if self.dtype.kind == "b":  # PyTorch: a bool tensor is its own sign
+            return self._const(self.data.copy())
         return self._apply(unary.Sign)
 
     def floor(self):
@@ -364,10 +379,7 @@ class MathMixin:
         return self if dtypes.is_floating(self.dtype) else self.to(dtypes.default_float)
 
     def _floor_divide(self, other, reverse):
-        other, dtype = as_operand(self, other)
-        a, b = (other, self) if reverse else (self, other)
-        broadcast_shape("floor_divide", a.shape, b.shape)
-        return self._const(np.floor_divide(a.data.astype(dtype), b.data.astype(dtype)))
+        return self._div_rounded(other, "floor", reverse)
 
 
 def where(condition: Any, a: Any, b: Any) -> Any:

@@ -96,6 +96,12 @@ class ReduceMixin:
 
     def amin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """Minimum over ``dim``; tied minima share the gradient equally."""
+        if not dtypes.is_floating(self.dtype):
+            # NOTE: not through negation: bool has none, and −x wraps around for uint8.
+            self._check_nonempty("amin")
+            axes = reduction_axes(dim, axis, self.ndim)
+            return self._const(np.asarray(np.min(self.data, axis=axes,
+                                                 keepdims=_keep(keepdim, keepdims))))
         return -(-self).amax(dim, keepdim, axis=axis, keepdims=keepdims)
 
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
