@@ -250,3 +250,45 @@ class InplaceMixin:
 
     def __itruediv__(self, other):
         return augmented(self, "/=", lambda x, o: x / o, other)
+
+
+# In-place twins of methods whose arguments pass through unchanged: ``x.name_(*args)`` is
+# x ← x.name(*args) by the rules above (the positional arguments are operands: a tensor
+# among them that requires grad is recorded too).
+TWINS = ("absolute acos acosh addmm asin asinh atan atan2 atanh bitwise_and bitwise_not "
+         "bitwise_or bitwise_xor clip copysign cosh cumprod cumsum divide erf erfc erfinv exp2 "
+         "expm1 fix float_power floor_divide frac hypot log10 log1p log2 logit multiply "
+         "nan_to_num negative rsqrt sgn sinh subtract tan true_divide xlogy").split()
+# Comparisons and logical ops: their bool result is written as 0/1 in the tensor's dtype.
+CAST_TWINS = ("eq ne not_equal lt le gt ge less less_equal greater greater_equal "
+              "logical_and logical_or logical_xor logical_not").split()
+# Axis swaps: the tensor takes the view's shape and strides (``reshaped_inplace``).
+VIEW_TWINS = ("swapaxes", "swapdims")
+
+
+def _twin(name: str, cast: bool) -> Callable[..., Any]:
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        def compute(x: Any, *operands: Any) -> Any:
+            out = getattr(x, name)(*operands, **kwargs)
+            return out.to(x.dtype) if cast else out
+
+        return inplace(self, name + "_", compute, *args)
+
+    method.__name__ = method.__qualname__ = name + "_"
+    method.__doc__ = f"``self`` ← ``self.{name}(...)``, in place; returns ``self``."
+    return method
+
+
+def _view_twin(name: str) -> Callable[..., Any]:
+    def method(self: Any, dim0: int, dim1: int) -> Any:
+        return reshaped_inplace(self, name + "_", lambda x: getattr(x, name)(dim0, dim1))
+
+    method.__name__ = method.__qualname__ = name + "_"
+    method.__doc__ = f"``self`` becomes ``self.{name}(dim0, dim1)``, in place."
+    return method
+
+
+for _name in TWINS + CAST_TWINS:
+    setattr(InplaceMixin, _name + "_", _twin(_name, _name in CAST_TWINS))
+for _name in VIEW_TWINS:
+    setattr(InplaceMixin, _name + "_", _view_twin(_name))
