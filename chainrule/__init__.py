@@ -150,6 +150,11 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
                                   "scatter_add sort take_along_dim topk tril triu unbind unique"),
     ".methods.shape_functions": ("chunk flatten meshgrid permute ravel reshape split squeeze "
                                  "swapaxes swapdims transpose unflatten unsqueeze"),
+    ".methods.structure_functions": ("atleast_1d atleast_2d atleast_3d block_diag "
+                                     "broadcast_shapes broadcast_tensors broadcast_to "
+                                     "column_stack concat concatenate diag_embed diagonal "
+                                     "dsplit dstack flip fliplr flipud hsplit hstack rot90 "
+                                     "row_stack select tensor_split trace vsplit vstack"),
 }, submodules=("accelerator", "amp", "backends", "cuda", "app", "distributed", "distributions",
                "interop", "onnx", "sklearn", "train", "vision", "viz"))
 
@@ -188,3 +193,9 @@ __all__ += [
     "var",
 ]
 __all__ += ["get_num_threads", "set_num_threads"]
+__all__ += [
+    "atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "broadcast_shapes",
+    "broadcast_tensors", "broadcast_to", "column_stack", "concat", "concatenate", "diag_embed",
+    "diagonal", "dsplit", "dstack", "flip", "fliplr", "flipud", "hsplit", "hstack", "rot90",
+    "row_stack", "select", "tensor_split", "trace", "vsplit", "vstack",
+]

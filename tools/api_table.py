@@ -66,6 +66,11 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "backends.mps.is_available", "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor",
         "IntTensor", "ShortTensor", "ByteTensor", "CharTensor", "BoolTensor", "compile",
         "autocast", "amp.autocast", "amp.GradScaler",
+        # wider shapes and joins
+        "flip", "fliplr", "flipud", "rot90", "concat", "concatenate", "hstack", "vstack",
+        "dstack", "column_stack", "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_to",
+        "broadcast_tensors", "tensor_split", "hsplit", "vsplit", "select", "diagonal", "trace",
+        "diag_embed", "block_diag",
     ]),
     ("Tensor methods", "chainrule.Tensor", [
         "backward", "detach", "detach_", "item", "numpy", "tolist", "data", "grad",
@@ -82,6 +87,8 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "all", "any", "new_zeros", "new_ones", "new_full", "new_tensor", "zero_", "fill_",
         "copy_", "add_", "sub_", "mul_", "div_", "clamp_", "uniform_", "normal_", "apply_",
         "resize_", "pin_memory", "share_memory_",
+        "flip", "fliplr", "flipud", "rot90", "broadcast_to", "tensor_split", "hsplit", "vsplit",
+        "select", "diagonal", "trace", "diag_embed",
     ]),
     ("torch.nn", "chainrule.nn", [
         "Module", "Module.to", "Module.cpu", "Module.cuda", "Parameter", "Sequential",

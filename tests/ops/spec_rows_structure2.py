@@ -1,0 +1,153 @@
+"""Op table rows for the wider shape, statistics, search and product API: flips and rotations,
+the stacks and splits, diagonals, and (below) reductions, scans, selections and products.
+
+Each row runs the chainrule call against an independent NumPy reference, its gradient against
+finite differences in float64 and its values and gradient against torch
+(``tests/ops/test_structure_table.py`` runs the same checks as the main table over these rows).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import chainrule as cr
+from tests.ops.spec_types import M, OpSpec, S, unary
+
+THREE_D = (((2, 3, 4),),)
+BIG_3D = ((6, 5, 4),)
+
+
+def np_atleast(x, ndim):
+    return [np.atleast_1d, np.atleast_2d, np.atleast_3d][ndim - 1](x)
+
+
+def np_diag_embed(x, offset, dim1, dim2):
+    """Loops, not a clever index: each output matrix built entry by entry."""
+    n = x.shape[-1] + abs(offset)
+    out = np.zeros(x.shape[:-1] + (n, n), dtype=x.dtype)
+    for index in np.ndindex(x.shape[:-1]):
+        for i in range(x.shape[-1]):
+            r, c = (i, i + offset) if offset >= 0 else (i - offset, i)
+            out[index + (r, c)] = x[index + (i,)]
+    return np.moveaxis(out, (-2, -1), (dim1, dim2))
+
+
+def np_block_diag(*blocks):
+    blocks = [np.atleast_2d(b) for b in blocks]
+    out = np.zeros((sum(b.shape[0] for b in blocks), sum(b.shape[1] for b in blocks)),
+                   dtype=np.result_type(*blocks))
+    r = c = 0
+    for b in blocks:
+        out[r:r + b.shape[0], c:c + b.shape[1]] = b
+        r, c = r + b.shape[0], c + b.shape[1]
+    return out
+
+
+def np_tensor_split(x, spec, axis):
+    return tuple(np.array_split(x, spec, axis=axis))
+
+
+# ---------------------------------------------------------------- flips, joins, splits
+
+SHAPES = [
+    unary("flip_function", lambda x: cr.flip(x, (0, -1)), lambda x: np.flip(x, (0, -1)),
+          torch_op=lambda t, x: t.flip(x, (0, -1)), cases=(((S, M),), ((2, 3, 4),))),
+    unary("fliplr", lambda x: cr.fliplr(x), np.fliplr, torch_op=lambda t, x: t.fliplr(x),
+          cases=(((S, M),), ((2, 3, 4),))),
+    unary("flipud", lambda x: cr.flipud(x), np.flipud, torch_op=lambda t, x: t.flipud(x),
+          cases=(((S,),), ((S, M),))),
+    unary("fliplr_method", lambda x: x.fliplr(), np.fliplr, cases=(((S, M),),)),
+    unary("rot90", lambda x: cr.rot90(x), np.rot90, torch_op=lambda t, x: t.rot90(x),
+          cases=(((S, M),), ((2, 3, 4),))),
+    unary("rot90_k2", lambda x: x.rot90(2, (1, 2)), lambda x: np.rot90(x, 2, (1, 2)),
+          cases=THREE_D, big=BIG_3D),
+    unary("rot90_k3_neg_dims", lambda x: x.rot90(-1, [-1, 0]),
+          lambda x: np.rot90(x, -1, (-1, 0)), cases=(((S, M),), ((2, 3, 4),))),
+    unary("rot90_k4", lambda x: x.rot90(4), lambda x: np.rot90(x, 4), cases=(((S, M),),)),
+    OpSpec("concat", lambda a, b: cr.concat([a, b], dim=1),
+           lambda a, b: np.concatenate([a, b], 1), lambda t, a, b: t.concat([a, b], dim=1),
+           cases=(((S, 2), (S, 3)),), big=((64, 32), (64, 16))),
+    OpSpec("concatenate", lambda a, b: cr.concatenate((a, b), axis=-1),
+           lambda a, b: np.concatenate([a, b], -1),
+           lambda t, a, b: t.concatenate((a, b), axis=-1),
+           cases=(((S,), (2,)), ((S, 2), (S, 3))), big=((64, 32), (64, 16))),
+    OpSpec("hstack", lambda a, b: cr.hstack([a, b]), lambda a, b: np.hstack([a, b]),
+           lambda t, a, b: t.hstack([a, b]),
+           cases=(((), ()), ((), (S,)), ((S,), (3,)), ((S, 2), (S, 3)), ((2, 3, 4), (2, 1, 4))),
+           big=((64, 32), (64, 16))),
+    OpSpec("vstack", lambda a, b: cr.vstack([a, b]), lambda a, b: np.vstack([a, b]),
+           lambda t, a, b: t.vstack([a, b]),
+           cases=(((), ()), ((S,), (S,)), ((S,), (2, S)), ((2, 3, 4), (1, 3, 4))),
+           big=((64, 32), (16, 32))),
+    OpSpec("row_stack", lambda a, b: cr.row_stack([a, b]), lambda a, b: np.vstack([a, b]),
+           lambda t, a, b: t.row_stack([a, b]), cases=(((S,), (S,)),), big=((32,), (32,))),
+    OpSpec("dstack", lambda a, b: cr.dstack([a, b]), lambda a, b: np.dstack([a, b]),
+           lambda t, a, b: t.dstack([a, b]),
+           cases=(((), ()), ((S,), (S,)), ((S, M), (S, M)), ((2, 3, 4), (2, 3, 1))),
+           big=((64, 32), (64, 32))),
+    OpSpec("column_stack", lambda a, b, c: cr.column_stack([a, b, c]),
+           lambda a, b, c: np.column_stack([a, b, c]),
+           lambda t, a, b, c: t.column_stack([a, b, c]),
+           cases=(((S,), (S, 2), (S,)), ((), (1, 3), ())), big=((64,), (64, 8), (64,))),
+    OpSpec("atleast_1d", lambda x: cr.atleast_1d(x), lambda x: np_atleast(x, 1),
+           lambda t, x: t.atleast_1d(x), cases=(((),), ((S,),), ((S, M),))),
+    OpSpec("atleast_2d_many", lambda a, b: cr.atleast_2d(a, b),
+           lambda a, b: (np_atleast(a, 2), np_atleast(b, 2)),
+           lambda t, a, b: t.atleast_2d(a, b), cases=(((), (S,)), ((S, M), (2, 3, 4))),
+           big=((64, 32), (32,))),
+    OpSpec("atleast_3d", lambda x: cr.atleast_3d(x), lambda x: np_atleast(x, 3),
+           lambda t, x: t.atleast_3d(x), cases=(((),), ((S,),), ((S, M),), ((2, 3, 4),))),
+    OpSpec("broadcast_to_function", lambda x: cr.broadcast_to(x, (3, -1, M)),
+           lambda x: np.broadcast_to(x, (3, S, M)), lambda t, x: t.broadcast_to(x, (3, -1, M)),
+           cases=(((S, 1),), ((S, M),)), big=((64, 1),)),
+    OpSpec("broadcast_tensors", lambda a, b: cr.broadcast_tensors(a, b),
+           lambda a, b: tuple(np.broadcast_arrays(a, b)),
+           lambda t, a, b: t.broadcast_tensors(a, b),
+           cases=(((S, 1), (1, M)), ((), (S,)), ((M,), (S, M))), big=((64, 1), (32,))),
+    OpSpec("tensor_split_sections", lambda x: cr.tensor_split(x, 3, dim=1),
+           lambda x: np_tensor_split(x, 3, 1), lambda t, x: t.tensor_split(x, 3, dim=1),
+           cases=(((S, M),), ((2, 7, 3),))),
+    OpSpec("tensor_split_indices", lambda x: x.tensor_split([1, -2, 9]),
+           lambda x: np_tensor_split(x, [1, x.shape[0] - 2, 9], 0),
+           cases=(((M,),), ((M, 3),))),
+    OpSpec("hsplit", lambda x: cr.hsplit(x, 2), lambda x: tuple(np.hsplit(x, 2)),
+           lambda t, x: t.hsplit(x, 2), cases=(((M,),), ((S, M),))),
+    OpSpec("hsplit_indices", lambda x: x.hsplit([1, 3]), lambda x: tuple(np.hsplit(x, [1, 3])),
+           cases=(((S, M),),)),
+    OpSpec("vsplit", lambda x: cr.vsplit(x, [2]), lambda x: tuple(np.vsplit(x, [2])),
+           lambda t, x: t.vsplit(x, [2]), cases=(((S, M),), ((2, 3, 4),))),
+    OpSpec("dsplit", lambda x: x.dsplit(2), lambda x: tuple(np.dsplit(x, 2)),
+           cases=THREE_D, big=BIG_3D),
+    OpSpec("select", lambda x: cr.select(x, -1, -2), lambda x: x[..., -2],
+           lambda t, x: t.select(x, -1, -2), cases=(((S,),), ((S, M),), ((2, 3, 4),))),
+    OpSpec("select_method", lambda x: x.select(0, 1), lambda x: x[1], cases=(((S, M),),)),
+]
+
+DIAGONALS = [
+    OpSpec("diagonal", lambda x: cr.diagonal(x), lambda x: np.diagonal(x).copy(),
+           lambda t, x: t.diagonal(x), cases=(((S, M),), ((M, S),), ((2, 3, 4),))),
+    OpSpec("diagonal_offset_dims", lambda x: x.diagonal(1, 2, 0),
+           lambda x: np.diagonal(x, 1, 2, 0).copy(), cases=THREE_D, big=BIG_3D),
+    OpSpec("diagonal_negative_offset", lambda x: cr.diagonal(x, offset=-2, dim1=-1, dim2=-2),
+           lambda x: np.diagonal(x, -2, -1, -2).copy(),
+           lambda t, x: t.diagonal(x, offset=-2, dim1=-1, dim2=-2),
+           cases=(((S, M),), ((2, 3, 4),))),
+    OpSpec("diagonal_offset_past_the_end", lambda x: x.diagonal(M + 1),
+           lambda x: np.diagonal(x, M + 1).copy(), cases=(((S, M),),)),
+    OpSpec("trace", lambda x: cr.trace(x), np.trace, lambda t, x: t.trace(x),
+           cases=(((S, M),), ((M, S),), ((3, 3),))),
+    OpSpec("trace_method", lambda x: x.trace(), np.trace, cases=(((S, S),),)),
+    OpSpec("diag_embed", lambda x: cr.diag_embed(x), lambda x: np_diag_embed(x, 0, -2, -1),
+           lambda t, x: t.diag_embed(x), cases=(((S,),), ((2, 3),), ((2, 3, 4),))),
+    OpSpec("diag_embed_offset_dims", lambda x: x.diag_embed(1, 0, 2),
+           lambda x: np_diag_embed(x, 1, 0, 2), cases=(((2, 3),), ((2, 3, 4),)),
+           big=((8, 6),)),
+    OpSpec("diag_embed_negative_offset", lambda x: cr.diag_embed(x, -2, -1, 0),
+           lambda x: np_diag_embed(x, -2, -1, 0), lambda t, x: t.diag_embed(x, -2, -1, 0),
+           cases=(((S,),), ((2, 3),))),
+    OpSpec("block_diag", lambda a, b, c: cr.block_diag(a, b, c), np_block_diag,
+           lambda t, a, b, c: t.block_diag(a, b, c),
+           cases=(((), (3,), (2, 2)), ((2, 3), (1, 1), (4,))), big=((8, 4), (16,), (3, 5))),
+]
+
+STRUCTURE2 = SHAPES + DIAGONALS

@@ -1,0 +1,138 @@
+"""Edge cases of the wider shape, statistics, search and product API, against torch: integer,
+bool, empty and 0-d inputs, argument forms, and the errors (the same class as torch raises, with
+a message that names the problem). Values and gradients on float inputs are checked over the
+rows of ``tests/ops/spec_rows_structure2.py``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from tests.optional import needs_torch, torch
+
+pytestmark = needs_torch
+
+
+def both(make):
+    """``make(lib)`` with lib chainrule and torch, as NumPy arrays (or tuples of them)."""
+    ours, theirs = make(cr), make(torch)
+    if isinstance(ours, (tuple, list)):
+        assert len(ours) == len(theirs)
+        return [o.numpy() for o in ours], [t.numpy() for t in theirs]
+    return ours.numpy(), theirs.numpy()
+
+
+def assert_same(make):
+    ours, theirs = both(make)
+    for o, t in zip(ours, theirs) if isinstance(ours, list) else [(ours, theirs)]:
+        assert o.shape == t.shape and o.dtype == t.dtype
+        np.testing.assert_array_equal(o, t)
+
+
+def raises_like_torch(make, message, error=None):
+    """chainrule raises what torch raises (its class or a subclass; ``error`` where chainrule's
+    own convention differs, as ``cat``'s ValueError for shapes), naming the problem."""
+    with pytest.raises(Exception) as theirs:
+        make(torch)
+    with pytest.raises(Exception) as ours:
+        make(cr)
+    assert isinstance(ours.value, error or type(theirs.value)), (ours.value, theirs.value)
+    assert message in str(ours.value)
+
+
+CAT_ERROR = ValueError  # chainrule's cat (and broadcasting) refuse shapes with a ValueError
+
+
+INTS = np.arange(24).reshape(2, 3, 4)
+
+
+def ints(lib, dtype="int64"):
+    return lib.tensor(INTS.astype(dtype))
+
+
+# ---------------------------------------------------------------- shapes and joins
+
+
+@pytest.mark.parametrize("make", [
+    lambda t: t.flip(ints(t), (0, 2)),
+    lambda t: t.fliplr(ints(t)),
+    lambda t: t.flipud(ints(t, "bool")),
+    lambda t: t.rot90(ints(t), 3, (2, 1)),
+    lambda t: t.rot90(ints(t, "int32"), 0),
+    lambda t: t.hstack([ints(t), ints(t, "int32")]),
+    lambda t: t.vstack([t.tensor(True), t.tensor([False])]),
+    lambda t: t.dstack([ints(t)[0], ints(t)[1]]),
+    lambda t: t.column_stack([t.arange(3), t.zeros(3, 2)]),
+    lambda t: t.atleast_3d(t.tensor(5)),
+    lambda t: t.atleast_2d([t.tensor(1), t.arange(3)]),
+    lambda t: t.broadcast_tensors(t.tensor(True), ints(t)),
+    lambda t: t.tensor_split(t.arange(7), 3),
+    lambda t: t.tensor_split(t.arange(7), t.tensor([1, 5, 9])),
+    lambda t: t.tensor_split(t.arange(7), t.tensor(3)),
+    lambda t: t.tensor_split(t.zeros(0, 3), 2),
+    lambda t: t.hsplit(ints(t), [1, 3]),
+    lambda t: ints(t).vsplit(2),
+    lambda t: t.select(ints(t), 1, -1),
+    lambda t: t.diagonal(ints(t), -1, 1, 2),
+    lambda t: t.diagonal(t.zeros(0, 3)),
+    lambda t: t.trace(ints(t)[0]),
+    lambda t: t.trace(ints(t, "int32")[0]),
+    lambda t: t.trace(t.zeros(0, 0)),
+    lambda t: t.diag_embed(ints(t), 2),
+    lambda t: t.diag_embed(t.tensor([True, False]), -1, 0, 1),
+    lambda t: t.block_diag(t.tensor(1), t.arange(2), t.ones(2, 2, dtype=t.int32)),
+    lambda t: t.block_diag(t.zeros(0, 2), t.ones(2, 0)),
+], ids=lambda make: "")
+def test_integer_bool_and_empty_inputs_match_torch(make):
+    assert_same(make)
+
+
+@pytest.mark.parametrize(("make", "message", "error"), [
+    (lambda t: t.fliplr(t.arange(3.0)), ">= 2-d", None),
+    (lambda t: t.flipud(t.tensor(1.0)), ">= 1-d", None),
+    (lambda t: t.rot90(t.zeros(2, 3), 1, (0, 0)), "different", None),
+    (lambda t: t.rot90(t.zeros(2, 3), 1, (0, 1, 2)), "2 rotation dims", None),
+    (lambda t: t.rot90(t.zeros(2, 3), 1, (0, 2)), "out of range", None),
+    (lambda t: t.hstack([]), "non-empty", None),
+    (lambda t: t.vstack([t.zeros(2), t.zeros(3)]), "match", CAT_ERROR),
+    (lambda t: t.hsplit(t.arange(5.0), 2), "not divisible", None),
+    (lambda t: t.hsplit(t.tensor(5.0), 2), "at least 1 dimension", None),
+    (lambda t: t.vsplit(t.arange(4.0), 2), "at least 2 dimensions", None),
+    (lambda t: t.dsplit(t.zeros(2, 4), 2), "at least 3 dimensions", None),
+    (lambda t: t.tensor_split(t.arange(4.0), 0), "larger than 0", None),
+    (lambda t: t.tensor_split(t.tensor(1.0), 1), "at least a 1-dimensional", None),
+    (lambda t: t.tensor_split(t.arange(4.0), t.tensor([[1]])), "0-d or 1-d", None),
+    (lambda t: t.select(t.zeros(2, 3), 1, 3), "out of range", None),
+    (lambda t: t.select(t.tensor(1.0), 0, 0), "0-dim", None),
+    (lambda t: t.diagonal(t.zeros(3), 0), "out of range", None),
+    (lambda t: t.diagonal(t.zeros(2, 3), 0, 1, -1), "differ", None),
+    (lambda t: t.trace(t.zeros(2, 3, 4)), "matrix", None),
+    (lambda t: t.trace(t.ones(2, 2, dtype=t.bool)), "bool", TypeError),
+    (lambda t: t.diag_embed(t.zeros(2, 3), 0, 1, 1), "differ", None),
+    (lambda t: t.block_diag(t.zeros(1, 2, 3)), "2 or fewer dimensions", None),
+    (lambda t: t.broadcast_tensors(t.zeros(2), t.zeros(3)), "broadcast", CAT_ERROR),
+], ids=lambda x: x if isinstance(x, str) else "")
+def test_bad_arguments_raise_like_torch(make, message, error):
+    raises_like_torch(make, message, error)
+
+
+def test_rot90_by_zero_turns_is_a_copy_that_keeps_the_graph():
+    x = cr.arange(6.0).reshape(2, 3).requires_grad_()
+    y = cr.rot90(x, 4)
+    assert y is not x and not np.shares_memory(y.data, x.data)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((2, 3)))
+
+
+def test_block_diag_of_nothing_is_refused_with_a_message():
+    with pytest.raises(ValueError, match="at least one tensor"):
+        cr.block_diag()
+
+
+def test_tensor_split_pieces_are_views_whose_gradients_reach_the_input():
+    x = cr.arange(7.0, requires_grad=True)
+    pieces = cr.tensor_split(x, [2, 2, 5])
+    assert [p.shape[0] for p in pieces] == [2, 0, 3, 2]
+    (pieces[0].sum() * 1 + pieces[2].sum() * 2 + pieces[3].sum() * 3).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1, 1, 2, 2, 2, 3, 3])
