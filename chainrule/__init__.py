@@ -155,6 +155,9 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
                                      "column_stack concat concatenate diag_embed diagonal "
                                      "dsplit dstack flip fliplr flipud hsplit hstack rot90 "
                                      "row_stack select tensor_split trace vsplit vstack"),
+    ".methods.statistics": ("amax amin aminmax count_nonzero cummax cummin diff logcumsumexp "
+                            "median mode nanmean nanquantile nansum quantile std_mean "
+                            "var_mean"),
 }, submodules=("accelerator", "amp", "backends", "cuda", "app", "distributed", "distributions",
                "interop", "onnx", "sklearn", "train", "vision", "viz"))
 
@@ -198,4 +201,8 @@ __all__ += [
     "broadcast_tensors", "broadcast_to", "column_stack", "concat", "concatenate", "diag_embed",
     "diagonal", "dsplit", "dstack", "flip", "fliplr", "flipud", "hsplit", "hstack", "rot90",
     "row_stack", "select", "tensor_split", "trace", "vsplit", "vstack",
+]
+__all__ += [
+    "amax", "amin", "aminmax", "count_nonzero", "cummax", "cummin", "diff", "logcumsumexp",
+    "median", "mode", "nanmean", "nanquantile", "nansum", "quantile", "std_mean", "var_mean",
 ]

@@ -136,3 +136,122 @@ def test_tensor_split_pieces_are_views_whose_gradients_reach_the_input():
     assert [p.shape[0] for p in pieces] == [2, 0, 3, 2]
     (pieces[0].sum() * 1 + pieces[2].sum() * 2 + pieces[3].sum() * 3).backward()
     np.testing.assert_array_equal(x.grad.numpy(), [1, 1, 2, 2, 2, 3, 3])
+
+
+# ---------------------------------------------------------------- reductions and statistics
+
+TIES = np.array([[1, 3, 3, 2, 3], [5, 5, 1, 1, 0], [2, 2, 2, 2, 2]])
+
+
+@pytest.mark.parametrize("make", [
+    lambda t: t.median(t.tensor(TIES)),
+    lambda t: t.median(t.tensor(TIES, dtype=t.int32), 1),
+    lambda t: t.median(t.tensor(TIES), 0, keepdim=True),
+    lambda t: t.median(t.tensor([[3.0, np.nan, 1.0, np.nan], [1.0, 2.0, 3.0, 0.0]]), 1),
+    lambda t: t.median(t.tensor([1.0, np.nan])),
+    lambda t: t.median(t.tensor(3.0), 0),
+    lambda t: t.mode(t.tensor(TIES)),
+    lambda t: t.mode(t.tensor(TIES.astype(float)), 0, keepdim=True),
+    lambda t: t.mode(t.tensor(TIES.astype(bool))),
+    lambda t: t.mode(t.tensor(5.0)),
+    lambda t: t.cummax(t.tensor(TIES), 1),
+    lambda t: t.cummin(t.tensor(TIES), 0),
+    lambda t: t.cummax(t.tensor([True, False, True]), 0),
+    lambda t: t.cummin(t.tensor([3.0, np.nan, 1.0, np.nan]), 0),
+    lambda t: t.cummax(t.tensor(2.0), 0),
+    lambda t: t.cummax(t.zeros(0, 3), 0),
+    lambda t: t.amax(t.tensor(TIES), (0, 1)),
+    lambda t: t.amin(t.tensor(TIES, dtype=t.uint8), -1, keepdim=True),
+    lambda t: t.amax(t.zeros(0, 3), 1),
+    lambda t: t.aminmax(t.tensor(TIES)),
+    lambda t: t.aminmax(t.tensor(TIES.astype(bool)), dim=0),
+    lambda t: t.aminmax(t.tensor(TIES), keepdim=True),
+    lambda t: t.count_nonzero(t.tensor(TIES.astype(bool))),
+    lambda t: t.count_nonzero(t.tensor(TIES - 2), -1),
+    lambda t: t.count_nonzero(t.zeros(0, 3), 0),
+    lambda t: t.nansum(t.tensor(TIES)),
+    lambda t: t.nansum(t.tensor(TIES.astype(bool)), 0),
+    lambda t: t.nansum(t.zeros(0)),
+    lambda t: t.nanmean(t.tensor([[np.nan, np.nan], [1.0, np.nan]]), 1),
+    lambda t: t.quantile(t.tensor([[1.0, np.nan, 3.0], [3.0, 1.0, 2.0]]), 0.5, 1),
+    lambda t: t.quantile(t.tensor([1.0, 2.0, 3.0, 4.0, 5.0]), t.tensor([0.125, 0.375, 0.625]),
+                         interpolation="nearest"),
+    lambda t: t.quantile(t.tensor(2.0), 0.3),
+    lambda t: t.quantile(t.tensor(TIES.astype(float)), 0.5, keepdim=True),
+    lambda t: t.quantile(t.tensor(TIES.astype(float)), t.tensor(0.5, dtype=t.float64), 0),
+    lambda t: t.nanquantile(t.tensor([[np.nan, np.nan], [1.0, np.nan]]), 0.2, 1),
+    lambda t: t.diff(t.tensor(TIES)),
+    lambda t: t.diff(t.tensor(TIES.astype(bool)), 2, 0),
+    lambda t: t.diff(t.tensor([1.0, 2.0]), n=3),
+    lambda t: t.diff(t.tensor([1.0, 2.0]), n=0),
+    lambda t: t.diff(t.zeros(0)),
+    lambda t: t.logcumsumexp(t.tensor([-1000.0, 0.0, 1000.0, -np.inf]), 0),
+    lambda t: t.logcumsumexp(t.zeros(0, 2), 1),
+    lambda t: t.std_mean(t.tensor(TIES.astype(float)), True),
+    lambda t: t.var_mean(t.tensor(TIES.astype(float)), dim=1, unbiased=False),
+], ids=lambda make: "")
+def test_statistics_of_ties_integers_nan_and_empty_inputs_match_torch(make):
+    ours, theirs = both(make)
+    for o, t in zip(ours, theirs) if isinstance(ours, list) else [(ours, theirs)]:
+        assert o.shape == t.shape and o.dtype == t.dtype
+        np.testing.assert_allclose(o, t, rtol=1e-6, atol=0, equal_nan=True)
+
+
+@pytest.mark.parametrize("make", [
+    lambda t, x: t.amax(x, 1),
+    lambda t, x: t.amin(x),
+    lambda t, x: t.aminmax(x, dim=0).max,
+    lambda t, x: t.median(x, 1).values,
+    lambda t, x: t.median(x),
+    lambda t, x: t.mode(x, 1).values,
+    lambda t, x: t.cummax(x, 1).values,
+    lambda t, x: t.cummin(x, 0).values,
+    lambda t, x: t.quantile(x, 0.4, 1),
+], ids=lambda make: "")
+def test_gradients_at_tied_values_go_where_torch_sends_them(make):
+    """amax/amin share the gradient among ties; the others send it to the index they return."""
+    upstream = None
+    grads = []
+    for lib in (cr, torch):
+        x = lib.tensor(TIES.astype(np.float64), requires_grad=True)
+        out = make(lib, x)
+        if upstream is None:
+            upstream = np.random.default_rng(0).standard_normal(tuple(out.shape))
+        (out * lib.tensor(upstream)).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)
+
+
+def test_logcumsumexp_gradient_is_finite_at_extreme_inputs():
+    grads = []
+    for lib in (cr, torch):
+        x = lib.tensor([-1000.0, 0.0, 1000.0, -30.0], dtype=lib.float64, requires_grad=True)
+        (lib.logcumsumexp(x, 0) * lib.tensor([1.0, -2.0, 0.5, 0.0], dtype=lib.float64)).sum() \
+            .backward()
+        grads.append(x.grad.numpy())
+    assert np.isfinite(grads[0]).all()
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize(("make", "message", "error"), [
+    (lambda t: t.amax(t.zeros(0, 3)), "empty", IndexError),
+    (lambda t: t.aminmax(t.zeros(0, 3), dim=0), "empty", None),
+    (lambda t: t.mode(t.zeros(0)), "empty", None),
+    (lambda t: t.median(t.zeros(2, 0), 1), "empty", IndexError),
+    (lambda t: t.median(t.zeros(2), 2), "out of range", None),
+    (lambda t: t.nanmean(t.tensor([1, 2])), "floating-point", TypeError),
+    (lambda t: t.quantile(t.tensor([1, 2]), 0.5), "floating-point", TypeError),
+    (lambda t: t.quantile(t.tensor([1.0, 2.0]), 1.5), "[0, 1]", None),
+    (lambda t: t.quantile(t.tensor([1.0, 2.0]), t.tensor([[0.5]])), "1D", ValueError),
+    (lambda t: t.quantile(t.tensor([1.0, 2.0]), t.tensor([0.5], dtype=t.float64)), "dtype",
+     TypeError),
+    (lambda t: t.quantile(t.tensor([1.0, 2.0]), 0.5, interpolation="cubic"), "interpolation",
+     ValueError),
+    (lambda t: t.quantile(t.zeros(0), 0.5), "non-empty", None),
+    (lambda t: t.logcumsumexp(t.tensor([1, 2]), 0), "floating-point", TypeError),
+    (lambda t: t.diff(t.tensor(1.0)), "one-dimensional", None),
+    (lambda t: t.diff(t.ones(3), n=-1), "non-negative", None),
+    (lambda t: t.diff(t.ones(3), prepend=t.tensor(1.0)), "same dimension", None),
+], ids=lambda x: x if isinstance(x, str) else "")
+def test_bad_statistics_arguments_raise_like_torch(make, message, error):
+    raises_like_torch(make, message, error)

@@ -71,6 +71,10 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "dstack", "column_stack", "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_to",
         "broadcast_tensors", "tensor_split", "hsplit", "vsplit", "select", "diagonal", "trace",
         "diag_embed", "block_diag",
+        # reductions and statistics
+        "amax", "amin", "aminmax", "count_nonzero", "nansum", "nanmean", "median", "mode",
+        "quantile", "nanquantile", "cummax", "cummin", "logcumsumexp", "std_mean", "var_mean",
+        "diff",
     ]),
     ("Tensor methods", "chainrule.Tensor", [
         "backward", "detach", "detach_", "item", "numpy", "tolist", "data", "grad",
@@ -89,6 +93,8 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "resize_", "pin_memory", "share_memory_",
         "flip", "fliplr", "flipud", "rot90", "broadcast_to", "tensor_split", "hsplit", "vsplit",
         "select", "diagonal", "trace", "diag_embed",
+        "amax", "amin", "aminmax", "count_nonzero", "nansum", "nanmean", "median", "mode",
+        "quantile", "nanquantile", "cummax", "cummin", "logcumsumexp", "diff",
     ]),
     ("torch.nn", "chainrule.nn", [
         "Module", "Module.to", "Module.cpu", "Module.cuda", "Parameter", "Sequential",

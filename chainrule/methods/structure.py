@@ -13,8 +13,14 @@ def _shapes():
     return structure_functions
 
 
+def _statistics():
+    from . import statistics  # noqa: PLC0415 - loaded on first use
+
+    return statistics
+
+
 class StructureMixin:
-    """Flips, rotations, splits and diagonals of ``Tensor``."""
+    """Flips, rotations, splits, diagonals and statistics of ``Tensor``."""
 
     __slots__ = ()
 
@@ -50,3 +56,39 @@ class StructureMixin:
 
     def diag_embed(self, offset=0, dim1=-2, dim2=-1):
         return _shapes().diag_embed(self, offset, dim1, dim2)
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        return _statistics().aminmax(self, dim=dim, keepdim=keepdim)
+
+    def count_nonzero(self, dim=None):
+        return _statistics().count_nonzero(self, dim)
+
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
+        return _statistics().nansum(self, dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+        return _statistics().nanmean(self, dim, keepdim, dtype=dtype)
+
+    def median(self, dim=None, keepdim=False):
+        return _statistics().median(self, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        return _statistics().mode(self, dim, keepdim)
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return _statistics().quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return _statistics().nanquantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def cummax(self, dim):
+        return _statistics().cummax(self, dim)
+
+    def cummin(self, dim):
+        return _statistics().cummin(self, dim)
+
+    def logcumsumexp(self, dim):
+        return _statistics().logcumsumexp(self, dim)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        return _statistics().diff(self, n, dim, prepend, append)

@@ -11,7 +11,19 @@ from __future__ import annotations
 import numpy as np
 
 import chainrule as cr
-from tests.ops.spec_types import M, OpSpec, S, unary
+from tests.ops.spec_types import (
+    DISTINCT,
+    REDUCE_ALL,
+    REDUCE_DIM,
+    UNARY,
+    Choice,
+    M,
+    OpSpec,
+    S,
+    Shape,
+    reduction,
+    unary,
+)
 
 THREE_D = (((2, 3, 4),),)
 BIG_3D = ((6, 5, 4),)
@@ -150,4 +162,151 @@ DIAGONALS = [
            cases=(((), (3,), (2, 2)), ((2, 3), (1, 1), (4,))), big=((8, 4), (16,), (3, 5))),
 ]
 
-STRUCTURE2 = SHAPES + DIAGONALS
+
+# ---------------------------------------------------------------- reductions and statistics
+
+
+def holes(shape: Shape) -> np.ndarray:
+    """NaN at every third element (flat positions 1, 4, 7, ...), 0 elsewhere: added to an input,
+    it makes NaN that the NaN-skipping ops must ignore, at places finite differences cannot
+    move (so the gradient there must be 0), and never a slice of NaN only."""
+    flat = np.arange(int(np.prod(shape)))
+    return np.where(flat % 3 == 1, np.nan, 0.0).reshape(shape)
+
+
+def with_holes(x):
+    """``x`` plus ``holes`` (chainrule tensors or NumPy arrays)."""
+    if isinstance(x, np.ndarray):
+        return x + holes(x.shape).astype(x.dtype)
+    return x + cr.tensor(holes(tuple(x.shape)), dtype=x.dtype)
+
+
+def torch_with_holes(torch, x):
+    return x + torch.tensor(holes(tuple(x.shape)), dtype=x.dtype)
+
+
+LEVELS = [0.0, 0.25, 0.6, 1.0]
+
+
+def np_quantile(x, q, axis=None, keepdims=False, method="linear", nan=False):
+    """NumPy's quantile; NumPy calls 'nearest' what PyTorch does too (halves to even). In the
+    input's dtype: NumPy 1.26 gives float64 for some float32 inputs."""
+    fn = np.nanquantile if nan else np.quantile
+    return np.asarray(fn(x, q, axis=axis, keepdims=keepdims, method=method), dtype=x.dtype)
+
+
+def np_median_dim(x, axis, keepdims=False):
+    """The lower median and its index, by sorting each slice (values are distinct)."""
+    order = np.argsort(x, axis=axis)
+    k = (x.shape[axis] - 1) // 2
+    index = np.take(order, [k], axis=axis)
+    values = np.take_along_axis(x, index, axis)
+    if not keepdims:
+        values, index = np.squeeze(values, axis), np.squeeze(index, axis)
+    return values, index
+
+
+def np_running(x, axis, better):
+    """(values, indices) of a running max (better=np.greater) or min, by an explicit loop."""
+    x = np.moveaxis(x, axis, -1)
+    values, index = x.copy(), np.zeros(x.shape, dtype=np.int64)
+    for pos in np.ndindex(x.shape[:-1]):
+        best = 0
+        for j in range(x.shape[-1]):
+            if not better(x[pos][best], x[pos][j]):
+                best = j
+            values[pos + (j,)], index[pos + (j,)] = x[pos][best], best
+    return np.moveaxis(values, -1, axis), np.moveaxis(index, -1, axis)
+
+
+def np_logcumsumexp(x, axis):
+    m = np.max(x, axis=axis, keepdims=True)
+    return np.log(np.cumsum(np.exp(x - m), axis=axis)) + m
+
+
+STATISTICS = [
+    reduction("amax_function", lambda x: cr.amax(x, (0, -1)), lambda x: np.max(x, (0, -1)),
+              torch_op=lambda t, x: t.amax(x, (0, -1)), domain=DISTINCT),
+    reduction("amin_function_all", lambda x: cr.amin(x), np.min, cases=REDUCE_ALL,
+              torch_op=lambda t, x: t.amin(x), domain=DISTINCT),
+    reduction("aminmax", lambda x: cr.aminmax(x, dim=1, keepdim=True),
+              lambda x: (np.min(x, 1, keepdims=True), np.max(x, 1, keepdims=True)),
+              torch_op=lambda t, x: t.aminmax(x, dim=1, keepdim=True), domain=DISTINCT),
+    reduction("aminmax_all", lambda x: x.aminmax(), lambda x: (np.min(x), np.max(x)),
+              cases=REDUCE_ALL, domain=DISTINCT),
+    reduction("count_nonzero", lambda x: cr.count_nonzero(x, (0, -1)),
+              lambda x: np.count_nonzero(x, (0, -1)),
+              torch_op=lambda t, x: t.count_nonzero(x, (0, -1)),
+              domain=Choice((0.0, 1.5, -2.0)), grad=False),
+    reduction("nansum", lambda x: cr.nansum(with_holes(x)), lambda x: np.nansum(with_holes(x)),
+              cases=REDUCE_ALL, torch_op=lambda t, x: t.nansum(torch_with_holes(t, x))),
+    reduction("nansum_dim_keepdim", lambda x: with_holes(x).nansum(1, keepdim=True),
+              lambda x: np.nansum(with_holes(x), 1, keepdims=True),
+              torch_op=lambda t, x: torch_with_holes(t, x).nansum(1, keepdim=True)),
+    reduction("nanmean", lambda x: cr.nanmean(with_holes(x), (0, -1)),
+              lambda x: np.nanmean(with_holes(x), (0, -1)),
+              torch_op=lambda t, x: t.nanmean(torch_with_holes(t, x), (0, -1))),
+    reduction("nanmean_all", lambda x: with_holes(x).nanmean(),
+              lambda x: np.nanmean(with_holes(x)), cases=REDUCE_ALL[1:],
+              torch_op=lambda t, x: torch_with_holes(t, x).nanmean()),
+    reduction("median_all", lambda x: cr.median(x),
+              lambda x: np.sort(x, None)[(x.size - 1) // 2], cases=REDUCE_ALL,
+              torch_op=lambda t, x: t.median(x), domain=DISTINCT),
+    reduction("median_dim", lambda x: cr.median(x, 1), lambda x: np_median_dim(x, 1),
+              torch_op=lambda t, x: t.median(x, 1), domain=DISTINCT),
+    reduction("median_dim_keepdim", lambda x: x.median(-1, keepdim=True),
+              lambda x: np_median_dim(x, -1, True), cases=UNARY[1:], domain=DISTINCT),
+    # distinct values: each occurs once, so the mode is the smallest (ties: test_structure_api)
+    reduction("mode", lambda x: cr.mode(x), lambda x: (np.min(x, -1), np.argmin(x, -1)),
+              cases=UNARY[1:],
+              torch_op=lambda t, x: t.mode(x), domain=DISTINCT),
+    reduction("quantile", lambda x: cr.quantile(x, 0.3), lambda x: np_quantile(x, 0.3),
+              torch_op=lambda t, x: t.quantile(x, 0.3), cases=REDUCE_ALL, domain=DISTINCT),
+    reduction("quantile_levels_dim",
+              lambda x: cr.quantile(x, cr.tensor(LEVELS, dtype=x.dtype), dim=1, keepdim=True),
+              lambda x: np_quantile(x, np.array(LEVELS, dtype=x.dtype), 1, True),
+              torch_op=lambda t, x: t.quantile(x, t.tensor(LEVELS, dtype=x.dtype), dim=1,
+                                               keepdim=True),
+              domain=DISTINCT),
+] + [
+    reduction(f"quantile_{method}", lambda x, m=method: x.quantile(0.35, -1, interpolation=m),
+              lambda x, m=method: np_quantile(x, 0.35, -1, method=m),
+              torch_op=lambda t, x, m=method: t.quantile(x, 0.35, -1, interpolation=m),
+              cases=UNARY[1:], domain=DISTINCT)
+    for method in ("lower", "higher", "midpoint", "nearest")
+] + [
+    reduction("nanquantile", lambda x: cr.nanquantile(with_holes(x), 0.6, 0),
+              lambda x: np_quantile(with_holes(x), 0.6, 0, nan=True),
+              torch_op=lambda t, x: t.nanquantile(torch_with_holes(t, x), 0.6, 0),
+              cases=UNARY[1:], domain=DISTINCT),
+    reduction("cummax", lambda x: cr.cummax(x, 1), lambda x: np_running(x, 1, np.greater_equal),
+              torch_op=lambda t, x: t.cummax(x, 1), domain=DISTINCT),
+    reduction("cummin", lambda x: x.cummin(0), lambda x: np_running(x, 0, np.less_equal),
+              cases=UNARY[1:], domain=DISTINCT),
+    reduction("logcumsumexp", lambda x: cr.logcumsumexp(x, -1),
+              lambda x: np_logcumsumexp(x, -1), torch_op=lambda t, x: t.logcumsumexp(x, -1),
+              cases=UNARY[1:] + REDUCE_DIM[1:]),
+    reduction("logcumsumexp_0d", lambda x: x.logcumsumexp(0), lambda x: x.copy(),
+              cases=(((),),)),
+    reduction("std_mean", lambda x: cr.std_mean(x, 1), lambda x: (np.std(x, 1, ddof=1),
+                                                                  np.mean(x, 1)),
+              torch_op=lambda t, x: t.std_mean(x, 1)),
+    reduction("std_mean_unbiased_false", lambda x: cr.std_mean(x, unbiased=False),
+              lambda x: (np.std(x), np.mean(x)),
+              torch_op=lambda t, x: t.std_mean(x, unbiased=False)),
+    reduction("var_mean_correction_keepdim",
+              lambda x: cr.var_mean(x, (0, -1), correction=2, keepdim=True),
+              lambda x: (np.var(x, (0, -1), ddof=2, keepdims=True),
+                         np.mean(x, (0, -1), keepdims=True)),
+              torch_op=lambda t, x: t.var_mean(x, (0, -1), correction=2, keepdim=True)),
+    reduction("diff", lambda x: cr.diff(x), lambda x: np.diff(x),
+              torch_op=lambda t, x: t.diff(x), cases=UNARY[1:] + REDUCE_DIM[1:]),
+    reduction("diff_n2_dim0", lambda x: x.diff(2, 0), lambda x: np.diff(x, 2, 0),
+              cases=UNARY[1:]),
+    OpSpec("diff_prepend_append", lambda x, a, b: cr.diff(x, 1, 0, a, b),
+           lambda x, a, b: np.diff(x, 1, 0, prepend=a, append=b),
+           lambda t, x, a, b: t.diff(x, 1, 0, a, b),
+           cases=(((S, 3), (1, 3), (2, 3)), ((S,), (2,), (1,))), big=((64, 8), (2, 8), (1, 8))),
+]
+
+STRUCTURE2 = SHAPES + DIAGONALS + STATISTICS
