@@ -158,6 +158,8 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".methods.statistics": ("amax amin aminmax count_nonzero cummax cummin diff logcumsumexp "
                             "median mode nanmean nanquantile nansum quantile std_mean "
                             "var_mean"),
+    ".methods.search": ("argwhere bincount bucketize histc isin masked_select searchsorted "
+                        "take"),
 }, submodules=("accelerator", "amp", "backends", "cuda", "app", "distributed", "distributions",
                "interop", "onnx", "sklearn", "train", "vision", "viz"))
 
@@ -205,4 +207,7 @@ __all__ += [
 __all__ += [
     "amax", "amin", "aminmax", "count_nonzero", "cummax", "cummin", "diff", "logcumsumexp",
     "median", "mode", "nanmean", "nanquantile", "nansum", "quantile", "std_mean", "var_mean",
+]
+__all__ += [
+    "argwhere", "bincount", "bucketize", "histc", "isin", "masked_select", "searchsorted", "take",
 ]

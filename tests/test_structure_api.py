@@ -255,3 +255,70 @@ def test_logcumsumexp_gradient_is_finite_at_extreme_inputs():
 ], ids=lambda x: x if isinstance(x, str) else "")
 def test_bad_statistics_arguments_raise_like_torch(make, message, error):
     raises_like_torch(make, message, error)
+
+
+# ---------------------------------------------------------------- indexing and search
+
+
+@pytest.mark.parametrize("make", [
+    lambda t: t.masked_select(t.tensor(TIES), t.tensor([True, False, True, False, True])),
+    lambda t: t.masked_select(t.tensor(1.0), t.tensor([[True, False]])),
+    lambda t: t.masked_select(t.zeros(0, 3), t.ones(3, dtype=t.bool)),
+    lambda t: t.take(t.tensor(TIES), t.tensor([[0, -1], [14, 2]])),
+    lambda t: t.take(t.tensor(TIES), t.tensor([], dtype=t.int64)),
+    lambda t: t.take(t.tensor(7.0), t.tensor(0)),
+    lambda t: t.argwhere(t.tensor(1.0)),
+    lambda t: t.argwhere(t.tensor(TIES - 2)),
+    lambda t: t.isin(t.tensor([1, 2, 3]), t.tensor([2.0, 5.0])),
+    lambda t: t.isin(t.tensor([1, 2, 3]), 2),
+    lambda t: t.isin(3, t.tensor([1, 3])),
+    lambda t: t.isin(t.tensor([1.0, np.nan]), t.tensor([np.nan]), invert=True),
+    lambda t: t.bucketize(t.tensor([[1, 5], [9, 3]]), t.tensor([1, 3, 5, 7])),
+    lambda t: t.bucketize(3, t.tensor([1, 3, 5])),
+    lambda t: t.searchsorted(t.tensor([[1, 3, 5], [2, 4, 6]]), t.tensor([[3, 6], [1, 7]])),
+    lambda t: t.searchsorted(t.tensor([1, 3, 5]), 3, right=True),
+    lambda t: t.searchsorted(t.tensor([5, 1, 3]), t.tensor([3]), sorter=t.tensor([1, 2, 0])),
+    lambda t: t.bincount(t.tensor([0, 1, 1, 3]), minlength=6),
+    lambda t: t.bincount(t.tensor([0, 1, 1]), t.tensor([1, 2, 3])),
+    lambda t: t.bincount(t.tensor([0, 1, 1]), t.tensor([0.5, 1.0, 2.0], dtype=t.float64)),
+    lambda t: t.bincount(t.tensor([], dtype=t.int64)),
+    lambda t: t.histc(t.tensor([1.0, 1.0]), 3),
+    lambda t: t.histc(t.tensor([0.0, 1.0, 3.0, 3.5, -1.0, np.nan]), 3, 0, 3),
+    lambda t: t.histc(t.tensor([], dtype=t.float64), 3),
+], ids=lambda make: "")
+def test_search_of_integers_nan_and_empty_inputs_matches_torch(make):
+    assert_same(make)
+
+
+@pytest.mark.parametrize(("make", "message", "error"), [
+    (lambda t: t.masked_select(t.zeros(3), t.tensor([1, 0, 1])), "bool", TypeError),
+    (lambda t: t.masked_select(t.zeros(3), t.ones(2, dtype=t.bool)), "broadcast", ValueError),
+    (lambda t: t.take(t.zeros(2, 3), t.tensor([6])), "out of range", None),
+    (lambda t: t.take(t.zeros(2, 3), t.tensor([-7])), "out of range", None),
+    (lambda t: t.take(t.zeros(2, 3), t.tensor([1.0])), "integer", TypeError),
+    (lambda t: t.bucketize(t.tensor([1]), t.tensor([[1, 3]])), "1 dimension", None),
+    (lambda t: t.searchsorted(t.tensor([1, 3]), t.tensor([3]), side="left", right=True),
+     "opposites", None),
+    (lambda t: t.searchsorted(t.tensor([[1, 3, 5], [2, 4, 6]]), t.tensor([3])), "dimensions",
+     None),
+    (lambda t: t.bincount(t.tensor([-1])), "non-negative", None),
+    (lambda t: t.bincount(t.tensor([[1]])), "1-d", None),
+    (lambda t: t.bincount(t.tensor([1.0])), "integral", RuntimeError),
+    (lambda t: t.bincount(t.tensor([1, 2]), t.tensor([1.0])), "same shape", None),
+    (lambda t: t.histc(t.tensor([1, 2]), 3), "floating-point", TypeError),
+    (lambda t: t.histc(t.tensor([1.0, 2.0]), 3, min=2, max=1), "max must be larger", None),
+], ids=lambda x: x if isinstance(x, str) else "")
+def test_bad_search_arguments_raise_like_torch(make, message, error):
+    raises_like_torch(make, message, error)
+
+
+def test_masked_select_and_take_send_gradients_back_like_torch():
+    grads = []
+    for lib in (cr, torch):
+        x = lib.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+        picked = lib.masked_select(x, lib.tensor([True, False, True]))
+        taken = lib.take(x, lib.tensor([[5, 5], [0, -1]]))
+        (picked * lib.arange(1.0, 5.0)).sum().backward(retain_graph=True)
+        (taken * lib.tensor([[1.0, 2.0], [3.0, 4.0]])).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])

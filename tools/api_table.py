@@ -75,6 +75,9 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "amax", "amin", "aminmax", "count_nonzero", "nansum", "nanmean", "median", "mode",
         "quantile", "nanquantile", "cummax", "cummin", "logcumsumexp", "std_mean", "var_mean",
         "diff",
+        # indexing and search
+        "masked_select", "take", "argwhere", "isin", "bucketize", "searchsorted", "bincount",
+        "histc",
     ]),
     ("Tensor methods", "chainrule.Tensor", [
         "backward", "detach", "detach_", "item", "numpy", "tolist", "data", "grad",
@@ -95,6 +98,7 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "select", "diagonal", "trace", "diag_embed",
         "amax", "amin", "aminmax", "count_nonzero", "nansum", "nanmean", "median", "mode",
         "quantile", "nanquantile", "cummax", "cummin", "logcumsumexp", "diff",
+        "masked_select", "take", "argwhere", "bincount", "histc",
     ]),
     ("torch.nn", "chainrule.nn", [
         "Module", "Module.to", "Module.cpu", "Module.cuda", "Parameter", "Sequential",

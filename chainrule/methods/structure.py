@@ -19,8 +19,14 @@ def _statistics():
     return statistics
 
 
+def _search():
+    from . import search  # noqa: PLC0415 - loaded on first use
+
+    return search
+
+
 class StructureMixin:
-    """Flips, rotations, splits, diagonals and statistics of ``Tensor``."""
+    """Flips, rotations, splits, diagonals, statistics and searches of ``Tensor``."""
 
     __slots__ = ()
 
@@ -92,3 +98,18 @@ class StructureMixin:
 
     def diff(self, n=1, dim=-1, prepend=None, append=None):
         return _statistics().diff(self, n, dim, prepend, append)
+
+    def masked_select(self, mask):
+        return _search().masked_select(self, mask)
+
+    def take(self, index):
+        return _search().take(self, index)
+
+    def argwhere(self):
+        return _search().argwhere(self)
+
+    def bincount(self, weights=None, minlength=0):
+        return _search().bincount(self, weights, minlength)
+
+    def histc(self, bins=100, min=0, max=0):  # noqa: A002 - PyTorch's argument names
+        return _search().histc(self, bins, min, max)

@@ -8,16 +8,21 @@ finite differences in float64 and its values and gradient against torch
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 import chainrule as cr
 from tests.ops.spec_types import (
+    ANY,
     DISTINCT,
     REDUCE_ALL,
     REDUCE_DIM,
     UNARY,
     Choice,
+    Integers,
     M,
+    Mask,
     OpSpec,
     S,
     Shape,
@@ -309,4 +314,77 @@ STATISTICS = [
            cases=(((S, 3), (1, 3), (2, 3)), ((S,), (2,), (1,))), big=((64, 8), (2, 8), (1, 8))),
 ]
 
-STRUCTURE2 = SHAPES + DIAGONALS + STATISTICS
+
+# ---------------------------------------------------------------- indexing and search
+
+
+@dataclass(frozen=True)
+class Sorted:
+    """U(−2, 2) sorted along the last axis (boundaries, sorted sequences)."""
+
+    def __call__(self, rng: np.random.Generator, shape: Shape) -> np.ndarray:
+        return np.sort(rng.uniform(-2, 2, shape), axis=-1)
+
+
+def np_searchsorted_rows(sequence, values, side="left"):
+    out = np.zeros(values.shape, dtype=np.int64)
+    for row in np.ndindex(values.shape[:-1]):
+        out[row] = np.searchsorted(sequence[row], values[row], side=side)
+    return out
+
+
+SEARCH = [
+    OpSpec("masked_select", lambda x, m: cr.masked_select(x, m), lambda x, m: x[m],
+           lambda t, x, m: t.masked_select(x, m),
+           cases=(((), ()), ((S,), (S,)), ((S, M), (S, M))), domain=(ANY, Mask()),
+           big=((64, 32), (64, 32))),
+    OpSpec("masked_select_broadcast", lambda x, m: x.masked_select(m),
+           lambda x, m: np.broadcast_to(x, np.broadcast_shapes(x.shape, m.shape))[
+               np.broadcast_to(m, np.broadcast_shapes(x.shape, m.shape))],
+           cases=(((S, 1), (1, M)), ((M,), (S, M)), ((S, M), ())), domain=(ANY, Mask()),
+           big=((64, 1), (64, 32))),
+    OpSpec("take", lambda x, i: cr.take(x, i), lambda x, i: x.reshape(-1)[i],
+           lambda t, x, i: t.take(x, i), cases=(((S, M), (3, 4)), ((S, M), ())),
+           domain=(ANY, Integers(-S * M, S * M)), big=((8, 8), (40,))),
+    OpSpec("take_method", lambda x, i: x.take(i), lambda x, i: x.reshape(-1)[i],
+           cases=(((S,), (M,)),), domain=(ANY, Integers(-S, S)), big=((64,), (40,))),
+    OpSpec("argwhere", lambda x: cr.argwhere(x), np.argwhere, lambda t, x: t.argwhere(x),
+           cases=(((),), ((S,),), ((S, M),)), domain=Choice((0.0, 1.0)), grad=False),
+    OpSpec("isin", lambda a, b: cr.isin(a, b), np.isin, lambda t, a, b: t.isin(a, b),
+           cases=(((S, M), (S,)), ((), (3,))), domain=Choice((0.0, 0.5, 1.0, 1.5)),
+           grad=False),
+    OpSpec("isin_invert", lambda a, b: cr.isin(a, b, invert=True),
+           lambda a, b: np.isin(a, b, invert=True),
+           lambda t, a, b: t.isin(a, b, invert=True), cases=(((S, M), (4,)),),
+           domain=Choice((0.0, 0.5, 1.0, 1.5)), grad=False),
+    OpSpec("bucketize", lambda x, b: cr.bucketize(x, b),
+           lambda x, b: np.searchsorted(b, x, side="left"),
+           lambda t, x, b: t.bucketize(x, b), cases=(((S, M), (4,)), ((), (3,))),
+           domain=(ANY, Sorted()), grad=False),
+    OpSpec("bucketize_right_int32", lambda x, b: cr.bucketize(x, b, right=True, out_int32=True),
+           lambda x, b: np.searchsorted(b, x, side="right").astype(np.int32),
+           lambda t, x, b: t.bucketize(x, b, right=True, out_int32=True),
+           cases=(((S, M), (6,)),), domain=(Choice((-1.0, 0.0, 1.0)), Choice((-1.0, 0.0, 1.0))),
+           grad=False),
+    OpSpec("searchsorted", lambda s, v: cr.searchsorted(s, v),
+           lambda s, v: np.searchsorted(s, v), lambda t, s, v: t.searchsorted(s, v),
+           cases=(((M,), (S, 3)), ((M,), ())), domain=(Sorted(), ANY), grad=False),
+    OpSpec("searchsorted_rows_right", lambda s, v: cr.searchsorted(s, v, side="right"),
+           lambda s, v: np_searchsorted_rows(s, v, "right"),
+           lambda t, s, v: t.searchsorted(s, v, side="right"),
+           cases=(((S, M), (S, 3)), ((2, 3, 4), (2, 3, 5))),
+           domain=(Choice((-1.0, 0.0, 1.0)), Choice((-1.0, 0.0, 1.0))), grad=False),
+    OpSpec("bincount", lambda x: cr.bincount(x), np.bincount, lambda t, x: t.bincount(x),
+           cases=(((M,),), ((0,),)), domain=Integers(0, 7), grad=False),
+    OpSpec("bincount_weights_minlength", lambda x, w: x.bincount(w, minlength=9),
+           lambda x, w: np.bincount(x, w, minlength=9).astype(w.dtype),
+           lambda t, x, w: x.bincount(w, minlength=9), cases=(((M,), (M,)),),
+           domain=(Integers(0, 7), ANY), grad=False),
+    OpSpec("histc", lambda x: cr.histc(x, 7, -1.5, 1.5),
+           lambda x: np.histogram(x, 7, (-1.5, 1.5))[0].astype(x.dtype),
+           lambda t, x: t.histc(x, 7, -1.5, 1.5), cases=(((S, M),), ((M,),)), grad=False),
+    OpSpec("histc_data_range", lambda x: x.histc(6),
+           lambda x: np.histogram(x, 6)[0].astype(x.dtype), cases=(((S, M),),), grad=False),
+]
+
+STRUCTURE2 = SHAPES + DIAGONALS + STATISTICS + SEARCH
