@@ -160,6 +160,8 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
                             "var_mean"),
     ".methods.search": ("argwhere bincount bucketize histc isin masked_select searchsorted "
                         "take"),
+    ".methods.products": ("baddbmm cartesian_prod cdist combinations cross det dist inverse kron "
+                          "tensordot"),
 }, submodules=("accelerator", "amp", "backends", "cuda", "app", "distributed", "distributions",
                "interop", "onnx", "sklearn", "train", "vision", "viz"))
 
@@ -210,4 +212,8 @@ __all__ += [
 ]
 __all__ += [
     "argwhere", "bincount", "bucketize", "histc", "isin", "masked_select", "searchsorted", "take",
+]
+__all__ += [
+    "baddbmm", "cartesian_prod", "cdist", "combinations", "cross", "det", "dist", "inverse",
+    "kron", "tensordot",
 ]

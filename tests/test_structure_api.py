@@ -322,3 +322,90 @@ def test_masked_select_and_take_send_gradients_back_like_torch():
         (taken * lib.tensor([[1.0, 2.0], [3.0, 4.0]])).sum().backward()
         grads.append(x.grad.numpy())
     np.testing.assert_array_equal(grads[0], grads[1])
+
+
+# ---------------------------------------------------------------- products and linear algebra
+
+
+@pytest.mark.parametrize("make", [
+    lambda t: t.tensordot(t.tensor(TIES), t.tensor(TIES), ([0, 1], [0, 1])),
+    lambda t: t.kron(t.tensor([1, 2]), t.tensor([[1, 0], [0, 3]])),
+    lambda t: t.kron(t.tensor([True, False]), t.tensor([True, True])),
+    lambda t: t.cross(t.tensor([[1, 0, 0], [0, 1, 0]]), t.tensor([[0, 1, 0], [0, 0, 1]])),
+    lambda t: t.cartesian_prod(t.tensor([1, 2]), t.tensor([3, 4, 5]), t.tensor([6])),
+    lambda t: t.combinations(t.tensor([1, 2]), r=3),
+    lambda t: t.combinations(t.tensor([1, 2, 3]), r=0),
+    lambda t: t.combinations(t.tensor([], dtype=t.int64)),
+    lambda t: t.det(t.zeros(0, 0)),
+    lambda t: t.det(t.tensor([[1.0, 2.0], [2.0, 4.0]], dtype=t.float64)),
+    lambda t: t.dist(t.tensor([1.0, 0.0, 2.0]), t.zeros(2, 3), p=0),
+    lambda t: t.cdist(t.tensor([[0.0, 1.0], [1.0, 1.0]]), t.tensor([[0.0, 1.0]]), p=0),
+    lambda t: t.baddbmm(t.tensor([np.nan]), t.ones(1, 2, 2), t.ones(1, 2, 1), beta=0),
+], ids=lambda make: "")
+def test_products_of_integers_and_edge_shapes_match_torch(make):
+    assert_same(make)
+
+
+def numeric_det_gradient(matrix: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Central differences of NumPy's det, entry by entry."""
+    grad = np.zeros_like(matrix)
+    for index in np.ndindex(matrix.shape):
+        step = np.zeros_like(matrix)
+        step[index] = eps
+        grad[index] = (np.linalg.det(matrix + step) - np.linalg.det(matrix - step)) / (2 * eps)
+    return grad
+
+
+SINGULAR = [
+    [[1.0, 2.0], [2.0, 4.0]],  # rank 1: the gradient is the adjugate, not 0
+    [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]],  # rank 2
+]
+
+
+@pytest.mark.parametrize("matrix", SINGULAR + [[[0.0, 0.0], [0.0, 0.0]], [[2.0, -1.0], [0.5, 3.0]]])
+def test_det_gradient_is_exact_also_at_singular_matrices(matrix):
+    """Jacobi's formula, checked by finite differences. NOTE: torch 2.13 returns a zero
+    gradient at the two singular matrices of rank n − 1 here, where the derivative is the
+    (non-zero) adjugate; it is compared with torch at the others."""
+    x = cr.tensor(matrix, dtype=cr.float64, requires_grad=True)
+    cr.det(x).backward()
+    want = numeric_det_gradient(np.array(matrix))
+    np.testing.assert_allclose(x.grad.numpy(), want, rtol=1e-7, atol=1e-8)
+    if matrix not in SINGULAR:
+        theirs = torch.tensor(matrix, dtype=torch.float64, requires_grad=True)
+        torch.det(theirs).backward()
+        np.testing.assert_allclose(x.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+
+
+def test_cdist_gradient_at_zero_distance_is_zero_as_torch():
+    grads = []
+    for lib in (cr, torch):
+        a = lib.tensor([[1.0, 2.0], [0.0, 0.0]], dtype=lib.float64, requires_grad=True)
+        b = lib.tensor([[1.0, 2.0]], dtype=lib.float64)
+        lib.cdist(a, b).sum().backward()
+        grads.append(a.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize(("make", "message", "error"), [
+    (lambda t: t.tensordot(t.ones(2, 3, dtype=t.int64), t.ones(3, 2), 1), "same dtype",
+     TypeError),
+    (lambda t: t.tensordot(t.ones(2, 3), t.ones(2, 3), 1), "same size", None),
+    (lambda t: t.tensordot(t.ones(2, 3), t.ones(3, 2), ([0], [0, 1])), "same length", None),
+    (lambda t: t.cross(t.ones(2, 3), t.ones(3)), "same number of dimensions", None),
+    (lambda t: t.cross(t.ones(2, 4), t.ones(2, 4)), "size 3", None),
+    (lambda t: t.cross(t.ones(2, 3), t.ones(2, 3), dim=0), "length 3", None),
+    (lambda t: t.cdist(t.ones(3, 2), t.ones(4, 3)), "columns", None),
+    (lambda t: t.cdist(t.ones(3, 2, dtype=t.int64), t.ones(4, 2, dtype=t.int64)),
+     "floating-point", TypeError),
+    (lambda t: t.cdist(t.ones(1, 2), t.ones(1, 2), p=-1), "non-negative", None),
+    (lambda t: t.baddbmm(t.ones(3), t.ones(2, 2, 4), t.ones(2, 3, 3)), "", ValueError),
+    (lambda t: t.cartesian_prod(t.ones(2, 2)), "1-D", None),
+    (lambda t: t.combinations(t.ones(2, 2)), "1-D", None),
+    (lambda t: t.det(t.ones(2, 3)), "square", None),
+    (lambda t: t.det(t.ones(2, 2, dtype=t.int64)), "floating", TypeError),
+    (lambda t: t.inverse(t.zeros(2, 2)), "singular", RuntimeError),
+    (lambda t: t.linalg.cross(t.ones(2, 3), t.ones(3)), "same number of dimensions", None),
+], ids=lambda x: x if isinstance(x, str) else "")
+def test_bad_product_arguments_raise_like_torch(make, message, error):
+    raises_like_torch(make, message, error)

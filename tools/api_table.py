@@ -78,6 +78,9 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         # indexing and search
         "masked_select", "take", "argwhere", "isin", "bucketize", "searchsorted", "bincount",
         "histc",
+        # products and linear algebra
+        "tensordot", "kron", "cross", "cdist", "dist", "baddbmm", "cartesian_prod",
+        "combinations", "det", "inverse", "linalg.det", "linalg.inv", "linalg.norm",
     ]),
     ("Tensor methods", "chainrule.Tensor", [
         "backward", "detach", "detach_", "item", "numpy", "tolist", "data", "grad",
@@ -99,6 +102,7 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "amax", "amin", "aminmax", "count_nonzero", "nansum", "nanmean", "median", "mode",
         "quantile", "nanquantile", "cummax", "cummin", "logcumsumexp", "diff",
         "masked_select", "take", "argwhere", "bincount", "histc",
+        "kron", "cross", "dist", "baddbmm", "det", "inverse",
     ]),
     ("torch.nn", "chainrule.nn", [
         "Module", "Module.to", "Module.cpu", "Module.cuda", "Parameter", "Sequential",

@@ -25,8 +25,14 @@ def _search():
     return search
 
 
+def _products():
+    from . import products  # noqa: PLC0415 - loaded on first use
+
+    return products
+
+
 class StructureMixin:
-    """Flips, rotations, splits, diagonals, statistics and searches of ``Tensor``."""
+    """Flips, rotations, splits, diagonals, statistics, searches and products of ``Tensor``."""
 
     __slots__ = ()
 
@@ -113,3 +119,21 @@ class StructureMixin:
 
     def histc(self, bins=100, min=0, max=0):  # noqa: A002 - PyTorch's argument names
         return _search().histc(self, bins, min, max)
+
+    def kron(self, other):
+        return _products().kron(self, other)
+
+    def cross(self, other, dim=None):
+        return _products().cross(self, other, dim)
+
+    def dist(self, other, p=2):
+        return _products().dist(self, other, p)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _products().baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def det(self):
+        return _products().det(self)
+
+    def inverse(self):
+        return _products().inverse(self)

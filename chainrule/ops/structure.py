@@ -1,5 +1,6 @@
-"""Functions of the wider statistics API that are not compositions: ``LogCumSumExp``, a
-running log-sum-exp that stays finite where the composite underflows."""
+"""Functions of the wider statistics and linear-algebra API that are not compositions:
+``LogCumSumExp``, a running log-sum-exp that stays finite where the composite underflows;
+``Det`` and ``Inverse`` of (batches of) square matrices, NumPy primitives."""
 
 from __future__ import annotations
 
@@ -45,3 +46,57 @@ class LogCumSumExp(Function):
 def _reverse_logcumsumexp(a: np.ndarray, axis: int) -> np.ndarray:
     """ln Σ_{j≥i} exp(a_j) along ``axis``: the running log-sum-exp from the end."""
     return np.flip(np.logaddexp.accumulate(np.flip(a, axis), axis=axis), axis)
+
+
+class Det(Function):
+    """The determinant y = det(A) of each square matrix A (…, n, n) -> (…).
+
+    Backward, from Jacobi's formula dy = tr(adj(A) dA):
+        dL/dA = G · adj(A)ᵀ.
+    adj(A) = det(A) A⁻¹ only where A is invertible; to stay exact at singular matrices (where
+    the gradient is not 0 unless the rank is below n − 1) it is built from the SVD
+    A = U diag(s) Vᵀ:  adj(A)ᵀ = det(U) det(V) · U diag(p) Vᵀ,  pᵢ = Π_{j≠i} s_j,
+    which follows from A⁻¹ = V diag(1/s) Uᵀ and det(A) = det(U) det(V) Π s.
+
+    Saves: A (the SVD is computed in backward only).
+    """
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.asarray(np.linalg.det(a), dtype=a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (a,) = ctx.saved
+        if a.shape[-1] == 0:
+            return np.zeros_like(a)
+        u, s, vt = np.linalg.svd(a)
+        n = s.shape[-1]
+        others = np.where(np.eye(n, dtype=bool), 1.0, s[..., None, :])  # row i: s with s_i = 1
+        p = np.prod(others, axis=-1)
+        sign = np.linalg.det(u) * np.linalg.det(vt)
+        adj_t = sign[..., None, None] * ((u * p[..., None, :]) @ vt)
+        return (np.asarray(grad_out)[..., None, None] * adj_t).astype(a.dtype, copy=False)
+
+
+class Inverse(Function):
+    """Y = A⁻¹ of each square matrix A (…, n, n).
+
+    Backward, from A Y = I: dA Y + A dY = 0, so dY = −Y dA Y and
+        dL/dA = −Yᵀ G Yᵀ      (…, n, n).
+
+    Saves: Y. A singular matrix is refused by the caller's forward (NumPy's LinAlgError).
+    """
+
+    @staticmethod
+    def forward(ctx, a):
+        y = np.linalg.inv(a)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (y,) = ctx.saved
+        y_t = np.swapaxes(y, -1, -2)
+        return -(y_t @ grad_out @ y_t)

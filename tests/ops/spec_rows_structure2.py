@@ -8,6 +8,7 @@ finite differences in float64 and its values and gradient against torch
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -387,4 +388,128 @@ SEARCH = [
            lambda x: np.histogram(x, 6)[0].astype(x.dtype), cases=(((S, M),),), grad=False),
 ]
 
-STRUCTURE2 = SHAPES + DIAGONALS + STATISTICS + SEARCH
+
+# ---------------------------------------------------------------- products and linear algebra
+
+
+@dataclass(frozen=True)
+class WellConditioned:
+    """I + U(−0.3, 0.3) in the last two dimensions (square): invertible, condition number
+    small, so inverse and det are smooth there."""
+
+    def __call__(self, rng: np.random.Generator, shape: Shape) -> np.ndarray:
+        return np.eye(shape[-1]) + rng.uniform(-0.3, 0.3, shape)
+
+
+WELL = WellConditioned()
+
+
+def np_cdist(a, b, p):
+    diff = np.abs(a[..., :, None, :] - b[..., None, :, :])
+    if p == np.inf:
+        return diff.max(-1)
+    return (diff ** p).sum(-1) ** (1 / p)
+
+
+def np_cartesian(*vectors):
+    return np.array(list(itertools.product(*vectors))).reshape(-1, len(vectors))
+
+
+def np_combinations(x, r, with_replacement=False):
+    choose = itertools.combinations_with_replacement if with_replacement else \
+        itertools.combinations
+    rows = [[x[i] for i in c] for c in choose(range(len(x)), r)]
+    return np.array(rows, dtype=x.dtype).reshape(-1, r)
+
+
+def np_matrix_norm(x, ord):
+    return np.linalg.norm(x, ord)
+
+
+PRODUCTS = [
+    OpSpec("tensordot", lambda a, b: cr.tensordot(a, b, 1), lambda a, b: np.tensordot(a, b, 1),
+           lambda t, a, b: t.tensordot(a, b, 1), cases=(((S, M), (M, 3)), ((M,), (M, 2))),
+           big=((64, 32), (32, 16))),
+    OpSpec("tensordot_default", lambda a, b: cr.tensordot(a, b),
+           lambda a, b: np.tensordot(a, b), lambda t, a, b: t.tensordot(a, b),
+           cases=(((2, 3, 4), (3, 4, 5)), ((S, M), (S, M))), big=((16, 8, 4), (8, 4, 6))),
+    OpSpec("tensordot_pairs", lambda a, b: cr.tensordot(a, b, ([0, 2], [1, 0])),
+           lambda a, b: np.tensordot(a, b, ([0, 2], [1, 0])),
+           lambda t, a, b: t.tensordot(a, b, ([0, 2], [1, 0])),
+           cases=(((2, 3, 4), (4, 2)), ((2, 3, 4), (4, 2, 5))), big=((16, 8, 4), (4, 16, 3))),
+    OpSpec("tensordot_outer", lambda a, b: cr.tensordot(a, b, 0),
+           lambda a, b: np.tensordot(a, b, 0), lambda t, a, b: t.tensordot(a, b, 0),
+           cases=(((S,), (3,)), ((), (2, 3))), big=((16,), (8, 4))),
+    OpSpec("kron", lambda a, b: cr.kron(a, b), np.kron, lambda t, a, b: t.kron(a, b),
+           cases=(((2, 3), (3, 2)), ((3,), (2, 2)), ((), (3,)), ((2, 1, 3), (2, 2))),
+           big=((8, 6), (4, 5))),
+    OpSpec("cross", lambda a, b: cr.cross(a, b), lambda a, b: np.cross(a, b),
+           lambda t, a, b: t.cross(a, b), cases=(((S, 3), (S, 3)), ((3,), (3,))),
+           big=((64, 3), (64, 3))),
+    OpSpec("cross_dim0_broadcast", lambda a, b: a.cross(b, dim=0),
+           lambda a, b: np.cross(a, b, axis=0),
+           cases=(((3, S), (3, 1)), ((3, 3), (3, 3))), big=((3, 64), (3, 64))),
+    OpSpec("linalg_cross", lambda a, b: cr.linalg.cross(a, b),
+           lambda a, b: np.cross(a, b), lambda t, a, b: t.linalg.cross(a, b),
+           cases=(((S, 3), (1, 3)), ((2, S, 3), (1, S, 3))), big=((64, 3), (64, 3))),
+    OpSpec("cdist", lambda a, b: cr.cdist(a, b), lambda a, b: np_cdist(a, b, 2),
+           lambda t, a, b: t.cdist(a, b), cases=(((S, 3), (4, 3)), ((2, S, 3), (4, 3))),
+           big=((32, 8), (16, 8))),
+] + [
+    OpSpec(f"cdist_p{p}", lambda a, b, p=p: cr.cdist(a, b, p=p),
+           lambda a, b, p=p: np_cdist(a, b, p), lambda t, a, b, p=p: t.cdist(a, b, p=p),
+           cases=(((S, 3), (4, 3)),), big=((8, 4), (6, 4)))
+    for p in (1.0, 3.0, np.inf)
+] + [
+    OpSpec(f"dist_p{p}", lambda a, b, p=p: cr.dist(a, b, p),
+           lambda a, b, p=p: np.linalg.norm(np.ravel(np.broadcast_arrays(a, b)[0] - b), p),
+           lambda t, a, b, p=p: t.dist(a, b, p),
+           cases=(((S,), (S,)), ((S, M), (M,))), big=((64, 32), (32,)))
+    for p in (2, 1, 3, np.inf)
+] + [
+    OpSpec("dist_method", lambda a, b: a.dist(b), lambda a, b: np.linalg.norm(a - b),
+           cases=(((S,), (S,)),), big=((64,), (64,))),
+    OpSpec("baddbmm", lambda c, a, b: cr.baddbmm(c, a, b, beta=0.5, alpha=2),
+           lambda c, a, b: 0.5 * c + 2 * (a @ b),
+           lambda t, c, a, b: t.baddbmm(c, a, b, beta=0.5, alpha=2),
+           cases=(((3,), (2, 2, 4), (2, 4, 3)), ((2, 2, 3), (2, 2, 4), (2, 4, 3))),
+           big=((8, 16, 8), (8, 16, 4), (8, 4, 8))),
+    OpSpec("baddbmm_method", lambda c, a, b: c.baddbmm(a, b), lambda c, a, b: c + a @ b,
+           cases=(((2, 2, 3), (2, 2, 4), (2, 4, 3)),), big=((8, 16, 8), (8, 16, 4), (8, 4, 8))),
+    OpSpec("cartesian_prod", lambda a, b: cr.cartesian_prod(a, b), np_cartesian,
+           lambda t, a, b: t.cartesian_prod(a, b), cases=(((2,), (3,)), ((4,), (1,))),
+           big=((16,), (8,))),
+    OpSpec("cartesian_prod_one", lambda a: cr.cartesian_prod(a), lambda a: a.copy(),
+           lambda t, a: t.cartesian_prod(a), cases=(((S,),),), big=((64,),)),
+    OpSpec("combinations", lambda x: cr.combinations(x), lambda x: np_combinations(x, 2),
+           lambda t, x: t.combinations(x), cases=(((S,),), ((1,),)), big=((16,),)),
+    OpSpec("combinations_r3_replacement", lambda x: cr.combinations(x, 3, True),
+           lambda x: np_combinations(x, 3, True),
+           lambda t, x: t.combinations(x, 3, True), cases=(((4,),),), big=((8,),)),
+    OpSpec("det", lambda x: cr.det(x), np.linalg.det, lambda t, x: t.det(x),
+           cases=(((3, 3),), ((2, 4, 4),), ((1, 1),)), big=((4, 6, 6),)),
+    OpSpec("det_method", lambda x: x.det(), np.linalg.det, cases=(((S, S),),), domain=WELL,
+           big=((8, 8),)),
+    OpSpec("linalg_det", lambda x: cr.linalg.det(x), np.linalg.det,
+           lambda t, x: t.linalg.det(x), cases=(((3, 3),),), big=((8, 8),)),
+    OpSpec("inverse", lambda x: cr.inverse(x), np.linalg.inv, lambda t, x: t.inverse(x),
+           cases=(((3, 3),), ((2, 4, 4),), ((1, 1),)), domain=WELL, big=((4, 6, 6),)),
+    OpSpec("inverse_method", lambda x: x.inverse(), np.linalg.inv, cases=(((S, S),),),
+           domain=WELL, big=((8, 8),)),
+    OpSpec("linalg_inv", lambda x: cr.linalg.inv(x), np.linalg.inv,
+           lambda t, x: t.linalg.inv(x), cases=(((3, 3),),), domain=WELL, big=((8, 8),)),
+    OpSpec("linalg_norm", lambda x: cr.linalg.norm(x), lambda x: np.linalg.norm(x.ravel()),
+           lambda t, x: t.linalg.norm(x), cases=(((S,),), ((S, M),), ((2, 3, 4),))),
+    OpSpec("linalg_norm_dim", lambda x: cr.linalg.norm(x, 3, dim=1, keepdim=True),
+           lambda x: np.linalg.norm(x, 3, axis=1, keepdims=True),
+           lambda t, x: t.linalg.norm(x, 3, dim=1, keepdim=True), cases=(((S, M),),),
+           domain=DISTINCT),
+] + [
+    OpSpec(f"linalg_norm_matrix_{name}", lambda x, o=o: cr.linalg.norm(x, o),
+           lambda x, o=o: np_matrix_norm(x, o), lambda t, x, o=o: t.linalg.norm(x, o),
+           cases=(((S, M),), ((M, S),)), domain=DISTINCT)
+    for name, o in (("fro", "fro"), ("1", 1), ("minus1", -1), ("inf", np.inf),
+                    ("minus_inf", -np.inf))
+]
+
+STRUCTURE2 = SHAPES + DIAGONALS + STATISTICS + SEARCH + PRODUCTS
