@@ -27,6 +27,7 @@ from .autograd import (
 from .creation import (
     arange,
     as_tensor,
+    asarray,
     empty,
     empty_like,
     eye,
@@ -34,12 +35,14 @@ from .creation import (
     full,
     full_like,
     linspace,
+    logspace,
     normal,
     ones,
     ones_like,
     rand,
     rand_like,
     randint,
+    randint_like,
     randn,
     randn_like,
     randperm,
@@ -50,17 +53,22 @@ from .creation import (
 from .device import device, get_default_device, set_default_device  # the class: torch.device
 from .dtypes import (
     bool_,
+    can_cast,
     double,
+    finfo,
     float16,
     float32,
     float64,
     get_default_dtype,
     half,
+    iinfo,
     int8,
     int16,
     int32,
     int64,
     long,
+    promote_types,
+    result_type,
     set_default_dtype,
     uint8,
 )
@@ -120,7 +128,7 @@ from .methods.reduce import norm, prod, std, var
 from .methods.sampling import bernoulli, multinomial
 from .methods.scan import cumprod, cumsum, repeat_interleave, roll
 from .methods.shape import cat, pad, stack
-from .random import get_rng_state, manual_seed, set_rng_state
+from .random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Tensor
 
 bool = bool_  # noqa: A001 - chainrule.bool, as torch.bool
@@ -159,7 +167,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
                             "median mode nanmean nanquantile nansum quantile std_mean "
                             "var_mean"),
     ".methods.search": ("argwhere bincount bucketize histc isin masked_select searchsorted "
-                        "take"),
+                        "take is_nonzero"),
     ".methods.products": ("baddbmm cartesian_prod cdist combinations cross det dist inverse kron "
                           "tensordot"),
 }, submodules=("accelerator", "amp", "backends", "cuda", "app", "distributed", "distributions",
@@ -216,4 +224,8 @@ __all__ += [
 __all__ += [
     "baddbmm", "cartesian_prod", "cdist", "combinations", "cross", "det", "dist", "inverse",
     "kron", "tensordot",
+]
+__all__ += [
+    "asarray", "can_cast", "finfo", "iinfo", "initial_seed", "is_nonzero", "logspace",
+    "promote_types", "randint_like", "result_type", "seed",
 ]

@@ -409,3 +409,150 @@ def test_cdist_gradient_at_zero_distance_is_zero_as_torch():
 ], ids=lambda x: x if isinstance(x, str) else "")
 def test_bad_product_arguments_raise_like_torch(make, message, error):
     raises_like_torch(make, message, error)
+
+
+# ---------------------------------------------------------------- dtype information, utilities
+
+FLOATS = ["float16", "float32", "float64"]
+INTEGERS = ["int8", "uint8", "int16", "int32", "int64"]
+ALL_DTYPES = FLOATS + INTEGERS + ["bool"]
+
+
+@pytest.mark.parametrize("name", FLOATS)
+def test_finfo_matches_torch(name):
+    ours, theirs = cr.finfo(getattr(cr, name)), torch.finfo(getattr(torch, name))
+    for field in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution"):
+        assert getattr(ours, field) == getattr(theirs, field), field
+    assert ours.dtype == theirs.dtype
+    assert repr(ours) == repr(theirs)
+
+
+def test_finfo_without_a_dtype_describes_the_default_float():
+    assert cr.finfo().eps == torch.finfo().eps == np.finfo(np.float32).eps
+
+
+@pytest.mark.parametrize("name", INTEGERS)
+def test_iinfo_matches_torch(name):
+    ours, theirs = cr.iinfo(getattr(cr, name)), torch.iinfo(getattr(torch, name))
+    assert (ours.bits, ours.max, ours.min, ours.dtype) == \
+        (theirs.bits, theirs.max, theirs.min, theirs.dtype)
+    assert repr(ours) == repr(theirs)
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda t: t.finfo(t.int32), "floating point"),
+    (lambda t: t.iinfo(t.float32), "integer"),
+    (lambda t: t.iinfo(t.bool), "bool"),
+])
+def test_finfo_and_iinfo_refuse_the_other_kind_like_torch(make, message):
+    raises_like_torch(make, message)
+
+
+@pytest.mark.parametrize("a", ALL_DTYPES)
+@pytest.mark.parametrize("b", ALL_DTYPES)
+def test_promote_types_and_can_cast_match_torch_on_every_pair(a, b):
+    ours = cr.promote_types(getattr(cr, a), getattr(cr, b))
+    theirs = torch.promote_types(getattr(torch, a), getattr(torch, b))
+    assert str(theirs) == f"torch.{ours.name}"
+    assert cr.can_cast(getattr(cr, a), getattr(cr, b)) == \
+        torch.can_cast(getattr(torch, a), getattr(torch, b))
+
+
+@pytest.mark.parametrize("make", [
+    lambda t: t.result_type(t.tensor([1]), 1.0),
+    lambda t: t.result_type(t.tensor([1.0]), t.tensor(1.0, dtype=t.float64)),
+    lambda t: t.result_type(t.tensor([1], dtype=t.int32), t.tensor(1.5, dtype=t.float64)),
+    lambda t: t.result_type(2, 3.0),
+    lambda t: t.result_type(True, 2),
+    lambda t: t.result_type(t.tensor([True]), 2),
+    lambda t: t.result_type(3, t.tensor([1], dtype=t.uint8)),
+    lambda t: t.result_type(t.tensor([1], dtype=t.int32), t.tensor([1], dtype=t.uint8)),
+], ids=lambda make: "")
+def test_result_type_matches_torch(make):
+    assert str(make(torch)) == f"torch.{make(cr).name}"
+
+
+@pytest.mark.parametrize("make", [
+    lambda t: t.is_nonzero(t.tensor([0.0])),
+    lambda t: t.is_nonzero(t.tensor([[3]])),
+    lambda t: t.is_nonzero(t.tensor(False)),
+    lambda t: t.tensor([np.nan]).is_nonzero(),
+], ids=lambda make: "")
+def test_is_nonzero_matches_torch(make):
+    assert make(cr) is make(torch)
+
+
+@pytest.mark.parametrize("make", [
+    lambda t: t.is_nonzero(t.tensor([1, 2])),
+    lambda t: t.is_nonzero(t.tensor([])),
+], ids=lambda make: "")
+def test_is_nonzero_refuses_other_sizes_like_torch(make):
+    raises_like_torch(make, "ambiguous")
+
+
+@pytest.mark.parametrize("make", [
+    lambda t: t.asarray([1, 2]),
+    lambda t: t.asarray([1.5]),
+    lambda t: t.asarray(3.0),
+    lambda t: t.asarray(t.ones(2), dtype=t.int64),
+    lambda t: t.asarray(np.arange(3, dtype=np.int16)),
+    lambda t: t.logspace(0, 2, 3),
+    lambda t: t.logspace(0, 2, 3, base=2),
+    lambda t: t.logspace(0, 2, 3, dtype=t.int64),
+    lambda t: t.logspace(-1, 1, 5, dtype=t.float64),
+    lambda t: t.logspace(0, 1, 1),
+    lambda t: t.logspace(0, 1, 0),
+], ids=lambda make: "")
+def test_asarray_and_logspace_match_torch(make):
+    ours, theirs = make(cr).numpy(), make(torch).numpy()
+    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
+def test_asarray_shares_memory_unless_told_to_copy():
+    array = np.zeros(3, dtype=np.float32)
+    cr.asarray(array)[0] = 1.0
+    assert array[0] == 1.0
+    cr.asarray(array, copy=True)[1] = 1.0
+    assert array[1] == 0.0
+    t = cr.zeros(2)
+    assert cr.asarray(t) is t
+    with pytest.raises(ValueError, match="copy=False"):
+        cr.asarray([1.0, 2.0], copy=False)
+    assert cr.asarray([1.0], requires_grad=True).requires_grad
+
+
+@pytest.mark.parametrize(("args", "kwargs"), [
+    ((5,), {}), ((3, 5), {}), ((5,), {"dtype": "int32"}), ((), {"high": 5}),
+])
+def test_randint_like_has_torch_shape_dtype_and_range(args, kwargs):
+    ours_kwargs = {k: getattr(cr, v) if k == "dtype" else v for k, v in kwargs.items()}
+    theirs_kwargs = {k: getattr(torch, v) if k == "dtype" else v for k, v in kwargs.items()}
+    ours = cr.randint_like(cr.ones(40, 3), *args, **ours_kwargs)
+    theirs = torch.randint_like(torch.ones(40, 3), *args, **theirs_kwargs)
+    assert ours.shape == tuple(theirs.shape) and str(theirs.dtype) == f"torch.{ours.dtype}"
+    low, high = (0, args[0]) if len(args) == 1 else (args if args else (0, 5))
+    values = ours.numpy()
+    assert values.min() >= low and values.max() < high
+    assert len(np.unique(values)) == high - low  # 120 draws reach every value
+
+
+def test_randint_like_is_reproducible_under_manual_seed_and_refuses_an_empty_range():
+    cr.manual_seed(3)
+    a = cr.randint_like(cr.zeros(10), 100)
+    cr.manual_seed(3)
+    np.testing.assert_array_equal(a.numpy(), cr.randint_like(cr.zeros(10), 100).numpy())
+    with pytest.raises(ValueError, match="greater than low"):
+        cr.randint_like(cr.zeros(2), 3, 3)
+
+
+def test_seed_and_initial_seed_follow_manual_seed():
+    cr.manual_seed(7)
+    assert cr.initial_seed() == 7
+    first = cr.seed()
+    assert isinstance(first, int) and 0 <= first < 2 ** 63
+    assert cr.initial_seed() == first
+    draw = cr.rand(4).numpy()
+    cr.manual_seed(first)
+    np.testing.assert_array_equal(cr.rand(4).numpy(), draw)
+    assert cr.seed() != first  # fresh entropy each time (a clash has chance 2 ** -63)

@@ -81,6 +81,9 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         # products and linear algebra
         "tensordot", "kron", "cross", "cdist", "dist", "baddbmm", "cartesian_prod",
         "combinations", "det", "inverse", "linalg.det", "linalg.inv", "linalg.norm",
+        # dtype information and utilities
+        "finfo", "iinfo", "result_type", "promote_types", "can_cast", "is_nonzero", "asarray",
+        "logspace", "randint_like", "seed", "initial_seed",
     ]),
     ("Tensor methods", "chainrule.Tensor", [
         "backward", "detach", "detach_", "item", "numpy", "tolist", "data", "grad",
@@ -102,7 +105,7 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "amax", "amin", "aminmax", "count_nonzero", "nansum", "nanmean", "median", "mode",
         "quantile", "nanquantile", "cummax", "cummin", "logcumsumexp", "diff",
         "masked_select", "take", "argwhere", "bincount", "histc",
-        "kron", "cross", "dist", "baddbmm", "det", "inverse",
+        "kron", "cross", "dist", "baddbmm", "det", "inverse", "is_nonzero",
     ]),
     ("torch.nn", "chainrule.nn", [
         "Module", "Module.to", "Module.cpu", "Module.cuda", "Parameter", "Sequential",

@@ -1,5 +1,6 @@
 """Top-level indexing and search functions with PyTorch's names: ``masked_select``, ``take``,
-``argwhere``, ``isin``, ``bucketize``, ``searchsorted``, ``bincount`` and ``histc``.
+``argwhere``, ``isin``, ``bucketize``, ``searchsorted``, ``bincount``, ``histc`` and
+``is_nonzero``.
 
 ``masked_select`` and ``take`` index with ``GetItem``, so their gradients flow back to the
 elements taken; the others return integer or bool tensors (or counts) with no gradient, as in
@@ -42,6 +43,16 @@ def take(input: Any, index: Any) -> Any:
 def argwhere(input: Any) -> Any:
     """``torch.argwhere``: the indices of the non-zero elements, shape (count, ndim), int64."""
     return input.nonzero()
+
+
+def is_nonzero(input: Any) -> bool:
+    """``torch.is_nonzero``: whether the one element of a one-element tensor is not zero; a
+    RuntimeError for any other number of elements."""
+    if input.numel() != 1:
+        what = "no values" if input.numel() == 0 else "more than one value"
+        raise RuntimeError(f"is_nonzero: Boolean value of Tensor with {what} is ambiguous "
+                           f"(shape {tuple(input.shape)})")
+    return bool(input.data.reshape(-1)[0])
 
 
 def _integers(name: str, what: str, values: Any) -> np.ndarray:

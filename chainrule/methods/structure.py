@@ -137,3 +137,6 @@ class StructureMixin:
 
     def inverse(self):
         return _products().inverse(self)
+
+    def is_nonzero(self):
+        return _search().is_nonzero(self)

@@ -444,7 +444,7 @@ PRODUCTS = [
            cases=(((2, 3), (3, 2)), ((3,), (2, 2)), ((), (3,)), ((2, 1, 3), (2, 2))),
            big=((8, 6), (4, 5))),
     OpSpec("cross", lambda a, b: cr.cross(a, b), lambda a, b: np.cross(a, b),
-           lambda t, a, b: t.cross(a, b), cases=(((S, 3), (S, 3)), ((3,), (3,))),
+           lambda t, a, b: t.cross(a, b, dim=-1), cases=(((S, 3), (S, 3)), ((3,), (3,))),
            big=((64, 3), (64, 3))),
     OpSpec("cross_dim0_broadcast", lambda a, b: a.cross(b, dim=0),
            lambda a, b: np.cross(a, b, axis=0),
