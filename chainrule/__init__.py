@@ -27,6 +27,7 @@ from .autograd import (
 from .creation import (
     arange,
     as_tensor,
+    asarray,
     empty,
     empty_like,
     eye,
@@ -34,12 +35,14 @@ from .creation import (
     full,
     full_like,
     linspace,
+    logspace,
     normal,
     ones,
     ones_like,
     rand,
     rand_like,
     randint,
+    randint_like,
     randn,
     randn_like,
     randperm,
@@ -50,18 +53,23 @@ from .creation import (
 from .device import device, get_default_device, set_default_device  # the class: torch.device
 from .dtypes import (
     bool_,
+    can_cast,
     double,
     dtype,
+    finfo,
     float16,
     float32,
     float64,
     get_default_dtype,
     half,
+    iinfo,
     int8,
     int16,
     int32,
     int64,
     long,
+    promote_types,
+    result_type,
     set_default_dtype,
     uint8,
 )
@@ -129,7 +137,7 @@ from .methods.reduce import norm, prod, std, var
 from .methods.sampling import bernoulli, multinomial
 from .methods.scan import cumprod, cumsum, repeat_interleave, roll
 from .methods.shape import cat, pad, stack
-from .random import get_rng_state, manual_seed, set_rng_state
+from .random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Tensor
 
 bool = bool_  # noqa: A001 - chainrule.bool, as torch.bool
@@ -171,6 +179,18 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
                                   "scatter_add sort take_along_dim topk tril triu unbind unique"),
     ".methods.shape_functions": ("chunk flatten meshgrid permute ravel reshape split squeeze "
                                  "swapaxes swapdims transpose unflatten unsqueeze"),
+    ".methods.structure_functions": ("atleast_1d atleast_2d atleast_3d block_diag "
+                                     "broadcast_shapes broadcast_tensors broadcast_to "
+                                     "column_stack concat concatenate diag_embed diagonal "
+                                     "dsplit dstack flip fliplr flipud hsplit hstack rot90 "
+                                     "row_stack select tensor_split trace vsplit vstack"),
+    ".methods.statistics": ("amax amin aminmax count_nonzero cummax cummin diff logcumsumexp "
+                            "median mode nanmean nanquantile nansum quantile std_mean "
+                            "var_mean"),
+    ".methods.search": ("argwhere bincount bucketize histc isin masked_select searchsorted "
+                        "take is_nonzero"),
+    ".methods.products": ("baddbmm cartesian_prod cdist combinations cross det dist inverse kron "
+                          "tensordot"),
 }, submodules=("accelerator", "amp", "backends", "cuda", "app", "distributed", "distributions",
                "interop", "onnx", "sklearn", "testing", "train", "vision", "viz"))
 
@@ -224,4 +244,25 @@ __all__ += [
     "isreal", "lerp", "logaddexp", "logical_and", "logical_not", "logical_or", "logical_xor",
     "logit", "mul", "multiply", "nan_to_num", "positive", "sgn", "signbit", "sub", "subtract",
     "true_divide", "xlogy",
+]
+__all__ += [
+    "atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "broadcast_shapes",
+    "broadcast_tensors", "broadcast_to", "column_stack", "concat", "concatenate", "diag_embed",
+    "diagonal", "dsplit", "dstack", "flip", "fliplr", "flipud", "hsplit", "hstack", "rot90",
+    "row_stack", "select", "tensor_split", "trace", "vsplit", "vstack",
+]
+__all__ += [
+    "amax", "amin", "aminmax", "count_nonzero", "cummax", "cummin", "diff", "logcumsumexp",
+    "median", "mode", "nanmean", "nanquantile", "nansum", "quantile", "std_mean", "var_mean",
+]
+__all__ += [
+    "argwhere", "bincount", "bucketize", "histc", "isin", "masked_select", "searchsorted", "take",
+]
+__all__ += [
+    "baddbmm", "cartesian_prod", "cdist", "combinations", "cross", "det", "dist", "inverse",
+    "kron", "tensordot",
+]
+__all__ += [
+    "asarray", "can_cast", "finfo", "iinfo", "initial_seed", "is_nonzero", "logspace",
+    "promote_types", "randint_like", "result_type", "seed",
 ]

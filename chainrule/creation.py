@@ -261,3 +261,58 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Any = None
         raise RuntimeError("normal: std must be >= 0")
     draw = resolve(generator).standard_normal(shape)
     return _made((mean_values + std_values * draw).astype(out_dtype), requires_grad)
+
+
+def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: bool | None = None,
+            requires_grad: bool = False) -> Tensor:
+    """``torch.asarray``: ``obj`` (a tensor, array, list or number) as a tensor, sharing its
+    memory where it can (a tensor or an array of the asked dtype).
+
+    Args:
+        dtype: the result's dtype (default: ``obj``'s, Python floats as the default float).
+        device: accepted as PyTorch's; only the CPU is available.
+        copy: True always copies; False never does (a ValueError when it must); None copies
+            only when it must.
+        requires_grad: mark the (floating) result as requiring grad.
+    """
+    _on_cpu("asarray", device)
+    source = obj.data if isinstance(obj, Tensor) else obj
+    shares = isinstance(source, np.ndarray) and \
+        (dtype is None or dtypes.as_dtype(dtype) == source.dtype)
+    if copy is False and not shares:
+        raise ValueError(f"asarray: copy=False, but a {type(obj).__name__} of this dtype "
+                         "cannot be shared without a copy")
+    if copy is True or not shares:
+        result = Tensor(source, dtype=dtype)
+    else:
+        result = obj if isinstance(obj, Tensor) and not requires_grad else from_numpy(source)
+    return result.requires_grad_(True) if requires_grad else result
+
+
+def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None,
+             requires_grad: bool = False, device: Any = None) -> Tensor:
+    """``torch.logspace``: ``steps`` values base ** x for x evenly spaced from ``start`` to
+    ``end`` inclusive (the default float dtype unless ``dtype``)."""
+    _on_cpu("logspace", device)
+    if steps < 0:
+        raise ValueError(f"logspace: steps must be non-negative, got {steps}")
+    dtype = _float_dtype(dtype)
+    values = np.power(float(base), np.linspace(start, end, steps))
+    if dtype.kind != "f":
+        values = np.round(values)
+    return _made(values.astype(dtype), requires_grad)
+
+
+def randint_like(input: Tensor, low: int = 0, high: int | None = None, *,
+                 dtype: Any = None, generator: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+    """``torch.randint_like``: integers drawn uniformly from [low, high) in ``input``'s shape
+    and dtype (unless ``dtype``); ``randint_like(input, high)`` draws from [0, high)."""
+    _on_cpu("randint_like", device)
+    if high is None:
+        low, high = 0, low
+    if high <= low:
+        raise ValueError(f"randint_like: high ({high}) must be greater than low ({low})")
+    dtype = input.dtype if dtype is None else dtypes.as_dtype(dtype)
+    values = resolve(generator).integers(low, high, input.shape).astype(dtype)
+    return _made(values, requires_grad)

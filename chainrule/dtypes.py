@@ -149,3 +149,90 @@ def keep_scalar_float(out: object, arrays: list) -> np.ndarray:
         if array.dtype.kind == "f":
             return out.astype(array.dtype, copy=False) if out.dtype.kind == "f" else out
     return out
+
+
+# ---------------------------------------------------------------- dtype information
+
+
+class finfo:  # noqa: N801 - PyTorch's name
+    """``torch.finfo``: the limits of a floating-point dtype (default: the default dtype).
+
+    Attributes: ``bits``, ``eps`` (the gap between 1 and the next value), ``max``, ``min``
+    (the most negative finite value), ``tiny`` and ``smallest_normal`` (the smallest positive
+    normal value), ``resolution`` (10 ** −decimal digits) and ``dtype`` (its name).
+    """
+
+    def __init__(self, type: object = None) -> None:  # noqa: A002 - PyTorch's argument name
+        dtype = default_float if type is None else as_dtype(type)
+        if not is_floating(dtype):
+            raise TypeError(f"finfo() requires a floating point input type, got {dtype.name}; "
+                            "use iinfo for integer types")
+        info = np.finfo(dtype)
+        self.bits = int(info.bits)
+        self.eps = float(info.eps)
+        self.max = float(info.max)
+        self.min = float(info.min)
+        self.tiny = self.smallest_normal = float(info.tiny)
+        self.resolution = 10.0 ** -int(info.precision)  # a Python float, exactly 1e-06 ...
+        self.dtype = dtype.name
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
+                f"tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:  # noqa: N801 - PyTorch's name
+    """``torch.iinfo``: the limits of an integer dtype: ``bits``, ``max``, ``min`` and
+    ``dtype`` (its name)."""
+
+    def __init__(self, type: object) -> None:  # noqa: A002 - PyTorch's argument name
+        dtype = as_dtype(type)
+        if dtype == bool_:
+            raise TypeError("iinfo(): bool is not supported")
+        if dtype.kind not in "iu":
+            raise TypeError(f"iinfo() requires an integer input type, got {dtype.name}; use "
+                            "finfo for floating-point types")
+        info = np.iinfo(dtype)
+        self.bits, self.max, self.min = int(info.bits), int(info.max), int(info.min)
+        self.dtype = dtype.name
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
+
+
+def promote_types(type1: object, type2: object) -> np.dtype:
+    """``torch.promote_types``: the smallest dtype to which both dtypes convert without
+    leaving their kinds (bool < integer < float): ``promote_types(int32, float16)`` is
+    float16, ``promote_types(uint8, int8)`` int16."""
+    return promote(as_dtype(type1), as_dtype(type2))
+
+
+def can_cast(from_: object, to: object) -> bool:
+    """``torch.can_cast``: whether PyTorch's casting rules allow ``from_`` to become ``to``:
+    never to a lower kind (float to integer, integer to bool); within a kind always."""
+    return kind_rank(as_dtype(from_)) <= kind_rank(as_dtype(to))
+
+
+def result_type(tensor1: object, tensor2: object) -> np.dtype:
+    """``torch.result_type``: the dtype of an arithmetic operation on the two operands
+    (tensors or Python numbers), by the promotion rules of the module docstring."""
+    tensors = [t for t in (tensor1, tensor2) if hasattr(t, "dtype") and hasattr(t, "ndim")]
+    if len(tensors) == 2:
+        a, b = tensors
+        return promote(a.dtype, b.dtype, a.ndim == 0, b.ndim == 0)
+    if len(tensors) == 1:
+        scalar = tensor2 if tensors[0] is tensor1 else tensor1
+        return promote_scalar(tensors[0].dtype, scalar)
+    kinds = [_scalar_dtype(s) for s in (tensor1, tensor2)]
+    return kinds[0] if kind_rank(kinds[0]) >= kind_rank(kinds[1]) else kinds[1]
+
+
+def _scalar_dtype(scalar: object) -> np.dtype:
+    if isinstance(scalar, (bool, np.bool_)):
+        return bool_
+    if isinstance(scalar, (int, np.integer)):
+        return int64
+    if isinstance(scalar, (float, np.floating)):
+        return default_float
+    raise TypeError(f"result_type: expects tensors or numbers, got {type(scalar).__name__}")

@@ -14,6 +14,7 @@ import numpy as np
 # Made on first use, from fresh OS entropy as before: importing numpy.random and seeding a
 # generator at import would slow ``import chainrule`` (benchmarks/README.md, import time).
 _generator: np.random.Generator | None = None
+_seed: int | None = None  # the seed of _generator (``initial_seed``)
 
 
 def manual_seed(seed: int) -> np.random.Generator:
@@ -27,19 +28,38 @@ def manual_seed(seed: int) -> np.random.Generator:
         >>> bool((chainrule.randn(3) == a).all())
         True
     """
-    global _generator
+    global _generator, _seed
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"manual_seed expects a non-negative integer, got {seed!r}")
     _generator = np.random.default_rng(int(seed))
+    _seed = int(seed)
     return _generator
 
 
 def default_generator() -> np.random.Generator:
     """The package generator that ``manual_seed`` resets."""
-    global _generator
     if _generator is None:
-        _generator = np.random.default_rng()
+        manual_seed(_fresh_seed())
     return _generator
+
+
+def _fresh_seed() -> int:
+    """A non-negative 63-bit seed from the operating system's entropy."""
+    return int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+def seed() -> int:
+    """Reseed the package generator from fresh entropy and return the seed (``torch.seed``)."""
+    value = _fresh_seed()
+    manual_seed(value)
+    return value
+
+
+def initial_seed() -> int:
+    """The seed of the package generator: the last ``manual_seed`` or ``seed``, or the one
+    drawn from entropy when it was first used (``torch.initial_seed``)."""
+    default_generator()
+    return _seed
 
 
 def resolve(rng: np.random.Generator | None) -> np.random.Generator:

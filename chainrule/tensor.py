@@ -36,13 +36,15 @@ from .methods.sampling import SamplingMixin
 from .methods.scan import ScanMixin
 from .methods.select import SelectMixin
 from .methods.shape import ShapeMixin, assign
+from .methods.structure import StructureMixin
 from .methods.version import VersionMixin, share_version_counter
 from .ops import unary
 
 
 class Tensor(MathMixin, ReduceMixin, ShapeMixin, VersionMixin, SelectMixin, ScanMixin,
              SamplingMixin, elementwise.ElementwiseMixin, linalg.LinalgMixin,
-             inplace.InplaceMixin, convenience.ConvenienceMixin, PointwiseMixin, LogicalMixin):
+             inplace.InplaceMixin, convenience.ConvenienceMixin, PointwiseMixin, LogicalMixin,
+             StructureMixin):
     """An n-dimensional array that can record the operations applied to it.
 
     Args:

@@ -41,6 +41,7 @@ LAYERS = {
     "creation": 3, "functional": 3, "gradcheck": 3, "io": 3,
     "legacy": 3, "atomic_file": 3, "io_structure": 3, "testing": 3,
     "interop": 3,
+    "linalg": 3,
     "nn": 4,
     "distributed": 4,
     "data": 5, "optim": 5, "utils": 5,

@@ -74,6 +74,24 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "clone", "all", "any", "erf", "erfinv", "lerp", "addcmul", "addcdiv", "clamp_min",
         "clamp_max", "logit", "hypot", "xlogy", "logaddexp", "float_power", "nan_to_num",
         "fmax", "fmin", "logical_and", "logical_or", "logical_not", "bitwise_and", "signbit",
+        # wider shapes and joins
+        "flip", "fliplr", "flipud", "rot90", "concat", "concatenate", "hstack", "vstack",
+        "dstack", "column_stack", "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_to",
+        "broadcast_tensors", "tensor_split", "hsplit", "vsplit", "select", "diagonal", "trace",
+        "diag_embed", "block_diag",
+        # reductions and statistics
+        "amax", "amin", "aminmax", "count_nonzero", "nansum", "nanmean", "median", "mode",
+        "quantile", "nanquantile", "cummax", "cummin", "logcumsumexp", "std_mean", "var_mean",
+        "diff",
+        # indexing and search
+        "masked_select", "take", "argwhere", "isin", "bucketize", "searchsorted", "bincount",
+        "histc",
+        # products and linear algebra
+        "tensordot", "kron", "cross", "cdist", "dist", "baddbmm", "cartesian_prod",
+        "combinations", "det", "inverse", "linalg.det", "linalg.inv", "linalg.norm",
+        # dtype information and utilities
+        "finfo", "iinfo", "result_type", "promote_types", "can_cast", "is_nonzero", "asarray",
+        "logspace", "randint_like", "seed", "initial_seed",
     ]),
     ("Tensor methods", "chainrule.Tensor", [
         "backward", "detach", "detach_", "item", "numpy", "tolist", "data", "grad",
@@ -95,6 +113,12 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "div(rounding_mode=)", "add(alpha=)", "erf", "erfinv", "lerp", "addcmul", "addcdiv",
         "clamp_min", "clamp_max", "logit", "nan_to_num", "logical_and", "logical_not",
         "floor_divide",
+        "flip", "fliplr", "flipud", "rot90", "broadcast_to", "tensor_split", "hsplit", "vsplit",
+        "select", "diagonal", "trace", "diag_embed",
+        "amax", "amin", "aminmax", "count_nonzero", "nansum", "nanmean", "median", "mode",
+        "quantile", "nanquantile", "cummax", "cummin", "logcumsumexp", "diff",
+        "masked_select", "take", "argwhere", "bincount", "histc",
+        "kron", "cross", "dist", "baddbmm", "det", "inverse", "is_nonzero",
     ]),
     ("torch.nn", "chainrule.nn", [
         "Module", "Module.to", "Module.cpu", "Module.cuda", "Parameter", "Sequential",

@@ -1,0 +1,70 @@
+"""``chainrule.linalg``: PyTorch's ``torch.linalg`` names that chainrule covers: ``det``,
+``inv``, ``cross``, ``norm``, ``vector_norm`` and ``matrix_norm``.
+
+Each is the top-level function (``chainrule.det``, ``chainrule.inverse``, ``chainrule.cross``)
+or a composition of reductions with their own derivatives; matrix norms that need singular
+values (ord 2, −2, 'nuc') are not supported yet.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .methods.products import cross as _cross
+from .methods.products import det
+from .methods.products import inverse as inv
+from .methods.reduce import normalize_dim
+
+__all__ = ["cross", "det", "inv", "matrix_norm", "norm", "vector_norm"]
+
+INF = float("inf")
+
+
+def cross(input: Any, other: Any, *, dim: int = -1) -> Any:
+    """``torch.linalg.cross``: the cross product of 3-vectors along ``dim`` (default the
+    last); the inputs have the same number of dimensions and broadcast."""
+    return _cross(input, other, dim)
+
+
+def vector_norm(x: Any, ord: float = 2, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
+                dtype: Any = None) -> Any:
+    """``torch.linalg.vector_norm``: the ``ord``-norm of ``x`` over ``dim`` (every element
+    when None): ord ≥ 1, inf or −inf; ``dtype`` converts ``x`` first."""
+    x = x if dtype is None else x.to(dtype)
+    return x.norm(ord, dim, keepdim)
+
+
+def matrix_norm(A: Any, ord: Any = "fro", dim: tuple = (-2, -1), keepdim: bool = False, *,  # noqa: A002, N803
+                dtype: Any = None) -> Any:
+    """``torch.linalg.matrix_norm``: a matrix norm over the two dimensions ``dim``: 'fro'
+    (Frobenius), 1 / −1 (largest / smallest absolute column sum), inf / −inf (the same for
+    rows)."""
+    A = A if dtype is None else A.to(dtype)  # noqa: N806
+    if A.ndim < 2:
+        raise RuntimeError(f"matrix_norm: expected a tensor with 2 or more dimensions, got "
+                           f"shape {tuple(A.shape)}")
+    rows, cols = (normalize_dim(d, A.ndim) for d in dim)
+    if ord == "fro":
+        return A.norm(2, (rows, cols), keepdim)
+    if ord in (1, -1, INF, -INF):
+        summed, extreme = (rows, cols) if ord in (1, -1) else (cols, rows)
+        sums = A.abs().sum(summed, keepdim=True)
+        out = sums.amax(extreme, keepdim=True) if ord > 0 else sums.amin(extreme, keepdim=True)
+        return out if keepdim else out.squeeze((rows, cols))
+    raise NotImplementedError(f"matrix_norm: ord={ord!r} is not supported (singular-value "
+                              "norms are not implemented); use 'fro', 1, -1, inf or -inf")
+
+
+def norm(A: Any, ord: Any = None, dim: Any = None, keepdim: bool = False, *,  # noqa: A002, N803
+         dtype: Any = None) -> Any:
+    """``torch.linalg.norm``: with ``ord`` None, the 2-norm of every element (or over ``dim``);
+    else a vector norm when ``dim`` is an int (or ``A`` is 1-D) and a matrix norm when ``dim``
+    is a pair (or ``A`` is 2-D)."""
+    if ord is None:
+        return vector_norm(A, 2, dim, keepdim, dtype=dtype)
+    if isinstance(dim, (int,)) or (dim is None and A.ndim == 1):
+        return vector_norm(A, ord, dim, keepdim, dtype=dtype)
+    if dim is None and A.ndim != 2:
+        raise RuntimeError(f"linalg.norm: with ord={ord!r} and dim=None, A must be 1-D or 2-D, "
+                           f"got shape {tuple(A.shape)}")
+    return matrix_norm(A, ord, (-2, -1) if dim is None else tuple(dim), keepdim, dtype=dtype)
