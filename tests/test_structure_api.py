@@ -342,6 +342,7 @@ def test_masked_select_and_take_send_gradients_back_like_torch():
     lambda t: t.cdist(t.tensor([[0.0, 1.0], [1.0, 1.0]]), t.tensor([[0.0, 1.0]]), p=0),
     lambda t: t.baddbmm(t.tensor([np.nan]), t.ones(1, 2, 2), t.ones(1, 2, 1), beta=0),
 ], ids=lambda make: "")
+@pytest.mark.filterwarnings("ignore:Using torch.cross without specifying the dim")  # torch's
 def test_products_of_integers_and_edge_shapes_match_torch(make):
     assert_same(make)
 
