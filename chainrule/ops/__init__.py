@@ -6,7 +6,9 @@ Each Function's docstring states the derivative it implements. The files group t
 ``trig`` (trigonometric and hyperbolic), ``activation`` (exact GELU), ``loss`` (fused losses),
 ``norm`` (normalisation), ``conv`` and ``pool`` (with ``im2col``, the window extraction they
 share), ``select`` (scatter, scans, roll), ``rnn`` (whole-sequence recurrent layers),
-``attention`` (fused scaled dot-product attention).
+``attention`` (fused scaled dot-product attention), ``layer_norm`` and ``rms_norm`` (fused
+normalisations), ``pointwise`` (erf, hypot, xlogy ...), ``structure`` (logcumsumexp, det,
+inverse).
 """
 
 from ..lazy import lazy_names
@@ -20,13 +22,17 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".conv": "Conv2d ConvTranspose2d DepthwiseConv2d",
     ".fold": "Fold Unfold",
     ".linalg": "Einsum Linear MatMul",
+    ".layer_norm": "LayerNorm",
     ".loss": "BinaryCrossEntropy BinaryCrossEntropyWithLogits CrossEntropy",
     ".norm": "BatchNorm Normalize",
     ".pad": "IndexPad",
+    ".pointwise": "Copysign Erf Erfc Erfinv Fmax Fmin Frac Hypot LogAddExp Logit Xlogy",
     ".pool": "AdaptiveAvgPool2d AdaptiveMaxPool2d AvgPool2d MaxPool2d UpsampleNearest",
     ".reduce": "Amax LogSoftmax LogSumExp Mean Norm Prod Softmax Std Sum Var",
+    ".rms_norm": "RMSNorm",
     ".rnn": "GRUSequence LSTMSequence RNNSequence",
     ".select": "Cumprod Cumsum Roll Scatter ScatterAdd",
+    ".structure": "Det Inverse LogCumSumExp",
     ".shape": ("BroadcastTo Concatenate EmbeddingLookup Flip GetItem Pad Permute Reshape "
                "TakeAlongAxis Tile sum_to"),
     ".trig": "Acos Acosh Asin Asinh Atan Atan2 Atanh Cosh Sinh Tan",
@@ -50,3 +56,5 @@ __all__ = [
 ]
 __all__ += ["IndexPad"]
 __all__ += ["Fold", "Unfold"]
+__all__ += ["Copysign", "Det", "Erf", "Erfc", "Erfinv", "Fmax", "Fmin", "Frac", "Hypot",
+            "Inverse", "LayerNorm", "LogAddExp", "LogCumSumExp", "Logit", "RMSNorm", "Xlogy"]
