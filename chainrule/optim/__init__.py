@@ -34,6 +34,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".optimizer": "Optimizer flush_subnormals",
     ".radam": "RAdam",
     ".rmsprop": "RMSprop",
+    ".rprop": "Rprop",
     ".sgd": "SGD",
 }, submodules=("lr_scheduler",))
 
@@ -43,3 +44,4 @@ __all__ = [
     "ASGD", "Adadelta", "Adamax", "LBFGS", "NAdam", "RAdam",
 ]
 
+__all__ += ["Rprop"]

@@ -289,6 +289,12 @@ def _check_hyperparameters(group: dict[str, Any]) -> None:
     for i, beta in enumerate(group.get("betas", ())):
         if not 0.0 <= beta < 1.0:
             raise ValueError(f"Invalid beta parameter at index {i}: {beta} (must be in [0, 1))")
+    if "etas" in group and not 0.0 < group["etas"][0] < 1.0 < group["etas"][1]:
+        raise ValueError(f"Invalid eta values: {group['etas'][0]}, {group['etas'][1]} (must "
+                         "be 0 < eta_minus < 1 < eta_plus)")
+    if "step_sizes" in group and not 0.0 <= group["step_sizes"][0] <= group["step_sizes"][1]:
+        raise ValueError(f"Invalid step sizes: {group['step_sizes'][0]}, "
+                         f"{group['step_sizes'][1]} (must be 0 <= min <= max)")
     if group.get("nesterov") and (group["momentum"] <= 0 or group["dampening"] != 0):
         raise ValueError("Nesterov momentum requires a momentum and zero dampening, got "
                          f"momentum={group['momentum']}, dampening={group['dampening']}")

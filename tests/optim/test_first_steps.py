@@ -201,6 +201,19 @@ def asgd(theta, g, lr, t, state, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.
     return theta
 
 
+def rprop(theta, g, lr, t, state, etas=(0.5, 1.2), step_sizes=(1e-6, 50), maximize=False):
+    if maximize:
+        g = -g
+    size = state.get("size", LRS[0])  # Δ starts at the first step's γ; γ is not read again
+    product = g * state.get("prev", 0.0)
+    factor = etas[1] if product > 0 else etas[0] if product < 0 else 1.0
+    size = min(max(size * factor, step_sizes[0]), step_sizes[1])
+    if product < 0:
+        g = 0.0
+    state.update(prev=g, size=size)
+    return theta - math.copysign(size, g) if g != 0 else theta
+
+
 CASES = [  # (optimizer, reference rule, hyperparameters)
     (optim.SGD, sgd, {}),
     (optim.SGD, sgd, {"momentum": 0.9}),
@@ -250,6 +263,9 @@ CASES = [  # (optimizer, reference rule, hyperparameters)
     (optim.ASGD, asgd, {}),
     (optim.ASGD, asgd, {"lambd": 0.5, "alpha": 0.5, "t0": 1.0}),
     (optim.ASGD, asgd, {"lambd": 0.1, "weight_decay": 0.2, "maximize": True, "t0": 0.0}),
+    (optim.Rprop, rprop, {}),
+    (optim.Rprop, rprop, {"etas": (0.3, 1.5), "step_sizes": (0.06, 0.13)}),  # both bounds bite
+    (optim.Rprop, rprop, {"maximize": True}),
 ]
 
 

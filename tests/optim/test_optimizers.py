@@ -292,6 +292,9 @@ def _param():
     (optim.RMSprop, {"momentum": -0.9}, "-0.9"),
     (optim.Adagrad, {"lr_decay": -0.5}, "-0.5"),
     (optim.Adagrad, {"initial_accumulator_value": -2.0}, "-2.0"),
+    (optim.Rprop, {"etas": (1.5, 1.2)}, "1.5, 1.2"),
+    (optim.Rprop, {"etas": (0.5, 0.9)}, "0.5, 0.9"),
+    (optim.Rprop, {"step_sizes": (0.5, 0.1)}, "0.5, 0.1"),
 ], ids=lambda v: v.__name__ if isinstance(v, type) else None)
 def test_bad_hyperparameters_raise_value_error_naming_the_value(make, kwargs, value):
     with pytest.raises(ValueError, match=value.replace(".", r"\.").replace("+", r"\+")):

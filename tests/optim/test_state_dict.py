@@ -20,6 +20,7 @@ CONFIGS = [
     (optim.AdamW, {"lr": 0.05}),
     (optim.RMSprop, {"lr": 0.01, "momentum": 0.5, "centered": True}),
     (optim.Adagrad, {"lr": 0.1, "lr_decay": 0.05, "initial_accumulator_value": 0.1}),
+    (optim.Rprop, {"lr": 0.05, "etas": (0.4, 1.3)}),
 ]
 IDS = [make.__name__ for make, _ in CONFIGS]
 GROUPS = [{"lr": 0.02}, {}]

@@ -74,6 +74,9 @@ CASES = (
     + [("ASGD", kw) for kw in _grid(lr=[0.05], lambd=[1e-4, 0.1], alpha=[0.75, 0.5],
                                      t0=[1e6, 4.0], weight_decay=[0.0, 0.1],
                                      maximize=[False, True])]
+    + [("Rprop", kw) for kw in _grid(lr=[0.01, 0.2], etas=[(0.5, 1.2), (0.2, 1.9)],
+                                      step_sizes=[(1e-6, 50), (0.05, 0.3)],
+                                      maximize=[False, True])]
 )
 
 
@@ -107,6 +110,7 @@ GROUP_CASES = [
                                                        "decoupled_weight_decay": True}]),
     ("RAdam", {"lr": 0.05}, [{"betas": (0.8, 0.9)}, {"lr": 0.1, "weight_decay": 0.2}]),
     ("ASGD", {"lr": 0.05}, [{"lr": 0.1, "t0": 3.0}, {"lambd": 0.2, "alpha": 0.5}]),
+    ("Rprop", {"lr": 0.05}, [{"lr": 0.1, "etas": (0.3, 1.5)}, {"step_sizes": (0.01, 0.2)}]),
 ]
 
 
