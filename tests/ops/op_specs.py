@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from tests.ops.spec_rows_api import API
 from tests.ops.spec_rows_math import ARITHMETIC, COMPARISONS, ELEMENTWISE, MATMUL, SOFTMAX
+from tests.ops.spec_rows_pointwise import POINTWISE
 from tests.ops.spec_rows_select import SELECT
 from tests.ops.spec_rows_structure import (
     CONVERSION,
@@ -37,6 +38,7 @@ from tests.ops.spec_rows_structure import (
     SUM_MEAN,
     VAR_STD,
 )
+from tests.ops.spec_rows_structure2 import STRUCTURE2
 from tests.ops.spec_types import (  # noqa: F401 - the tests import helpers from here
     OpSpec,
     all_cases,
@@ -54,6 +56,7 @@ SPECS: list[OpSpec] = (
     + MAX_MIN + NORMS + RESHAPE + PERMUTE + EXPAND + JOIN_SPLIT + INDEXING + CONVERSION
     + SELECT
     + API
+    + POINTWISE + STRUCTURE2
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 DIFFERENTIABLE = [spec for spec in SPECS if spec.grad]

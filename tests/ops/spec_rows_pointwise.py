@@ -2,7 +2,7 @@
 mul, div with rounding modes, floor_divide, absolute, positive, clone, all, any), the error
 function family, lerp, addcmul/addcdiv, clamp_min/clamp_max, logit, hypot, xlogy, logaddexp,
 float_power, frac, copysign, sgn, nan_to_num, fmax/fmin, and the logical and bitwise
-operations. ``tests/ops/test_pointwise_table.py`` runs them through the table's checks.
+operations. They are part of the op table (``op_specs.SPECS``) and go through all its checks.
 
 The references are written independently: NumPy where it has the function, ``math.erf``
 (vectorised) for erf/erfc, and bisection on ``math.erf`` for erfinv.

@@ -3,7 +3,7 @@ the stacks and splits, diagonals, and (below) reductions, scans, selections and 
 
 Each row runs the chainrule call against an independent NumPy reference, its gradient against
 finite differences in float64 and its values and gradient against torch
-(``tests/ops/test_structure_table.py`` runs the same checks as the main table over these rows).
+(they are part of the op table, ``op_specs.SPECS``).
 """
 
 from __future__ import annotations

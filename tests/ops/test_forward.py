@@ -135,3 +135,8 @@ def test_matmul_covers_numpy_1d_rules_and_batch_broadcasting():
     ranks = {(len(a), len(b)) for a, b in cases}
     assert {(1, 1), (1, 2), (2, 1), (2, 2), (3, 3), (3, 2), (1, 3), (3, 1)} <= ranks
     assert any(len(a) > 2 and len(b) > 2 and a[:-2] != b[:-2] for a, b in cases)
+
+
+def test_row_names_are_unique():
+    names = [spec.name for spec in SPECS]
+    assert sorted({n for n in names if names.count(n) > 1}) == []

@@ -12,6 +12,8 @@ import pytest
 
 import chainrule as cr
 from tests.ops.op_specs import SPECS, all_cases, as_outputs, to_chainrule
+from tests.ops.spec_rows_pointwise import POINTWISE
+from tests.ops.spec_rows_structure2 import STRUCTURE2
 from tests.optional import needs_torch, torch
 
 pytestmark = needs_torch
@@ -72,3 +74,7 @@ def test_most_ops_are_compared_with_torch():
     """Only ops torch lacks are left out (a chainrule-only tuple-dim prod, a scalar maximum)."""
     missing = sorted(spec.name for spec in SPECS if spec.torch_op is None)
     assert missing == ["maximum_scalar", "prod_dims"]
+
+
+def test_every_row_of_the_wider_api_is_compared_with_torch():
+    assert [spec.name for spec in STRUCTURE2 + POINTWISE if spec.torch_op is None] == []
