@@ -1,0 +1,47 @@
+"""Gradient-check rows for the 3-D convolutions and pools (and, as they come, the other
+functions of the nn-3d family), gathered into ``spec_rows_functional.FUNCTIONAL``. Their
+values and gradients are compared with torch in tests/nn/test_3d.py; pooling windows see
+all-distinct values, so the maxima have no ties within a finite difference."""
+
+from __future__ import annotations
+
+import chainrule.functional as F
+from tests.ops.spec_types import ANY, DISTINCT, OpSpec
+
+
+def row(name, op, *cases, domain=ANY) -> OpSpec:
+    """A gradient-check row: ``cases`` are tuples of input shapes."""
+    return OpSpec(name, op, None, None, tuple(cases), domain)
+
+
+ROWS_3D = [
+    row("conv3d", F.conv3d, ((1, 2, 3, 4, 3), (3, 2, 2, 2, 2), (3,))),
+    row("conv3d[stride_padding_dilation_groups]",
+        lambda x, w: F.conv3d(x, w, None, stride=(2, 1, 1), padding=(1, 0, 1),
+                              dilation=(1, 2, 1), groups=2),
+        ((2, 4, 3, 4, 3), (2, 2, 2, 2, 2))),
+    row("conv3d[same_unbatched]", lambda x, w, b: F.conv3d(x, w, b, padding="same"),
+        ((2, 3, 3, 2), (2, 2, 2, 3, 2), (2,))),
+    row("conv_transpose3d", F.conv_transpose3d, ((1, 2, 2, 3, 2), (2, 3, 2, 2, 2), (3,))),
+    row("conv_transpose3d[stride_padding_output_padding_groups]",
+        lambda x, w, b: F.conv_transpose3d(x, w, b, stride=(2, 1, 2), padding=(1, 0, 0),
+                                           output_padding=(1, 0, 1), groups=2),
+        ((1, 4, 2, 2, 2), (4, 1, 3, 2, 2), (2,))),
+    row("max_pool3d", lambda x: F.max_pool3d(x, 2), ((1, 2, 4, 4, 3),), domain=DISTINCT),
+    row("max_pool3d[overlap_padding_dilation_ceil]",
+        lambda x: F.max_pool3d(x, (3, 2, 2), stride=(2, 1, 2), padding=(1, 1, 0),
+                               dilation=(1, 1, 2), ceil_mode=True),
+        ((1, 2, 4, 3, 5),), domain=DISTINCT),
+    row("max_pool3d[indices]", lambda x: F.max_pool3d(x, 2, return_indices=True),
+        ((2, 2, 2, 4),), domain=DISTINCT),
+    row("avg_pool3d", lambda x: F.avg_pool3d(x, 2), ((1, 2, 4, 4, 3),)),
+    row("avg_pool3d[padding_ceil_exclude_pad]",
+        lambda x: F.avg_pool3d(x, 3, 2, padding=1, ceil_mode=True, count_include_pad=False),
+        ((1, 2, 4, 3, 4),)),
+    row("avg_pool3d[divisor_override]", lambda x: F.avg_pool3d(x, 2, 1, divisor_override=3),
+        ((1, 1, 3, 3, 3),)),
+    row("adaptive_avg_pool3d", lambda x: F.adaptive_avg_pool3d(x, (2, 3, 2)),
+        ((1, 2, 3, 5, 4),)),
+    row("adaptive_max_pool3d", lambda x: F.adaptive_max_pool3d(x, (2, 2, 3)),
+        ((1, 2, 3, 4, 5),), domain=DISTINCT),
+]
