@@ -150,7 +150,7 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "binary_cross_entropy", "binary_cross_entropy_with_logits", "smooth_l1_loss",
         "kl_div",
         "conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
-        "adaptive_max_pool3d",
+        "adaptive_max_pool3d", "affine_grid", "grid_sample",
     ]),
     ("torch.optim", "chainrule.optim", [
         "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",

@@ -6,7 +6,7 @@ all-distinct values, so the maxima have no ties within a finite difference."""
 from __future__ import annotations
 
 import chainrule.functional as F
-from tests.ops.spec_types import ANY, DISTINCT, OpSpec
+from tests.ops.spec_types import ANY, DISTINCT, OpSpec, Uniform
 
 
 def row(name, op, *cases, domain=ANY) -> OpSpec:
@@ -44,4 +44,34 @@ ROWS_3D = [
         ((1, 2, 3, 5, 4),)),
     row("adaptive_max_pool3d", lambda x: F.adaptive_max_pool3d(x, (2, 2, 3)),
         ((1, 2, 3, 4, 5),), domain=DISTINCT),
+]
+
+# grid_sample on a (3, 4) image: grid values keep 0.02 away from the kinks, where a pixel
+# position is an integer (bilinear), a half-integer (nearest), or an edge of the image
+# (border's clamp, reflection's folds). Positions: align_corners ix = 1.5(gx + 1),
+# iy = gy + 1; otherwise ix = 2(gx + 1) − ½, iy = 1.5(gy + 1) − ½.
+ALIGNED = Uniform(-1.3, 1.3, avoid=(-4 / 3, -1, -1 / 3, 0, 1 / 3, 1, 4 / 3), margin=0.02)
+UNALIGNED = Uniform(-1.3, 1.3, avoid=tuple(k / 4 for k in range(-5, 6)) +
+                    tuple(k / 3 for k in range(-4, 5)), margin=0.02)
+IMAGE, POINTS = (2, 2, 3, 4), (2, 3, 5, 2)
+
+ROWS_3D += [
+    row("affine_grid", lambda t: F.affine_grid(t, (2, 1, 3, 4), align_corners=False),
+        ((2, 2, 3),)),
+    row("affine_grid[3d_align_corners]",
+        lambda t: F.affine_grid(t, (1, 2, 2, 3, 4), align_corners=True), ((1, 3, 4),)),
+    row("grid_sample", lambda x, g: F.grid_sample(x, g, align_corners=False),
+        (IMAGE, POINTS), domain=(ANY, UNALIGNED)),
+    row("grid_sample[border_align_corners]",
+        lambda x, g: F.grid_sample(x, g, padding_mode="border", align_corners=True),
+        (IMAGE, POINTS), domain=(ANY, ALIGNED)),
+    row("grid_sample[reflection]",
+        lambda x, g: F.grid_sample(x, g, padding_mode="reflection", align_corners=False),
+        (IMAGE, POINTS), domain=(ANY, UNALIGNED)),
+    row("grid_sample[reflection_align_corners]",
+        lambda x, g: F.grid_sample(x, g, padding_mode="reflection", align_corners=True),
+        (IMAGE, POINTS), domain=(ANY, ALIGNED)),
+    row("grid_sample[nearest]",
+        lambda x, g: F.grid_sample(x, g, mode="nearest", align_corners=False),
+        (IMAGE, POINTS), domain=(ANY, UNALIGNED)),
 ]
