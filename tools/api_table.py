@@ -139,7 +139,7 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "init.kaiming_normal_", "init.normal_", "init.zeros_", "init.constant_",
         "utils.clip_grad_norm_", "utils.clip_grad_value_", "utils.parameters_to_vector",
         "Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
-        "AdaptiveMaxPool3d", "BatchNorm3d",
+        "AdaptiveMaxPool3d", "BatchNorm3d", "EmbeddingBag",
     ]),
     ("torch.nn.functional", "chainrule.nn.functional", [
         "relu", "relu_", "leaky_relu", "gelu", "silu", "elu", "sigmoid", "tanh", "softmax",
@@ -150,7 +150,7 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "binary_cross_entropy", "binary_cross_entropy_with_logits", "smooth_l1_loss",
         "kl_div",
         "conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
-        "adaptive_max_pool3d", "affine_grid", "grid_sample",
+        "adaptive_max_pool3d", "affine_grid", "grid_sample", "embedding_bag",
     ]),
     ("torch.optim", "chainrule.optim", [
         "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",

@@ -40,6 +40,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".pool": ("adaptive_avg_pool1d adaptive_avg_pool2d adaptive_max_pool2d avg_pool1d "
               "avg_pool2d interpolate max_pool1d max_pool2d"),
     ".sampling": "pixel_shuffle pixel_unshuffle",
+    ".bags": "embedding_bag",
     ".grid": "affine_grid grid_sample",
     ".pool3d": "adaptive_avg_pool3d adaptive_max_pool3d avg_pool3d max_pool3d",
 })
@@ -75,3 +76,4 @@ __all__ += ["celu_", "elu_", "hardtanh_", "leaky_relu_", "relu_", "selu_", "thre
 __all__ += ["conv3d", "conv_transpose3d"]
 __all__ += ["adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "max_pool3d"]
 __all__ += ["affine_grid", "grid_sample"]
+__all__ += ["embedding_bag"]

@@ -25,6 +25,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".distance": "CosineSimilarity PairwiseDistance",
     ".dropout": "Dropout",
     ".embedding": "Embedding",
+    ".embedding_bag": "EmbeddingBag",
     ".flatten": "Flatten Unflatten",
     ".fold": "Fold Unfold",
     ".instance_norm": "InstanceNorm1d InstanceNorm2d InstanceNorm3d",
@@ -92,3 +93,4 @@ __all__ += ["RMSNorm"]
 __all__ += ["Buffer"]
 __all__ += ["AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "BatchNorm3d", "Conv3d",
             "ConvTranspose3d", "MaxPool3d"]
+__all__ += ["EmbeddingBag"]

@@ -426,6 +426,8 @@ def test_every_layer_with_parameters_is_covered_here():
     covered |= SEQUENCE_COVERED
     arguments.update(SEQUENCE_ARGUMENTS)
     covered |= {"Conv3d", "ConvTranspose3d", "BatchNorm3d"}  # tested at the end of this file
+    covered.add("EmbeddingBag")  # tested at the end of this file
+    arguments["EmbeddingBag"] = (4, 3)
     arguments.update({"Conv3d": (2, 3, 1), "ConvTranspose3d": (2, 3, 1), "BatchNorm3d": (3,),
                       "AdaptiveAvgPool3d": (1,), "AdaptiveMaxPool3d": (1,), "AvgPool3d": (2,),
                       "MaxPool3d": (2,)})
@@ -475,3 +477,11 @@ def test_batch_norm3d_starts_as_the_identity_with_fresh_running_statistics():
     check_constant(layer.running_mean.data, 0.0)
     check_constant(layer.running_var.data, 1.0)
     assert int(layer.num_batches_tracked.item()) == 0
+
+
+def test_embedding_bag_default_init_is_standard_normal_with_a_zero_padding_row():
+    check_normal(values_of(nn.EmbeddingBag(1000, 200, generator=rng()).weight), 0.0, 1.0)
+    padded = nn.EmbeddingBag(1000, 200, padding_idx=-3, generator=rng())
+    assert padded.padding_idx == 997
+    check_constant(padded.weight.data[997], 0.0)
+    check_normal(np.delete(padded.weight.data, 997, axis=0), 0.0, 1.0)

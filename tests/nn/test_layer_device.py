@@ -26,6 +26,7 @@ LAYERS = {
     "Conv3d": lambda d: nn.Conv3d(1, 2, 3, device=d),
     "ConvTranspose3d": lambda d: nn.ConvTranspose3d(1, 2, 3, device=d),
     "Embedding": lambda d: nn.Embedding(5, 3, device=d),
+    "EmbeddingBag": lambda d: nn.EmbeddingBag(5, 3, device=d),
     "GRU": lambda d: nn.GRU(3, 4, device=d),
     "GRUCell": lambda d: nn.GRUCell(3, 4, device=d),
     "GroupNorm": lambda d: nn.GroupNorm(2, 4, device=d),

@@ -5,6 +5,9 @@ all-distinct values, so the maxima have no ties within a finite difference."""
 
 from __future__ import annotations
 
+import numpy as np
+
+import chainrule as cr
 import chainrule.functional as F
 from tests.ops.spec_types import ANY, DISTINCT, OpSpec, Uniform
 
@@ -74,4 +77,24 @@ ROWS_3D += [
     row("grid_sample[nearest]",
         lambda x, g: F.grid_sample(x, g, mode="nearest", align_corners=False),
         (IMAGE, POINTS), domain=(ANY, UNALIGNED)),
+]
+
+# embedding_bag: bags [1, 2, 4, 1], [], [5, 3, 0] of a flat input (bag 2 also holds a padding
+# entry, index 2, when padding_idx=2); the gradients are those of the weight and the
+# per-sample weights.
+BAG_INPUT, BAG_OFFSETS = np.array([1, 2, 4, 1, 5, 3, 2, 0]), np.array([0, 4, 4])
+
+
+def bag(weight, mode, **kwargs):
+    return F.embedding_bag(cr.tensor(BAG_INPUT), weight, cr.tensor(BAG_OFFSETS), mode=mode,
+                           **kwargs)
+
+
+ROWS_3D += [
+    row("embedding_bag", lambda w: bag(w, "mean"), ((6, 3),)),
+    row("embedding_bag[sum_per_sample_weights_padding]",
+        lambda w, s: bag(w, "sum", per_sample_weights=s, padding_idx=2), ((6, 3), (8,))),
+    row("embedding_bag[max_2d]",
+        lambda w: F.embedding_bag(cr.tensor(np.array([[0, 3, 5], [2, 2, 1]])), w, mode="max"),
+        ((6, 3),), domain=DISTINCT),
 ]
