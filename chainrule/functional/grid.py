@@ -1,6 +1,6 @@
 """Spatial transformers with PyTorch's signatures: ``affine_grid`` (the sampling points of an
 affine map, a composite: a constant base grid times θᵀ) and ``grid_sample`` (reading an image
-at those points: ``ops.grid_sample``, where the derivation is).
+or a volume at those points: ``ops.grid_sample``, where the derivation is).
 
 Coordinates are normalised: −1 and 1 are the left/top and right/bottom of the image (the
 centres of the corner pixels with ``align_corners=True``, their outer edges otherwise).
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
-from ..ops.grid_sample import GridSample2d
+from ..ops.grid_sample import GridSample
 from ..tensor import Tensor
 
 _MODES = ("bilinear", "nearest", "bicubic")
@@ -73,21 +73,22 @@ def affine_grid(theta: Tensor, size: Any, align_corners: bool | None = None) -> 
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
                 padding_mode: str = "zeros", align_corners: bool | None = None) -> Tensor:
     """Read ``input`` at the points of ``grid``: output[n, :, i, j] is the image n at the
-    normalised position grid[n, i, j] = (x, y), interpolated.
+    normalised position grid[n, i, j] = (x, y), interpolated; likewise for volumes.
 
     Args:
-        input: (N, C, H, W), a floating tensor.
-        grid: (N, Ho, Wo, 2) of input's dtype; (x, y) in [−1, 1] spans the image.
-        mode: 'bilinear' (the four neighbouring pixels) or 'nearest' ('bicubic' raises
-            NotImplementedError).
+        input: (N, C, H, W) or (N, C, D, H, W), a floating tensor.
+        grid: (N, Ho, Wo, 2) or (N, Do, Ho, Wo, 3) of input's dtype; (x, y[, z]) in [−1, 1]
+            spans the image.
+        mode: 'bilinear' (the four neighbouring pixels; for volumes the eight, trilinear) or
+            'nearest' ('bicubic' raises NotImplementedError).
         padding_mode: what points outside read: 'zeros', 'border' (the nearest edge pixel) or
             'reflection' (the image mirrored at its edges).
         align_corners: −1 and 1 are the centres of the corner pixels (True) or their outer
             edges (False; the default, also for None).
 
     Shape:
-        (N, C, Ho, Wo). Differentiable with respect to input and grid (nearest mode: the
-        grid's gradient is 0).
+        (N, C, Ho, Wo) or (N, C, Do, Ho, Wo). Differentiable with respect to input and grid
+        (nearest mode: the grid's gradient is 0).
 
     Example:
         >>> import chainrule
@@ -97,8 +98,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         [[[[2.5]]]]
     """
     _check_sample(input, grid, mode, padding_mode)
-    return GridSample2d.apply(input, grid, mode=mode, padding_mode=padding_mode,
-                              align_corners=bool(align_corners))
+    return GridSample.apply(input, grid, mode=mode, padding_mode=padding_mode,
+                            align_corners=bool(align_corners))
 
 
 def _check_sample(input: Tensor, grid: Tensor, mode: str, padding_mode: str) -> None:
@@ -108,23 +109,22 @@ def _check_sample(input: Tensor, grid: Tensor, mode: str, padding_mode: str) -> 
     if padding_mode not in _PADDING_MODES:
         raise ValueError(f"grid_sample: expected padding_mode to be 'zeros', 'border', or "
                          f"'reflection', but got: {padding_mode!r}")
-    if input.ndim == 5:
-        raise NotImplementedError("grid_sample: 5-D (volumetric) input is not implemented; "
-                                  "4-D (N, C, H, W) input is")
     if mode == "bicubic":
         raise NotImplementedError("grid_sample: mode='bicubic' is not implemented; "
                                   "'bilinear' and 'nearest' are")
-    if input.ndim != 4 or grid.ndim != 4:
-        raise ValueError(f"grid_sample: expected a 4-D input (N, C, H, W) and a 4-D grid "
-                         f"(N, Ho, Wo, 2), got input {tuple(input.shape)} and grid "
+    if input.ndim not in (4, 5) or grid.ndim != input.ndim:
+        raise ValueError(f"grid_sample: expected a 4-D input (N, C, H, W) with a 4-D grid "
+                         f"(N, Ho, Wo, 2), or a 5-D input (N, C, D, H, W) with a 5-D grid "
+                         f"(N, Do, Ho, Wo, 3); got input {tuple(input.shape)} and grid "
                          f"{tuple(grid.shape)}")
-    if grid.shape[-1] != 2 or grid.shape[0] != input.shape[0]:
-        raise ValueError(f"grid_sample: the grid must have shape (N, Ho, Wo, 2) with the "
+    dims = input.ndim - 2
+    if grid.shape[-1] != dims or grid.shape[0] != input.shape[0]:
+        raise ValueError(f"grid_sample: the grid must have shape (N, *out, {dims}) with the "
                          f"input's N={input.shape[0]}, got grid {tuple(grid.shape)}")
     if not dtypes.is_floating(input.dtype) or input.dtype != grid.dtype:
         raise TypeError(f"grid_sample: input and grid must have the same floating dtype, got "
                         f"{input.dtype} and {grid.dtype}")
-    if input.shape[2] == 0 or input.shape[3] == 0:
+    if min(input.shape[2:]) == 0:
         raise ValueError(f"grid_sample: the input's spatial size must be non-empty, got "
                          f"{tuple(input.shape)}")
 

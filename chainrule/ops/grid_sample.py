@@ -1,8 +1,10 @@
-"""Sampling (N, C, H, W) images at arbitrary points: ``GridSample2d``, the Function behind
-``functional.grid_sample``, differentiable with respect to the image and the points.
+"""Sampling (N, C, H, W) images and (N, C, D, H, W) volumes at arbitrary points:
+``GridSample``, the Function behind ``functional.grid_sample``, differentiable with respect to
+the image and the points.
 
-A grid point (gx, gy) in [−1, 1]² becomes a pixel position (ix, iy) in two steps, each a
-function of one coordinate with a derivative the backward pass needs:
+A grid point (gx, gy) in [−1, 1]² becomes a pixel position (ix, iy) in two steps (each axis
+alike, and z too for volumes), each a function of one coordinate with a derivative the
+backward pass needs:
 
 1. unnormalise: ix = (gx + 1)/2 · (W − 1) with ``align_corners`` (−1 and 1 are the centres
    of the corner pixels), else ix = ((gx + 1)·W − 1)/2 (−1 and 1 are the outer edges of the
@@ -17,6 +19,8 @@ So dix/dgx = scale · m(ix), with m ∈ {−1, 0, 1} the product of the clamp's 
 """
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 
@@ -66,43 +70,62 @@ def source_index(grid: np.ndarray, size: int, padding_mode: str,
     return coord, slope
 
 
-def _taps(x: np.ndarray, rows: np.ndarray, cols: np.ndarray):
-    """Whether each (row, col) lies in the image, and x there ((N, Ho, Wo, C); 0 outside)."""
-    n, _, h, w = x.shape
-    valid = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
-    batch = np.arange(n).reshape(-1, 1, 1)
-    values = x[batch, :, np.clip(rows, 0, h - 1), np.clip(cols, 0, w - 1)]
+def _positions(x: np.ndarray, grid: np.ndarray, padding_mode: str, align_corners: bool):
+    """Per spatial axis of x, in x's order ((D,) H, W), the positions of the grid points and
+    their slopes; the grid's last axis lists the coordinates the other way round (x, y[, z])."""
+    dims = grid.shape[-1]
+    return [source_index(grid[..., dims - 1 - axis], x.shape[2 + axis], padding_mode,
+                         align_corners) for axis in range(dims)]
+
+
+def _taps(x: np.ndarray, coords: list[np.ndarray]):
+    """Whether each integer position (one array per spatial axis) lies in x, and x there
+    ((N, *out, C); 0 outside)."""
+    n, sizes = x.shape[0], x.shape[2:]
+    valid = np.ones(coords[0].shape, dtype=bool)
+    for c, size in zip(coords, sizes):
+        valid &= (c >= 0) & (c < size)
+    batch = np.arange(n).reshape((-1,) + (1,) * (coords[0].ndim - 1))
+    clipped = [np.clip(c, 0, size - 1) for c, size in zip(coords, sizes)]
+    values = x[(batch, slice(None), *clipped)]
     return valid, values * valid[..., None]
 
 
-def _corners(ix: np.ndarray, iy: np.ndarray):
-    """The four neighbours (row, col, weight, d weight/d ix, d weight/d iy) of bilinear
-    interpolation: weights (1 − tx or tx)·(1 − ty or ty), tx = ix − ⌊ix⌋."""
-    x0, y0 = np.floor(ix), np.floor(iy)
-    tx, ty = ix - x0, iy - y0
-    x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
-    for dy in (0, 1):
-        wy = ty if dy else 1 - ty
-        for dx in (0, 1):
-            wx = tx if dx else 1 - tx
-            yield y0 + dy, x0 + dx, wx * wy, (1 if dx else -1) * wy, (1 if dy else -1) * wx
+def _corners(positions: list[np.ndarray]):
+    """The 2^dims neighbours of (multi)linear interpolation, each as (integer positions,
+    weight, [∂weight/∂position per axis]): weight = Π_axis (1 − t or t), t = p − ⌊p⌋, and
+    ∂weight/∂p_a = ±Π_{axis ≠ a} (1 − t or t)."""
+    low = [np.floor(p) for p in positions]
+    frac = [p - f for p, f in zip(positions, low)]
+    low = [f.astype(np.int64) for f in low]
+    for corner in itertools.product((0, 1), repeat=len(positions)):
+        factors = [t if up else 1 - t for t, up in zip(frac, corner)]
+        weight = np.prod(factors, axis=0)
+        slopes = [(1 if up else -1) * np.prod(factors[:a] + factors[a + 1:], axis=0)
+                  for a, up in enumerate(corner)]
+        yield [f + up for f, up in zip(low, corner)], weight, slopes
 
 
-class GridSample2d(Function):
-    """Y[n, c, i, j] = X[n, c] read at the pixel position (ix, iy) of grid[n, i, j] (module
-    docstring), X: (N, C, H, W), grid: (N, Ho, Wo, 2), Y: (N, C, Ho, Wo).
+def _neighbours(mode: str, positions: list[np.ndarray]):
+    if mode == "nearest":  # round half to even, as PyTorch's nearbyint
+        return [([np.rint(p).astype(np.int64) for p in positions], 1.0, None)]
+    return _corners(positions)
 
-    Bilinear: Y = Σ_k w_k · X[n, c, y_k, x_k] over the four neighbours k of (ix, iy), with
-    w = (1 − tx)(1 − ty), tx(1 − ty), (1 − tx)ty, tx·ty, tx = ix − ⌊ix⌋, ty = iy − ⌊iy⌋;
-    taps outside the image read 0. Nearest: Y = X[n, c, round(iy), round(ix)] (round half to
-    even, as PyTorch's nearbyint).
+
+class GridSample(Function):
+    """Y[n, c, o] = X[n, c] read at the position p of grid[n, o] (module docstring), for
+    images X: (N, C, H, W), grid: (N, Ho, Wo, 2), Y: (N, C, Ho, Wo), and likewise volumes
+    X: (N, C, D, H, W), grid: (N, Do, Ho, Wo, 3), Y: (N, C, Do, Ho, Wo).
+
+    Bilinear (trilinear for volumes): Y = Σ_k w_k · X[n, c, q_k] over the 2^dims neighbours
+    q_k of p, w_k = Π_axis (1 − t or t), t = p − ⌊p⌋ per axis; taps outside X read 0.
+    Nearest: Y = X[n, c, round(p)] (round half to even, as PyTorch's nearbyint).
 
     Backward, with G = dL/dY:
-        dL/dX[n, c, y_k, x_k] += w_k · G[n, c, i, j]   (summed where points share a pixel)
-        dL/dix = Σ_c G · Σ_k X_k · ∂w_k/∂ix,  ∂w/∂ix = ±(1 − ty or ty), likewise iy
-        dL/dgrid[..., 0] = dL/dix · dix/dgx,   dL/dgrid[..., 1] = dL/diy · diy/dgy
-    (the slopes of the module docstring). Nearest mode is piecewise constant in the grid:
-    its grid gradient is 0, as in PyTorch.
+        dL/dX[n, c, q_k] += w_k · G[n, c, o]   (summed where points share a pixel)
+        dL/dp_a = Σ_c G · Σ_k X_k · ∂w_k/∂p_a,  ∂w/∂p_a = ±Π of the other axes' factors
+        dL/dgrid[..., a] = dL/dp_a · dp_a/dg_a   (the slopes of the module docstring)
+    Nearest mode is piecewise constant in the grid: its grid gradient is 0, as in PyTorch.
     Saves: X and the grid (positions and weights are recomputed in backward).
     """
 
@@ -110,41 +133,33 @@ class GridSample2d(Function):
     def forward(ctx, x, grid, *, mode, padding_mode, align_corners):
         ctx.save_for_backward(x, grid)
         ctx.mode, ctx.padding_mode, ctx.align_corners = mode, padding_mode, align_corners
-        ix, _ = source_index(grid[..., 0], x.shape[3], padding_mode, align_corners)
-        iy, _ = source_index(grid[..., 1], x.shape[2], padding_mode, align_corners)
-        if mode == "nearest":
-            _, y = _taps(x, np.rint(iy).astype(np.int64), np.rint(ix).astype(np.int64))
-        else:
-            y = np.zeros(grid.shape[:3] + x.shape[1:2], dtype=x.dtype)
-            for rows, cols, weight, _, _ in _corners(ix, iy):
-                y += _taps(x, rows, cols)[1] * weight[..., None]
-        return np.ascontiguousarray(y.transpose(0, 3, 1, 2))
+        positions = [p for p, _ in _positions(x, grid, padding_mode, align_corners)]
+        y = np.zeros(grid.shape[:-1] + x.shape[1:2], dtype=x.dtype)
+        for coords, weight, _ in _neighbours(mode, positions):
+            y += _taps(x, coords)[1] * np.asarray(weight, dtype=x.dtype)[..., None]
+        return np.ascontiguousarray(np.moveaxis(y, -1, 1))
 
     @staticmethod
     def backward(ctx, grad_out):
         x, grid = ctx.saved
-        g = grad_out.transpose(0, 2, 3, 1)  # (N, Ho, Wo, C), the layout of the taps
-        ix, slope_x = source_index(grid[..., 0], x.shape[3], ctx.padding_mode,
-                                   ctx.align_corners)
-        iy, slope_y = source_index(grid[..., 1], x.shape[2], ctx.padding_mode,
-                                   ctx.align_corners)
+        g = np.moveaxis(grad_out, 1, -1)  # (N, *out, C), the layout of the taps
+        located = _positions(x, grid, ctx.padding_mode, ctx.align_corners)
+        positions = [p for p, _ in located]
         grad_x = np.zeros((x.shape[0],) + x.shape[2:] + x.shape[1:2], dtype=x.dtype)
-        batch = np.broadcast_to(np.arange(x.shape[0]).reshape(-1, 1, 1), ix.shape)
-        if ctx.mode == "nearest":
-            taps = [(np.rint(iy).astype(np.int64), np.rint(ix).astype(np.int64),
-                     np.ones_like(ix), None, None)]
-        else:
-            taps = list(_corners(ix, iy))
-        grad_ix, grad_iy = np.zeros_like(ix), np.zeros_like(iy)
-        for rows, cols, weight, weight_dx, weight_dy in taps:
-            valid, values = _taps(x, rows, cols)
+        batch = np.broadcast_to(np.arange(x.shape[0]).reshape((-1,) + (1,) * (grid.ndim - 2)),
+                                grid.shape[:-1])
+        grad_p = [np.zeros_like(p) for p in positions]
+        for coords, weight, slopes in _neighbours(ctx.mode, positions):
+            valid, values = _taps(x, coords)
             if ctx.needs_input_grad[0]:
-                np.add.at(grad_x, (batch[valid], rows[valid], cols[valid]),
-                          (g * weight[..., None])[valid])
-            if weight_dx is not None:
+                np.add.at(grad_x, (batch[valid], *(c[valid] for c in coords)),
+                          (g * np.asarray(weight, dtype=x.dtype)[..., None])[valid])
+            if slopes is not None:
                 upstream = np.sum(g * values, axis=-1)  # Σ_c G · X_k
-                grad_ix += upstream * weight_dx
-                grad_iy += upstream * weight_dy
-        grad_grid = np.stack([grad_ix * slope_x, grad_iy * slope_y], axis=-1)
-        return (grad_x.transpose(0, 3, 1, 2) if ctx.needs_input_grad[0] else None,
+                for total, slope in zip(grad_p, slopes):
+                    total += upstream * slope
+        # the grid lists (x, y[, z]): the reverse of the spatial axes
+        grad_grid = np.stack([total * slope for total, (_, slope) in
+                              zip(grad_p, located)][::-1], axis=-1)
+        return (np.moveaxis(grad_x, -1, 1) if ctx.needs_input_grad[0] else None,
                 grad_grid.astype(grid.dtype) if ctx.needs_input_grad[1] else None)

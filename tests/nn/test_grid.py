@@ -49,6 +49,20 @@ def test_grid_sample_matches_torch(mode, padding_mode, align_corners, image, spr
 
 
 @needs_torch
+@pytest.mark.filterwarnings("ignore:Default grid_sample and affine_grid")
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [True, False])
+def test_grid_sample_of_volumes_matches_torch(mode, padding_mode, align_corners):
+    rng = np.random.default_rng(7)
+    x, grid = rng.standard_normal((2, 2, 3, 4, 5)), rng.uniform(-1.5, 1.5, (2, 2, 3, 4, 3))
+    compare_with_torch(
+        lambda a, b: F.grid_sample(a, b, mode, padding_mode, align_corners),
+        lambda a, b: torch.nn.functional.grid_sample(a, b, mode, padding_mode, align_corners),
+        [x, grid])
+
+
+@needs_torch
 def test_a_spatial_transformer_matches_torch_end_to_end():
     """θ -> affine_grid -> grid_sample, differentiated with respect to θ and the image."""
     rng = np.random.default_rng(2)
@@ -64,10 +78,12 @@ def test_a_spatial_transformer_matches_torch_end_to_end():
 
 @pytest.mark.parametrize("align_corners", [True, False])
 @pytest.mark.parametrize("mode", ["bilinear", "nearest"])
-def test_the_identity_map_reproduces_the_image(align_corners, mode):
-    x = np.random.default_rng(3).standard_normal((2, 3, 4, 5))
-    theta = cr.tensor(np.stack([IDENTITY, IDENTITY]))
-    grid = F.affine_grid(theta, (2, 3, 4, 5), align_corners)
+@pytest.mark.parametrize("shape", [(2, 3, 4, 5), (2, 3, 2, 4, 5)])
+def test_the_identity_map_reproduces_the_image(align_corners, mode, shape):
+    x = np.random.default_rng(3).standard_normal(shape)
+    dims = len(shape) - 2
+    theta = cr.tensor(np.stack([np.eye(dims, dims + 1)] * 2))
+    grid = F.affine_grid(theta, shape, align_corners)
     y = F.grid_sample(cr.tensor(x), grid, mode, align_corners=align_corners)
     np.testing.assert_allclose(y.numpy(), x, rtol=1e-12, atol=1e-12)
 
@@ -119,8 +135,9 @@ def test_non_contiguous_inputs_and_an_empty_batch():
      ValueError, "padding_mode"),
     (lambda: F.grid_sample(cr.randn(1, 1, 3, 3), cr.randn(1, 2, 2, 2), mode="bicubic"),
      NotImplementedError, "bicubic"),
-    (lambda: F.grid_sample(cr.randn(1, 1, 2, 3, 3), cr.randn(1, 2, 2, 2, 3)),
-     NotImplementedError, "5-D"),
+    (lambda: F.grid_sample(cr.randn(1, 1, 2, 3, 3), cr.randn(1, 2, 2, 2, 2)),
+     ValueError, r"\(N, \*out, 3\)"),
+    (lambda: F.grid_sample(cr.randn(1, 1, 2, 3, 3), cr.randn(1, 2, 2, 2)), ValueError, "5-D"),
     (lambda: F.grid_sample(cr.randn(1, 1, 3, 3), cr.randn(1, 2, 2, 3)), ValueError, "grid"),
     (lambda: F.grid_sample(cr.randn(2, 1, 3, 3), cr.randn(1, 2, 2, 2)), ValueError, "N=2"),
     (lambda: F.grid_sample(cr.randn(1, 3, 3), cr.randn(1, 2, 2, 2)), ValueError, "4-D"),

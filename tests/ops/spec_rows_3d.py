@@ -49,10 +49,10 @@ ROWS_3D = [
         ((1, 2, 3, 4, 5),), domain=DISTINCT),
 ]
 
-# grid_sample on a (3, 4) image: grid values keep 0.02 away from the kinks, where a pixel
-# position is an integer (bilinear), a half-integer (nearest), or an edge of the image
-# (border's clamp, reflection's folds). Positions: align_corners ix = 1.5(gx + 1),
-# iy = gy + 1; otherwise ix = 2(gx + 1) − ½, iy = 1.5(gy + 1) − ½.
+# grid_sample on a (3, 4) image (and a (3, 3, 4) volume, z like y): grid values keep 0.02
+# away from the kinks, where a pixel position is an integer (bilinear), a half-integer
+# (nearest), or an edge of the image (border's clamp, reflection's folds). Positions:
+# align_corners ix = 1.5(gx + 1), iy = gy + 1; otherwise ix = 2(gx + 1) − ½, iy = 1.5(gy + 1) − ½.
 ALIGNED = Uniform(-1.3, 1.3, avoid=(-4 / 3, -1, -1 / 3, 0, 1 / 3, 1, 4 / 3), margin=0.02)
 UNALIGNED = Uniform(-1.3, 1.3, avoid=tuple(k / 4 for k in range(-5, 6)) +
                     tuple(k / 3 for k in range(-4, 5)), margin=0.02)
@@ -74,6 +74,9 @@ ROWS_3D += [
     row("grid_sample[reflection_align_corners]",
         lambda x, g: F.grid_sample(x, g, padding_mode="reflection", align_corners=True),
         (IMAGE, POINTS), domain=(ANY, ALIGNED)),
+    row("grid_sample[volume_reflection_align_corners]",
+        lambda x, g: F.grid_sample(x, g, padding_mode="reflection", align_corners=True),
+        ((1, 2, 3, 3, 4), (1, 2, 2, 3, 3)), domain=(ANY, ALIGNED)),
     row("grid_sample[nearest]",
         lambda x, g: F.grid_sample(x, g, mode="nearest", align_corners=False),
         (IMAGE, POINTS), domain=(ANY, UNALIGNED)),
