@@ -62,12 +62,21 @@ def source_index(grid: np.ndarray, size: int, padding_mode: str,
         slope = slope * clamp
     elif padding_mode == "reflection":
         twice = (0, 2 * (size - 1)) if align_corners else (-1, 2 * size - 1)
-        coord, fold = _reflect(coord, *twice)
+        with np.errstate(invalid="ignore"):  # ±inf and NaN fold to NaN, mapped to 0 below
+            coord, fold = _reflect(coord, *twice)
         slope = slope * fold
         if not align_corners:
             coord, clamp = _clip(coord, size)
             slope = slope * clamp
+    if padding_mode != "zeros":  # a NaN coordinate reads the first pixel, as in PyTorch
+        lost = np.isnan(coord)
+        coord, slope = np.where(lost, 0, coord), np.where(lost, 0, slope)
     return coord, slope
+
+
+def _to_int(position: np.ndarray) -> np.ndarray:
+    """Integer positions; a non-finite or huge one becomes −2, outside any image."""
+    return np.where(np.abs(position) < 2.0 ** 62, position, -2).astype(np.int64)
 
 
 def _positions(x: np.ndarray, grid: np.ndarray, padding_mode: str, align_corners: bool):
@@ -96,8 +105,9 @@ def _corners(positions: list[np.ndarray]):
     weight, [∂weight/∂position per axis]): weight = Π_axis (1 − t or t), t = p − ⌊p⌋, and
     ∂weight/∂p_a = ±Π_{axis ≠ a} (1 − t or t)."""
     low = [np.floor(p) for p in positions]
-    frac = [p - f for p, f in zip(positions, low)]
-    low = [f.astype(np.int64) for f in low]
+    with np.errstate(invalid="ignore"):  # ±inf: a NaN weight, a NaN output, as in PyTorch
+        frac = [p - f for p, f in zip(positions, low)]
+    low = [_to_int(f) for f in low]
     for corner in itertools.product((0, 1), repeat=len(positions)):
         factors = [t if up else 1 - t for t, up in zip(frac, corner)]
         weight = np.prod(factors, axis=0)
@@ -108,7 +118,7 @@ def _corners(positions: list[np.ndarray]):
 
 def _neighbours(mode: str, positions: list[np.ndarray]):
     if mode == "nearest":  # round half to even, as PyTorch's nearbyint
-        return [([np.rint(p).astype(np.int64) for p in positions], 1.0, None)]
+        return [([_to_int(np.rint(p)) for p in positions], 1.0, None)]
     return _corners(positions)
 
 

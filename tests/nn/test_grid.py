@@ -153,3 +153,26 @@ def test_non_contiguous_inputs_and_an_empty_batch():
 def test_bad_arguments_raise_clear_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+@needs_torch
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [True, False])
+def test_non_finite_grid_points_read_what_torch_reads_without_warnings(mode, padding_mode,
+                                                                       align_corners):
+    """NaN and ±inf: PyTorch's values (NaN for bilinear zeros padding, 0 for nearest, the
+    first or last pixel when clamped or reflected); a huge coordinate reads 0 with zeros
+    padding (its reflection is left out: where the fold of 10³⁰ lands is rounding, and
+    PyTorch's kernel rounds otherwise). The suite turns any NumPy RuntimeWarning into an
+    error, so the backward pass must not warn either."""
+    x = np.arange(12.0).reshape(1, 1, 3, 4)
+    far = 1e30 if padding_mode != "reflection" else 7.3
+    grid = np.array([[[[np.nan, 0.0], [np.inf, 0.0], [-np.inf, 0.3], [far, -0.2]]]])
+    mine = cr.tensor(grid, requires_grad=True)
+    y = F.grid_sample(cr.tensor(x), mine, mode, padding_mode, align_corners)
+    t = torch.nn.functional.grid_sample(torch.tensor(x), torch.tensor(grid), mode,
+                                        padding_mode, align_corners)
+    np.testing.assert_allclose(y.detach().numpy(), t.numpy(), rtol=1e-12)
+    y.sum().backward()
+    assert mine.grad.shape == grid.shape
