@@ -138,6 +138,8 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "CosineEmbeddingLoss", "PoissonNLLLoss", "GaussianNLLLoss", "init.xavier_uniform_",
         "init.kaiming_normal_", "init.normal_", "init.zeros_", "init.constant_",
         "utils.clip_grad_norm_", "utils.clip_grad_value_", "utils.parameters_to_vector",
+        "Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
+        "AdaptiveMaxPool3d", "BatchNorm3d", "EmbeddingBag",
     ]),
     ("torch.nn.functional", "chainrule.nn.functional", [
         "relu", "relu_", "leaky_relu", "gelu", "silu", "elu", "sigmoid", "tanh", "softmax",
@@ -147,6 +149,8 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "unfold", "fold", "interpolate", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
         "binary_cross_entropy", "binary_cross_entropy_with_logits", "smooth_l1_loss",
         "kl_div",
+        "conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
+        "adaptive_max_pool3d", "affine_grid", "grid_sample", "embedding_bag",
     ]),
     ("torch.optim", "chainrule.optim", [
         "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",

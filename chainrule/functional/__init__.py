@@ -22,6 +22,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".categorical": "cross_entropy nll_loss",
     ".channel_dropout": "dropout1d dropout2d",
     ".conv": "conv1d conv2d conv_transpose1d conv_transpose2d",
+    ".conv_3d": "conv3d conv_transpose3d",
     ".distance": "cosine_similarity normalize pairwise_distance",
     ".encoding": "one_hot",
     ".folding": "fold unfold",
@@ -39,6 +40,9 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".pool": ("adaptive_avg_pool1d adaptive_avg_pool2d adaptive_max_pool2d avg_pool1d "
               "avg_pool2d interpolate max_pool1d max_pool2d"),
     ".sampling": "pixel_shuffle pixel_unshuffle",
+    ".bags": "embedding_bag",
+    ".grid": "affine_grid grid_sample",
+    ".pool3d": "adaptive_avg_pool3d adaptive_max_pool3d avg_pool3d max_pool3d",
 })
 
 __all__ = [
@@ -69,3 +73,7 @@ __all__ += ["bilinear"]
 __all__ += ["local_response_norm"]
 __all__ += ["rms_norm"]
 __all__ += ["celu_", "elu_", "hardtanh_", "leaky_relu_", "relu_", "selu_", "threshold_"]
+__all__ += ["conv3d", "conv_transpose3d"]
+__all__ += ["adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "max_pool3d"]
+__all__ += ["affine_grid", "grid_sample"]
+__all__ += ["embedding_bag"]

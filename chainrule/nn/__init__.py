@@ -20,10 +20,12 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".attention": "MultiheadAttention",
     ".channel_dropout": "Dropout1d Dropout2d",
     ".container": "ModuleDict ModuleList Sequential",
+    ".conv3d": "Conv3d ConvTranspose3d",
     ".conv": "Conv1d Conv2d ConvTranspose1d ConvTranspose2d",
     ".distance": "CosineSimilarity PairwiseDistance",
     ".dropout": "Dropout",
     ".embedding": "Embedding",
+    ".embedding_bag": "EmbeddingBag",
     ".flatten": "Flatten Unflatten",
     ".fold": "Fold Unfold",
     ".instance_norm": "InstanceNorm1d InstanceNorm2d InstanceNorm3d",
@@ -33,7 +35,8 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".margin_loss": ("CosineEmbeddingLoss HingeEmbeddingLoss MarginRankingLoss "
                      "MultiLabelSoftMarginLoss MultiMarginLoss SoftMarginLoss TripletMarginLoss"),
     ".module": "Module",
-    ".normalization": "BatchNorm1d BatchNorm2d GroupNorm LayerNorm LocalResponseNorm RMSNorm",
+    ".normalization": ("BatchNorm1d BatchNorm2d GroupNorm LayerNorm LocalResponseNorm RMSNorm "
+                       "BatchNorm3d"),
     ".padding": ("CircularPad1d CircularPad2d CircularPad3d ConstantPad1d ConstantPad2d "
                  "ConstantPad3d ReflectionPad1d ReflectionPad2d ReflectionPad3d "
                  "ReplicationPad1d ReplicationPad2d ReplicationPad3d ZeroPad1d ZeroPad2d "
@@ -44,6 +47,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
                    "Threshold"),
     ".pooling": ("AdaptiveAvgPool1d AdaptiveAvgPool2d AdaptiveMaxPool2d AvgPool1d AvgPool2d "
                  "MaxPool1d MaxPool2d Upsample"),
+    ".pooling3d": "AdaptiveAvgPool3d AdaptiveMaxPool3d AvgPool3d MaxPool3d",
     ".rnn": "GRU LSTM RNN GRUCell LSTMCell RNNBase RNNCell",
     ".transformer": ("Transformer TransformerDecoder TransformerDecoderLayer TransformerEncoder "
                      "TransformerEncoderLayer"),
@@ -87,3 +91,6 @@ __all__ += ["Bilinear"]
 __all__ += ["LocalResponseNorm"]
 __all__ += ["RMSNorm"]
 __all__ += ["Buffer"]
+__all__ += ["AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "BatchNorm3d", "Conv3d",
+            "ConvTranspose3d", "MaxPool3d"]
+__all__ += ["EmbeddingBag"]

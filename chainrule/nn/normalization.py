@@ -142,6 +142,24 @@ class BatchNorm2d(_BatchNorm):
     _layouts = {4: "(N, C, H, W)"}
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation over a batch of volumes:
+    y = (x − E[x]) / √(Var[x] + ε) · γ + β, per channel, statistics over (N, D, H, W).
+
+    Args, init and modes as ``BatchNorm1d``.
+
+    Shape:
+        x: (N, C, D, H, W)  ->  y: (N, C, D, H, W)
+
+    Example:
+        >>> import chainrule
+        >>> chainrule.nn.BatchNorm3d(4)(chainrule.randn(2, 4, 3, 5, 5)).shape
+        (2, 4, 3, 5, 5)
+    """
+
+    _layouts = {5: "(N, C, D, H, W)"}
+
+
 class LayerNorm(Module):
     """Layer normalisation over the last dims: y = (x − E[x]) / √(Var[x] + ε) · γ + β.
 

@@ -21,6 +21,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".attention": "ScaledDotProductAttention",
     ".conv": "Conv2d ConvTranspose2d DepthwiseConv2d",
     ".fold": "Fold Unfold",
+    ".grid_sample": "GridSample",
     ".linalg": "Einsum Linear MatMul",
     ".layer_norm": "LayerNorm",
     ".loss": "BinaryCrossEntropy BinaryCrossEntropyWithLogits CrossEntropy",
@@ -58,3 +59,4 @@ __all__ += ["IndexPad"]
 __all__ += ["Fold", "Unfold"]
 __all__ += ["Copysign", "Det", "Erf", "Erfc", "Erfinv", "Fmax", "Fmin", "Frac", "Hypot",
             "Inverse", "LayerNorm", "LogAddExp", "LogCumSumExp", "Logit", "RMSNorm", "Xlogy"]
+__all__ += ["GridSample"]

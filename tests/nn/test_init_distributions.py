@@ -425,6 +425,12 @@ def test_every_layer_with_parameters_is_covered_here():
            for d in (1, 2, 3)}})
     covered |= SEQUENCE_COVERED
     arguments.update(SEQUENCE_ARGUMENTS)
+    covered |= {"Conv3d", "ConvTranspose3d", "BatchNorm3d"}  # tested at the end of this file
+    covered.add("EmbeddingBag")  # tested at the end of this file
+    arguments["EmbeddingBag"] = (4, 3)
+    arguments.update({"Conv3d": (2, 3, 1), "ConvTranspose3d": (2, 3, 1), "BatchNorm3d": (3,),
+                      "AdaptiveAvgPool3d": (1,), "AdaptiveMaxPool3d": (1,), "AvgPool3d": (2,),
+                      "MaxPool3d": (2,)})
     with_parameters = set()
     for name in nn.__all__:
         cls = getattr(nn, name)
@@ -446,3 +452,36 @@ def test_conv_transpose1d_and_bilinear_default_init(make, fan_in):
     bound = default_bound(fan_in)
     check_uniform(values_of(layer.weight), -bound, bound)
     check_uniform(values_of(layer.bias), -bound, bound)
+
+
+@pytest.mark.parametrize("make,fan_in", [
+    (lambda: nn.Conv3d(4, 8000, 3), 4 * 27),  # weight (out, in/groups, kd, kh, kw)
+    (lambda: nn.Conv3d(8, 8000, (1, 2, 3), groups=4), 2 * 6),
+    (lambda: nn.ConvTranspose3d(4, 8000, 2), 8000 * 8),  # weight (in, out/groups, kd, kh, kw)
+    (lambda: nn.ConvTranspose3d(8, 8000, 2, groups=2), 4000 * 8),
+], ids=["Conv3d", "Conv3d-groups", "ConvTranspose3d", "ConvTranspose3d-groups"])
+def test_conv3d_default_init_is_uniform_within_one_over_root_fan_in(make, fan_in):
+    cr.manual_seed(0)
+    layer = make()
+    bound = default_bound(fan_in)
+    assert layer.weight.dtype == cr.float32
+    check_uniform(values_of(layer.weight), -bound, bound)
+    check_uniform(values_of(layer.bias), -bound, bound)
+
+
+def test_batch_norm3d_starts_as_the_identity_with_fresh_running_statistics():
+    layer = nn.BatchNorm3d(6)
+    assert layer.weight.shape == layer.bias.shape == (6,)
+    check_constant(layer.weight.data, 1.0)
+    check_constant(layer.bias.data, 0.0)
+    check_constant(layer.running_mean.data, 0.0)
+    check_constant(layer.running_var.data, 1.0)
+    assert int(layer.num_batches_tracked.item()) == 0
+
+
+def test_embedding_bag_default_init_is_standard_normal_with_a_zero_padding_row():
+    check_normal(values_of(nn.EmbeddingBag(1000, 200, generator=rng()).weight), 0.0, 1.0)
+    padded = nn.EmbeddingBag(1000, 200, padding_idx=-3, generator=rng())
+    assert padded.padding_idx == 997
+    check_constant(padded.weight.data[997], 0.0)
+    check_normal(np.delete(padded.weight.data, 997, axis=0), 0.0, 1.0)

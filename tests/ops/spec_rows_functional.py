@@ -17,6 +17,7 @@ import numpy as np
 
 import chainrule as cr
 import chainrule.functional as F
+from tests.ops.spec_rows_3d import ROWS_3D
 from tests.ops.spec_rows_layers import LAYER_ROWS
 from tests.ops.spec_types import (
     ANY,
@@ -328,6 +329,7 @@ FUNCTIONAL = BASIC + ACTIVATIONS + LOSSES + NORMALISATION + CONVOLUTION + POOLIN
 FUNCTIONAL += MORE_ACTIVATIONS + DISTANCES + MORE_LOSSES
 FUNCTIONAL += LAYER_ROWS
 FUNCTIONAL = FUNCTIONAL + ATTENTION + IN_PLACE
+FUNCTIONAL += ROWS_3D
 
 # Exported functions that have no gradient, and why: they have no row above.
 NOT_DIFFERENTIABLE = {
