@@ -23,6 +23,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".fold": "Fold Unfold",
     ".linalg": "Einsum Linear MatMul",
     ".layer_norm": "LayerNorm",
+    ".misc": "ScatterReduce",
     ".loss": "BinaryCrossEntropy BinaryCrossEntropyWithLogits CrossEntropy",
     ".norm": "BatchNorm Normalize",
     ".pad": "IndexPad",
@@ -58,3 +59,4 @@ __all__ += ["IndexPad"]
 __all__ += ["Fold", "Unfold"]
 __all__ += ["Copysign", "Det", "Erf", "Erfc", "Erfinv", "Fmax", "Fmin", "Frac", "Hypot",
             "Inverse", "LayerNorm", "LogAddExp", "LogCumSumExp", "Logit", "RMSNorm", "Xlogy"]
+__all__ += ["ScatterReduce"]
