@@ -192,6 +192,8 @@ class MiscMixin:
         size = self.shape[axis] if self.ndim else 1
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
             raise TypeError(f"kthvalue: k must be an int, got {type(k).__name__}")
+        if size == 0:
+            raise IndexError(f"kthvalue: dimension {dim} has size 0; there is no k-th value")
         if not 1 <= k <= size:
             raise RuntimeError(f"kthvalue: k ({k}) is out of range for dimension {dim} of "
                                f"size {size} (expected 1 <= k <= {size})")

@@ -8,6 +8,7 @@ as in PyTorch.
 
 from __future__ import annotations
 
+import warnings
 from collections import namedtuple
 from typing import Any
 
@@ -51,9 +52,14 @@ def cov(input: Any, *, correction: int = 1, fweights: Any = None, aweights: Any 
         divisor = total - correction
     else:
         divisor = total - correction * (w * aweights).sum() / total
+    if float(getattr(divisor, "data", divisor)) <= 0:
+        warnings.warn("cov: the degrees of freedom (observations − correction) are <= 0; the "
+                      "result is inf or NaN", UserWarning, stacklevel=2)
+        divisor = divisor * 0
     centred = x - mean
     weighted = centred if w is None else centred * w
-    c = weighted.matmul(centred.transpose(0, 1)) / divisor
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = weighted.matmul(centred.transpose(0, 1)) / divisor
     return c.reshape(()) if c.shape == (1, 1) else c  # one variable: 0-d, as in PyTorch
 
 
@@ -115,6 +121,8 @@ def _trapezoids(name: str, y: Any, x: Any, dx: Any, dim: int) -> tuple:
         raise TypeError(f"{name}: give the sample points x or the spacing dx, not both")
     y = _floating(y)
     n = y.shape[axis]
+    if n == 0:
+        return y * 0, axis  # no samples: an empty sum (0), an empty running sum
     mean = (y.narrow(axis, 1, max(n - 1, 0)) + y.narrow(axis, 0, max(n - 1, 0))) / 2
     if x is None:
         return mean * (1 if dx is None else dx), axis
