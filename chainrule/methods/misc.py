@@ -165,8 +165,9 @@ class MiscMixin:
 
     def masked_scatter_(self, mask, source):
         """In-place ``masked_scatter``; ``mask`` must broadcast to ``self``'s shape."""
-        if not broadcasts_to(tuple(np.shape(getattr(mask, "data", mask))), self.shape):
-            raise ValueError(f"masked_scatter_: a mask of shape {tuple(mask.shape)} cannot be "
+        mask_shape = tuple(np.shape(getattr(mask, "data", mask)))
+        if not broadcasts_to(mask_shape, self.shape):
+            raise ValueError(f"masked_scatter_: a mask of shape {mask_shape} cannot be "
                              f"broadcast to the shape {self.shape} of the tensor changed in "
                              "place")
         self._check_source("masked_scatter_", source)

@@ -31,10 +31,10 @@ def _combine(reduce, x, values, flat, count, touched, include_self):
     """The reduced output, flattened: the src ``values`` combined at ``flat`` (with x where
     included, x alone where no src element lands)."""
     out = x.reshape(-1).copy()
-    if not include_self:
-        out[touched] = {"sum": 0, "mean": 0, "prod": 1}.get(reduce, 0)
-        if reduce in ("amax", "amin"):
-            out[touched] = values[np.unique(flat, return_index=True)[1]] if values.size else 0
+    if not include_self and reduce in ("amax", "amin"):
+        out[touched] = values[np.unique(flat, return_index=True)[1]]  # one factor of each
+    elif not include_self:
+        out[touched] = 1 if reduce == "prod" else 0
     ufunc = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum,
              "amin": np.minimum}[reduce]
     ufunc.at(out, flat, values)
@@ -57,8 +57,10 @@ class ScatterReduce(Function):
                product of the non-zero ones: f_k ≠ 0 gets G·Q/f_k when z = 0, else 0;
                f_k = 0 gets G·Q when z = 1, else 0 (exact at zeros; f_k ≠ 0 divides);
         amax/amin: Y = f_m for the extreme factors; ties share G equally (PyTorch's rule).
-    X where no src element lands gets G; X where it lands but is not included gets 0. I has
-    no gradient. Saves X, S and Y (prod, amax, amin need them).
+    X where no src element lands gets G; X where it lands but is not included gets 0. Only
+    the leading block of S of I's shape is read (as in ``Scatter``); the rest gets 0. I has
+    no gradient. Saves X, the read S, Y, the flat positions and the counts (prod, amax and
+    amin need the values, mean the counts).
     NOTE: integer ``mean`` floors the quotient, as PyTorch does.
     """
 
@@ -69,8 +71,8 @@ class ScatterReduce(Function):
         flat, count, touched = _factors(x, src, positions, region, include_self)
         values = src[region].reshape(-1)
         out = _combine(reduce, x, values, flat, count, touched, include_self)
-        ctx.reduce, ctx.include_self, ctx.region, ctx.src_shape = reduce, include_self, region, \
-            src.shape
+        ctx.reduce, ctx.include_self = reduce, include_self
+        ctx.region, ctx.src_shape = region, src.shape
         ctx.save_for_backward(x, values, out, flat, count, touched)
         return out.reshape(x.shape)
 
