@@ -191,8 +191,9 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
                         "take is_nonzero"),
     ".methods.misc_functions": ("addbmm addmv addr chain_matmul index_copy index_put index_put_ "
                                 "inner kthvalue masked_scatter msort mv narrow_copy put "
-                                "resize_as_ scatter_reduce tile tril_indices triu_indices "
-                                "unique_consecutive unravel_index vander vdot"),
+                                "resize_as_ scatter_reduce tile unique_consecutive "
+                                "unravel_index vander vdot"),
+    ".index_creation": "tril_indices triu_indices",
     ".methods.misc_statistics": "corrcoef cov cumulative_trapezoid histogram trapezoid trapz",
     ".methods.products": ("baddbmm cartesian_prod cdist combinations cross det dist inverse kron "
                           "tensordot"),

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
+from chainrule.device import DeviceError
 from tests.optional import needs_torch, torch
 
 pytestmark = needs_torch
@@ -351,3 +352,13 @@ def test_top_level_functions_are_the_methods():
     assert cr.tile(x, (1, 2)).tolist() == x.tile(1, 2).tolist()
     assert cr.msort(x).tolist() == x.msort().tolist()
     assert cr.put(x, cr.tensor([0]), cr.tensor([9.0])).tolist() == [[9.0, 1.0], [2.0, 5.0]]
+
+
+def test_unravel_index_needs_a_tensor_like_torch():
+    assert_both_raise(lambda L: L.unravel_index([1, 2], (2, 3)), TypeError, "tensor")
+
+
+def test_triangle_indices_are_made_on_the_cpu_only():
+    assert cr.tril_indices(2, 2, device="cpu").tolist() == [[0, 1, 1], [0, 0, 1]]
+    with pytest.raises(DeviceError, match="cuda"):
+        cr.triu_indices(2, 2, device="cuda")

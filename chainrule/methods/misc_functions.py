@@ -1,7 +1,7 @@
 """Top-level ``chainrule.X`` forms of the misc methods (tile, scatter_reduce, index_put,
 masked_scatter, index_copy, put, kthvalue, msort, unique_consecutive, narrow_copy, resize_as_),
-index helpers (tril_indices, triu_indices, unravel_index) and the products mv, inner, vdot,
-addmv, addr, addbmm, chain_matmul and vander.
+``unravel_index``, and the products mv, inner, vdot, addmv, addr, addbmm, chain_matmul and
+vander. (``tril_indices`` and ``triu_indices`` are in ``chainrule.index_creation``.)
 
 The products check the shapes and dtypes their PyTorch namesakes require and are then
 compositions of ``matmul``, ``*``, ``+`` and ``cumprod``, whose gradients are derived
@@ -101,38 +101,14 @@ def consecutive_runs(array: np.ndarray, dim: int | None) -> tuple:
     return np.take(array, starts, axis=axis), inverse, counts
 
 
-def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None,
-                 device: Any = None, layout: Any = None) -> Any:
-    """``torch.tril_indices``: a (2, N) int64 tensor of the (row, column) coordinates of the
-    lower triangle of a ``row`` x ``col`` matrix (column − row ≤ ``offset``), row by row."""
-    return _triangle_indices("tril_indices", row, col, offset, dtype, lower=True)
-
-
-def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None,
-                 device: Any = None, layout: Any = None) -> Any:
-    """``torch.triu_indices``: the coordinates of the upper triangle (column − row ≥
-    ``offset``), as ``tril_indices``."""
-    return _triangle_indices("triu_indices", row, col, offset, dtype, lower=False)
-
-
-def _triangle_indices(name, row, col, offset, dtype, lower):
-    from .. import dtypes
-    from ..tensor import Tensor
-
-    if row < 0 or col < 0:
-        raise ValueError(f"{name}: row and col must be non-negative, got {row} and {col}")
-    keep = np.tri(row, col, offset, dtype=bool) if lower else \
-        ~np.tri(row, col, offset - 1, dtype=bool)
-    out = np.stack(np.nonzero(keep)).astype(np.int64).reshape(2, -1)
-    return Tensor(out, dtype=dtypes.int64 if dtype is None else dtype)
-
-
 def unravel_index(indices: Any, shape: Any) -> tuple:
     """``torch.unravel_index``: the coordinates in a tensor of ``shape`` of each flat index
     (negative ones count from the end), as a tuple of int64 tensors of ``indices``' shape."""
-    from ..tensor import Tensor
     from .select import index_array
 
+    if not hasattr(indices, "_const"):
+        raise TypeError(f"unravel_index: indices must be a tensor, got "
+                        f"{type(indices).__name__}")
     flat = index_array("unravel_index", indices)
     shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(n) for n in
                                                                               shape)
@@ -143,7 +119,7 @@ def unravel_index(indices: Any, shape: Any) -> tuple:
         raise ValueError(f"unravel_index: indices must lie in [{-size}, {size - 1}] for "
                          f"shape {shape}")
     coords = np.unravel_index(np.where(flat < 0, flat + size, flat), shape) if shape else ()
-    return tuple(Tensor(c.astype(np.int64)) for c in coords)
+    return tuple(indices._const(c.astype(np.int64)) for c in coords)
 
 
 # ---------------------------------------------------------------- products
