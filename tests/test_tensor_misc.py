@@ -49,6 +49,7 @@ def assert_both_raise(make, ours_error, match):
 # ---------------------------------------------------------------- integer, bool, empty, 0-d
 
 INT = [[3, -1, 4, 1], [5, -9, 2, 6], [5, 3, -5, 8]]
+NAN = float("nan")
 
 SAME_AS_TORCH = {
     "tile_bool": lambda L: L.tensor([True, False]).tile((2, 2)),
@@ -130,6 +131,15 @@ SAME_AS_TORCH = {
         L.tensor([-1.0, 1.0, 4.0])),
     "histogram_constant": lambda L: L.histogram(L.tensor([2.0, 2.0]), 4),
     "histogram_empty": lambda L: L.histogram(L.zeros(0, dtype=L.float64), 2),
+    "histogram_empty_range": lambda L: L.histogram(L.tensor([1.0, 2.0]), 2, range=(5.0, 5.0)),
+    "nan_unique_consecutive_runs_of_one": lambda L: L.tensor(
+        [1.0, NAN, NAN, 2.0]).unique_consecutive(return_counts=True),
+    "nan_scatter_reduce_amax_propagates": lambda L: L.tensor([1.0, 5.0, 3.0]).scatter_reduce(
+        0, L.tensor([0, 0, 2]), L.tensor([NAN, 2.0, 7.0]), "amax"),
+    "nan_scatter_reduce_amin_self": lambda L: L.tensor([1.0, NAN, 3.0]).scatter_reduce(
+        0, L.tensor([1, 0]), L.tensor([4.0, 2.0]), "amin"),
+    "nan_kthvalue_largest": lambda L: L.tensor([[3.0, NAN, 1.0]]).kthvalue(3),
+    "cumulative_trapezoid_one_sample": lambda L: L.cumulative_trapezoid(L.ones(2, 1)),
 }
 
 

@@ -37,7 +37,8 @@ def _combine(reduce, x, values, flat, count, touched, include_self):
         out[touched] = 1 if reduce == "prod" else 0
     ufunc = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum,
              "amin": np.minimum}[reduce]
-    ufunc.at(out, flat, values)
+    with np.errstate(invalid="ignore"):  # NaN propagates through amax and amin, quietly
+        ufunc.at(out, flat, values)
     if reduce == "mean":
         divisor = np.maximum(count, 1).astype(out.dtype)
         out = out // divisor if out.dtype.kind in "iu" else out / divisor
