@@ -189,6 +189,12 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
                             "var_mean"),
     ".methods.search": ("argwhere bincount bucketize histc isin masked_select searchsorted "
                         "take is_nonzero"),
+    ".methods.misc_functions": ("addbmm addmv addr chain_matmul index_copy index_put index_put_ "
+                                "inner kthvalue masked_scatter msort mv narrow_copy put "
+                                "resize_as_ scatter_reduce tile unique_consecutive "
+                                "unravel_index vander vdot"),
+    ".index_creation": "tril_indices triu_indices",
+    ".methods.misc_statistics": "corrcoef cov cumulative_trapezoid histogram trapezoid trapz",
     ".methods.products": ("baddbmm cartesian_prod cdist combinations cross det dist inverse kron "
                           "tensordot"),
 }, submodules=("accelerator", "amp", "backends", "cuda", "app", "distributed", "distributions",
@@ -265,4 +271,11 @@ __all__ += [
 __all__ += [
     "asarray", "can_cast", "finfo", "iinfo", "initial_seed", "is_nonzero", "logspace",
     "promote_types", "randint_like", "result_type", "seed",
+]
+__all__ += [
+    "addbmm", "addmv", "addr", "chain_matmul", "corrcoef", "cov", "cumulative_trapezoid",
+    "histogram", "index_copy", "index_put", "index_put_", "inner", "kthvalue", "masked_scatter",
+    "msort", "mv", "narrow_copy", "put", "resize_as_", "scatter_reduce", "tile", "trapezoid",
+    "trapz", "tril_indices", "triu_indices", "unique_consecutive", "unravel_index", "vander",
+    "vdot",
 ]

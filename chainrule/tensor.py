@@ -30,6 +30,7 @@ from .layout import channels_last, channels_last_3d, check_format
 from .methods import convenience, elementwise, inplace, linalg
 from .methods.logical import LogicalMixin
 from .methods.math import MathMixin, inplace_operand
+from .methods.misc import MiscMixin
 from .methods.pointwise import PointwiseMixin
 from .methods.reduce import ReduceMixin
 from .methods.sampling import SamplingMixin
@@ -44,7 +45,7 @@ from .ops import unary
 class Tensor(MathMixin, ReduceMixin, ShapeMixin, VersionMixin, SelectMixin, ScanMixin,
              SamplingMixin, elementwise.ElementwiseMixin, linalg.LinalgMixin,
              inplace.InplaceMixin, convenience.ConvenienceMixin, PointwiseMixin, LogicalMixin,
-             StructureMixin):
+             StructureMixin, MiscMixin):
     """An n-dimensional array that can record the operations applied to it.
 
     Args:

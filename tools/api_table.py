@@ -92,6 +92,12 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         # dtype information and utilities
         "finfo", "iinfo", "result_type", "promote_types", "can_cast", "is_nonzero", "asarray",
         "logspace", "randint_like", "seed", "initial_seed",
+        # misc indexing, products and statistics
+        "tile", "scatter_reduce", "index_put", "index_put_", "masked_scatter", "index_copy",
+        "put", "kthvalue", "msort", "unique_consecutive", "narrow_copy", "resize_as_",
+        "tril_indices", "triu_indices", "unravel_index", "mv", "inner", "vdot", "addmv", "addr",
+        "addbmm", "chain_matmul", "vander", "cov", "corrcoef", "trapezoid", "trapz",
+        "cumulative_trapezoid", "histogram",
     ]),
     ("Tensor methods", "chainrule.Tensor", [
         "backward", "detach", "detach_", "item", "numpy", "tolist", "data", "grad",
@@ -119,6 +125,11 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "quantile", "nanquantile", "cummax", "cummin", "logcumsumexp", "diff",
         "masked_select", "take", "argwhere", "bincount", "histc",
         "kron", "cross", "dist", "baddbmm", "det", "inverse", "is_nonzero",
+        "tile", "unfold", "scatter_reduce", "scatter_reduce_", "index_put", "index_put_",
+        "masked_scatter", "masked_scatter_", "index_copy", "index_copy_", "put", "put_",
+        "fill_diagonal_", "kthvalue", "msort", "unique_consecutive", "sum_to_size",
+        "narrow_copy", "resize_as_", "mv", "inner", "vdot", "addmv", "addr", "addbmm", "cov",
+        "corrcoef", "histogram",
     ]),
     ("torch.nn", "chainrule.nn", [
         "Module", "Module.to", "Module.cpu", "Module.cuda", "Parameter", "Sequential",

@@ -24,6 +24,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".grid_sample": "GridSample",
     ".linalg": "Einsum Linear MatMul",
     ".layer_norm": "LayerNorm",
+    ".misc": "ScatterReduce",
     ".loss": "BinaryCrossEntropy BinaryCrossEntropyWithLogits CrossEntropy",
     ".norm": "BatchNorm Normalize",
     ".pad": "IndexPad",
@@ -60,3 +61,4 @@ __all__ += ["Fold", "Unfold"]
 __all__ += ["Copysign", "Det", "Erf", "Erfc", "Erfinv", "Fmax", "Fmin", "Frac", "Hypot",
             "Inverse", "LayerNorm", "LogAddExp", "LogCumSumExp", "Logit", "RMSNorm", "Xlogy"]
 __all__ += ["GridSample"]
+__all__ += ["ScatterReduce"]
