@@ -187,6 +187,8 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".methods.statistics": ("amax amin aminmax count_nonzero cummax cummin diff logcumsumexp "
                             "median mode nanmean nanquantile nansum quantile std_mean "
                             "var_mean"),
+    ".methods.special_functions": ("deg2rad digamma gcd heaviside i0 lcm lgamma mvlgamma "
+                                   "polygamma rad2deg sinc"),
     ".methods.search": ("argwhere bincount bucketize histc isin masked_select searchsorted "
                         "take is_nonzero"),
     ".methods.products": ("baddbmm cartesian_prod cdist combinations cross det dist inverse kron "
@@ -265,4 +267,8 @@ __all__ += [
 __all__ += [
     "asarray", "can_cast", "finfo", "iinfo", "initial_seed", "is_nonzero", "logspace",
     "promote_types", "randint_like", "result_type", "seed",
+]
+__all__ += [
+    "deg2rad", "digamma", "gcd", "heaviside", "i0", "lcm", "lgamma", "mvlgamma", "polygamma",
+    "rad2deg", "sinc",
 ]
