@@ -92,6 +92,12 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         # dtype information and utilities
         "finfo", "iinfo", "result_type", "promote_types", "can_cast", "is_nonzero", "asarray",
         "logspace", "randint_like", "seed", "initial_seed",
+        # special functions
+        "lgamma", "digamma", "polygamma", "mvlgamma", "sinc", "deg2rad", "rad2deg",
+        "heaviside", "gcd", "lcm", "i0", "special.gammaln", "special.digamma",
+        "special.polygamma", "special.erfcx", "special.i0e", "special.i1", "special.i1e",
+        "special.ndtr", "special.ndtri", "special.log_ndtr", "special.xlog1py",
+        "special.entr", "special.zeta", "special.expit", "special.logsumexp",
     ]),
     ("Tensor methods", "chainrule.Tensor", [
         "backward", "detach", "detach_", "item", "numpy", "tolist", "data", "grad",
@@ -119,6 +125,9 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "quantile", "nanquantile", "cummax", "cummin", "logcumsumexp", "diff",
         "masked_select", "take", "argwhere", "bincount", "histc",
         "kron", "cross", "dist", "baddbmm", "det", "inverse", "is_nonzero",
+        "lgamma", "digamma", "polygamma", "mvlgamma", "sinc", "deg2rad", "rad2deg",
+        "heaviside", "gcd", "lcm", "i0", "lgamma_", "digamma_", "polygamma_", "sinc_",
+        "deg2rad_", "rad2deg_", "heaviside_", "gcd_", "lcm_", "i0_",
     ]),
     ("torch.nn", "chainrule.nn", [
         "Module", "Module.to", "Module.cpu", "Module.cuda", "Parameter", "Sequential",
