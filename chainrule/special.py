@@ -21,7 +21,13 @@ from .functional.basic import log1p, logsumexp
 from .functional.basic import sigmoid as expit
 from .methods.elementwise import exp2, expm1
 from .methods.elementwise import rounded as round  # noqa: A004 - torch.special.round
-from .methods.math import MathMixin, as_operand, binary, broadcast_shape
+from .methods.math import (
+    MathMixin,
+    as_operand,
+    binary,
+    broadcast_for_grad,
+    broadcast_shape,
+)
 from .methods.pointwise_functions import erf, erfc, erfinv, logit
 from .methods.special_functions import (
     digamma,
@@ -40,7 +46,8 @@ from .ops import special_math as _math
 
 __all__ = [
     "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammaln",
-    "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp",
+    "gammainc", "gammaincc", "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax",
+    "logit", "logsumexp",
     "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax", "xlog1py",
     "xlogy", "zeta",
 ]
@@ -140,6 +147,38 @@ def zeta(input: Any, other: Any) -> Any:
     broadcast_shape("zeta", input.shape, other.shape)
     value = _math.zeta(input.data, other.data)
     return input._const(np.asarray(value).astype(dtype))
+
+
+def gammainc(input: Any, other: Any) -> Any:
+    """P(a, x) = γ(a, x)/Γ(a), the regularized lower incomplete gamma function, with
+    a = ``input`` and x = ``other`` (floating-point tensors; either may be a number). The
+    gradient flows to x only (PyTorch defines none for a).
+
+    Example:
+        >>> import chainrule
+        >>> chainrule.special.gammainc(chainrule.tensor([1.0, 2.0]), chainrule.tensor([1.0, 1.0]))
+        tensor([0.6321, 0.2642])
+    """
+    return _incomplete_gamma(input, other, False)
+
+
+def gammaincc(input: Any, other: Any) -> Any:
+    """Q(a, x) = 1 − P(a, x), the regularized upper incomplete gamma function."""
+    return _incomplete_gamma(input, other, True)
+
+
+def _incomplete_gamma(input: Any, other: Any, upper: bool) -> Any:
+    name = "gammaincc" if upper else "gammainc"
+    input, other = _pair(input, other)
+    for value in (input, other):
+        if isinstance(value, MathMixin) and not dtypes.is_floating(value.dtype):
+            raise TypeError(f"{name}: needs floating-point tensors, got {value.dtype} (PyTorch "
+                            "refuses integers too); convert first, e.g. x.double()")
+    other, dtype = as_operand(input, other)
+    a, x = input.to(dtype), other.to(dtype)
+    if a.shape != x.shape:
+        a, x = broadcast_for_grad([a, x], broadcast_shape(name, a.shape, x.shape))
+    return a._apply(_ops.Gammainc, x, upper=upper)
 
 
 def softmax(input: Any, dim: int, *, dtype: Any = None) -> Any:

@@ -98,6 +98,7 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "special.polygamma", "special.erfcx", "special.i0e", "special.i1", "special.i1e",
         "special.ndtr", "special.ndtri", "special.log_ndtr", "special.xlog1py",
         "special.entr", "special.zeta", "special.expit", "special.logsumexp",
+        "special.gammainc", "special.gammaincc",
     ]),
     ("Tensor methods", "chainrule.Tensor", [
         "backward", "detach", "detach_", "item", "numpy", "tolist", "data", "grad",

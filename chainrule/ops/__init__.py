@@ -31,7 +31,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".reduce": "Amax LogSoftmax LogSumExp Mean Norm Prod Softmax Std Sum Var",
     ".rms_norm": "RMSNorm",
     ".rnn": "GRUSequence LSTMSequence RNNSequence",
-    ".special": "BesselI Entr Erfcx Lgamma LogNdtr Ndtr Ndtri Polygamma Sinc Xlog1py",
+    ".special": "BesselI Entr Erfcx Gammainc Lgamma LogNdtr Ndtr Ndtri Polygamma Sinc Xlog1py",
     ".select": "Cumprod Cumsum Roll Scatter ScatterAdd",
     ".structure": "Det Inverse LogCumSumExp",
     ".shape": ("BroadcastTo Concatenate EmbeddingLookup Flip GetItem Pad Permute Reshape "
@@ -59,5 +59,5 @@ __all__ += ["IndexPad"]
 __all__ += ["Fold", "Unfold"]
 __all__ += ["Copysign", "Det", "Erf", "Erfc", "Erfinv", "Fmax", "Fmin", "Frac", "Hypot",
             "Inverse", "LayerNorm", "LogAddExp", "LogCumSumExp", "Logit", "RMSNorm", "Xlogy"]
-__all__ += ["BesselI", "Entr", "Erfcx", "Lgamma", "LogNdtr", "Ndtr", "Ndtri", "Polygamma", "Sinc",
-            "Xlog1py"]
+__all__ += ["BesselI", "Entr", "Erfcx", "Gammainc", "Lgamma", "LogNdtr", "Ndtr", "Ndtri",
+            "Polygamma", "Sinc", "Xlog1py"]

@@ -234,3 +234,30 @@ class Entr(Function):
         (x,) = ctx.saved
         with np.errstate(divide="ignore", invalid="ignore"):
             return grad_out * -(np.log(x) + 1)
+
+
+class Gammainc(Function):
+    """Y = P(A, X) = γ(A, X)/Γ(A), the regularized lower incomplete gamma function, or
+    Q(A, X) = 1 − P(A, X) when ``upper``.
+
+    From γ(a, x) = ∫₀ˣ t^(a−1) e^(−t) dt:  ∂P/∂X = X^(A−1) e^(−X) / Γ(A) = −∂Q/∂X, so
+    dL/dX = ±G ⊙ exp((A − 1) ln X − X − ln Γ(A)). The derivative in A has no closed form;
+    as in PyTorch, asking for it raises.   Saves A and X.
+    """
+
+    @staticmethod
+    def forward(ctx, a, x, upper=False):
+        ctx.save_for_backward(a, x)
+        ctx.upper = upper
+        return _like(sm.gammainc(_wide(a), _wide(x), upper), x)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        if ctx.needs_input_grad[0]:
+            raise NotImplementedError("gammainc/gammaincc: the derivative with respect to "
+                                      "the first argument (a) is not implemented, as in "
+                                      "PyTorch; detach it, or pass a tensor without grad")
+        a, x = ctx.saved
+        with np.errstate(all="ignore"):
+            density = np.exp((a - 1) * np.log(x) - x - sm.lgamma(_wide(a)).astype(x.dtype))
+        return None, grad_out * (-density if ctx.upper else density)
