@@ -187,6 +187,8 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".methods.statistics": ("amax amin aminmax count_nonzero cummax cummin diff logcumsumexp "
                             "median mode nanmean nanquantile nansum quantile std_mean "
                             "var_mean"),
+    ".methods.special_functions": ("deg2rad digamma gcd heaviside i0 lcm lgamma mvlgamma "
+                                   "polygamma rad2deg sinc"),
     ".methods.search": ("argwhere bincount bucketize histc isin masked_select searchsorted "
                         "take is_nonzero"),
     ".methods.misc_functions": ("addbmm addmv addr chain_matmul index_copy index_put index_put_ "
@@ -278,4 +280,6 @@ __all__ += [
     "msort", "mv", "narrow_copy", "put", "resize_as_", "scatter_reduce", "tile", "trapezoid",
     "trapz", "tril_indices", "triu_indices", "unique_consecutive", "unravel_index", "vander",
     "vdot",
+    "deg2rad", "digamma", "gcd", "heaviside", "i0", "lcm", "lgamma", "mvlgamma", "polygamma",
+    "rad2deg", "sinc",
 ]

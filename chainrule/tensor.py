@@ -37,6 +37,7 @@ from .methods.sampling import SamplingMixin
 from .methods.scan import ScanMixin
 from .methods.select import SelectMixin
 from .methods.shape import ShapeMixin, assign
+from .methods.special import SpecialMixin
 from .methods.structure import StructureMixin
 from .methods.version import VersionMixin, share_version_counter
 from .ops import unary
@@ -45,7 +46,7 @@ from .ops import unary
 class Tensor(MathMixin, ReduceMixin, ShapeMixin, VersionMixin, SelectMixin, ScanMixin,
              SamplingMixin, elementwise.ElementwiseMixin, linalg.LinalgMixin,
              inplace.InplaceMixin, convenience.ConvenienceMixin, PointwiseMixin, LogicalMixin,
-             StructureMixin, MiscMixin):
+             StructureMixin, MiscMixin, SpecialMixin):
     """An n-dimensional array that can record the operations applied to it.
 
     Args:

@@ -43,6 +43,7 @@ LAYERS = {
     "interop": 3,
     "linalg": 3,
     "index_creation": 3,
+    "special": 3,
     "nn": 4,
     "distributed": 4,
     "data": 5, "optim": 5, "utils": 5,

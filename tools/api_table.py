@@ -98,6 +98,13 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "tril_indices", "triu_indices", "unravel_index", "mv", "inner", "vdot", "addmv", "addr",
         "addbmm", "chain_matmul", "vander", "cov", "corrcoef", "trapezoid", "trapz",
         "cumulative_trapezoid", "histogram",
+        # special functions
+        "lgamma", "digamma", "polygamma", "mvlgamma", "sinc", "deg2rad", "rad2deg",
+        "heaviside", "gcd", "lcm", "i0", "special.gammaln", "special.digamma",
+        "special.polygamma", "special.erfcx", "special.i0e", "special.i1", "special.i1e",
+        "special.ndtr", "special.ndtri", "special.log_ndtr", "special.xlog1py",
+        "special.entr", "special.zeta", "special.expit", "special.logsumexp",
+        "special.gammainc", "special.gammaincc",
     ]),
     ("Tensor methods", "chainrule.Tensor", [
         "backward", "detach", "detach_", "item", "numpy", "tolist", "data", "grad",
@@ -130,6 +137,9 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "fill_diagonal_", "kthvalue", "msort", "unique_consecutive", "sum_to_size",
         "narrow_copy", "resize_as_", "mv", "inner", "vdot", "addmv", "addr", "addbmm", "cov",
         "corrcoef", "histogram",
+        "lgamma", "digamma", "polygamma", "mvlgamma", "sinc", "deg2rad", "rad2deg",
+        "heaviside", "gcd", "lcm", "i0", "lgamma_", "digamma_", "polygamma_", "sinc_",
+        "deg2rad_", "rad2deg_", "heaviside_", "gcd_", "lcm_", "i0_",
     ]),
     ("torch.nn", "chainrule.nn", [
         "Module", "Module.to", "Module.cpu", "Module.cuda", "Parameter", "Sequential",

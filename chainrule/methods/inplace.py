@@ -259,6 +259,7 @@ TWINS = ("absolute acos acosh addmm asin asinh atan atan2 atanh bitwise_and bitw
          "bitwise_or bitwise_xor clip copysign cosh cumprod cumsum divide erf erfc erfinv exp2 "
          "expm1 fix float_power floor_divide frac hypot log10 log1p log2 logit multiply "
          "nan_to_num negative rsqrt sgn sinh subtract tan true_divide xlogy").split()
+TWINS += "lgamma digamma sinc deg2rad rad2deg i0".split()
 # Comparisons and logical ops: their bool result is written as 0/1 in the tensor's dtype.
 CAST_TWINS = ("eq ne not_equal lt le gt ge less less_equal greater greater_equal "
               "logical_and logical_or logical_xor logical_not").split()

@@ -33,6 +33,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".reduce": "Amax LogSoftmax LogSumExp Mean Norm Prod Softmax Std Sum Var",
     ".rms_norm": "RMSNorm",
     ".rnn": "GRUSequence LSTMSequence RNNSequence",
+    ".special": "BesselI Entr Erfcx Gammainc Lgamma LogNdtr Ndtr Ndtri Polygamma Sinc Xlog1py",
     ".select": "Cumprod Cumsum Roll Scatter ScatterAdd",
     ".structure": "Det Inverse LogCumSumExp",
     ".shape": ("BroadcastTo Concatenate EmbeddingLookup Flip GetItem Pad Permute Reshape "
@@ -62,3 +63,5 @@ __all__ += ["Copysign", "Det", "Erf", "Erfc", "Erfinv", "Fmax", "Fmin", "Frac", 
             "Inverse", "LayerNorm", "LogAddExp", "LogCumSumExp", "Logit", "RMSNorm", "Xlogy"]
 __all__ += ["GridSample"]
 __all__ += ["ScatterReduce"]
+__all__ += ["BesselI", "Entr", "Erfcx", "Gammainc", "Lgamma", "LogNdtr", "Ndtr", "Ndtri",
+            "Polygamma", "Sinc", "Xlog1py"]
