@@ -33,7 +33,9 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".margin_loss": ("CosineEmbeddingLoss HingeEmbeddingLoss MarginRankingLoss "
                      "MultiLabelSoftMarginLoss MultiMarginLoss SoftMarginLoss TripletMarginLoss"),
     ".module": "Module",
-    ".normalization": "BatchNorm1d BatchNorm2d GroupNorm LayerNorm LocalResponseNorm RMSNorm",
+    ".normalization": ("BatchNorm1d BatchNorm2d GroupNorm LayerNorm LocalResponseNorm RMSNorm "
+                       "SyncBatchNorm"),
+    ".parallel_wrappers": "DataParallel",
     ".padding": ("CircularPad1d CircularPad2d CircularPad3d ConstantPad1d ConstantPad2d "
                  "ConstantPad3d ReflectionPad1d ReflectionPad2d ReflectionPad3d "
                  "ReplicationPad1d ReplicationPad2d ReplicationPad3d ZeroPad1d ZeroPad2d "
@@ -87,3 +89,4 @@ __all__ += ["Bilinear"]
 __all__ += ["LocalResponseNorm"]
 __all__ += ["RMSNorm"]
 __all__ += ["Buffer"]
+__all__ += ["DataParallel", "SyncBatchNorm"]

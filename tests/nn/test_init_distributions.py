@@ -320,13 +320,14 @@ def test_embedding_default_init_is_standard_normal_with_a_zero_padding_row():
 @pytest.mark.parametrize("make,shape", [
     (lambda: nn.BatchNorm1d(7), (7,)), (lambda: nn.BatchNorm2d(5), (5,)),
     (lambda: nn.LayerNorm((3, 4)), (3, 4)), (lambda: nn.GroupNorm(2, 6), (6,)),
+    (lambda: nn.SyncBatchNorm(4), (4,)),
 ])
 def test_normalisation_layers_start_as_the_identity_affine_map(make, shape):
     layer = make()
     assert layer.weight.shape == shape and layer.bias.shape == shape
     check_constant(layer.weight.data, 1.0)
     check_constant(layer.bias.data, 0.0)
-    if isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
+    if isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d, nn.SyncBatchNorm)):
         check_constant(layer.running_mean.data, 0.0)
         check_constant(layer.running_var.data, 1.0)
         assert int(layer.num_batches_tracked.item()) == 0
@@ -424,6 +425,8 @@ def test_every_layer_with_parameters_is_covered_here():
         **{f"{kind}Pad{d}d": (1,) for kind in ("Zero", "Reflection", "Replication", "Circular")
            for d in (1, 2, 3)}})
     covered |= SEQUENCE_COVERED
+    covered.add("SyncBatchNorm")
+    arguments.update({"SyncBatchNorm": (3,), "DataParallel": (nn.Identity(),)})
     arguments.update(SEQUENCE_ARGUMENTS)
     with_parameters = set()
     for name in nn.__all__:

@@ -38,6 +38,7 @@ LAYERS = {
     "RNN": lambda d: nn.RNN(3, 4, device=d),
     "RNNCell": lambda d: nn.RNNCell(3, 4, device=d),
     "RMSNorm": lambda d: nn.RMSNorm(3, device=d),
+    "SyncBatchNorm": lambda d: nn.SyncBatchNorm(3, device=d),
     "Transformer": lambda d: nn.Transformer(4, 2, 1, 1, 8, device=d),
     "TransformerDecoderLayer": lambda d: nn.TransformerDecoderLayer(4, 2, 8, device=d),
     "TransformerEncoderLayer": lambda d: nn.TransformerEncoderLayer(4, 2, 8, device=d),
