@@ -27,6 +27,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".flatten": "Flatten Unflatten",
     ".fold": "Fold Unfold",
     ".instance_norm": "InstanceNorm1d InstanceNorm2d InstanceNorm3d",
+    ".lazy": "LazyLinear UninitializedParameter",
     ".linear": "Bilinear Identity Linear",
     ".loss": ("BCELoss BCEWithLogitsLoss CrossEntropyLoss GaussianNLLLoss HuberLoss KLDivLoss "
               "L1Loss MSELoss NLLLoss PoissonNLLLoss SmoothL1Loss"),
@@ -90,3 +91,4 @@ __all__ += ["LocalResponseNorm"]
 __all__ += ["RMSNorm"]
 __all__ += ["Buffer"]
 __all__ += ["DataParallel", "SyncBatchNorm"]
+__all__ += ["LazyLinear", "UninitializedParameter"]

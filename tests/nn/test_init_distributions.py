@@ -303,6 +303,14 @@ def test_linear_and_conv_default_init_is_uniform_within_one_over_root_fan_in(mak
         assert np.abs(values_of(layer.bias)).max() <= bound * (1 + 1e-6)
 
 
+def test_lazy_linear_materialises_with_linears_default_init():
+    cr.manual_seed(0)
+    layer = nn.LazyLinear(8000)
+    layer(cr.randn(2, 50))
+    check_uniform(values_of(layer.weight), -default_bound(50), default_bound(50))
+    check_uniform(values_of(layer.bias), -default_bound(50), default_bound(50))
+
+
 def test_reset_parameters_redraws_from_the_same_distribution():
     layer = nn.Linear(50, 8000, generator=rng(1))
     layer.reset_parameters(rng(2))
@@ -426,6 +434,8 @@ def test_every_layer_with_parameters_is_covered_here():
            for d in (1, 2, 3)}})
     covered |= SEQUENCE_COVERED
     covered.add("SyncBatchNorm")
+    covered.add("LazyLinear")  # test_lazy_linear_materialises_with_linears_default_init
+    arguments["LazyLinear"] = (3,)
     arguments.update({"SyncBatchNorm": (3,), "DataParallel": (nn.Identity(),)})
     arguments.update(SEQUENCE_ARGUMENTS)
     with_parameters = set()

@@ -32,6 +32,7 @@ LAYERS = {
     "LSTM": lambda d: nn.LSTM(3, 4, device=d),
     "LSTMCell": lambda d: nn.LSTMCell(3, 4, device=d),
     "LayerNorm": lambda d: nn.LayerNorm(3, device=d),
+    "LazyLinear": lambda d: nn.LazyLinear(4, device=d),
     "Linear": lambda d: nn.Linear(3, 4, device=d),
     "MultiheadAttention": lambda d: nn.MultiheadAttention(4, 2, device=d),
     "PReLU": lambda d: nn.PReLU(device=d),
