@@ -21,6 +21,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
                "minimum pad pow rsqrt sigmoid sign sin sqrt stack sum tanh where"),
     ".categorical": "cross_entropy nll_loss",
     ".channel_dropout": "dropout1d dropout2d",
+    ".shuffle": "channel_shuffle",
     ".conv": "conv1d conv2d conv_transpose1d conv_transpose2d",
     ".distance": "cosine_similarity normalize pairwise_distance",
     ".encoding": "one_hot",
@@ -39,6 +40,8 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".pool": ("adaptive_avg_pool1d adaptive_avg_pool2d adaptive_max_pool2d avg_pool1d "
               "avg_pool2d interpolate max_pool1d max_pool2d"),
     ".sampling": "pixel_shuffle pixel_unshuffle",
+    ".stochastic": ("alpha_dropout dropout3d feature_alpha_dropout gumbel_softmax rrelu "
+                    "rrelu_"),
 })
 
 __all__ = [
@@ -69,3 +72,5 @@ __all__ += ["bilinear"]
 __all__ += ["local_response_norm"]
 __all__ += ["rms_norm"]
 __all__ += ["celu_", "elu_", "hardtanh_", "leaky_relu_", "relu_", "selu_", "threshold_"]
+__all__ += ["alpha_dropout", "channel_shuffle", "dropout3d", "feature_alpha_dropout",
+            "gumbel_softmax", "rrelu", "rrelu_"]

@@ -16,13 +16,15 @@ from ..lazy import lazy_names
 # ``utils`` and ``parallel`` are submodules, imported on first use as well.
 __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".activation": ("CELU ELU GELU GLU SELU Hardtanh LeakyReLU LogSigmoid LogSoftmax Mish ReLU "
-                    "ReLU6 Sigmoid SiLU Softmax Softmin Softplus Tanh"),
+                    "ReLU6 Sigmoid SiLU Softmax Softmin Softplus Tanh RReLU Softmax2d"),
     ".attention": "MultiheadAttention",
     ".channel_dropout": "Dropout1d Dropout2d",
+    ".channel_shuffle": "ChannelShuffle",
     ".container": "ModuleDict ModuleList Sequential",
     ".conv": "Conv1d Conv2d ConvTranspose1d ConvTranspose2d",
     ".distance": "CosineSimilarity PairwiseDistance",
     ".dropout": "Dropout",
+    ".dropout_more": "AlphaDropout Dropout3d FeatureAlphaDropout",
     ".embedding": "Embedding",
     ".flatten": "Flatten Unflatten",
     ".fold": "Fold Unfold",
@@ -92,3 +94,5 @@ __all__ += ["RMSNorm"]
 __all__ += ["Buffer"]
 __all__ += ["DataParallel", "SyncBatchNorm"]
 __all__ += ["LazyLinear", "UninitializedParameter"]
+__all__ += ["AlphaDropout", "ChannelShuffle", "Dropout3d", "FeatureAlphaDropout", "RReLU",
+            "Softmax2d"]

@@ -333,3 +333,27 @@ FUNCTIONAL = FUNCTIONAL + ATTENTION + IN_PLACE
 NOT_DIFFERENTIABLE = {
     "one_hot": "integer class indices in, 0/1 integers out: nothing to differentiate",
 }
+
+# nn-gaps: random activations and dropouts (one seeded generator per call, so every finite
+# difference sees the same slopes, noise and masks), channel shuffle. gumbel_softmax(hard=True)
+# has no row: its straight-through gradient is by design not the derivative of its (piecewise
+# constant) value; tests/nn/test_stochastic.py checks it is the soft sample's gradient.
+NN_GAPS = [
+    row("rrelu", lambda x: F.rrelu(x, 0.1, 0.4, True, generator=fresh_rng()), ((3, 4),),
+        domain=SMOOTH_AT_0),
+    row("rrelu[eval]", lambda x: F.rrelu(x, 0.1, 0.4), ((3, 4),), domain=SMOOTH_AT_0),
+    row("rrelu_", lambda x: F.rrelu_(x + 0, 0.1, 0.4, True, generator=fresh_rng()), ((2, 5),),
+        domain=SMOOTH_AT_0),
+    row("gumbel_softmax", lambda x: F.gumbel_softmax(x, 0.7, generator=fresh_rng()),
+        ((3, 4),)),
+    row("gumbel_softmax[dim0]", lambda x: F.gumbel_softmax(x, dim=0, generator=fresh_rng()),
+        ((3, 4),)),
+    row("alpha_dropout", lambda x: F.alpha_dropout(x, 0.3, True, generator=fresh_rng()),
+        ((3, 4),)),
+    row("feature_alpha_dropout",
+        lambda x: F.feature_alpha_dropout(x, 0.5, True, generator=fresh_rng()), ((2, 4, 3),)),
+    row("dropout3d", lambda x: F.dropout3d(x, 0.5, generator=fresh_rng()),
+        ((2, 4, 1, 2, 2),), ((4, 2, 1, 2),)),
+    row("channel_shuffle", lambda x: F.channel_shuffle(x, 3), ((2, 6, 2),), ((1, 6, 2, 1),)),
+]
+FUNCTIONAL += NN_GAPS
