@@ -34,11 +34,14 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".margin": ("cosine_embedding_loss hinge_embedding_loss margin_ranking_loss "
                 "multi_margin_loss multilabel_soft_margin_loss soft_margin_loss "
                 "triplet_margin_loss"),
+    ".margin_more": "multilabel_margin_loss triplet_margin_with_distance_loss",
     ".norm": "batch_norm group_norm instance_norm layer_norm local_response_norm rms_norm",
     ".piecewise": ("hardshrink hardsigmoid hardswish prelu softshrink softsign tanhshrink "
                    "threshold"),
     ".pool": ("adaptive_avg_pool1d adaptive_avg_pool2d adaptive_max_pool2d avg_pool1d "
               "avg_pool2d interpolate max_pool1d max_pool2d"),
+    ".pairwise": "pdist",
+    ".pool_more": "adaptive_max_pool1d lp_pool1d lp_pool2d max_unpool1d max_unpool2d",
     ".sampling": "pixel_shuffle pixel_unshuffle",
     ".stochastic": ("alpha_dropout dropout3d feature_alpha_dropout gumbel_softmax rrelu "
                     "rrelu_"),
@@ -74,3 +77,5 @@ __all__ += ["rms_norm"]
 __all__ += ["celu_", "elu_", "hardtanh_", "leaky_relu_", "relu_", "selu_", "threshold_"]
 __all__ += ["alpha_dropout", "channel_shuffle", "dropout3d", "feature_alpha_dropout",
             "gumbel_softmax", "rrelu", "rrelu_"]
+__all__ += ["adaptive_max_pool1d", "lp_pool1d", "lp_pool2d", "max_unpool1d", "max_unpool2d",
+            "multilabel_margin_loss", "pdist", "triplet_margin_with_distance_loss"]

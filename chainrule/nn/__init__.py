@@ -33,6 +33,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".linear": "Bilinear Identity Linear",
     ".loss": ("BCELoss BCEWithLogitsLoss CrossEntropyLoss GaussianNLLLoss HuberLoss KLDivLoss "
               "L1Loss MSELoss NLLLoss PoissonNLLLoss SmoothL1Loss"),
+    ".margin_loss_more": "MultiLabelMarginLoss TripletMarginWithDistanceLoss",
     ".margin_loss": ("CosineEmbeddingLoss HingeEmbeddingLoss MarginRankingLoss "
                      "MultiLabelSoftMarginLoss MultiMarginLoss SoftMarginLoss TripletMarginLoss"),
     ".module": "Module",
@@ -49,6 +50,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
                    "Threshold"),
     ".pooling": ("AdaptiveAvgPool1d AdaptiveAvgPool2d AdaptiveMaxPool2d AvgPool1d AvgPool2d "
                  "MaxPool1d MaxPool2d Upsample"),
+    ".pooling_more": "AdaptiveMaxPool1d LPPool1d LPPool2d MaxUnpool1d MaxUnpool2d",
     ".rnn": "GRU LSTM RNN GRUCell LSTMCell RNNBase RNNCell",
     ".transformer": ("Transformer TransformerDecoder TransformerDecoderLayer TransformerEncoder "
                      "TransformerEncoderLayer"),
@@ -96,3 +98,5 @@ __all__ += ["DataParallel", "SyncBatchNorm"]
 __all__ += ["LazyLinear", "UninitializedParameter"]
 __all__ += ["AlphaDropout", "ChannelShuffle", "Dropout3d", "FeatureAlphaDropout", "RReLU",
             "Softmax2d"]
+__all__ += ["AdaptiveMaxPool1d", "LPPool1d", "LPPool2d", "MaxUnpool1d", "MaxUnpool2d",
+            "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss"]

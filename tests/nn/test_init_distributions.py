@@ -437,7 +437,8 @@ def test_every_layer_with_parameters_is_covered_here():
     covered.add("LazyLinear")  # test_lazy_linear_materialises_with_linears_default_init
     arguments["LazyLinear"] = (3,)
     arguments.update({"SyncBatchNorm": (3,), "DataParallel": (nn.Identity(),),
-                      "ChannelShuffle": (2,)})
+                      "ChannelShuffle": (2,), "AdaptiveMaxPool1d": (1,), "MaxUnpool1d": (2,),
+                      "MaxUnpool2d": (2,), "LPPool1d": (2, 2), "LPPool2d": (2, 2)})
     arguments.update(SEQUENCE_ARGUMENTS)
     with_parameters = set()
     for name in nn.__all__:

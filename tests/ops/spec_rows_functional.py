@@ -357,3 +357,30 @@ NN_GAPS = [
     row("channel_shuffle", lambda x: F.channel_shuffle(x, 3), ((2, 6, 2),), ((1, 6, 2, 1),)),
 ]
 FUNCTIONAL += NN_GAPS
+
+# nn-gaps: pools, pdist and losses. The unpooling indices are those a max pool of kernel 2
+# could give (one position per window); lp_pool sees positive inputs (its root of a negative
+# sum is NaN, as in PyTorch); multilabel_margin_loss's scores lie within ±0.2, so every hinge
+# 1 − x_j + x_i is active and away from its kink.
+UNPOOL_1D = np.array([[[1, 2, 5], [0, 3, 4]]])
+UNPOOL_2D = np.array([[[[1, 7], [8, 14]]]])
+MULTILABEL = np.array([[3, 0, -1, 1], [2, 2, -1, 0], [0, 1, 2, 3]])
+NN_GAPS_POOLS_AND_LOSSES = [
+    row("adaptive_max_pool1d", lambda x: F.adaptive_max_pool1d(x, 3), ((2, 2, 7),),
+        domain=DISTINCT),
+    row("max_unpool1d", lambda x: F.max_unpool1d(x, cr.tensor(UNPOOL_1D), 2), ((1, 2, 3),)),
+    row("max_unpool2d", lambda x: F.max_unpool2d(x, cr.tensor(UNPOOL_2D), 2),
+        ((1, 1, 2, 2),)),
+    row("lp_pool1d", lambda x: F.lp_pool1d(x, 2, 3, 2), ((2, 2, 7),), domain=POSITIVE),
+    row("lp_pool2d", lambda x: F.lp_pool2d(x, 1.5, (2, 3), ceil_mode=True), ((1, 2, 5, 5),),
+        domain=POSITIVE),
+    row("pdist", F.pdist, ((4, 3),)),
+    row("pdist[p1]", lambda x: F.pdist(x, 1), ((3, 2),), domain=DISTINCT),
+    row("multilabel_margin_loss",
+        lambda x: F.multilabel_margin_loss(x, cr.tensor(MULTILABEL), reduction="none"),
+        ((3, 4),), domain=Uniform(-0.2, 0.2)),
+    row("triplet_margin_with_distance_loss",
+        lambda a, p, n: F.triplet_margin_with_distance_loss(a, p, n, margin=20.0, swap=True),
+        ((4, 3), (4, 3), (4, 3))),
+]
+FUNCTIONAL += NN_GAPS_POOLS_AND_LOSSES
