@@ -165,6 +165,9 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".functional": ("abs clamp clip cos exp log log1p log_softmax logsumexp matmul maximum mean "
                     "minimum pow relu rsqrt sigmoid sign sin softmax sqrt sum tanh"),
     ".io": "load save",
+    ".functional.pairwise": "pdist",
+    ".functional.shuffle": "channel_shuffle",
+    ".functional.stochastic": "rrelu rrelu_",
     ".legacy": ("BoolTensor ByteTensor CharTensor DoubleTensor FloatTensor HalfTensor IntTensor "
                 "LongTensor ShortTensor compile"),
     ".methods.einsum": "einsum",
@@ -266,3 +269,4 @@ __all__ += [
     "asarray", "can_cast", "finfo", "iinfo", "initial_seed", "is_nonzero", "logspace",
     "promote_types", "randint_like", "result_type", "seed",
 ]
+__all__ += ["channel_shuffle", "pdist", "rrelu", "rrelu_"]

@@ -138,6 +138,10 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "CosineEmbeddingLoss", "PoissonNLLLoss", "GaussianNLLLoss", "init.xavier_uniform_",
         "init.kaiming_normal_", "init.normal_", "init.zeros_", "init.constant_",
         "utils.clip_grad_norm_", "utils.clip_grad_value_", "utils.parameters_to_vector",
+        "DataParallel", "SyncBatchNorm", "LazyLinear", "UninitializedParameter", "RReLU",
+        "Softmax2d", "ChannelShuffle", "AlphaDropout", "FeatureAlphaDropout", "Dropout3d",
+        "AdaptiveMaxPool1d", "MaxUnpool1d", "MaxUnpool2d", "LPPool1d", "LPPool2d",
+        "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss",
     ]),
     ("torch.nn.functional", "chainrule.nn.functional", [
         "relu", "relu_", "leaky_relu", "gelu", "silu", "elu", "sigmoid", "tanh", "softmax",
@@ -147,6 +151,10 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "unfold", "fold", "interpolate", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
         "binary_cross_entropy", "binary_cross_entropy_with_logits", "smooth_l1_loss",
         "kl_div",
+        "rrelu", "rrelu_", "channel_shuffle", "alpha_dropout", "feature_alpha_dropout",
+        "dropout3d", "gumbel_softmax", "adaptive_max_pool1d", "max_unpool1d", "max_unpool2d",
+        "lp_pool1d", "lp_pool2d", "pdist", "multilabel_margin_loss",
+        "triplet_margin_with_distance_loss",
     ]),
     ("torch.optim", "chainrule.optim", [
         "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
