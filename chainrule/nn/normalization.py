@@ -18,6 +18,7 @@ from .. import dtypes
 from ..creation import ones, tensor, zeros
 from ..device import require_cpu
 from ..functional.norm import batch_norm, group_norm, layer_norm, local_response_norm, rms_norm
+from ..functional.sync_norm import sync_batch_norm
 from ..tensor import Tensor
 from . import init
 from .module import Module
@@ -149,10 +150,11 @@ class SyncBatchNorm(_BatchNorm):
     (N, C, D, H, W), the statistics per channel over every dim but C; in PyTorch the batch
     statistics are reduced across the processes of a distributed job.
 
-    NOTE: here the statistics are those of this process's batch, which is exact for a single
-    process. Training with an initialised ``chainrule.distributed`` process group of more than
-    one process raises ``NotImplementedError`` rather than silently normalising each rank by
-    its own statistics; eval mode (running statistics) works in any job.
+    In training mode within an initialised ``chainrule.distributed`` job of more than one
+    process, the mean and variance are those of the union of every process's batch (two
+    all-reduces in the forward pass and two in the backward, so every process must run both);
+    otherwise it is batch normalisation of this process's batch. Eval mode uses the running
+    statistics, which are the same on every process.
 
     Args as ``BatchNorm1d``, and:
         process_group: accepted for PyTorch compatibility (the default group is the only one).
@@ -175,6 +177,17 @@ class SyncBatchNorm(_BatchNorm):
                          dtype, bias=bias)
         self.process_group = process_group
 
+    def forward(self, x: Tensor) -> Tensor:
+        reduce = _all_reduce_sum(self.process_group) if self.training else None
+        if reduce is None:
+            return super().forward(x)
+        self._check_input(x)
+        momentum = self._average_factor()
+        track = self.track_running_stats
+        return sync_batch_norm(x, self.running_mean if track else None,
+                               self.running_var if track else None, self.weight, self.bias,
+                               momentum, self.eps, reduce)
+
     def _check_input(self, x: Tensor) -> None:
         if x.ndim < 2:
             raise ValueError(f"{self!r} expects an input of at least 2 dims (N, C, *), got a "
@@ -182,11 +195,6 @@ class SyncBatchNorm(_BatchNorm):
         if x.shape[1] != self.num_features:
             raise ValueError(f"{self!r} expects inputs of layout (N, C, *) with "
                              f"C={self.num_features} channels, got shape {tuple(x.shape)}")
-        if self.training and _distributed_world_size() > 1:
-            raise NotImplementedError(
-                f"{type(self).__name__} does not yet reduce batch statistics across the "
-                f"{_distributed_world_size()} processes of this job; use BatchNorm (each "
-                "rank's own statistics) or train with one process")
 
     @classmethod
     def convert_sync_batchnorm(cls, module: Module, process_group: Any = None) -> Module:
@@ -215,14 +223,21 @@ class SyncBatchNorm(_BatchNorm):
         return converted
 
 
-def _distributed_world_size() -> int:
-    """The size of the initialised ``chainrule.distributed`` job, 1 when there is none. Read
+def _all_reduce_sum(group: Any) -> Any:
+    """A function summing a NumPy array over the processes of the initialised
+    ``chainrule.distributed`` job, or None without a job of more than one process. Read
     through ``sys.modules``: a job exists only if a script imported the distributed package,
     and ``nn`` (a lower layer) must not import it."""
-    group = sys.modules.get("chainrule.distributed")
-    if group is None or not group.is_initialized():
-        return 1
-    return int(group.get_world_size())
+    dist = sys.modules.get("chainrule.distributed")
+    if dist is None or not dist.is_initialized() or dist.get_world_size() <= 1:
+        return None
+
+    def reduce(array: Any) -> Any:
+        total = Tensor(array)
+        dist.all_reduce(total, group=group)
+        return total.data
+
+    return reduce
 
 
 class LayerNorm(Module):
