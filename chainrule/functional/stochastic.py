@@ -88,7 +88,7 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
         logits: unnormalised log-probabilities (floating point).
         tau: the temperature (> 0); small values give nearly one-hot samples.
         hard: return one-hot samples with the soft samples' gradient.
-        eps: accepted for PyTorch compatibility (unused there too).
+        eps: deprecated and unused, as in PyTorch (a value other than the default warns).
         dim: the categories' dimension.
         generator: (keyword) random generator for the noise (default: package generator).
 
@@ -101,6 +101,9 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
         [1.0, 1.0, 1.0, 1.0]
     """
     _require_floating("gumbel_softmax", logits)
+    if eps != 1e-10:
+        warnings.warn("gumbel_softmax: the eps parameter is deprecated and has no effect (as in "
+                      "PyTorch)", UserWarning, stacklevel=2)
     if logits.ndim == 0:
         raise ValueError("gumbel_softmax: expected a tensor with a categories dimension, got a "
                          "0-D tensor")

@@ -106,6 +106,14 @@ def test_hard_samples_follow_the_softmax_probabilities():
     np.testing.assert_allclose(frequencies, [0.1, 0.2, 0.7], atol=0.015)
 
 
+@needs_torch
+def test_gumbel_softmax_eps_is_deprecated_as_in_torch():
+    with pytest.warns(UserWarning, match="eps parameter is deprecated"):
+        F.gumbel_softmax(cr.randn(2, 3), eps=1e-5)
+    with pytest.warns(UserWarning, match="deprecated"):
+        torch.nn.functional.gumbel_softmax(torch.randn(2, 3), eps=1e-5)
+
+
 def test_gumbel_softmax_refusals():
     with pytest.raises(ValueError, match="0-D"):
         F.gumbel_softmax(cr.tensor(1.0))
