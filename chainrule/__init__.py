@@ -165,6 +165,9 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".functional": ("abs clamp clip cos exp log log1p log_softmax logsumexp matmul maximum mean "
                     "minimum pow relu rsqrt sigmoid sign sin softmax sqrt sum tanh"),
     ".io": "load save",
+    ".functional.pairwise": "pdist",
+    ".functional.shuffle": "channel_shuffle",
+    ".functional.stochastic": "rrelu rrelu_",
     ".legacy": ("BoolTensor ByteTensor CharTensor DoubleTensor FloatTensor HalfTensor IntTensor "
                 "LongTensor ShortTensor compile"),
     ".methods.einsum": "einsum",
@@ -283,3 +286,4 @@ __all__ += [
     "deg2rad", "digamma", "gcd", "heaviside", "i0", "lcm", "lgamma", "mvlgamma", "polygamma",
     "rad2deg", "sinc",
 ]
+__all__ += ["channel_shuffle", "pdist", "rrelu", "rrelu_"]

@@ -161,6 +161,10 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "utils.clip_grad_norm_", "utils.clip_grad_value_", "utils.parameters_to_vector",
         "Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
         "AdaptiveMaxPool3d", "BatchNorm3d", "EmbeddingBag",
+        "DataParallel", "SyncBatchNorm", "LazyLinear", "UninitializedParameter", "RReLU",
+        "Softmax2d", "ChannelShuffle", "AlphaDropout", "FeatureAlphaDropout", "Dropout3d",
+        "AdaptiveMaxPool1d", "MaxUnpool1d", "MaxUnpool2d", "LPPool1d", "LPPool2d",
+        "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss",
     ]),
     ("torch.nn.functional", "chainrule.nn.functional", [
         "relu", "relu_", "leaky_relu", "gelu", "silu", "elu", "sigmoid", "tanh", "softmax",
@@ -172,6 +176,10 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "kl_div",
         "conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
         "adaptive_max_pool3d", "affine_grid", "grid_sample", "embedding_bag",
+        "rrelu", "rrelu_", "channel_shuffle", "alpha_dropout", "feature_alpha_dropout",
+        "dropout3d", "gumbel_softmax", "adaptive_max_pool1d", "max_unpool1d", "max_unpool2d",
+        "lp_pool1d", "lp_pool2d", "pdist", "multilabel_margin_loss",
+        "triplet_margin_with_distance_loss",
     ]),
     ("torch.optim", "chainrule.optim", [
         "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",

@@ -21,6 +21,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
                "minimum pad pow rsqrt sigmoid sign sin sqrt stack sum tanh where"),
     ".categorical": "cross_entropy nll_loss",
     ".channel_dropout": "dropout1d dropout2d",
+    ".shuffle": "channel_shuffle",
     ".conv": "conv1d conv2d conv_transpose1d conv_transpose2d",
     ".conv_3d": "conv3d conv_transpose3d",
     ".distance": "cosine_similarity normalize pairwise_distance",
@@ -34,15 +35,20 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".margin": ("cosine_embedding_loss hinge_embedding_loss margin_ranking_loss "
                 "multi_margin_loss multilabel_soft_margin_loss soft_margin_loss "
                 "triplet_margin_loss"),
+    ".margin_more": "multilabel_margin_loss triplet_margin_with_distance_loss",
     ".norm": "batch_norm group_norm instance_norm layer_norm local_response_norm rms_norm",
     ".piecewise": ("hardshrink hardsigmoid hardswish prelu softshrink softsign tanhshrink "
                    "threshold"),
     ".pool": ("adaptive_avg_pool1d adaptive_avg_pool2d adaptive_max_pool2d avg_pool1d "
               "avg_pool2d interpolate max_pool1d max_pool2d"),
+    ".pairwise": "pdist",
+    ".pool_more": "adaptive_max_pool1d lp_pool1d lp_pool2d max_unpool1d max_unpool2d",
     ".sampling": "pixel_shuffle pixel_unshuffle",
     ".bags": "embedding_bag",
     ".grid": "affine_grid grid_sample",
     ".pool3d": "adaptive_avg_pool3d adaptive_max_pool3d avg_pool3d max_pool3d",
+    ".stochastic": ("alpha_dropout dropout3d feature_alpha_dropout gumbel_softmax rrelu "
+                    "rrelu_"),
 })
 
 __all__ = [
@@ -77,3 +83,7 @@ __all__ += ["conv3d", "conv_transpose3d"]
 __all__ += ["adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "max_pool3d"]
 __all__ += ["affine_grid", "grid_sample"]
 __all__ += ["embedding_bag"]
+__all__ += ["alpha_dropout", "channel_shuffle", "dropout3d", "feature_alpha_dropout",
+            "gumbel_softmax", "rrelu", "rrelu_"]
+__all__ += ["adaptive_max_pool1d", "lp_pool1d", "lp_pool2d", "max_unpool1d", "max_unpool2d",
+            "multilabel_margin_loss", "pdist", "triplet_margin_with_distance_loss"]

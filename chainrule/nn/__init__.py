@@ -16,27 +16,32 @@ from ..lazy import lazy_names
 # ``utils`` and ``parallel`` are submodules, imported on first use as well.
 __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".activation": ("CELU ELU GELU GLU SELU Hardtanh LeakyReLU LogSigmoid LogSoftmax Mish ReLU "
-                    "ReLU6 Sigmoid SiLU Softmax Softmin Softplus Tanh"),
+                    "ReLU6 Sigmoid SiLU Softmax Softmin Softplus Tanh RReLU Softmax2d"),
     ".attention": "MultiheadAttention",
     ".channel_dropout": "Dropout1d Dropout2d",
+    ".channel_shuffle": "ChannelShuffle",
     ".container": "ModuleDict ModuleList Sequential",
     ".conv3d": "Conv3d ConvTranspose3d",
     ".conv": "Conv1d Conv2d ConvTranspose1d ConvTranspose2d",
     ".distance": "CosineSimilarity PairwiseDistance",
     ".dropout": "Dropout",
+    ".dropout_more": "AlphaDropout Dropout3d FeatureAlphaDropout",
     ".embedding": "Embedding",
     ".embedding_bag": "EmbeddingBag",
     ".flatten": "Flatten Unflatten",
     ".fold": "Fold Unfold",
     ".instance_norm": "InstanceNorm1d InstanceNorm2d InstanceNorm3d",
+    ".lazy": "LazyLinear UninitializedParameter",
     ".linear": "Bilinear Identity Linear",
     ".loss": ("BCELoss BCEWithLogitsLoss CrossEntropyLoss GaussianNLLLoss HuberLoss KLDivLoss "
               "L1Loss MSELoss NLLLoss PoissonNLLLoss SmoothL1Loss"),
+    ".margin_loss_more": "MultiLabelMarginLoss TripletMarginWithDistanceLoss",
     ".margin_loss": ("CosineEmbeddingLoss HingeEmbeddingLoss MarginRankingLoss "
                      "MultiLabelSoftMarginLoss MultiMarginLoss SoftMarginLoss TripletMarginLoss"),
     ".module": "Module",
     ".normalization": ("BatchNorm1d BatchNorm2d GroupNorm LayerNorm LocalResponseNorm RMSNorm "
-                       "BatchNorm3d"),
+                       "BatchNorm3d SyncBatchNorm"),
+    ".parallel_wrappers": "DataParallel",
     ".padding": ("CircularPad1d CircularPad2d CircularPad3d ConstantPad1d ConstantPad2d "
                  "ConstantPad3d ReflectionPad1d ReflectionPad2d ReflectionPad3d "
                  "ReplicationPad1d ReplicationPad2d ReplicationPad3d ZeroPad1d ZeroPad2d "
@@ -48,6 +53,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".pooling": ("AdaptiveAvgPool1d AdaptiveAvgPool2d AdaptiveMaxPool2d AvgPool1d AvgPool2d "
                  "MaxPool1d MaxPool2d Upsample"),
     ".pooling3d": "AdaptiveAvgPool3d AdaptiveMaxPool3d AvgPool3d MaxPool3d",
+    ".pooling_more": "AdaptiveMaxPool1d LPPool1d LPPool2d MaxUnpool1d MaxUnpool2d",
     ".rnn": "GRU LSTM RNN GRUCell LSTMCell RNNBase RNNCell",
     ".transformer": ("Transformer TransformerDecoder TransformerDecoderLayer TransformerEncoder "
                      "TransformerEncoderLayer"),
@@ -94,3 +100,9 @@ __all__ += ["Buffer"]
 __all__ += ["AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "BatchNorm3d", "Conv3d",
             "ConvTranspose3d", "MaxPool3d"]
 __all__ += ["EmbeddingBag"]
+__all__ += ["DataParallel", "SyncBatchNorm"]
+__all__ += ["LazyLinear", "UninitializedParameter"]
+__all__ += ["AlphaDropout", "ChannelShuffle", "Dropout3d", "FeatureAlphaDropout", "RReLU",
+            "Softmax2d"]
+__all__ += ["AdaptiveMaxPool1d", "LPPool1d", "LPPool2d", "MaxUnpool1d", "MaxUnpool2d",
+            "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss"]

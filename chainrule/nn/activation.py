@@ -351,3 +351,52 @@ __all__ = [
     "CELU", "ELU", "GELU", "GLU", "Hardtanh", "LeakyReLU", "LogSigmoid", "LogSoftmax", "Mish",
     "ReLU", "ReLU6", "SELU", "SiLU", "Sigmoid", "Softmax", "Softmin", "Softplus", "Tanh",
 ]
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: x for x > 0, a·x otherwise, with a ~ U(lower, upper) drawn per
+    element while training and a = (lower + upper)/2 in eval mode; see
+    ``chainrule.functional.rrelu``.
+
+    Args:
+        lower, upper: the range of the random slopes (lower ≤ upper).
+        inplace: accepted for PyTorch compatibility (the output is always a new tensor).
+        generator: (keyword) random generator for the slopes (default: package generator).
+
+    Shape: any (*) -> the same shape.
+
+    Example:
+        >>> import chainrule
+        >>> RReLU(0.1, 0.3).eval()(chainrule.tensor([-1.0, 2.0]))
+        tensor([-0.2000,  2.0000])
+    """
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False,
+                 *, generator: object = None) -> None:
+        super().__init__()
+        self.lower, self.upper, self.inplace, self.generator = lower, upper, inplace, generator
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.rrelu(input, self.lower, self.upper, self.training, generator=self.generator)
+
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace, f"lower={self.lower}, upper={self.upper}")
+
+
+class Softmax2d(Module):
+    """Softmax over the channels at every position: the C values of x[n, :, h, w] sum to 1.
+
+    Shape:
+        (N, C, H, W) or (C, H, W)  ->  the same shape (softmax along dim −3)
+
+    Example:
+        >>> import chainrule
+        >>> Softmax2d()(chainrule.randn(2, 3, 4, 4)).sum(1).allclose(chainrule.ones(2, 4, 4))
+        True
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, "
+                             f"got shape {tuple(input.shape)}")
+        return F.softmax(input, -3)

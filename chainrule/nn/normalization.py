@@ -1,5 +1,6 @@
-"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``, ``RMSNorm``,
-``GroupNorm``, ``LocalResponseNorm`` (``InstanceNorm1d/2d/3d`` are in ``instance_norm``).
+"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``SyncBatchNorm``, ``LayerNorm``,
+``RMSNorm``, ``GroupNorm``, ``LocalResponseNorm`` (``InstanceNorm1d/2d/3d`` are in
+``instance_norm``).
 
 Each (but LocalResponseNorm, which has none) holds its affine parameters (γ as ``weight``,
 initialised to ones; β as ``bias``, zeros) and, for batch norm, the running statistics as
@@ -10,12 +11,14 @@ buffers, then calls one function of ``chainrule.functional``. Names, arguments, 
 from __future__ import annotations
 
 import numbers
+import sys
 from typing import Any, Sequence
 
 from .. import dtypes
 from ..creation import ones, tensor, zeros
 from ..device import require_cpu
 from ..functional.norm import batch_norm, group_norm, layer_norm, local_response_norm, rms_norm
+from ..functional.sync_norm import sync_batch_norm
 from ..tensor import Tensor
 from . import init
 from .module import Module
@@ -158,6 +161,101 @@ class BatchNorm3d(_BatchNorm):
     """
 
     _layouts = {5: "(N, C, D, H, W)"}
+
+
+class SyncBatchNorm(_BatchNorm):
+    """Batch normalisation for inputs of any rank from 2 up: (N, C), (N, C, L), (N, C, H, W),
+    (N, C, D, H, W), the statistics per channel over every dim but C; in PyTorch the batch
+    statistics are reduced across the processes of a distributed job.
+
+    In training mode within an initialised ``chainrule.distributed`` job of more than one
+    process, the mean and variance are those of the union of every process's batch (two
+    all-reduces in the forward pass and two in the backward, so every process must run both);
+    otherwise it is batch normalisation of this process's batch. Eval mode uses the running
+    statistics, which are the same on every process.
+
+    Args as ``BatchNorm1d``, and:
+        process_group: accepted for PyTorch compatibility (the default group is the only one).
+
+    Shape:
+        x: (N, C, *)  ->  y: the same shape
+
+    Example:
+        >>> import chainrule
+        >>> bn = chainrule.nn.SyncBatchNorm(3)
+        >>> bn(chainrule.randn(4, 3, 2, 2, 2)).shape
+        (4, 3, 2, 2, 2)
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True,
+                 process_group: Any = None, device: Any = None, dtype: Any = None, *,
+                 bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias=bias)
+        self.process_group = process_group
+
+    def forward(self, x: Tensor) -> Tensor:
+        reduce = _all_reduce_sum(self.process_group) if self.training else None
+        if reduce is None:
+            return super().forward(x)
+        self._check_input(x)
+        momentum = self._average_factor()
+        track = self.track_running_stats
+        return sync_batch_norm(x, self.running_mean if track else None,
+                               self.running_var if track else None, self.weight, self.bias,
+                               momentum, self.eps, reduce)
+
+    def _check_input(self, x: Tensor) -> None:
+        if x.ndim < 2:
+            raise ValueError(f"{self!r} expects an input of at least 2 dims (N, C, *), got a "
+                             f"{x.ndim}-D input of shape {tuple(x.shape)}")
+        if x.shape[1] != self.num_features:
+            raise ValueError(f"{self!r} expects inputs of layout (N, C, *) with "
+                             f"C={self.num_features} channels, got shape {tuple(x.shape)}")
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module: Module, process_group: Any = None) -> Module:
+        """Replace every batch-norm layer (BatchNorm1d, BatchNorm2d, ...) in ``module``'s tree
+        by a SyncBatchNorm that shares its parameters and running statistics and keeps its
+        training mode; returns the converted module (a new one only when ``module`` itself
+        is a batch-norm layer).
+
+        Example:
+            >>> import chainrule
+            >>> net = chainrule.nn.Sequential(chainrule.nn.BatchNorm1d(3))
+            >>> type(chainrule.nn.SyncBatchNorm.convert_sync_batchnorm(net)[0]).__name__
+            'SyncBatchNorm'
+        """
+        converted = module
+        if isinstance(module, _BatchNorm):
+            converted = cls(module.num_features, module.eps, module.momentum, module.affine,
+                            module.track_running_stats, process_group)
+            for name in ("weight", "bias"):
+                converted._parameters[name] = module._parameters[name]
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                converted._buffers[name] = module._buffers[name]
+            converted.train(module.training)
+        for name, child in list(module.named_children()):
+            converted._modules[name] = cls.convert_sync_batchnorm(child, process_group)
+        return converted
+
+
+def _all_reduce_sum(group: Any) -> Any:
+    """A function summing a NumPy array over the processes of the initialised
+    ``chainrule.distributed`` job, or None without a job of more than one process. Read
+    through ``sys.modules``: a job exists only if a script imported the distributed package,
+    and ``nn`` (a lower layer) must not import it."""
+    dist = sys.modules.get("chainrule.distributed")
+    if dist is None or not dist.is_initialized() or dist.get_world_size() <= 1:
+        return None
+
+    def reduce(array: Any) -> Any:
+        total = Tensor(array)
+        dist.all_reduce(total, group=group)
+        return total.data
+
+    return reduce
 
 
 class LayerNorm(Module):

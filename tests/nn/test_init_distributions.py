@@ -303,6 +303,14 @@ def test_linear_and_conv_default_init_is_uniform_within_one_over_root_fan_in(mak
         assert np.abs(values_of(layer.bias)).max() <= bound * (1 + 1e-6)
 
 
+def test_lazy_linear_materialises_with_linears_default_init():
+    cr.manual_seed(0)
+    layer = nn.LazyLinear(8000)
+    layer(cr.randn(2, 50))
+    check_uniform(values_of(layer.weight), -default_bound(50), default_bound(50))
+    check_uniform(values_of(layer.bias), -default_bound(50), default_bound(50))
+
+
 def test_reset_parameters_redraws_from_the_same_distribution():
     layer = nn.Linear(50, 8000, generator=rng(1))
     layer.reset_parameters(rng(2))
@@ -320,13 +328,14 @@ def test_embedding_default_init_is_standard_normal_with_a_zero_padding_row():
 @pytest.mark.parametrize("make,shape", [
     (lambda: nn.BatchNorm1d(7), (7,)), (lambda: nn.BatchNorm2d(5), (5,)),
     (lambda: nn.LayerNorm((3, 4)), (3, 4)), (lambda: nn.GroupNorm(2, 6), (6,)),
+    (lambda: nn.SyncBatchNorm(4), (4,)),
 ])
 def test_normalisation_layers_start_as_the_identity_affine_map(make, shape):
     layer = make()
     assert layer.weight.shape == shape and layer.bias.shape == shape
     check_constant(layer.weight.data, 1.0)
     check_constant(layer.bias.data, 0.0)
-    if isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
+    if isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d, nn.SyncBatchNorm)):
         check_constant(layer.running_mean.data, 0.0)
         check_constant(layer.running_var.data, 1.0)
         assert int(layer.num_batches_tracked.item()) == 0
@@ -424,6 +433,12 @@ def test_every_layer_with_parameters_is_covered_here():
         **{f"{kind}Pad{d}d": (1,) for kind in ("Zero", "Reflection", "Replication", "Circular")
            for d in (1, 2, 3)}})
     covered |= SEQUENCE_COVERED
+    covered.add("SyncBatchNorm")
+    covered.add("LazyLinear")  # test_lazy_linear_materialises_with_linears_default_init
+    arguments["LazyLinear"] = (3,)
+    arguments.update({"SyncBatchNorm": (3,), "DataParallel": (nn.Identity(),),
+                      "ChannelShuffle": (2,), "AdaptiveMaxPool1d": (1,), "MaxUnpool1d": (2,),
+                      "MaxUnpool2d": (2,), "LPPool1d": (2, 2), "LPPool2d": (2, 2)})
     arguments.update(SEQUENCE_ARGUMENTS)
     covered |= {"Conv3d", "ConvTranspose3d", "BatchNorm3d"}  # tested at the end of this file
     covered.add("EmbeddingBag")  # tested at the end of this file

@@ -335,3 +335,54 @@ FUNCTIONAL += ROWS_3D
 NOT_DIFFERENTIABLE = {
     "one_hot": "integer class indices in, 0/1 integers out: nothing to differentiate",
 }
+
+# nn-gaps: random activations and dropouts (one seeded generator per call, so every finite
+# difference sees the same slopes, noise and masks), channel shuffle. gumbel_softmax(hard=True)
+# has no row: its straight-through gradient is by design not the derivative of its (piecewise
+# constant) value; tests/nn/test_stochastic.py checks it is the soft sample's gradient.
+NN_GAPS = [
+    row("rrelu", lambda x: F.rrelu(x, 0.1, 0.4, True, generator=fresh_rng()), ((3, 4),),
+        domain=SMOOTH_AT_0),
+    row("rrelu[eval]", lambda x: F.rrelu(x, 0.1, 0.4), ((3, 4),), domain=SMOOTH_AT_0),
+    row("rrelu_", lambda x: F.rrelu_(x + 0, 0.1, 0.4, True, generator=fresh_rng()), ((2, 5),),
+        domain=SMOOTH_AT_0),
+    row("gumbel_softmax", lambda x: F.gumbel_softmax(x, 0.7, generator=fresh_rng()),
+        ((3, 4),)),
+    row("gumbel_softmax[dim0]", lambda x: F.gumbel_softmax(x, dim=0, generator=fresh_rng()),
+        ((3, 4),)),
+    row("alpha_dropout", lambda x: F.alpha_dropout(x, 0.3, True, generator=fresh_rng()),
+        ((3, 4),)),
+    row("feature_alpha_dropout",
+        lambda x: F.feature_alpha_dropout(x, 0.5, True, generator=fresh_rng()), ((2, 4, 3),)),
+    row("dropout3d", lambda x: F.dropout3d(x, 0.5, generator=fresh_rng()),
+        ((2, 4, 1, 2, 2),), ((4, 2, 1, 2),)),
+    row("channel_shuffle", lambda x: F.channel_shuffle(x, 3), ((2, 6, 2),), ((1, 6, 2, 1),)),
+]
+FUNCTIONAL += NN_GAPS
+
+# nn-gaps: pools, pdist and losses. The unpooling indices are those a max pool of kernel 2
+# could give (one position per window); lp_pool sees positive inputs (its root of a negative
+# sum is NaN, as in PyTorch); multilabel_margin_loss's scores lie within ±0.2, so every hinge
+# 1 − x_j + x_i is active and away from its kink.
+UNPOOL_1D = np.array([[[1, 2, 5], [0, 3, 4]]])
+UNPOOL_2D = np.array([[[[1, 7], [8, 14]]]])
+MULTILABEL = np.array([[3, 0, -1, 1], [2, 2, -1, 0], [0, 1, 2, 3]])
+NN_GAPS_POOLS_AND_LOSSES = [
+    row("adaptive_max_pool1d", lambda x: F.adaptive_max_pool1d(x, 3), ((2, 2, 7),),
+        domain=DISTINCT),
+    row("max_unpool1d", lambda x: F.max_unpool1d(x, cr.tensor(UNPOOL_1D), 2), ((1, 2, 3),)),
+    row("max_unpool2d", lambda x: F.max_unpool2d(x, cr.tensor(UNPOOL_2D), 2),
+        ((1, 1, 2, 2),)),
+    row("lp_pool1d", lambda x: F.lp_pool1d(x, 2, 3, 2), ((2, 2, 7),), domain=POSITIVE),
+    row("lp_pool2d", lambda x: F.lp_pool2d(x, 1.5, (2, 3), ceil_mode=True), ((1, 2, 5, 5),),
+        domain=POSITIVE),
+    row("pdist", F.pdist, ((4, 3),)),
+    row("pdist[p1]", lambda x: F.pdist(x, 1), ((3, 2),), domain=DISTINCT),
+    row("multilabel_margin_loss",
+        lambda x: F.multilabel_margin_loss(x, cr.tensor(MULTILABEL), reduction="none"),
+        ((3, 4),), domain=Uniform(-0.2, 0.2)),
+    row("triplet_margin_with_distance_loss",
+        lambda a, p, n: F.triplet_margin_with_distance_loss(a, p, n, margin=20.0, swap=True),
+        ((4, 3), (4, 3), (4, 3))),
+]
+FUNCTIONAL += NN_GAPS_POOLS_AND_LOSSES

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DistributedDataParallel"]
+__all__ = ["DataParallel", "DistributedDataParallel"]
 
 
 def __getattr__(name: str) -> Any:
+    if name == "DataParallel":
+        from ..parallel_wrappers import DataParallel
+
+        return DataParallel
     if name == "DistributedDataParallel":
         from ...distributed.ddp import DistributedDataParallel
 
