@@ -191,6 +191,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
                         "take is_nonzero"),
     ".methods.products": ("baddbmm cartesian_prod cdist combinations cross det dist inverse kron "
                           "tensordot"),
+    ".methods.decompositions": "logdet slogdet",
 }, submodules=("accelerator", "amp", "backends", "cuda", "app", "distributed", "distributions",
                "interop", "onnx", "sklearn", "testing", "train", "vision", "viz"))
 
@@ -266,3 +267,4 @@ __all__ += [
     "asarray", "can_cast", "finfo", "iinfo", "initial_seed", "is_nonzero", "logspace",
     "promote_types", "randint_like", "result_type", "seed",
 ]
+__all__ += ["logdet", "slogdet"]

@@ -89,6 +89,9 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         # products and linear algebra
         "tensordot", "kron", "cross", "cdist", "dist", "baddbmm", "cartesian_prod",
         "combinations", "det", "inverse", "linalg.det", "linalg.inv", "linalg.norm",
+        "linalg.solve", "linalg.solve_ex", "linalg.cholesky", "linalg.qr", "linalg.eigh",
+        "linalg.eigvalsh", "linalg.svd", "linalg.svdvals", "linalg.slogdet", "linalg.matrix_norm",
+        "linalg.LinAlgError", "slogdet", "logdet",
         # dtype information and utilities
         "finfo", "iinfo", "result_type", "promote_types", "can_cast", "is_nonzero", "asarray",
         "logspace", "randint_like", "seed", "initial_seed",

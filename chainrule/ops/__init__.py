@@ -20,6 +20,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".arithmetic": "Add Div Fmod Maximum Minimum Mul Pow PowScalar Remainder Sub Where",
     ".attention": "ScaledDotProductAttention",
     ".conv": "Conv2d ConvTranspose2d DepthwiseConv2d",
+    ".decompositions": "Cholesky Eigh Eigvalsh QR SVD SVDVals",
     ".fold": "Fold Unfold",
     ".linalg": "Einsum Linear MatMul",
     ".layer_norm": "LayerNorm",
@@ -33,6 +34,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".rnn": "GRUSequence LSTMSequence RNNSequence",
     ".select": "Cumprod Cumsum Roll Scatter ScatterAdd",
     ".structure": "Det Inverse LogCumSumExp",
+    ".solvers": "LogAbsDet Solve",
     ".shape": ("BroadcastTo Concatenate EmbeddingLookup Flip GetItem Pad Permute Reshape "
                "TakeAlongAxis Tile sum_to"),
     ".trig": "Acos Acosh Asin Asinh Atan Atan2 Atanh Cosh Sinh Tan",
@@ -58,3 +60,4 @@ __all__ += ["IndexPad"]
 __all__ += ["Fold", "Unfold"]
 __all__ += ["Copysign", "Det", "Erf", "Erfc", "Erfinv", "Fmax", "Fmin", "Frac", "Hypot",
             "Inverse", "LayerNorm", "LogAddExp", "LogCumSumExp", "Logit", "RMSNorm", "Xlogy"]
+__all__ += ["Cholesky", "Eigh", "Eigvalsh", "LogAbsDet", "QR", "SVD", "SVDVals", "Solve"]
