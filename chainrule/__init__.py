@@ -192,6 +192,8 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".methods.products": ("baddbmm cartesian_prod cdist combinations cross det dist inverse kron "
                           "tensordot"),
     ".methods.decompositions": "logdet slogdet",
+    ".methods.matrix_api": ("cholesky cholesky_inverse cholesky_solve matrix_exp matrix_power "
+                            "pinverse qr svd triangular_solve"),
 }, submodules=("accelerator", "amp", "backends", "cuda", "app", "distributed", "distributions",
                "interop", "onnx", "sklearn", "testing", "train", "vision", "viz"))
 
@@ -268,3 +270,5 @@ __all__ += [
     "promote_types", "randint_like", "result_type", "seed",
 ]
 __all__ += ["logdet", "slogdet"]
+__all__ += ["cholesky", "cholesky_inverse", "cholesky_solve", "matrix_exp", "matrix_power",
+            "pinverse", "qr", "svd", "triangular_solve"]

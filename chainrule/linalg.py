@@ -1,7 +1,9 @@
 """``chainrule.linalg``: PyTorch's ``torch.linalg`` names that chainrule covers: ``det``,
 ``inv``, ``cross``, ``norm``, ``vector_norm``, ``matrix_norm``; the decompositions
 ``cholesky``, ``qr``, ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``; ``solve``, ``solve_ex``,
-``slogdet``; and ``LinAlgError``.
+``slogdet``; and ``LinAlgError``; ``pinv``, ``lstsq``, ``matrix_power``, ``matrix_rank``,
+``multi_dot``, ``matmul``, ``vecdot``, ``diagonal``, ``solve_triangular``, ``cond``,
+``matrix_exp`` and ``vander``.
 
 Each is a top-level function (``chainrule.det``, ``chainrule.inverse``, ``chainrule.cross``), a
 function of ``methods.decompositions`` (Functions with hand-derived backward passes in
@@ -27,14 +29,29 @@ from .methods.decompositions import (
     svd,
     svdvals,
 )
+from .methods.math import matmul
+from .methods.matrix_functions import (
+    lstsq,
+    matrix_exp,
+    matrix_power,
+    matrix_rank,
+    multi_dot,
+    pinv,
+    solve_triangular,
+    vander,
+    vecdot,
+)
 from .methods.products import cross as _cross
 from .methods.products import det
 from .methods.products import inverse as inv
 from .methods.reduce import normalize_dim
+from .methods.structure_functions import diagonal as _diagonal
 
 __all__ = ["cross", "det", "inv", "matrix_norm", "norm", "vector_norm"]
 __all__ += ["LinAlgError", "cholesky", "eigh", "eigvalsh", "qr", "slogdet", "solve",
             "solve_ex", "svd", "svdvals"]
+__all__ += ["cond", "diagonal", "lstsq", "matmul", "matrix_exp", "matrix_power", "matrix_rank",
+            "multi_dot", "pinv", "solve_triangular", "vander", "vecdot"]
 
 SolveExResult = namedtuple("linalg_solve_ex", ["result", "info"])
 
@@ -110,3 +127,21 @@ def solve_ex(A: Any, B: Any, *, left: bool = True, check_errors: bool = False) -
     result = solve(A, B, left=left)
     info = result._const(np.zeros(tuple(A.shape[:-2]), dtype=np.int32))
     return SolveExResult(result, info)
+
+
+def diagonal(A: Any, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Any:  # noqa: N803
+    """``torch.linalg.diagonal``: ``torch.diagonal`` with the last two dimensions as default."""
+    return _diagonal(A, offset, dim1, dim2)
+
+
+def cond(A: Any, p: Any = None) -> Any:  # noqa: N803
+    """``torch.linalg.cond``: the condition number ‖A‖·‖A⁻¹‖ in the norm ``p`` ('fro', 'nuc',
+    ±1, ±inf: square A), or σ₁/σₖ (p None or 2) and σₖ/σ₁ (p = −2) for any A (…, m, n)."""
+    if p is None or p in (2, -2):
+        s = svdvals(A)
+        ratio = s[..., 0] / s[..., -1]
+        return ratio if p != -2 else 1 / ratio
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.cond(ord={p!r}): A must be batches of square matrices, "
+                           f"got shape {tuple(A.shape)}")
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)

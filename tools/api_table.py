@@ -92,6 +92,11 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "linalg.solve", "linalg.solve_ex", "linalg.cholesky", "linalg.qr", "linalg.eigh",
         "linalg.eigvalsh", "linalg.svd", "linalg.svdvals", "linalg.slogdet", "linalg.matrix_norm",
         "linalg.LinAlgError", "slogdet", "logdet",
+        "linalg.pinv", "linalg.lstsq", "linalg.matrix_power", "linalg.matrix_rank",
+        "linalg.multi_dot", "linalg.matmul", "linalg.vecdot", "linalg.diagonal",
+        "linalg.solve_triangular", "linalg.cond", "linalg.matrix_exp", "linalg.vander",
+        "matrix_power", "matrix_exp", "cholesky", "qr", "svd", "pinverse", "cholesky_solve",
+        "cholesky_inverse", "triangular_solve",
         # dtype information and utilities
         "finfo", "iinfo", "result_type", "promote_types", "can_cast", "is_nonzero", "asarray",
         "logspace", "randint_like", "seed", "initial_seed",

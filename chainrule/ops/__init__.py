@@ -24,6 +24,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".fold": "Fold Unfold",
     ".linalg": "Einsum Linear MatMul",
     ".layer_norm": "LayerNorm",
+    ".matrix_functions": "MatrixExp PseudoInverse",
     ".loss": "BinaryCrossEntropy BinaryCrossEntropyWithLogits CrossEntropy",
     ".norm": "BatchNorm Normalize",
     ".pad": "IndexPad",
@@ -61,3 +62,4 @@ __all__ += ["Fold", "Unfold"]
 __all__ += ["Copysign", "Det", "Erf", "Erfc", "Erfinv", "Fmax", "Fmin", "Frac", "Hypot",
             "Inverse", "LayerNorm", "LogAddExp", "LogCumSumExp", "Logit", "RMSNorm", "Xlogy"]
 __all__ += ["Cholesky", "Eigh", "Eigvalsh", "LogAbsDet", "QR", "SVD", "SVDVals", "Solve"]
+__all__ += ["MatrixExp", "PseudoInverse"]

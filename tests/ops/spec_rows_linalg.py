@@ -180,6 +180,62 @@ def np_logabsdet(a):
     return out.astype(a.dtype)
 
 
+def np_pinv(a):
+    """(AᵀA)⁻¹Aᵀ for tall, Aᵀ(AAᵀ)⁻¹ for wide full-rank A: the normal equations."""
+    a_t = np.swapaxes(a, -1, -2)
+    if a.shape[-2] >= a.shape[-1]:
+        return np.linalg.inv(a_t @ a) @ a_t
+    return a_t @ np.linalg.inv(a @ a_t)
+
+
+def np_lstsq(a, b):
+    """LAPACK's gelsd (a divide-and-conquer SVD solver), matrix by matrix."""
+    out = np.empty(a.shape[:-2] + (a.shape[-1], b.shape[-1]))
+    for index in np.ndindex(a.shape[:-2]):
+        out[index] = np.linalg.lstsq(a[index], b[index], rcond=None)[0]
+    return out
+
+
+def np_matrix_power(a, n):
+    base = np.linalg.inv(a) if n < 0 else a
+    out = np.broadcast_to(np.eye(a.shape[-1]), a.shape).copy()
+    for _ in range(abs(n)):
+        out = out @ base
+    return out
+
+
+def np_solve_triangular(a, b, upper, unit=False):
+    """Substitution, row by row (backward for upper, forward for lower)."""
+    t = np.triu(a) if upper else np.tril(a)
+    if unit:
+        t = t - t * np.eye(a.shape[-1]) + np.eye(a.shape[-1])
+    x = np.zeros(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:])
+    n = a.shape[-1]
+    for i in (range(n - 1, -1, -1) if upper else range(n)):
+        rest = t[..., i, :, None] * x
+        x[..., i, :] = (b[..., i, :] - rest.sum(-2)) / t[..., i, i, None]
+    return x
+
+
+def np_vander(x, n):
+    """NumPy's vander (1-D only) row by row, increasing powers."""
+    rows = [np.vander(r, n, increasing=True) for r in x.reshape(-1, x.shape[-1])]
+    return np.stack(rows).reshape(x.shape + (n,))
+
+
+def np_expm(a):
+    """A/2¹⁰, a 30-term Taylor series, squared 10 times."""
+    x = a / 2.0 ** 10
+    term = np.broadcast_to(np.eye(a.shape[-1]), a.shape).copy()
+    total = term.copy()
+    for k in range(1, 30):
+        term = term @ x / k
+        total = total + term
+    for _ in range(10):
+        total = total @ total
+    return total
+
+
 # ---------------------------------------------------------------- rows
 
 
@@ -222,4 +278,60 @@ LINALG = [
          lambda x, ref=ref: ref(np_svd(x)[1]), RECTANGULAR, SEPARATED, ((3, 8, 5),))
     for name, o, ref in (("2", 2, lambda s: s.max(-1)), ("minus2", -2, lambda s: s.min(-1)),
                          ("nuc", "nuc", lambda s: s.sum(-1)))
+]
+
+MATRIX_FUNCTIONS = [
+    _row("linalg_pinv", lambda lib, x: lib.linalg.pinv(x), np_pinv, RECTANGULAR, SEPARATED,
+         ((3, 8, 5),)),
+    _row("linalg_lstsq", lambda lib, a, b: lib.linalg.lstsq(a, b).solution, np_lstsq,
+         (((5, 3), (5, 2)), ((2, 4, 4), (2, 4, 1))), (SEPARATED, ANY), ((3, 8, 5), (3, 8, 2))),
+] + [
+    _row(f"linalg_matrix_power_{n}".replace("-", "minus"),
+         lambda lib, x, n=n: lib.linalg.matrix_power(x, n),
+         lambda x, n=n: np_matrix_power(x, n), SQUARE, WELL, BIG_SQUARE)
+    for n in (1, 2, 5, -1, -3)
+] + [
+    _row("linalg_multi_dot", lambda lib, a, b, c: lib.linalg.multi_dot([a, b, c]),
+         lambda a, b, c: np.linalg.multi_dot([a, b, c]),
+         (((3,), (3, 4), (4, 2)), ((2, 3), (3, 4), (4,)), ((3,), (3, 2), (2,))), ANY,
+         ((16, 8), (8, 12), (12, 4))),
+    _row("linalg_matmul", lambda lib, a, b: lib.linalg.matmul(a, b), np.matmul,
+         (((2, 3), (3, 4)), ((2, 2, 3), (3,))), ANY, ((16, 8), (8, 12))),
+    _row("linalg_vecdot", lambda lib, a, b: lib.linalg.vecdot(a, b),
+         lambda a, b: np.sum(a * b, -1), (((4,), (4,)), ((2, 3), (3,)), ((2, 1, 3), (4, 3))),
+         ANY, ((64, 32), (64, 32))),
+    _row("linalg_vecdot_dim0", lambda lib, a, b: lib.linalg.vecdot(a, b, dim=0),
+         lambda a, b: np.sum(a * b, 0), (((3, 2), (3, 2)),), ANY, ((64, 32), (64, 32))),
+    _row("linalg_diagonal", lambda lib, x: lib.linalg.diagonal(x, offset=1),
+         lambda x: np.diagonal(x, 1, -2, -1), (((3, 4),), ((2, 3, 3),)), ANY, ((8, 16, 16),)),
+    _row("linalg_solve_triangular_upper", lambda lib, a, b: lib.linalg.solve_triangular(
+        a, b, upper=True), lambda a, b: np_solve_triangular(a, b, True),
+        (((3, 3), (3, 2)), ((2, 4, 4), (4, 1))), (WELL, ANY), ((2, 6, 6), (6, 3))),
+    _row("linalg_solve_triangular_lower_right_unit", lambda lib, a, b: lib.linalg.solve_triangular(
+        a, b, upper=False, left=False, unitriangular=True),
+        lambda a, b: np.swapaxes(np_solve_triangular(np.swapaxes(a, -1, -2),
+                                                     np.swapaxes(b, -1, -2), True, True), -1, -2),
+        (((3, 3), (2, 3)),), (ANY, ANY), ((6, 6), (3, 6))),
+    _row("linalg_cond", lambda lib, x: lib.linalg.cond(x), np.linalg.cond, RECTANGULAR,
+         SEPARATED, ((3, 8, 5),)),
+] + [
+    _row(f"linalg_cond_{name}", lambda lib, x, p=p: lib.linalg.cond(x, p),
+         lambda x, p=p: np.linalg.cond(x, p), SQUARE, SEPARATED, BIG_SQUARE)
+    for name, p in (("nuc", "nuc"), ("minus2", -2))
+] + [
+    # NOTE: torch 2.13's own backward of cond(A, p) fails for these p (an in-place write in
+    # its graph), so torch's side is the definition ‖A‖·‖A⁻¹‖, which torch differentiates;
+    # tests/test_linalg.py compares the values with torch.linalg.cond itself.
+    OpSpec(f"linalg_cond_{name}", lambda x, p=p: cr.linalg.cond(x, p),
+           lambda x, p=p: np.linalg.cond(x, p),
+           lambda t, x, p=p: t.linalg.matrix_norm(x, p) * t.linalg.matrix_norm(t.linalg.inv(x), p),
+           SQUARE, SEPARATED, BIG_SQUARE)
+    for name, p in (("fro", "fro"), ("1", 1), ("inf", np.inf))
+] + [
+    _row("linalg_matrix_exp", lambda lib, x: lib.linalg.matrix_exp(x), np_expm, SQUARE, ANY,
+         BIG_SQUARE),
+    _row("linalg_vander", lambda lib, x: lib.linalg.vander(x), lambda x: np_vander(x, x.shape[-1]),
+         (((4,),), ((2, 3),)), ANY, ((8, 6),)),
+    _row("linalg_vander_n", lambda lib, x: lib.linalg.vander(x, N=5),
+         lambda x: np_vander(x, 5), (((3,),), ((2, 2),)), ANY, ((8, 6),)),
 ]
