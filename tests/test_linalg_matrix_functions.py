@@ -161,3 +161,38 @@ def test_vander_of_integers_matches_torch_and_refuses_a_zero_width():
 def test_every_name_of_linalg_all_exists():
     for name in cr.linalg.__all__:
         assert callable(getattr(cr.linalg, name)), name
+
+
+@needs_torch
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("shape", [(4, 3), (3, 4), (2, 3, 3)])
+@pytest.mark.parametrize(("some", "compute_uv"), [(True, True), (False, True), (True, False)])
+def test_old_svd_and_qr_shapes_and_fields_match_torch(shape, some, compute_uv):
+    a = RNG.standard_normal(shape)
+    ours = cr.svd(cr.tensor(a), some=some, compute_uv=compute_uv)
+    theirs = torch.svd(torch.tensor(a), some=some, compute_uv=compute_uv)
+    assert ours._fields == ("U", "S", "V")
+    assert [o.shape for o in ours] == [tuple(t.shape) for t in theirs]
+    np.testing.assert_allclose(ours.S.numpy(), theirs.S.numpy(), rtol=1e-12)
+    if compute_uv:
+        k = min(shape[-2:])
+        rebuilt = (ours.U[..., :k] * ours.S.unsqueeze(-2)) @ ours.V[..., :k].mT
+        np.testing.assert_allclose(rebuilt.numpy(), a, atol=1e-12)
+    else:
+        assert not ours.U.numpy().any() and not ours.V.numpy().any()
+    q, r = cr.qr(cr.tensor(a), some=some)
+    assert (q.shape, r.shape) == tuple(tuple(t.shape) for t in torch.qr(torch.tensor(a), some))
+    np.testing.assert_allclose((q @ r).numpy(), a, atol=1e-12)
+
+
+def test_cholesky_solve_refuses_a_vector_right_hand_side():
+    with pytest.raises(RuntimeError, match="at least 2 dimensions"):
+        cr.cholesky_solve(cr.ones(3), cr.eye(3))
+
+
+def test_triangular_solve_returns_a_copy_of_the_coefficient():
+    a = cr.tensor(np.triu(RNG.standard_normal((3, 3))) + 3 * np.eye(3))
+    result = cr.triangular_solve(cr.ones(3, 1, dtype=cr.float64), a)
+    assert result._fields == ("solution", "cloned_coefficient")
+    assert result.cloned_coefficient is not a
+    np.testing.assert_array_equal(result.cloned_coefficient.numpy(), a.numpy())

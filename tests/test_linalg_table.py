@@ -16,13 +16,13 @@ import pytest
 
 import chainrule as cr
 from tests.ops.spec_rows_linalg import LINALG as DECOMPOSITIONS
-from tests.ops.spec_rows_linalg import MATRIX_FUNCTIONS
+from tests.ops.spec_rows_linalg import MATRIX_FUNCTIONS, TOP_LEVEL
 from tests.ops.spec_types import all_cases, as_outputs, fortran, noncontiguous_case, to_chainrule
 from tests.ops.test_gradcheck import check_vjp
 from tests.ops.test_torch_parity import assert_same, assert_same_gradients, torch_inputs
 from tests.optional import needs_torch, torch
 
-LINALG = DECOMPOSITIONS + MATRIX_FUNCTIONS
+LINALG = DECOMPOSITIONS + MATRIX_FUNCTIONS + TOP_LEVEL
 DIFFERENTIABLE = [spec for spec in LINALG if spec.grad]
 NONCONTIGUOUS = [spec for spec in LINALG if noncontiguous_case(spec) is not None]
 TOLERANCE = {np.float32: {"rtol": 1e-4, "atol": 1e-5},
@@ -79,7 +79,12 @@ def test_random_direction_vjp_on_large_shapes(spec):
     check_vjp(spec, spec.big_shapes())
 
 
+# torch warns that its older names (torch.qr, torch.svd, torch.cholesky ...) are deprecated
+OLD_NAMES = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
 @needs_torch
+@OLD_NAMES
 @pytest.mark.parametrize(("spec", "shapes"), all_cases(LINALG))
 def test_matches_torch(spec, shapes):
     arrays = [a.astype(np.float32) for a in spec.sample(shapes)]
@@ -94,6 +99,7 @@ def test_matches_torch(spec, shapes):
 
 
 @needs_torch
+@OLD_NAMES
 @pytest.mark.parametrize(("spec", "shapes"), all_cases(DIFFERENTIABLE))
 def test_gradients_match_torch_in_float64(spec, shapes):
     """The same comparison in float64, to 1e-9: the derivative formulas agree, not only to

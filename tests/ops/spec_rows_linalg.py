@@ -335,3 +335,53 @@ MATRIX_FUNCTIONS = [
     _row("linalg_vander_n", lambda lib, x: lib.linalg.vander(x, N=5),
          lambda x: np_vander(x, 5), (((3,),), ((2, 2),)), ANY, ((8, 6),)),
 ]
+
+
+def fix_old_svd(factors):
+    """torch.svd's (U, S, V) with U's first row made positive (V's columns flipped alike)."""
+    u, s, v = factors
+    d = u[..., :1, :].sign()
+    return u * d, s, v * d
+
+
+def np_spd_factor(x):
+    return np_cholesky(np_spd(x))
+
+
+TOP_LEVEL = [
+    _row("cholesky", lambda lib, x: lib.cholesky(spd(lib, x)), lambda x: np_cholesky(np_spd(x)),
+         SQUARE, WELL, BIG_SQUARE),
+    _row("cholesky_upper", lambda lib, x: lib.cholesky(spd(lib, x), True),
+         lambda x: np.swapaxes(np_cholesky(np_spd(x)), -1, -2), (((3, 3),),), WELL, ((6, 6),)),
+    _row("qr", lambda lib, x: fix_qr(lib.qr(x)), np_gram_schmidt, RECTANGULAR, SEPARATED,
+         ((3, 8, 5),)),
+    _row("svd", lambda lib, x: fix_old_svd(lib.svd(x)),
+         lambda x: (lambda u, s, vh: (u, s, np.swapaxes(vh, -1, -2)))(*np_svd(x)), RECTANGULAR,
+         SEPARATED, ((3, 8, 5),)),
+    _row("pinverse", lambda lib, x: lib.pinverse(x), np_pinv, RECTANGULAR, SEPARATED,
+         ((3, 8, 5),)),
+    _row("cholesky_solve", lambda lib, b, x: lib.cholesky_solve(b, lib.linalg.cholesky(
+        spd(lib, x))), lambda b, x: np_solve(np_spd(x), b), (((3, 2), (3, 3)),
+                                                           ((2, 4, 1), (2, 4, 4))),
+         (ANY, WELL), ((6, 3), (6, 6))),
+    _row("cholesky_solve_upper_factor", lambda lib, b, u: lib.cholesky_solve(
+        b, u.triu() + 3 * lib.eye(3, dtype=u.dtype), upper=True),
+        lambda b, u: np_solve(np.swapaxes(np.triu(u) + 3 * np.eye(3), -1, -2)
+                              @ (np.triu(u) + 3 * np.eye(3)), b),
+        (((3, 2), (3, 3)),), ANY, ((3, 8), (3, 3))),
+    _row("cholesky_inverse", lambda lib, x: lib.cholesky_inverse(x.tril() + 3 * lib.eye(
+        x.shape[-1], dtype=x.dtype)), lambda x: np.linalg.inv(
+            (np.tril(x) + 3 * np.eye(x.shape[-1])) @ np.swapaxes(np.tril(x) + 3 * np.eye(
+                x.shape[-1]), -1, -2)), SQUARE, ANY, BIG_SQUARE),
+    _row("triangular_solve", lambda lib, b, a: lib.triangular_solve(b, a),
+         lambda b, a: (np_solve_triangular(a, b, True), a), (((3, 2), (3, 3)),
+                                                              ((2, 4, 1), (2, 4, 4))),
+         (ANY, WELL), ((6, 3), (6, 6))),
+    _row("triangular_solve_lower_transposed_unit", lambda lib, b, a: lib.triangular_solve(
+        b, a, upper=False, transpose=True, unitriangular=True),
+        lambda b, a: (np_solve_triangular(np.swapaxes(a, -1, -2), b, True, True), a),
+        (((3, 2), (3, 3)),), ANY, ((6, 3), (6, 6))),
+    _row("matrix_power", lambda lib, x: lib.matrix_power(x, -2),
+         lambda x: np_matrix_power(x, -2), SQUARE, WELL, BIG_SQUARE),
+    _row("matrix_exp", lambda lib, x: lib.matrix_exp(x), np_expm, SQUARE, ANY, BIG_SQUARE),
+]
