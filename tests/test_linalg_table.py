@@ -16,13 +16,13 @@ import pytest
 
 import chainrule as cr
 from tests.ops.spec_rows_linalg import LINALG as DECOMPOSITIONS
-from tests.ops.spec_rows_linalg import MATRIX_FUNCTIONS, TOP_LEVEL
+from tests.ops.spec_rows_linalg import MATRIX_FUNCTIONS, METHODS, TOP_LEVEL
 from tests.ops.spec_types import all_cases, as_outputs, fortran, noncontiguous_case, to_chainrule
 from tests.ops.test_gradcheck import check_vjp
 from tests.ops.test_torch_parity import assert_same, assert_same_gradients, torch_inputs
 from tests.optional import needs_torch, torch
 
-LINALG = DECOMPOSITIONS + MATRIX_FUNCTIONS + TOP_LEVEL
+LINALG = DECOMPOSITIONS + MATRIX_FUNCTIONS + TOP_LEVEL + METHODS
 DIFFERENTIABLE = [spec for spec in LINALG if spec.grad]
 NONCONTIGUOUS = [spec for spec in LINALG if noncontiguous_case(spec) is not None]
 TOLERANCE = {np.float32: {"rtol": 1e-4, "atol": 1e-5},

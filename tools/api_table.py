@@ -127,6 +127,8 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "quantile", "nanquantile", "cummax", "cummin", "logcumsumexp", "diff",
         "masked_select", "take", "argwhere", "bincount", "histc",
         "kron", "cross", "dist", "baddbmm", "det", "inverse", "is_nonzero",
+        "cholesky", "qr", "svd", "slogdet", "logdet", "pinverse", "matrix_power", "matrix_exp",
+        "cholesky_solve", "cholesky_inverse", "triangular_solve",
     ]),
     ("torch.nn", "chainrule.nn", [
         "Module", "Module.to", "Module.cpu", "Module.cuda", "Parameter", "Sequential",

@@ -16,11 +16,12 @@ from typing import Any
 import numpy as np
 
 from . import decompositions as dec
+from .decompositions import logdet, slogdet
 from .matrix_functions import matrix_exp, matrix_power, pinv, solve_triangular
 from .products import inverse
 
-__all__ = ["cholesky", "cholesky_inverse", "cholesky_solve", "matrix_exp", "matrix_power",
-           "pinverse", "qr", "svd", "triangular_solve"]
+__all__ = ["cholesky", "cholesky_inverse", "cholesky_solve", "logdet", "matrix_exp",
+           "matrix_power", "pinverse", "qr", "slogdet", "svd", "triangular_solve"]
 
 QR = namedtuple("qr", ["Q", "R"])
 SVD = namedtuple("svd", ["U", "S", "V"])

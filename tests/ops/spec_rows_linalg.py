@@ -385,3 +385,31 @@ TOP_LEVEL = [
          lambda x: np_matrix_power(x, -2), SQUARE, WELL, BIG_SQUARE),
     _row("matrix_exp", lambda lib, x: lib.matrix_exp(x), np_expm, SQUARE, ANY, BIG_SQUARE),
 ]
+
+METHODS = [
+    _row("cholesky_method", lambda lib, x: spd(lib, x).cholesky(),
+         lambda x: np_cholesky(np_spd(x)), (((3, 3),),), WELL, ((6, 6),)),
+    _row("qr_method", lambda lib, x: fix_qr(x.qr()), np_gram_schmidt, (((5, 3),),), SEPARATED,
+         ((8, 5),)),
+    _row("svd_method", lambda lib, x: fix_old_svd(x.svd()),
+         lambda x: (lambda u, s, vh: (u, s, np.swapaxes(vh, -1, -2)))(*np_svd(x)),
+         (((5, 3),),), SEPARATED, ((8, 5),)),
+    _row("slogdet_method", lambda lib, x: x.slogdet()[1], np_logabsdet, (((3, 3),),), WELL,
+         ((6, 6),)),
+    _row("logdet_method", lambda lib, x: spd(lib, x).logdet(), lambda x: np_logabsdet(
+        np_spd(x)), (((3, 3),),), WELL, ((6, 6),)),
+    _row("pinverse_method", lambda lib, x: x.pinverse(), np_pinv, (((5, 3),),), SEPARATED,
+         ((8, 5),)),
+    _row("matrix_power_method", lambda lib, x: x.matrix_power(3),
+         lambda x: np_matrix_power(x, 3), (((3, 3),),), WELL, ((6, 6),)),
+    _row("matrix_exp_method", lambda lib, x: x.matrix_exp(), np_expm, (((3, 3),),), ANY,
+         ((6, 6),)),
+    _row("cholesky_solve_method", lambda lib, b, x: b.cholesky_solve(spd(lib, x).cholesky()),
+         lambda b, x: np_solve(np_spd(x), b), (((3, 2), (3, 3)),), (ANY, WELL),
+         ((6, 3), (6, 6))),
+    _row("cholesky_inverse_method", lambda lib, x: spd(lib, x).cholesky().cholesky_inverse(),
+         lambda x: np.linalg.inv(np_spd(x)), (((3, 3),),), WELL, ((6, 6),)),
+    _row("triangular_solve_method", lambda lib, b, a: b.triangular_solve(a, upper=False),
+         lambda b, a: (np_solve_triangular(a, b, False), a), (((3, 2), (3, 3)),), (ANY, WELL),
+         ((6, 3), (6, 6))),
+]
