@@ -242,3 +242,17 @@ def test_norm_with_a_singular_value_order_matches_torch():
             float(torch.linalg.norm(torch.tensor(a), ord)))
     with pytest.raises(RuntimeError, match="not supported"):
         cr.linalg.matrix_norm(cr.tensor(a), 3)
+
+
+@needs_torch
+def test_undefined_vector_gradients_are_nan_without_a_warning_as_in_torch():
+    """Repeated eigenvalues (the identity) and zero singular values: the derivative of the
+    vectors is undefined; NaN, as torch returns, and no RuntimeWarning."""
+    x = cr.tensor(np.eye(3), requires_grad=True)
+    cr.linalg.eigh(x).eigenvectors.sum().backward()
+    assert np.isnan(x.grad.numpy()).all()
+    y = cr.tensor(np.zeros((3, 2)), requires_grad=True)
+    cr.linalg.svd(y, full_matrices=False).U.sum().backward()
+    yt = torch.zeros(3, 2, dtype=torch.float64, requires_grad=True)
+    torch.linalg.svd(yt, full_matrices=False).U.sum().backward()
+    np.testing.assert_array_equal(np.isnan(y.grad.numpy()), np.isnan(yt.grad.numpy()))

@@ -34,11 +34,17 @@ def unpack(packed: np.ndarray, shapes: list[tuple[int, ...]]) -> list[np.ndarray
 
 def _off_diagonal_reciprocal(d: np.ndarray) -> np.ndarray:
     """F with F_ij = 1 / (d_j − d_i) off the diagonal and 0 on it (inf where d_i = d_j)."""
-    diff = d[..., None, :] - d[..., :, None]
-    n = d.shape[-1]
+    diagonal = np.eye(d.shape[-1], dtype=bool)
+    diff = np.where(diagonal, 1.0, d[..., None, :] - d[..., :, None])
     with np.errstate(divide="ignore"):
-        return np.where(np.eye(n, dtype=bool), 0.0, 1.0 / np.where(np.eye(n, dtype=bool), 1.0,
-                                                                     diff))
+        return np.where(diagonal, 0.0, 1.0 / diff)
+
+
+def _skew_over_gaps(f: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """F ∘ (X − Xᵀ): NaN where a gap is 0 (a repeated value), silently, as in PyTorch: the
+    derivative is undefined there."""
+    with np.errstate(invalid="ignore"):
+        return f * (x - _t(x))
 
 
 class Cholesky(Function):
@@ -152,8 +158,7 @@ class Eigh(Function):
         grad_w, grad_v = unpack(grad_out, [(n,), (n, n)])
         inner = grad_w[..., None, :] * np.eye(n, dtype=w.dtype)
         if np.any(grad_v):
-            vtg = _t(v) @ grad_v
-            inner = inner + _off_diagonal_reciprocal(w) * (vtg - _t(vtg)) / 2
+            inner = inner + _skew_over_gaps(_off_diagonal_reciprocal(w), _t(v) @ grad_v) / 2
         return v @ inner @ _t(v)
 
 
@@ -215,21 +220,28 @@ class SVD(Function):
         inner = grad_s[..., None, :] * np.eye(k, dtype=s.dtype)
         if np.any(grad_u) or np.any(grad_v):
             inner = inner + _svd_vector_terms(u, s, v, grad_u, grad_v)
-        grad = u @ inner @ vh
-        if m > k:
-            grad = grad + (grad_u - u @ (_t(u) @ grad_u)) / s[..., None, :] @ vh
-        if n > k:
-            grad = grad + u @ _t((grad_v - v @ (_t(v) @ grad_v)) / s[..., None, :])
-        return grad
+        return u @ inner @ vh + _svd_outside_span(u, s, v, grad_u, grad_v)
 
 
 def _svd_vector_terms(u, s, v, grad_u, grad_v):
-    """J S + S K of ``SVD``'s backward: the singular vectors' share of U⁻¹ (dL/dA) V."""
+    """J S + S K of ``SVD``'s backward: the singular vectors' share of Uᵀ (dL/dA) V."""
     f = _off_diagonal_reciprocal(s * s)
-    utg, vtg = _t(u) @ grad_u, _t(v) @ grad_v
-    j = f * (utg - _t(utg))
-    kk = f * (vtg - _t(vtg))
+    j = _skew_over_gaps(f, _t(u) @ grad_u)
+    kk = _skew_over_gaps(f, _t(v) @ grad_v)
     return j * s[..., None, :] + s[..., :, None] * kk
+
+
+def _svd_outside_span(u, s, v, grad_u, grad_v):
+    """(I − U Uᵀ) G_U S⁻¹ Vᵀ + U S⁻¹ G_Vᵀ (I − V Vᵀ), each only where it is not 0 (m > k,
+    n > k); inf or NaN at a zero singular value, silently, as in PyTorch."""
+    (m, k), n = u.shape[-2:], v.shape[-2]
+    grad = np.zeros(u.shape[:-1] + (n,), dtype=u.dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if m > k:
+            grad = grad + (grad_u - u @ (_t(u) @ grad_u)) / s[..., None, :] @ _t(v)
+        if n > k:
+            grad = grad + u @ _t((grad_v - v @ (_t(v) @ grad_v)) / s[..., None, :])
+    return grad
 
 
 class SVDVals(Function):
