@@ -1,14 +1,15 @@
-"""``chainrule.linalg``: PyTorch's ``torch.linalg`` names that chainrule covers: ``det``,
-``inv``, ``cross``, ``norm``, ``vector_norm``, ``matrix_norm``; the decompositions
-``cholesky``, ``qr``, ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``; ``solve``, ``solve_ex``,
-``slogdet``; and ``LinAlgError``; ``pinv``, ``lstsq``, ``matrix_power``, ``matrix_rank``,
-``multi_dot``, ``matmul``, ``vecdot``, ``diagonal``, ``solve_triangular``, ``cond``,
-``matrix_exp`` and ``vander``.
+"""``chainrule.linalg``: PyTorch's ``torch.linalg`` names that chainrule covers:
+``det``, ``inv``, ``cross``, ``norm``, ``vector_norm``, ``matrix_norm``; the decompositions
+``cholesky``, ``cholesky_ex``, ``qr``, ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``;
+``solve``, ``solve_ex``, ``solve_triangular``, ``lstsq``; ``slogdet``, ``pinv``,
+``matrix_power``, ``matrix_rank``, ``matrix_exp``, ``cond``; ``multi_dot``, ``matmul``,
+``vecdot``, ``diagonal``, ``vander``; and ``LinAlgError``.
 
 Each is a top-level function (``chainrule.det``, ``chainrule.inverse``, ``chainrule.cross``), a
-function of ``methods.decompositions`` (Functions with hand-derived backward passes in
-``ops.decompositions`` and ``ops.solvers``), or a composition of those with reductions that
-have their own derivatives (the singular-value norms: ord 2, −2 and 'nuc').
+function of ``methods.decompositions`` or ``methods.matrix_functions`` (Functions with
+hand-derived backward passes in ``ops.decompositions``, ``ops.solvers`` and
+``ops.matrix_functions``), or a composition of those with reductions that have their own
+derivatives (the singular-value norms ord 2, −2 and 'nuc'; ``cond``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 from .methods.decompositions import (
     LinAlgError,
     cholesky,
+    cholesky_ex,
     eigh,
     eigvalsh,
     qr,
@@ -50,6 +52,7 @@ from .methods.structure_functions import diagonal as _diagonal
 __all__ = ["cross", "det", "inv", "matrix_norm", "norm", "vector_norm"]
 __all__ += ["LinAlgError", "cholesky", "eigh", "eigvalsh", "qr", "slogdet", "solve",
             "solve_ex", "svd", "svdvals"]
+__all__ += ["cholesky_ex"]
 __all__ += ["cond", "diagonal", "lstsq", "matmul", "matrix_exp", "matrix_power", "matrix_rank",
             "multi_dot", "pinv", "solve_triangular", "vander", "vecdot"]
 

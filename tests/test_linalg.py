@@ -256,3 +256,29 @@ def test_undefined_vector_gradients_are_nan_without_a_warning_as_in_torch():
     yt = torch.zeros(3, 2, dtype=torch.float64, requires_grad=True)
     torch.linalg.svd(yt, full_matrices=False).U.sum().backward()
     np.testing.assert_array_equal(np.isnan(y.grad.numpy()), np.isnan(yt.grad.numpy()))
+
+
+@needs_torch
+def test_cholesky_ex_reports_each_failing_minor_and_differentiates_the_rest():
+    a = np.stack([np.eye(3) * 4, [[1.0, 2.0, 0.0], [2.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+                  [[-1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]])
+    x, xt = both(a)
+    factor, info = cr.linalg.cholesky_ex(x)
+    theirs, their_info = torch.linalg.cholesky_ex(xt)
+    np.testing.assert_array_equal(info.numpy(), their_info.numpy())
+    assert info.dtype == cr.int32
+    np.testing.assert_allclose(factor[0].detach().numpy(), theirs[0].detach().numpy())
+    assert np.isnan(factor[1:].detach().numpy()).all()
+    factor[0].sum().backward()
+    theirs[0].sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), atol=1e-12)
+    with pytest.raises(cr.linalg.LinAlgError, match=r"cholesky_ex: \(Batch element 1\).*order 2"):
+        cr.linalg.cholesky_ex(x, check_errors=True)
+
+
+def test_cholesky_ex_of_positive_definite_matrices_is_cholesky_with_zero_info():
+    a = cr.tensor(np.eye(3) * 4 + 1, requires_grad=True)
+    factor, info = cr.linalg.cholesky_ex(a, upper=True)
+    np.testing.assert_allclose(factor.detach().numpy(), cr.linalg.cholesky(a, upper=True)
+                               .detach().numpy())
+    assert info.shape == () and int(info) == 0

@@ -91,7 +91,7 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "combinations", "det", "inverse", "linalg.det", "linalg.inv", "linalg.norm",
         "linalg.solve", "linalg.solve_ex", "linalg.cholesky", "linalg.qr", "linalg.eigh",
         "linalg.eigvalsh", "linalg.svd", "linalg.svdvals", "linalg.slogdet", "linalg.matrix_norm",
-        "linalg.LinAlgError", "slogdet", "logdet",
+        "linalg.LinAlgError", "slogdet", "logdet", "linalg.cholesky_ex",
         "linalg.pinv", "linalg.lstsq", "linalg.matrix_power", "linalg.matrix_rank",
         "linalg.multi_dot", "linalg.matmul", "linalg.vecdot", "linalg.diagonal",
         "linalg.solve_triangular", "linalg.cond", "linalg.matrix_exp", "linalg.vander",

@@ -1,6 +1,7 @@
 """Matrix decompositions, solves and log-determinants on tensors with PyTorch's names and
-result tuples: ``cholesky``, ``qr``, ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``solve``,
-``slogdet``, ``logdet``, and ``LinAlgError`` (PyTorch's ``torch.linalg.LinAlgError``).
+result tuples: ``cholesky``, ``cholesky_ex``, ``qr``, ``eigh``, ``eigvalsh``, ``svd``,
+``svdvals``, ``solve``, ``slogdet``, ``logdet``, and ``LinAlgError`` (PyTorch's
+``torch.linalg.LinAlgError``).
 
 Each is a Function of ``ops.decompositions`` or ``ops.solvers``, or a composition of those with
 differentiable slices, reshapes and broadcasts. A decomposition with several factors gets them
@@ -19,11 +20,13 @@ import numpy as np
 from .. import dtypes
 from ..ops import decompositions as dec
 from ..ops import solvers
+from .math import where
 
 QRResult = namedtuple("linalg_qr", ["Q", "R"])
 EighResult = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
 SVDResult = namedtuple("linalg_svd", ["U", "S", "Vh"])
 SlogdetResult = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
+CholeskyExResult = namedtuple("linalg_cholesky_ex", ["L", "info"])
 
 
 class LinAlgError(RuntimeError):
@@ -69,19 +72,52 @@ def cholesky(A: Any, *, upper: bool = False) -> Any:  # noqa: N803
     return lower.mT if upper else lower
 
 
-def _not_positive_definite(a: np.ndarray) -> str:
-    """PyTorch's message: the first batch element that fails and its first failing minor."""
-    batch = a.reshape((-1,) + a.shape[-2:])
-    for index, matrix in enumerate(batch):
-        for order in range(1, matrix.shape[-1] + 1):
+def _failing_minors(a: np.ndarray) -> np.ndarray:
+    """LAPACK's info per matrix: the order of the first leading minor that is not positive-
+    definite, 0 where the whole matrix is."""
+    info = np.zeros(a.shape[:-2], dtype=np.int32)
+    for index in np.ndindex(a.shape[:-2]):
+        try:
+            np.linalg.cholesky(a[index])
+            continue
+        except np.linalg.LinAlgError:
+            pass
+        for order in range(1, a.shape[-1] + 1):
             try:
-                np.linalg.cholesky(matrix[:order, :order])
+                np.linalg.cholesky(a[index][:order, :order])
             except np.linalg.LinAlgError:
-                where = f"(Batch element {index}): " if a.ndim > 2 else ""
-                return (f"linalg.cholesky: {where}The factorization could not be completed "
-                        "because the input is not positive-definite (the leading minor of "
-                        f"order {order} is not positive-definite).")
-    return "linalg.cholesky: the input is not positive-definite"
+                info[index] = order
+                break
+    return info
+
+
+def _not_positive_definite(a: np.ndarray, name: str = "linalg.cholesky") -> str:
+    """PyTorch's message: the first batch element that fails and its first failing minor."""
+    info = _failing_minors(a).reshape(-1)
+    index = int(np.flatnonzero(info)[0]) if info.any() else 0
+    where = f"(Batch element {index}): " if a.ndim > 2 else ""
+    return (f"{name}: {where}The factorization could not be completed because the input is "
+            f"not positive-definite (the leading minor of order {info[index]} is not "
+            "positive-definite).")
+
+
+def cholesky_ex(A: Any, *, upper: bool = False, check_errors: bool = False) -> Any:  # noqa: N803
+    """``torch.linalg.cholesky_ex``: (L, info) with info the order of the first leading minor
+    of each matrix that is not positive-definite (0 where it is). Where info > 0, L is NaN
+    (PyTorch leaves LAPACK's partial factor there, which means nothing) and passes no
+    gradient; with ``check_errors`` a failure raises ``LinAlgError`` instead."""
+    check_matrix("linalg.cholesky_ex", A, square=True)
+    try:
+        factor = cholesky(A, upper=upper)
+        return CholeskyExResult(factor, A._const(np.zeros(A.shape[:-2], dtype=np.int32)))
+    except LinAlgError:
+        info = _failing_minors(A.data)
+    if check_errors:
+        raise LinAlgError(_not_positive_definite(A.data, "linalg.cholesky_ex"))
+    failed = A._const((info > 0)[..., None, None])
+    eye = A._const(np.eye(A.shape[-1], dtype=A.data.dtype))
+    factor = cholesky(where(failed, eye, A), upper=upper)
+    return CholeskyExResult(where(failed, float("nan"), factor), A._const(info))
 
 
 def qr(A: Any, mode: str = "reduced") -> Any:  # noqa: N803
