@@ -202,6 +202,9 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".methods.misc_statistics": "corrcoef cov cumulative_trapezoid histogram trapezoid trapz",
     ".methods.products": ("baddbmm cartesian_prod cdist combinations cross det dist inverse kron "
                           "tensordot"),
+    ".methods.decompositions": "logdet slogdet",
+    ".methods.matrix_api": ("cholesky cholesky_inverse cholesky_solve matrix_exp matrix_power "
+                            "pinverse qr svd triangular_solve"),
 }, submodules=("accelerator", "amp", "backends", "cuda", "app", "distributed", "distributions",
                "interop", "onnx", "sklearn", "testing", "train", "vision", "viz"))
 
@@ -287,3 +290,6 @@ __all__ += [
     "rad2deg", "sinc",
 ]
 __all__ += ["channel_shuffle", "pdist", "rrelu", "rrelu_"]
+__all__ += ["logdet", "slogdet"]
+__all__ += ["cholesky", "cholesky_inverse", "cholesky_solve", "matrix_exp", "matrix_power",
+            "pinverse", "qr", "svd", "triangular_solve"]

@@ -89,6 +89,14 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         # products and linear algebra
         "tensordot", "kron", "cross", "cdist", "dist", "baddbmm", "cartesian_prod",
         "combinations", "det", "inverse", "linalg.det", "linalg.inv", "linalg.norm",
+        "linalg.solve", "linalg.solve_ex", "linalg.cholesky", "linalg.qr", "linalg.eigh",
+        "linalg.eigvalsh", "linalg.svd", "linalg.svdvals", "linalg.slogdet", "linalg.matrix_norm",
+        "linalg.LinAlgError", "slogdet", "logdet", "linalg.cholesky_ex",
+        "linalg.pinv", "linalg.lstsq", "linalg.matrix_power", "linalg.matrix_rank",
+        "linalg.multi_dot", "linalg.matmul", "linalg.vecdot", "linalg.diagonal",
+        "linalg.solve_triangular", "linalg.cond", "linalg.matrix_exp", "linalg.vander",
+        "matrix_power", "matrix_exp", "cholesky", "qr", "svd", "pinverse", "cholesky_solve",
+        "cholesky_inverse", "triangular_solve",
         # dtype information and utilities
         "finfo", "iinfo", "result_type", "promote_types", "can_cast", "is_nonzero", "asarray",
         "logspace", "randint_like", "seed", "initial_seed",
@@ -140,6 +148,8 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "lgamma", "digamma", "polygamma", "mvlgamma", "sinc", "deg2rad", "rad2deg",
         "heaviside", "gcd", "lcm", "i0", "lgamma_", "digamma_", "polygamma_", "sinc_",
         "deg2rad_", "rad2deg_", "heaviside_", "gcd_", "lcm_", "i0_",
+        "cholesky", "qr", "svd", "slogdet", "logdet", "pinverse", "matrix_power", "matrix_exp",
+        "cholesky_solve", "cholesky_inverse", "triangular_solve",
     ]),
     ("torch.nn", "chainrule.nn", [
         "Module", "Module.to", "Module.cpu", "Module.cuda", "Parameter", "Sequential",

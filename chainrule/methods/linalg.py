@@ -1,5 +1,8 @@
 """Matrix products with PyTorch's stricter names: ``mm``, ``bmm``, ``dot``, ``outer``
-(``ger``), ``addmm`` and the transpose ``t``, as Tensor methods and top-level functions.
+(``ger``), ``addmm`` and the transpose ``t``, as Tensor methods and top-level functions; and
+the Tensor methods of the decompositions and matrix functions of ``methods.matrix_api``
+(``cholesky``, ``qr``, ``svd``, ``slogdet``, ``logdet``, ``pinverse``, ``matrix_power``,
+``matrix_exp``, ``cholesky_solve``, ``cholesky_inverse``, ``triangular_solve``).
 
 Each checks the number of dimensions its PyTorch namesake requires (``mm`` takes matrices
 only, ``bmm`` 3-D batches of equal size, without broadcasting) and is then a composition of
@@ -115,7 +118,8 @@ def t(input: Any) -> Any:
 
 
 class LinalgMixin:
-    """``mm``, ``bmm``, ``dot``, ``outer``, ``ger``, ``addmm`` and ``t`` of ``Tensor``."""
+    """``mm``, ``bmm``, ``dot``, ``outer``, ``ger``, ``addmm`` and ``t`` of ``Tensor``, and
+    its decompositions and matrix functions."""
 
     __slots__ = ()
 
@@ -139,3 +143,44 @@ class LinalgMixin:
 
     def t(self):
         return t(self)
+
+    # The decompositions and matrix functions (methods.matrix_api, loaded on first use).
+
+    def cholesky(self, upper=False):
+        return _matrix_api().cholesky(self, upper)
+
+    def cholesky_solve(self, input2, upper=False):
+        return _matrix_api().cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self, upper=False):
+        return _matrix_api().cholesky_inverse(self, upper)
+
+    def qr(self, some=True):
+        return _matrix_api().qr(self, some)
+
+    def svd(self, some=True, compute_uv=True):
+        return _matrix_api().svd(self, some, compute_uv)
+
+    def slogdet(self):
+        return _matrix_api().slogdet(self)
+
+    def logdet(self):
+        return _matrix_api().logdet(self)
+
+    def pinverse(self, rcond=1e-15):
+        return _matrix_api().pinverse(self, rcond)
+
+    def matrix_power(self, n):
+        return _matrix_api().matrix_power(self, n)
+
+    def matrix_exp(self):
+        return _matrix_api().matrix_exp(self)
+
+    def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):  # noqa: N803
+        return _matrix_api().triangular_solve(self, A, upper, transpose, unitriangular)
+
+
+def _matrix_api() -> Any:
+    from . import matrix_api  # noqa: PLC0415 - loaded on first use (tests/test_lazy_import.py)
+
+    return matrix_api

@@ -20,11 +20,13 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".arithmetic": "Add Div Fmod Maximum Minimum Mul Pow PowScalar Remainder Sub Where",
     ".attention": "ScaledDotProductAttention",
     ".conv": "Conv2d ConvTranspose2d DepthwiseConv2d",
+    ".decompositions": "Cholesky Eigh Eigvalsh QR SVD SVDVals",
     ".fold": "Fold Unfold",
     ".grid_sample": "GridSample",
     ".linalg": "Einsum Linear MatMul",
     ".layer_norm": "LayerNorm",
     ".misc": "ScatterReduce",
+    ".matrix_functions": "MatrixExp PseudoInverse",
     ".loss": "BinaryCrossEntropy BinaryCrossEntropyWithLogits CrossEntropy",
     ".norm": "BatchNorm Normalize",
     ".pad": "IndexPad",
@@ -36,6 +38,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".special": "BesselI Entr Erfcx Gammainc Lgamma LogNdtr Ndtr Ndtri Polygamma Sinc Xlog1py",
     ".select": "Cumprod Cumsum Roll Scatter ScatterAdd",
     ".structure": "Det Inverse LogCumSumExp",
+    ".solvers": "LogAbsDet Solve",
     ".shape": ("BroadcastTo Concatenate EmbeddingLookup Flip GetItem Pad Permute Reshape "
                "TakeAlongAxis Tile sum_to"),
     ".trig": "Acos Acosh Asin Asinh Atan Atan2 Atanh Cosh Sinh Tan",
@@ -65,3 +68,5 @@ __all__ += ["GridSample"]
 __all__ += ["ScatterReduce"]
 __all__ += ["BesselI", "Entr", "Erfcx", "Gammainc", "Lgamma", "LogNdtr", "Ndtr", "Ndtri",
             "Polygamma", "Sinc", "Xlog1py"]
+__all__ += ["Cholesky", "Eigh", "Eigvalsh", "LogAbsDet", "QR", "SVD", "SVDVals", "Solve"]
+__all__ += ["MatrixExp", "PseudoInverse"]
