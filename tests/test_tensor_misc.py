@@ -3,7 +3,7 @@ masked_scatter, fill_diagonal_, kthvalue, unique_consecutive, sum_to_size, the i
 the products and the statistics) against torch: integer, bool, empty and 0-d inputs, the
 in-place forms, argument forms, and the errors (the same class as torch raises, with a message
 that names the problem). Values and gradients on float inputs are checked over the rows of
-``tests/ops/spec_rows_misc.py`` (``tests/test_tensor_misc_table.py``)."""
+``tests/ops/spec_rows_misc.py`` (rows of the op table)."""
 
 from __future__ import annotations
 

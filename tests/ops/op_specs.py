@@ -23,8 +23,10 @@ from __future__ import annotations
 
 from tests.ops.spec_rows_api import API
 from tests.ops.spec_rows_math import ARITHMETIC, COMPARISONS, ELEMENTWISE, MATMUL, SOFTMAX
+from tests.ops.spec_rows_misc import MISC
 from tests.ops.spec_rows_pointwise import POINTWISE
 from tests.ops.spec_rows_select import SELECT
+from tests.ops.spec_rows_special import SPECIAL_ROWS
 from tests.ops.spec_rows_structure import (
     CONVERSION,
     EXPAND,
@@ -56,7 +58,7 @@ SPECS: list[OpSpec] = (
     + MAX_MIN + NORMS + RESHAPE + PERMUTE + EXPAND + JOIN_SPLIT + INDEXING + CONVERSION
     + SELECT
     + API
-    + POINTWISE + STRUCTURE2
+    + POINTWISE + STRUCTURE2 + MISC + SPECIAL_ROWS
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 DIFFERENTIABLE = [spec for spec in SPECS if spec.grad]

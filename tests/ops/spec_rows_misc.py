@@ -4,8 +4,8 @@ the products (mv, inner, vdot, addmv, addr, addbmm, chain_matmul, vander) and th
 (cov, corrcoef, trapezoid, cumulative_trapezoid, histogram).
 
 The NumPy references are written element by element (loops over indices) where a vectorised
-form would repeat the implementation. ``tests/test_tensor_misc_table.py`` runs the table's
-checks over these rows.
+form would repeat the implementation. The rows are part of the op table (``op_specs.SPECS``)
+and go through all its checks.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Op table rows for the special functions (``chainrule.lgamma`` ... and ``chainrule.special``).
-``tests/ops/test_special_table.py`` runs them through the table's checks.
+They are part of the op table (``op_specs.SPECS``) and go through all its checks.
 
 The references are written independently of ``ops/special_math.py``: ``math.lgamma``,
 ``math.erfc``, ``np.sinc`` and ``np.i0`` where they exist; digamma and polygamma as the
