@@ -4,11 +4,13 @@ Einsum (any sum of products written in Einstein notation)."""
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 
 from ..autograd import Function
-from ..kernels import column_sums
+from ..kernels import column_sums, over_batch
+from ..kernels.parallel import chunks_for
 
 
 class MatMul(Function):
@@ -46,6 +48,10 @@ class Linear(Function):
         dL/dW = Gᵀ X         (out, N) @ (N, in)   -> (out, in)
         dL/db = 1ᵀ G         column sums of G      -> (out,)
     Saves X and W. b may be absent (forward gets None, backward returns None for it).
+
+    Every row of Y and of dL/dX, and every row of dL/dW and entry of dL/db (one per output
+    feature), is its own sum: large products are split into chunks of those rows run on
+    chainrule's threads (``gradient_rows``, ``affine``), the same sums in the same order.
     """
 
     @staticmethod
@@ -56,24 +62,80 @@ class Linear(Function):
     @staticmethod
     def backward(ctx, grad_out):
         x, weight = ctx.saved
-        grad_2d = rows(grad_out)
-        grad_x = (grad_2d @ weight).reshape(x.shape) if ctx.needs_input_grad[0] else None
-        grad_w = grad_2d.T @ rows(x) if ctx.needs_input_grad[1] else None
-        grad_b = None
-        if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
-            grad_b = column_sums(grad_2d)
+        needs = tuple(ctx.needs_input_grad) + (False,)
+        grad_x, grad_w, grad_b = gradients(rows(grad_out), rows(x), weight, *needs[:3])
+        if grad_x is not None:
+            grad_x = grad_x.reshape(x.shape)
         return (grad_x, grad_w, grad_b)[: len(ctx.needs_input_grad)]
+
+
+# The size of a product of m·k·n multiply-adds in ``over_batch``'s unit of work (the bytes
+# an elementwise pass reads and writes): one core does about 4 multiply-adds in the time
+# such a pass moves one byte (~45 G multiply-adds/s against ~10 GB/s here), so a product is
+# split from about 16 M multiply-adds (0.4 ms) up.
+MULTIPLY_ADDS_PER_BYTE = 4
+
+
+def product_work(m: int, k: int, n: int) -> int:
+    """``over_batch``'s size of the work for an (m, k) @ (k, n) product."""
+    return m * k * n // MULTIPLY_ADDS_PER_BYTE
+
+
+def gradients(grad: np.ndarray, x: np.ndarray, weight: np.ndarray, need_x: bool,
+              need_w: bool, need_b: bool):
+    """(dL/dX, dL/dW, dL/db) of ``Linear`` for G: (N, out) and X: (N, in), each None where
+    not needed. Below the size worth splitting, the three expressions of the derivation."""
+    work = (need_x + need_w) * product_work(*grad.shape, x.shape[1])
+    if len(chunks_for(len(grad), work)) == 1:
+        return (grad @ weight if need_x else None, grad.T @ x if need_w else None,
+                column_sums(grad) if need_b else None)
+    grad_x = np.empty((len(grad), weight.shape[1]), np.result_type(grad, weight)) \
+        if need_x else None
+    grad_w = np.empty(weight.shape, np.result_type(grad, x)) if need_w else None
+    grad_b = np.empty(grad.shape[1], grad.dtype) if need_b else None
+    over_batch(partial(gradient_rows, grad, x, weight, grad_x, grad_w, grad_b), len(grad),
+               work)
+    return grad_x, grad_w, grad_b
+
+
+def gradient_rows(grad, x, weight, grad_x, grad_w, grad_b, samples: slice) -> None:
+    """One chunk of ``gradients``: the rows ``samples`` of dL/dX = G W, and the same share
+    of the output features, ``features``, of dL/dW = Gᵀ X and dL/db = 1ᵀ G (each a whole
+    sum over the batch, so no partial sums to add across chunks). Outputs given as None
+    are skipped."""
+    batch, out = grad.shape
+    features = slice(samples.start * out // batch, samples.stop * out // batch)
+    if grad_x is not None:
+        np.matmul(grad[samples], weight, out=grad_x[samples])
+    if grad_w is not None:
+        np.matmul(grad[:, features].T, x, out=grad_w[features])
+    if grad_b is not None:
+        grad_b[features] = column_sums(grad[:, features])
 
 
 def affine(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
     """X Wᵀ + b as a new array (b optional): ``Linear``'s forward, which ``F.linear`` also
     calls directly when nothing is recorded. The bias is added in place into the product,
     and X of more than two dimensions is multiplied as one (N, in) matrix of rows (NumPy
-    would otherwise make one product per leading index)."""
-    y = rows(x) @ weight.T if x.ndim > 2 else x @ weight.T
-    if bias is not None:
-        y += bias
+    would otherwise make one product per leading index). A large product is split into
+    chunks of rows run on chainrule's threads (``over_batch``): each row is the same sum."""
+    x2 = rows(x) if x.ndim > 2 else x
+    work = product_work(*x2.shape, weight.shape[0]) if x.ndim > 1 else 0
+    if len(chunks_for(len(x2), work)) > 1:
+        y = np.empty((len(x2), weight.shape[0]), np.result_type(x2, weight))
+        over_batch(partial(affine_rows, x2, weight, bias, y), len(x2), work)
+    else:
+        y = x2 @ weight.T
+        if bias is not None:
+            y += bias
     return y.reshape(*x.shape[:-1], weight.shape[0]) if x.ndim > 2 else y
+
+
+def affine_rows(x: np.ndarray, weight: np.ndarray, bias, y: np.ndarray, samples: slice) -> None:
+    """Rows ``samples`` of Y = X Wᵀ + b, written into ``y``."""
+    np.matmul(x[samples], weight.T, out=y[samples])
+    if bias is not None:
+        y[samples] += bias
 
 
 def rows(a: np.ndarray) -> np.ndarray:
