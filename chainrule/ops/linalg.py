@@ -51,7 +51,7 @@ class Linear(Function):
 
     Every row of Y and of dL/dX, and every row of dL/dW and entry of dL/db (one per output
     feature), is its own sum: large products are split into chunks of those rows run on
-    chainrule's threads (``gradient_rows``, ``affine``), the same sums in the same order.
+    chainrule's threads (``split_gradients``, ``affine``), the same sums in the same order.
     """
 
     @staticmethod
@@ -62,10 +62,14 @@ class Linear(Function):
     @staticmethod
     def backward(ctx, grad_out):
         x, weight = ctx.saved
-        needs = tuple(ctx.needs_input_grad) + (False,)
-        grad_x, grad_w, grad_b = gradients(rows(grad_out), rows(x), weight, *needs[:3])
-        if grad_x is not None:
-            grad_x = grad_x.reshape(x.shape)
+        grad_2d = rows(grad_out)
+        need = tuple(ctx.needs_input_grad) + (False,)
+        split = split_gradients(grad_2d, x, weight, *need[:3])  # large: on several threads
+        if split is not None:
+            return split[: len(ctx.needs_input_grad)]
+        grad_x = (grad_2d @ weight).reshape(x.shape) if need[0] else None
+        grad_w = grad_2d.T @ rows(x) if need[1] else None
+        grad_b = column_sums(grad_2d) if need[2] else None
         return (grad_x, grad_w, grad_b)[: len(ctx.needs_input_grad)]
 
 
@@ -81,28 +85,29 @@ def product_work(m: int, k: int, n: int) -> int:
     return m * k * n // MULTIPLY_ADDS_PER_BYTE
 
 
-def gradients(grad: np.ndarray, x: np.ndarray, weight: np.ndarray, need_x: bool,
-              need_w: bool, need_b: bool):
-    """(dL/dX, dL/dW, dL/db) of ``Linear`` for G: (N, out) and X: (N, in), each None where
-    not needed. Below the size worth splitting, the three expressions of the derivation."""
-    work = (need_x + need_w) * product_work(*grad.shape, x.shape[1])
+def split_gradients(grad: np.ndarray, x: np.ndarray, weight: np.ndarray, need_x: bool,
+                    need_w: bool, need_b: bool):
+    """(dL/dX, dL/dW, dL/db) of ``Linear`` (None where not needed) for G: (N, out), computed
+    in chunks on chainrule's threads (``gradient_rows``); None when the products are too
+    small to split (``over_batch``'s threshold) or one thread is set."""
+    work = (need_x + need_w) * product_work(*grad.shape, weight.shape[1])
     if len(chunks_for(len(grad), work)) == 1:
-        return (grad @ weight if need_x else None, grad.T @ x if need_w else None,
-                column_sums(grad) if need_b else None)
+        return None
+    x_2d = rows(x)
     grad_x = np.empty((len(grad), weight.shape[1]), np.result_type(grad, weight)) \
         if need_x else None
     grad_w = np.empty(weight.shape, np.result_type(grad, x)) if need_w else None
     grad_b = np.empty(grad.shape[1], grad.dtype) if need_b else None
-    over_batch(partial(gradient_rows, grad, x, weight, grad_x, grad_w, grad_b), len(grad),
+    over_batch(partial(gradient_rows, grad, x_2d, weight, grad_x, grad_w, grad_b), len(grad),
                work)
-    return grad_x, grad_w, grad_b
+    return None if grad_x is None else grad_x.reshape(x.shape), grad_w, grad_b
 
 
 def gradient_rows(grad, x, weight, grad_x, grad_w, grad_b, samples: slice) -> None:
-    """One chunk of ``gradients``: the rows ``samples`` of dL/dX = G W, and the same share
-    of the output features, ``features``, of dL/dW = Gᵀ X and dL/db = 1ᵀ G (each a whole
-    sum over the batch, so no partial sums to add across chunks). Outputs given as None
-    are skipped."""
+    """One chunk of ``split_gradients``: the rows ``samples`` of dL/dX = G W, and the same
+    share of the output features, ``features``, of dL/dW = Gᵀ X and dL/db = 1ᵀ G (each a
+    whole sum over the batch, so no partial sums to add across chunks). Outputs given as
+    None are skipped."""
     batch, out = grad.shape
     features = slice(samples.start * out // batch, samples.stop * out // batch)
     if grad_x is not None:
