@@ -26,7 +26,7 @@ from chainrule.kernels import parallel
 from chainrule.ops import conv as ops_conv
 from chainrule.ops import linalg as ops_linalg
 from chainrule.ops.conv import Conv2d
-from chainrule.ops.im2col import in_layout_of, is_channels_last, to_channels_last
+from chainrule.ops.im2col import in_layout_of, is_channels_last, pad_images, to_channels_last
 from chainrule.ops.linalg import Linear
 from chainrule.ops.norm import BatchNorm
 from chainrule.ops.pool import MaxPool2d
@@ -237,6 +237,19 @@ def test_layout_copies_split_are_bitwise_the_whole_batch(threads, layout, batch)
         assert got.strides == want.strides
     for pads in ((0, 0, 0, 0), (1, 2, 0, 1)):
         assert_same_bits(to_channels_last(x, pads), whole_batch(to_channels_last, x, pads))
+
+
+@pytest.mark.parametrize("pads", [(1, 1, 1, 1), (0, 2, 3, 0), (2, 0, 0, 1)])
+def test_each_chunk_zeroes_its_own_border_of_an_uninitialised_canvas(pads):
+    """``pad_images`` writes every element of its canvas: a canvas full of NaN comes out as
+    ``np.pad`` with zeros (to_channels_last allocates it uninitialised)."""
+    top, bottom, left, right = pads
+    images = np.random.default_rng(7).standard_normal((3, 4, 5, 2)).astype(np.float32)
+    canvas = np.full((3, 4 + top + bottom, 5 + left + right, 2), np.nan, np.float32)
+    pad_images(canvas[1:], images[1:], top, left)  # one chunk of the batch
+    want = np.pad(images, ((0, 0), (top, bottom), (left, right), (0, 0)))
+    assert_same_bits(canvas[1:], want[1:])
+    assert np.isnan(canvas[0]).all()  # the other chunk's images untouched
 
 
 # ------------------------------------------------------------------------------ dense layers
