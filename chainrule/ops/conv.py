@@ -30,6 +30,7 @@ from .im2col import (
     to_channels_last,
     windows,
 )
+from .workspace import WORKSPACE
 
 
 def weight_matrix(weight: np.ndarray, groups: int, transposed: bool = False) -> np.ndarray:
@@ -142,10 +143,11 @@ def weight_grad_images(view, grad, wm_shape, groups, geometry, images: slice) ->
 
 
 def column_buffer(view: np.ndarray, blocks) -> np.ndarray:
-    """One flat array that holds the columns of the largest of ``blocks`` (reused by each)."""
+    """One flat array that holds the columns of the largest of ``blocks`` (reused by each):
+    this thread's ``WORKSPACE`` scratch, kept from call to call."""
     images = max((block.stop - block.start for block, _ in blocks), default=0)
     per_image = int(np.prod(view.shape[1:]))
-    return np.empty(images * per_image, dtype=view.dtype)
+    return WORKSPACE.get("conv2d.columns", (images * per_image,), view.dtype)
 
 
 def blocked_col2im(grad, weights, image, kernel, stride, dilation, out, images: slice) -> None:
@@ -265,7 +267,8 @@ class Conv2d(Function):
             ctx.geometry = (x.shape, xh.shape, weight.shape, stride, padding, dilation, out,
                             groups)
             return nhwc_to_nchw(y, n, *out)
-        y = np.empty((n * out[0] * out[1], weight.shape[0]), dtype=np.result_type(x, weight))
+        y = WORKSPACE.spare("conv2d.output", (n * out[0] * out[1], weight.shape[0]),
+                            np.result_type(x, weight))
         view = windows(xh, kernel, stride, dilation, out)
         geometry = (x.shape, out, kernel, x.itemsize)
         over_batch(partial(conv_forward_images, y, view, wm, bias, groups, geometry), n,
@@ -283,7 +286,7 @@ class Conv2d(Function):
             return pointwise_backward(ctx, xh, wm, grad)
         geometry = (x_shape, out, w_shape[2:], xh.itemsize)
         need = tuple(ctx.needs_input_grad) + (False,)
-        grad_xh = np.empty(padded, dtype=grad.dtype) if need[0] else None
+        grad_xh = WORKSPACE.spare("conv2d.grad_input", padded, grad.dtype) if need[0] else None
         chunk = partial(backward_images, grad, xh, wm, grad_xh, need[1], need[2], ctx.geometry)
         partials = over_batch(chunk, x_shape[0], column_bytes(*geometry, w_shape[0]))
         grad_wm, grad_b = sum_in_chunk_order(partials)

@@ -25,6 +25,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..kernels import over_batch
+from .workspace import WORKSPACE
 
 # Below this many channels per group, columns are stored (K, P) instead of (P, K): see above.
 FEW_CHANNELS = 4
@@ -60,7 +61,8 @@ def to_channels_last(x: np.ndarray, pads: tuple[int, int, int, int]) -> np.ndarr
     if not (top or bottom or left or right):
         return np.ascontiguousarray(nhwc)
     n, h, w, c = nhwc.shape
-    padded = np.empty((n, h + top + bottom, w + left + right, c), dtype=x.dtype)
+    padded = WORKSPACE.spare("padded_channels_last", (n, h + top + bottom, w + left + right, c),
+                             x.dtype)
     over_batch(lambda images: pad_images(padded[images], nhwc[images], top, left), n,
                2 * x.nbytes)
     return padded
@@ -91,7 +93,7 @@ def in_layout_of(like: np.ndarray, array: np.ndarray) -> np.ndarray:
         return array
     n, c, h, w = array.shape
     if is_channels_last(like):
-        copy = np.empty((n, h, w, c), dtype=array.dtype)
+        copy = WORKSPACE.spare("channels_last_copy", (n, h, w, c), array.dtype)
         over_batch(lambda images: np.copyto(copy[images], array[images].transpose(0, 2, 3, 1)),
                    n, 2 * array.nbytes)
         return copy.transpose(0, 3, 1, 2)

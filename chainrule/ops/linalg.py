@@ -11,6 +11,7 @@ import numpy as np
 from ..autograd import Function
 from ..kernels import column_sums, over_batch
 from ..kernels.parallel import chunks_for
+from .workspace import WORKSPACE
 
 
 class MatMul(Function):
@@ -89,14 +90,17 @@ def split_gradients(grad: np.ndarray, x: np.ndarray, weight: np.ndarray, need_x:
                     need_w: bool, need_b: bool):
     """(dL/dX, dL/dW, dL/db) of ``Linear`` (None where not needed) for G: (N, out), computed
     in chunks on chainrule's threads (``gradient_rows``); None when the products are too
-    small to split (``over_batch``'s threshold) or one thread is set."""
+    small to split (``over_batch``'s threshold) or one thread is set. dL/dX and dL/dW are
+    written into ``WORKSPACE.spare`` arrays (memory of an earlier step that nothing refers
+    to any more: no fresh pages to fault in)."""
     work = (need_x + need_w) * product_work(*grad.shape, weight.shape[1])
     if len(chunks_for(len(grad), work)) == 1:
         return None
     x_2d = rows(x)
-    grad_x = np.empty((len(grad), weight.shape[1]), np.result_type(grad, weight)) \
-        if need_x else None
-    grad_w = np.empty(weight.shape, np.result_type(grad, x)) if need_w else None
+    grad_x = WORKSPACE.spare("linear.grad_input", (len(grad), weight.shape[1]),
+                             np.result_type(grad, weight)) if need_x else None
+    grad_w = WORKSPACE.spare("linear.grad_weight", weight.shape,
+                             np.result_type(grad, x)) if need_w else None
     grad_b = np.empty(grad.shape[1], grad.dtype) if need_b else None
     over_batch(partial(gradient_rows, grad, x_2d, weight, grad_x, grad_w, grad_b), len(grad),
                work)
