@@ -286,7 +286,9 @@ class Conv2d(Function):
             return pointwise_backward(ctx, xh, wm, grad)
         geometry = (x_shape, out, w_shape[2:], xh.itemsize)
         need = tuple(ctx.needs_input_grad) + (False,)
-        grad_xh = WORKSPACE.spare("conv2d.grad_input", padded, grad.dtype) if need[0] else None
+        # A fresh canvas, not a WORKSPACE array: one kept from the last step would be alive at
+        # the next forward's peak (measured: +6 MB of the CNN step's peak RSS).
+        grad_xh = np.empty(padded, dtype=grad.dtype) if need[0] else None
         chunk = partial(backward_images, grad, xh, wm, grad_xh, need[1], need[2], ctx.geometry)
         partials = over_batch(chunk, x_shape[0], column_bytes(*geometry, w_shape[0]))
         grad_wm, grad_b = sum_in_chunk_order(partials)

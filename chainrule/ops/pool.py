@@ -134,7 +134,7 @@ class MaxPool2d(Function):
         (argmax,) = ctx.saved
         shape, padded, (top, left), taps, overlap, tiled = ctx.geometry
         grad_out = in_layout_of(argmax, grad_out)
-        grad = zeros_in_layout(grad_out, padded, None, reuse="max_pool.grad_input")
+        grad = zeros_in_layout(grad_out, padded, None)
         over_batch(lambda images: max_pool_grad(grad[images], grad_out[images], argmax[images],
                                                 taps, overlap, tiled),
                    len(grad), grad.nbytes + grad_out.nbytes)

@@ -1,7 +1,9 @@
-"""Conv2d, MaxPool2d, the layout copies and Linear's split gradients write their large arrays
-into ``WORKSPACE.spare`` memory: an array of an earlier call that nothing refers to any more.
-An array still held (a tensor the caller kept, a graph alive, a view) is never written again;
-once let go, its memory is written again instead of a fresh array (no pages faulted in)."""
+"""Conv2d's output and padded input, MaxPool2d's output and argmax, and Linear's split
+gradients are written into ``WORKSPACE.spare`` memory: an array of an earlier call that
+nothing refers to any more. An array still held (a tensor the caller kept, a graph alive, a
+view) is never written again; once let go, its memory is written again instead of a fresh
+array (no pages faulted in). The gradient canvases and layout copies, allocated afresh, are
+checked the same way."""
 
 from __future__ import annotations
 
