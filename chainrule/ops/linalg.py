@@ -9,7 +9,7 @@ from functools import partial
 import numpy as np
 
 from ..autograd import Function
-from ..kernels import column_sums, over_batch
+from ..kernels import column_sums, over_batch, parallel
 from ..kernels.parallel import chunks_for
 from .workspace import WORKSPACE
 
@@ -64,13 +64,15 @@ class Linear(Function):
     def backward(ctx, grad_out):
         x, weight = ctx.saved
         grad_2d = rows(grad_out)
-        need = tuple(ctx.needs_input_grad) + (False,)
-        split = split_gradients(grad_2d, x, weight, *need[:3])  # large: on several threads
-        if split is not None:
-            return split[: len(ctx.needs_input_grad)]
-        grad_x = (grad_2d @ weight).reshape(x.shape) if need[0] else None
-        grad_w = grad_2d.T @ rows(x) if need[1] else None
-        grad_b = column_sums(grad_2d) if need[2] else None
+        if grad_out.size * weight.shape[1] >= split_size():  # large: on several threads
+            split = split_gradients(grad_2d, x, weight, ctx.needs_input_grad)
+            if split is not None:
+                return split
+        grad_x = (grad_2d @ weight).reshape(x.shape) if ctx.needs_input_grad[0] else None
+        grad_w = grad_2d.T @ rows(x) if ctx.needs_input_grad[1] else None
+        grad_b = None
+        if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
+            grad_b = column_sums(grad_2d)
         return (grad_x, grad_w, grad_b)[: len(ctx.needs_input_grad)]
 
 
@@ -86,13 +88,20 @@ def product_work(m: int, k: int, n: int) -> int:
     return m * k * n // MULTIPLY_ADDS_PER_BYTE
 
 
-def split_gradients(grad: np.ndarray, x: np.ndarray, weight: np.ndarray, need_x: bool,
-                    need_w: bool, need_b: bool):
-    """(dL/dX, dL/dW, dL/db) of ``Linear`` (None where not needed) for G: (N, out), computed
+def split_size() -> int:
+    """The multiply-adds of the smallest product ``over_batch`` would split: the one test
+    small layers pay (nothing else of the split route runs for them)."""
+    return MULTIPLY_ADDS_PER_BYTE * parallel.MIN_PARALLEL_BYTES
+
+
+def split_gradients(grad: np.ndarray, x: np.ndarray, weight: np.ndarray, needs):
+    """(dL/dX, dL/dW, dL/db) of ``Linear`` (None where ``needs``, its ``needs_input_grad``,
+    says not needed; dL/db only with a bias) for G: (N, out), computed
     in chunks on chainrule's threads (``gradient_rows``); None when the products are too
     small to split (``over_batch``'s threshold) or one thread is set. dL/dX and dL/dW are
     written into ``WORKSPACE.spare`` arrays (memory of an earlier step that nothing refers
     to any more: no fresh pages to fault in)."""
+    need_x, need_w, need_b = (tuple(needs) + (False,))[:3]
     work = (need_x + need_w) * product_work(*grad.shape, weight.shape[1])
     if len(chunks_for(len(grad), work)) == 1:
         return None
@@ -104,7 +113,8 @@ def split_gradients(grad: np.ndarray, x: np.ndarray, weight: np.ndarray, need_x:
     grad_b = np.empty(grad.shape[1], grad.dtype) if need_b else None
     over_batch(partial(gradient_rows, grad, x_2d, weight, grad_x, grad_w, grad_b), len(grad),
                work)
-    return None if grad_x is None else grad_x.reshape(x.shape), grad_w, grad_b
+    grads = (None if grad_x is None else grad_x.reshape(x.shape), grad_w, grad_b)
+    return grads[:len(needs)]
 
 
 def gradient_rows(grad, x, weight, grad_x, grad_w, grad_b, samples: slice) -> None:
@@ -129,15 +139,23 @@ def affine(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) ->
     would otherwise make one product per leading index). A large product is split into
     chunks of rows run on chainrule's threads (``over_batch``): each row is the same sum."""
     x2 = rows(x) if x.ndim > 2 else x
-    work = product_work(*x2.shape, weight.shape[0]) if x.ndim > 1 else 0
-    if len(chunks_for(len(x2), work)) > 1:
-        y = np.empty((len(x2), weight.shape[0]), np.result_type(x2, weight))
-        over_batch(partial(affine_rows, x2, weight, bias, y), len(x2), work)
-    else:
+    y = split_affine(x2, weight, bias) if x.size * weight.shape[0] >= split_size() else None
+    if y is None:
         y = x2 @ weight.T
         if bias is not None:
             y += bias
     return y.reshape(*x.shape[:-1], weight.shape[0]) if x.ndim > 2 else y
+
+
+def split_affine(x: np.ndarray, weight: np.ndarray, bias) -> np.ndarray | None:
+    """X Wᵀ + b for X: (N, in), in chunks of rows on chainrule's threads (``affine_rows``);
+    None when not split (one thread, or ``over_batch``'s conditions)."""
+    work = product_work(*x.shape, weight.shape[0]) if x.ndim == 2 else 0
+    if len(chunks_for(len(x), work)) == 1:
+        return None
+    y = np.empty((len(x), weight.shape[0]), np.result_type(x, weight))
+    over_batch(partial(affine_rows, x, weight, bias, y), len(x), work)
+    return y
 
 
 def affine_rows(x: np.ndarray, weight: np.ndarray, bias, y: np.ndarray, samples: slice) -> None:
