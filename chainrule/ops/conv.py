@@ -287,7 +287,8 @@ class Conv2d(Function):
         geometry = (x_shape, out, w_shape[2:], xh.itemsize)
         need = tuple(ctx.needs_input_grad) + (False,)
         # A fresh canvas, not a WORKSPACE array: one kept from the last step would be alive at
-        # the next forward's peak (measured: +6 MB of the CNN step's peak RSS).
+        # the next forward's peak (measured with the max-pool canvases: +6 MB of the CNN
+        # step's peak RSS growth).
         grad_xh = np.empty(padded, dtype=grad.dtype) if need[0] else None
         chunk = partial(backward_images, grad, xh, wm, grad_xh, need[1], need[2], ctx.geometry)
         partials = over_batch(chunk, x_shape[0], column_bytes(*geometry, w_shape[0]))
