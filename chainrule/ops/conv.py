@@ -30,6 +30,7 @@ from .im2col import (
     to_channels_last,
     windows,
 )
+from .workspace import WORKSPACE
 
 
 def weight_matrix(weight: np.ndarray, groups: int, transposed: bool = False) -> np.ndarray:
@@ -142,10 +143,11 @@ def weight_grad_images(view, grad, wm_shape, groups, geometry, images: slice) ->
 
 
 def column_buffer(view: np.ndarray, blocks) -> np.ndarray:
-    """One flat array that holds the columns of the largest of ``blocks`` (reused by each)."""
+    """One flat array that holds the columns of the largest of ``blocks`` (reused by each):
+    this thread's ``WORKSPACE`` scratch, kept from call to call."""
     images = max((block.stop - block.start for block, _ in blocks), default=0)
     per_image = int(np.prod(view.shape[1:]))
-    return np.empty(images * per_image, dtype=view.dtype)
+    return WORKSPACE.get("conv2d.columns", (images * per_image,), view.dtype)
 
 
 def blocked_col2im(grad, weights, image, kernel, stride, dilation, out, images: slice) -> None:
@@ -161,6 +163,37 @@ def blocked_col2im(grad, weights, image, kernel, stride, dilation, out, images: 
         rows = grad[:, block.start * per_image:block.stop * per_image]
         col2im(rows, weights, image[block].shape, kernel, stride, dilation, out,
                image=image[block])
+
+
+def backward_images(grad, xh, wm, grad_xh, need_w: bool, need_b: bool, geometry,
+                    images: slice):
+    """One chunk of ``Conv2d.backward``, for the images ``images``: their dL/dX written into
+    ``grad_xh`` (skipped when None), and their partial sums (dL/dW̃, dL/db), each None
+    when not needed. One hand-off to the threads for the three gradients."""
+    x_shape, _, w_shape, stride, _, dilation, out, groups = geometry
+    kernel, per_image = w_shape[2:], out[0] * out[1]
+    if grad_xh is not None:
+        blocked_col2im(grad, tap_weights(wm, kernel), grad_xh, kernel, stride, dilation, out,
+                       images)
+    grad_wm = grad_b = None
+    if need_w:
+        grad_wm = weight_grad_images(windows(xh, kernel, stride, dilation, out), grad,
+                                     wm.shape, groups, (x_shape, out, kernel, xh.itemsize),
+                                     images)
+    if need_b:
+        grad_b = column_sums(grad[:, images.start * per_image:images.stop * per_image])
+    return grad_wm, grad_b
+
+
+def sum_in_chunk_order(partials: list[tuple]) -> list:
+    """The sums of per-chunk tuples of partial sums (None entries stay None), each added in
+    chunk order into the first chunk's arrays: the same bits on every run."""
+    totals = list(partials[0])
+    for more in partials[1:]:
+        for i, part in enumerate(more):
+            if part is not None:
+                totals[i] += part
+    return totals
 
 
 def as_group_rows(grad: np.ndarray, groups: int) -> np.ndarray:
@@ -212,8 +245,8 @@ class Conv2d(Function):
     blocks of X̃ from the padded input: the memory rule is that X̃ is never kept, nor whole
     (blocks of it stay in cache between the copy and the GEMM, which pays for the rebuild).
     Images are independent, so the batch is split over chainrule's threads
-    (``kernels.over_batch``): each chunk's rows of Ỹ and dL/dX, and its partial dL/dW̃,
-    added in chunk order.
+    (``kernels.over_batch``): each chunk's rows of Ỹ and dL/dX, and its partial dL/dW̃ and
+    dL/db, added in chunk order (backward hands the three gradients over in one call).
     Saves pad(X) channels-last (the size of X plus its border) and W̃.
     """
 
@@ -234,7 +267,8 @@ class Conv2d(Function):
             ctx.geometry = (x.shape, xh.shape, weight.shape, stride, padding, dilation, out,
                             groups)
             return nhwc_to_nchw(y, n, *out)
-        y = np.empty((n * out[0] * out[1], weight.shape[0]), dtype=np.result_type(x, weight))
+        y = WORKSPACE.spare("conv2d.output", (n * out[0] * out[1], weight.shape[0]),
+                            np.result_type(x, weight))
         view = windows(xh, kernel, stride, dilation, out)
         geometry = (x.shape, out, kernel, x.itemsize)
         over_batch(partial(conv_forward_images, y, view, wm, bias, groups, geometry), n,
@@ -251,23 +285,18 @@ class Conv2d(Function):
         if ctx.pointwise:
             return pointwise_backward(ctx, xh, wm, grad)
         geometry = (x_shape, out, w_shape[2:], xh.itemsize)
-        if ctx.needs_input_grad[0]:
-            grad_xh = np.empty(padded, dtype=grad.dtype)
-            over_batch(partial(blocked_col2im, grad, tap_weights(wm, w_shape[2:]), grad_xh,
-                               w_shape[2:], stride, dilation, out), x_shape[0],
-                       column_bytes(*geometry, w_shape[0]))
+        need = tuple(ctx.needs_input_grad) + (False,)
+        # A fresh canvas, not a WORKSPACE array: one kept from the last step would be alive at
+        # the next forward's peak (measured with the max-pool canvases: +6 MB of the CNN
+        # step's peak RSS growth).
+        grad_xh = np.empty(padded, dtype=grad.dtype) if need[0] else None
+        chunk = partial(backward_images, grad, xh, wm, grad_xh, need[1], need[2], ctx.geometry)
+        partials = over_batch(chunk, x_shape[0], column_bytes(*geometry, w_shape[0]))
+        grad_wm, grad_b = sum_in_chunk_order(partials)
+        if need[0]:
             grad_x = crop_to_nchw(grad_xh, padding[0], padding[2], x_shape[2:])
-        if ctx.needs_input_grad[1]:
-            view = windows(xh, w_shape[2:], stride, dilation, out)
-            partials = over_batch(partial(weight_grad_images, view, grad, wm.shape, groups,
-                                          geometry), x_shape[0],
-                                  column_bytes(*geometry, w_shape[0]))
-            grad_wm = partials[0]
-            for more in partials[1:]:  # in chunk order: the same bits on every run
-                grad_wm += more
+        if need[1]:
             grad_w = weight_from_matrix(grad_wm, w_shape, groups)
-        if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
-            grad_b = column_sums(grad)
         return (grad_x, grad_w, grad_b)[: len(ctx.needs_input_grad)]
 
 

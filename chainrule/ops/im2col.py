@@ -25,6 +25,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..kernels import over_batch
+from .workspace import WORKSPACE
 
 # Below this many channels per group, columns are stored (K, P) instead of (P, K): see above.
 FEW_CHANNELS = 4
@@ -60,10 +61,23 @@ def to_channels_last(x: np.ndarray, pads: tuple[int, int, int, int]) -> np.ndarr
     if not (top or bottom or left or right):
         return np.ascontiguousarray(nhwc)
     n, h, w, c = nhwc.shape
-    padded = np.zeros((n, h + top + bottom, w + left + right, c), dtype=x.dtype)
-    over_batch(lambda images: np.copyto(padded[images, top:top + h, left:left + w],
-                                        nhwc[images]), n, 2 * x.nbytes)
+    padded = WORKSPACE.spare("padded_channels_last", (n, h + top + bottom, w + left + right, c),
+                             x.dtype)
+    over_batch(lambda images: pad_images(padded[images], nhwc[images], top, left), n,
+               2 * x.nbytes)
     return padded
+
+
+def pad_images(padded: np.ndarray, images: np.ndarray, top: int, left: int) -> None:
+    """Write ``images`` (n, h, w, C) into ``padded`` (n, Hp, Wp, C, uninitialised) at
+    (top, left) and zeros around them: each chunk zeroes only its own border, on its own
+    thread (no whole-canvas fill first)."""
+    h, w = images.shape[1:3]
+    padded[:, :top] = 0
+    padded[:, top + h:] = 0
+    padded[:, top:top + h, :left] = 0
+    padded[:, top:top + h, left + w:] = 0
+    np.copyto(padded[:, top:top + h, left:left + w], images)
 
 
 def is_channels_last(array: np.ndarray) -> bool:

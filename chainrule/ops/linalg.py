@@ -4,11 +4,14 @@ Einsum (any sum of products written in Einstein notation)."""
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 
 from ..autograd import Function
-from ..kernels import column_sums
+from ..kernels import column_sums, over_batch, parallel
+from ..kernels.parallel import chunks_for
+from .workspace import WORKSPACE
 
 
 class MatMul(Function):
@@ -46,6 +49,10 @@ class Linear(Function):
         dL/dW = Gᵀ X         (out, N) @ (N, in)   -> (out, in)
         dL/db = 1ᵀ G         column sums of G      -> (out,)
     Saves X and W. b may be absent (forward gets None, backward returns None for it).
+
+    Every row of Y and of dL/dX, and every row of dL/dW and entry of dL/db (one per output
+    feature), is its own sum: large products are split into chunks of those rows run on
+    chainrule's threads (``split_gradients``, ``affine``), the same sums in the same order.
     """
 
     @staticmethod
@@ -57,6 +64,10 @@ class Linear(Function):
     def backward(ctx, grad_out):
         x, weight = ctx.saved
         grad_2d = rows(grad_out)
+        if grad_out.size * weight.shape[1] >= split_size():  # large: on several threads
+            split = split_gradients(grad_2d, x, weight, ctx.needs_input_grad)
+            if split is not None:
+                return split
         grad_x = (grad_2d @ weight).reshape(x.shape) if ctx.needs_input_grad[0] else None
         grad_w = grad_2d.T @ rows(x) if ctx.needs_input_grad[1] else None
         grad_b = None
@@ -65,15 +76,93 @@ class Linear(Function):
         return (grad_x, grad_w, grad_b)[: len(ctx.needs_input_grad)]
 
 
+# The size of a product of m·k·n multiply-adds in ``over_batch``'s unit of work (the bytes
+# an elementwise pass reads and writes): one core does about 4 multiply-adds in the time
+# such a pass moves one byte (~45 G multiply-adds/s against ~10 GB/s here), so a product is
+# split from about 16 M multiply-adds (0.4 ms) up.
+MULTIPLY_ADDS_PER_BYTE = 4
+
+
+def product_work(m: int, k: int, n: int) -> int:
+    """``over_batch``'s size of the work for an (m, k) @ (k, n) product."""
+    return m * k * n // MULTIPLY_ADDS_PER_BYTE
+
+
+def split_size() -> int:
+    """The multiply-adds of the smallest product ``over_batch`` would split: the one test
+    small layers pay (nothing else of the split route runs for them)."""
+    return MULTIPLY_ADDS_PER_BYTE * parallel.MIN_PARALLEL_BYTES
+
+
+def split_gradients(grad: np.ndarray, x: np.ndarray, weight: np.ndarray, needs):
+    """(dL/dX, dL/dW, dL/db) of ``Linear`` (None where ``needs``, its ``needs_input_grad``,
+    says not needed; dL/db only with a bias) for G: (N, out), computed
+    in chunks on chainrule's threads (``gradient_rows``); None when the products are too
+    small to split (``over_batch``'s threshold) or one thread is set. dL/dX and dL/dW are
+    written into ``WORKSPACE.spare`` arrays (memory of an earlier step that nothing refers
+    to any more: no fresh pages to fault in)."""
+    need_x, need_w, need_b = (tuple(needs) + (False,))[:3]
+    work = (need_x + need_w) * product_work(*grad.shape, weight.shape[1])
+    if len(chunks_for(len(grad), work)) == 1:
+        return None
+    x_2d = rows(x)
+    grad_x = WORKSPACE.spare("linear.grad_input", (len(grad), weight.shape[1]),
+                             np.result_type(grad, weight)) if need_x else None
+    grad_w = WORKSPACE.spare("linear.grad_weight", weight.shape,
+                             np.result_type(grad, x)) if need_w else None
+    grad_b = np.empty(grad.shape[1], grad.dtype) if need_b else None
+    over_batch(partial(gradient_rows, grad, x_2d, weight, grad_x, grad_w, grad_b), len(grad),
+               work)
+    grads = (None if grad_x is None else grad_x.reshape(x.shape), grad_w, grad_b)
+    return grads[:len(needs)]
+
+
+def gradient_rows(grad, x, weight, grad_x, grad_w, grad_b, samples: slice) -> None:
+    """One chunk of ``split_gradients``: the rows ``samples`` of dL/dX = G W, and the same
+    share of the output features, ``features``, of dL/dW = Gᵀ X and dL/db = 1ᵀ G (each a
+    whole sum over the batch, so no partial sums to add across chunks). Outputs given as
+    None are skipped."""
+    batch, out = grad.shape
+    features = slice(samples.start * out // batch, samples.stop * out // batch)
+    if grad_x is not None:
+        np.matmul(grad[samples], weight, out=grad_x[samples])
+    if grad_w is not None:
+        np.matmul(grad[:, features].T, x, out=grad_w[features])
+    if grad_b is not None:
+        grad_b[features] = column_sums(grad[:, features])
+
+
 def affine(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
     """X Wᵀ + b as a new array (b optional): ``Linear``'s forward, which ``F.linear`` also
     calls directly when nothing is recorded. The bias is added in place into the product,
     and X of more than two dimensions is multiplied as one (N, in) matrix of rows (NumPy
-    would otherwise make one product per leading index)."""
-    y = rows(x) @ weight.T if x.ndim > 2 else x @ weight.T
-    if bias is not None:
-        y += bias
+    would otherwise make one product per leading index). A large product is split into
+    chunks of rows run on chainrule's threads (``over_batch``): each row is the same sum."""
+    x2 = rows(x) if x.ndim > 2 else x
+    y = split_affine(x2, weight, bias) if x.size * weight.shape[0] >= split_size() else None
+    if y is None:
+        y = x2 @ weight.T
+        if bias is not None:
+            y += bias
     return y.reshape(*x.shape[:-1], weight.shape[0]) if x.ndim > 2 else y
+
+
+def split_affine(x: np.ndarray, weight: np.ndarray, bias) -> np.ndarray | None:
+    """X Wᵀ + b for X: (N, in), in chunks of rows on chainrule's threads (``affine_rows``);
+    None when not split (one thread, or ``over_batch``'s conditions)."""
+    work = product_work(*x.shape, weight.shape[0]) if x.ndim == 2 else 0
+    if len(chunks_for(len(x), work)) == 1:
+        return None
+    y = np.empty((len(x), weight.shape[0]), np.result_type(x, weight))
+    over_batch(partial(affine_rows, x, weight, bias, y), len(x), work)
+    return y
+
+
+def affine_rows(x: np.ndarray, weight: np.ndarray, bias, y: np.ndarray, samples: slice) -> None:
+    """Rows ``samples`` of Y = X Wᵀ + b, written into ``y``."""
+    np.matmul(x[samples], weight.T, out=y[samples])
+    if bias is not None:
+        y[samples] += bias
 
 
 def rows(a: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ import numpy as np
 from ..autograd import Function
 from ..kernels import over_batch
 from .im2col import in_layout_of, is_channels_last, kernel_offsets
+from .workspace import WORKSPACE
 
 
 def pool_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int,
@@ -29,12 +30,16 @@ def pool_output_size(size: int, kernel: int, stride: int, padding: int, dilation
 
 
 def zeros_in_layout(like: np.ndarray, shape: tuple[int, ...],
-                    fill: float | None = 0.0, dtype=None) -> np.ndarray:
+                    fill: float | None = 0.0, dtype=None, reuse: str = "") -> np.ndarray:
     """An (N, C, H, W) array filled with ``fill`` (uninitialised if None), channels-last in
-    memory if ``like`` is, of ``like``'s dtype unless ``dtype`` is given."""
+    memory if ``like`` is, of ``like``'s dtype unless ``dtype`` is given. With a ``reuse``
+    name, the memory is a ``WORKSPACE.spare`` array of that name: one of an earlier call
+    that nothing refers to any more, written again instead of a fresh array faulted in."""
     n, c, h, w = shape
     channels_last = is_channels_last(like)
-    array = np.empty((n, h, w, c) if channels_last else shape, dtype=dtype or like.dtype)
+    memory = (n, h, w, c) if channels_last else shape
+    dtype = dtype or like.dtype
+    array = WORKSPACE.spare(reuse, memory, dtype) if reuse else np.empty(memory, dtype)
     if fill is not None:
         array.fill(fill)
     return array.transpose(0, 3, 1, 2) if channels_last else array
@@ -114,8 +119,9 @@ class MaxPool2d(Function):
                     zip(x.shape[2:], kernel, stride, padding, dilation))
         xp = padded_input(x, padding, kernel, stride, dilation, out, -np.inf)
         taps = kernel_offsets(kernel, stride, dilation, out)
-        y = zeros_in_layout(x, x.shape[:2] + out, None)
-        argmax = zeros_in_layout(x, x.shape[:2] + out, None, np.min_scalar_type(len(taps) - 1))
+        y = zeros_in_layout(x, x.shape[:2] + out, None, reuse="max_pool.output")
+        argmax = zeros_in_layout(x, x.shape[:2] + out, None, np.min_scalar_type(len(taps) - 1),
+                                 "max_pool.argmax")
         over_batch(lambda images: max_and_argmax(xp[images], taps, (y[images], argmax[images])),
                    len(x), xp.nbytes)
         ctx.save_for_backward(argmax)

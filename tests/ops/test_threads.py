@@ -1,11 +1,14 @@
-"""Conv2d, MaxPool2d, BatchNorm, ReLU and the layout copies with the batch split over several
-threads (``kernels.over_batch``) against the same Functions run on the whole batch (the
-kernel's reference body).
+"""Conv2d, MaxPool2d, BatchNorm, ReLU, Linear and the layout copies with the batch split over
+several threads (``kernels.over_batch``) against the same Functions run on the whole batch
+(the kernel's reference body).
 
 Per-image work gives the same bits however the batch is split: the convolution's output and
 dL/dX when each column block is one image (a GEMM over the same rows; with larger blocks a
 chunk boundary can change a block's rows, which BLAS may round differently), max pooling
-and ReLU both ways, batch norm's elementwise passes. Sums across the batch (dL/dW, dL/db,
+and ReLU both ways, batch norm's elementwise passes. Linear's chunks are rows of Y and
+dL/dX and output features of dL/dW and dL/db, each a whole sum: the same bits where BLAS
+runs the same kernel for fewer rows (the sizes the real threshold splits), within rounding
+where it switches to its small-matrix kernel. Sums across the batch (dL/dW, dL/db,
 batch norm's statistics and dL/dγ, dL/dβ, and through them its output and dL/dX) add the
 chunks' partial sums in chunk order: the same bits on every run at a given thread count,
 and within rounding of the reference: 1e-5 (float32) / 1e-12 (float64) relative to
@@ -21,8 +24,10 @@ import chainrule as cr
 from chainrule import kernels
 from chainrule.kernels import parallel
 from chainrule.ops import conv as ops_conv
+from chainrule.ops import linalg as ops_linalg
 from chainrule.ops.conv import Conv2d
-from chainrule.ops.im2col import in_layout_of, is_channels_last, to_channels_last
+from chainrule.ops.im2col import in_layout_of, is_channels_last, pad_images, to_channels_last
+from chainrule.ops.linalg import Linear
 from chainrule.ops.norm import BatchNorm
 from chainrule.ops.pool import MaxPool2d
 from chainrule.ops.unary import Relu
@@ -232,3 +237,129 @@ def test_layout_copies_split_are_bitwise_the_whole_batch(threads, layout, batch)
         assert got.strides == want.strides
     for pads in ((0, 0, 0, 0), (1, 2, 0, 1)):
         assert_same_bits(to_channels_last(x, pads), whole_batch(to_channels_last, x, pads))
+
+
+@pytest.mark.parametrize("pads", [(1, 1, 1, 1), (0, 2, 3, 0), (2, 0, 0, 1)])
+def test_each_chunk_zeroes_its_own_border_of_an_uninitialised_canvas(pads):
+    """``pad_images`` writes every element of its canvas: a canvas full of NaN comes out as
+    ``np.pad`` with zeros (to_channels_last allocates it uninitialised)."""
+    top, bottom, left, right = pads
+    images = np.random.default_rng(7).standard_normal((3, 4, 5, 2)).astype(np.float32)
+    canvas = np.full((3, 4 + top + bottom, 5 + left + right, 2), np.nan, np.float32)
+    pad_images(canvas[1:], images[1:], top, left)  # one chunk of the batch
+    want = np.pad(images, ((0, 0), (top, bottom), (left, right), (0, 0)))
+    assert_same_bits(canvas[1:], want[1:])
+    assert np.isnan(canvas[0]).all()  # the other chunk's images untouched
+
+
+# ------------------------------------------------------------------------------ dense layers
+
+
+def linear_run(x, weight, bias, needs=(True, True, True), seed=8):
+    """(Y, then the gradients asked for by ``needs``) of ``Linear`` for a random G."""
+    inputs = [a for a in (x, weight, bias) if a is not None]
+    tensors = [cr.from_numpy(a).requires_grad_(need) for a, need in zip(inputs, needs)]
+    y = Linear.apply(*tensors)
+    g = np.random.default_rng(seed).standard_normal(y.shape).astype(y.data.dtype)
+    y.backward(cr.from_numpy(g))
+    return [y.data] + [t.grad.numpy() for t in tensors if t.requires_grad]
+
+
+def linear_inputs(shape, features, dtype, bias=True, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape).astype(dtype)
+    weight = rng.standard_normal((features, shape[-1])).astype(dtype)
+    return x, weight, rng.standard_normal(features).astype(dtype) if bias else None
+
+
+@pytest.fixture
+def split_calls(monkeypatch):
+    """The number of chunks of every ``over_batch`` call that ops.linalg makes."""
+    calls = []
+
+    def counting(fn, count, nbytes=1 << 62):
+        calls.append(len(parallel.chunks_for(count, nbytes)))
+        return kernels.over_batch(fn, count, nbytes)
+
+    monkeypatch.setattr(ops_linalg, "over_batch", counting)
+    return calls
+
+
+@pytest.mark.parametrize("shape", [(127, 33), (5, 7), (3, 4, 9), (300, 64)])
+@pytest.mark.parametrize("features", [1, 17, 129])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_split_matches_the_whole_batch(threads, split_calls, shape, features, dtype):
+    inputs = linear_inputs(shape, features, dtype)
+    got = linear_run(*inputs)
+    assert split_calls == [threads, threads]  # forward and backward both split
+    want = whole_batch(linear_run, *inputs)
+    for a, b in zip(got, want):  # the same sums; BLAS may round fewer rows differently
+        assert_close(a, b)
+    for a, b in zip(linear_run(*inputs), got):
+        assert_same_bits(a, b)  # deterministic at this thread count
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_split_of_the_cnn_dense_layer_is_bitwise_the_whole_batch(monkeypatch, dtype,
+                                                                        split_calls):
+    """At the size the real threshold splits (the CNN's 3136 → 128 layer, batch 128), every
+    row is the same GEMM work as in the whole product: the same bits, also for dL/dW."""
+    monkeypatch.setattr(parallel, "BLAS_SINGLE_THREADED", True)
+    before = cr.get_num_threads()
+    cr.set_num_threads(2)
+    try:
+        inputs = linear_inputs((128, 3136), 128, dtype)
+        got = linear_run(*inputs)
+        assert split_calls == [2, 2]
+        for a, b in zip(got, whole_batch(linear_run, *inputs)):
+            assert_same_bits(a, b)
+    finally:
+        cr.set_num_threads(before)
+
+
+@pytest.mark.parametrize("needs", [(True, False, True), (False, True, False),
+                                   (True, True, False), (False, False, True)])
+def test_linear_split_computes_only_the_gradients_asked_for(threads, needs):
+    inputs = linear_inputs((31, 6), 5, np.float64)
+    got = linear_run(*inputs, needs=needs)
+    want = whole_batch(lambda: linear_run(*inputs, needs=needs))
+    assert len(got) == len(want) == 1 + sum(needs)
+    for a, b in zip(got, want):
+        assert_close(a, b)
+
+
+@pytest.mark.parametrize("layout", ["strided", "transposed"])
+def test_linear_split_without_bias_on_non_contiguous_input(threads, layout):
+    x, weight, _ = linear_inputs((40, 12), 9, np.float32, bias=False)
+    x = strided(x) if layout == "strided" else np.asfortranarray(x)
+    got = linear_run(x, weight, None)
+    for a, b in zip(got, whole_batch(linear_run, x, weight, None)):
+        assert_close(a, b)
+
+
+def test_linear_special_values_stay_in_their_rows_when_split(threads):
+    x, weight, bias = linear_inputs((9, 4), 3, np.float32)
+    x[2, 1], x[7, 0] = np.nan, np.inf
+    with np.errstate(invalid="ignore"):  # the chunks run under the caller's error state
+        got, want = linear_run(x, weight, bias), whole_batch(linear_run, x, weight, bias)
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(np.isfinite(a), np.isfinite(b))
+        assert_close(np.nan_to_num(a), np.nan_to_num(b))
+    assert np.isnan(got[0][2]).all() and np.isfinite(np.delete(got[0], [2, 7], axis=0)).all()
+
+
+def test_linear_gradcheck_split_float64(threads):
+    inputs = [cr.tensor(a, requires_grad=True) for a in linear_inputs((7, 5), 4, np.float64)]
+    assert cr.gradcheck(Linear.apply, inputs)
+
+
+def test_small_linear_products_are_not_split(monkeypatch, split_calls):
+    """Below the threshold (an MLP's 64 → 64 layer at batch 32) nothing is handed over."""
+    monkeypatch.setattr(parallel, "BLAS_SINGLE_THREADED", True)
+    before = cr.get_num_threads()
+    cr.set_num_threads(2)
+    try:
+        linear_run(*linear_inputs((32, 64), 64, np.float32))
+    finally:
+        cr.set_num_threads(before)
+    assert split_calls == []
