@@ -110,12 +110,8 @@ def run_workloads(args: argparse.Namespace, torch: Any) -> list[Result]:
     add("cnn_b128_train", "step",
         lambda n: workloads.cnn_training(torch, n, args.random_data),
         workloads.cnn_training_flops(), "cnn.py's model, Adam")
-    if args.threads > 1:
-        add("cnn_b128_train_own_threads", "step",
-            lambda n: workloads.cnn_training_own_threads(torch, n, args.random_data,
-                                                         args.threads),
-            workloads.cnn_training_flops(),
-            "the same, chainrule's BLAS on 1 thread and its own threads over the batch")
+    if args.threads > 1 and _wanted(args, "cnn_b128_train_own_threads"):
+        results += own_threads_result(args)
     for batch in (1, 1024):
         add(f"infer_b{batch}", "call",
             lambda n, b=batch: workloads.mlp_inference(torch, b, n, data),
@@ -135,6 +131,21 @@ def run_workloads(args: argparse.Namespace, torch: Any) -> list[Result]:
     add("transformer_train", "step", lambda n: workloads.transformer(torch, n),
         note="chainrule.nn.TransformerEncoderLayer does not exist yet")
     return results
+
+
+def own_threads_result(args: argparse.Namespace) -> list[Result]:
+    """The CNN step with NumPy's BLAS on one thread and chainrule's own threads splitting the
+    batch, both frameworks in a fresh process started that way (processes.py)."""
+    name = "cnn_b128_train_own_threads"
+    print(f"{name} ...", flush=True)
+    seconds = processes.own_threads_rounds(args.threads, _per_round(args, name), args.rounds,
+                                           args.random_data)
+    if seconds is None:
+        print(f"{name}: skipped (the child process failed)")
+        return []
+    return [Result(name, "step", seconds, workloads.cnn_training_flops(),
+                   "the same in a process started with OPENBLAS_NUM_THREADS=1, chainrule's "
+                   "own threads over the batch")]
 
 
 def print_table(results: list[Result], gemm: float) -> None:

@@ -1,5 +1,6 @@
-"""Measurements that need a fresh Python process: import time and memory, and the peak
-resident memory of a training step.
+"""Measurements that need a fresh Python process: import time and memory, the peak
+resident memory of a training step, and the CNN step in the configuration that uses
+chainrule's own threads.
 
 Import: a child process imports numpy, then the package under test, and reports the seconds
 of each import and its resident set size (VmRSS) after them. Training memory: a child builds
@@ -58,6 +59,40 @@ def training_rss_growth(framework: str, workload: str, threads: int) -> float | 
         return None
 
 
+def own_threads_rounds(threads: int, per_round: int, rounds: int,
+                       random_data: bool) -> dict[str, list[float]] | None:
+    """Seconds per CNN step, round by round in turn (``harness.in_turn``), of chainrule and
+    torch in a fresh process started as a user starts one to have chainrule's threads do the
+    parallel work: ``OPENBLAS_NUM_THREADS=1`` (NumPy's BLAS loads with one thread and starts
+    no worker threads) and ``chainrule.set_num_threads(threads)``; torch keeps ``threads``
+    threads. (A limit set later with threadpoolctl leaves OpenBLAS's workers alive, spinning
+    after each product on the core that chainrule's second thread needs.)"""
+    env = {**_env(), "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "benchmarks.processes", "own-threads", str(threads),
+               str(per_round), str(rounds), str(int(random_data))]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env)
+    try:
+        return json.loads(result.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return None
+
+
+def _own_threads_child(threads: int, per_round: int, rounds: int, random_data: bool) -> None:
+    import chainrule as cr
+
+    from . import harness, workloads
+
+    cr.set_num_threads(threads)
+    try:
+        import torch
+
+        torch.set_num_threads(threads)
+    except ImportError:
+        torch = None
+    print(json.dumps(harness.in_turn(workloads.cnn_training(torch, per_round, random_data),
+                                     rounds)))
+
+
 def tracemalloc_peak_mb(step, batch) -> float:
     """MB NumPy allocates at the peak of one call of ``step(batch)``, above what was allocated
     before it (NumPy reports its array memory to tracemalloc)."""
@@ -109,4 +144,7 @@ def _child(framework: str, workload: str, threads: int) -> None:
 
 
 if __name__ == "__main__":
-    _child(sys.argv[1], sys.argv[2], int(sys.argv[3]))
+    if sys.argv[1] == "own-threads":
+        _own_threads_child(*map(int, sys.argv[2:5]), bool(int(sys.argv[5])))
+    else:
+        _child(sys.argv[1], sys.argv[2], int(sys.argv[3]))

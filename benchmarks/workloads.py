@@ -85,37 +85,6 @@ def cnn_training(torch: Any, per_round: int, random_data: bool) -> dict[str, Rou
             for name, step in steps.items()}
 
 
-def cnn_training_own_threads(torch: Any, per_round: int, random_data: bool,
-                             threads: int) -> dict[str, Round] | None:
-    """``cnn_training`` with chainrule's CNN in the configuration that uses its own threads:
-    NumPy's BLAS on one thread during chainrule's rounds and ``threads`` chainrule threads
-    splitting the batch (what ``OPENBLAS_NUM_THREADS=1`` and ``chainrule.set_num_threads``
-    give a user). PyTorch keeps ``threads`` threads. None without threadpoolctl."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return None
-    import chainrule as cr
-    from chainrule.kernels import parallel
-
-    rounds = cnn_training(torch, per_round, random_data)
-    chainrule_round = rounds["chainrule"]
-
-    def own_threads_round() -> float:
-        saved = cr.get_num_threads(), parallel.BLAS_SINGLE_THREADED
-        with threadpool_limits(1):
-            cr.set_num_threads(threads)
-            parallel.BLAS_SINGLE_THREADED = True
-            try:
-                return chainrule_round()
-            finally:
-                cr.set_num_threads(saved[0])
-                parallel.BLAS_SINGLE_THREADED = saved[1]
-
-    rounds["chainrule"] = own_threads_round
-    return rounds
-
-
 def mlp_inference(torch: Any, batch: int, per_round: int,
                   data: tuple[np.ndarray, np.ndarray]) -> dict[str, Round]:
     """Forward pass of the 784-512-256-10 MLP in eval mode without gradient recording
