@@ -214,6 +214,8 @@ def import_costs(rounds: int, with_torch: bool) -> dict[str, Any]:
     """``import`` time and resident memory in fresh processes, the packages in turn."""
     names = ["numpy", "chainrule"] + (["torch"] if with_torch else [])
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in names}
+    for name in names:
+        processes.warm_bytecode(name)
     for r in range(rounds):
         for name in names if r % 2 == 0 else names[::-1]:
             costs = processes.import_costs(name)

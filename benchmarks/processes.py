@@ -40,9 +40,12 @@ print(json.dumps({{"numpy_s": numpy_s, "package_s": time.perf_counter() - start,
 
 
 def import_costs(name: str) -> dict[str, float] | None:
-    """Seconds and MB of ``import name`` in a fresh interpreter, after numpy's own."""
+    """Seconds and MB of ``import name`` in a fresh interpreter, after numpy's own, with the
+    bytecode cache an installed package has (pip compiles an installed package's modules;
+    ``PYTHONDONTWRITEBYTECODE`` is dropped so that a checkout gets its cache on the first,
+    untimed import of ``warm_bytecode``)."""
     result = subprocess.run([sys.executable, "-c", _IMPORT_CHILD.format(name=name)],
-                            capture_output=True, text=True, cwd=ROOT, env=_env())
+                            capture_output=True, text=True, cwd=ROOT, env=_bytecode_env())
     try:
         return json.loads(result.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
@@ -105,6 +108,20 @@ def tracemalloc_peak_mb(step, batch) -> float:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return (peak - before) / 2**20
+
+
+def warm_bytecode(name: str) -> None:
+    """Import ``name`` once, untimed, so that its bytecode cache exists before the timed
+    imports (a checkout run under ``PYTHONDONTWRITEBYTECODE`` would otherwise compile every
+    module on every import, which no installed package does)."""
+    subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True, cwd=ROOT,
+                   env=_bytecode_env())
+
+
+def _bytecode_env() -> dict[str, str]:
+    env = _env()
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def _env() -> dict[str, str]:
