@@ -104,7 +104,27 @@ def _check_channels(name: str, in_channels: int, out_channels: int, groups: int)
                          f"groups={groups}")
 
 
-class Conv2d(_ConvNd):
+class _ConvForwardNd(_ConvNd):
+    """What Conv1d, Conv2d and Conv3d share: PyTorch's constructor with its defaults, and a
+    ``forward`` that pads by ``padding_mode`` and calls ``_function``, the functional form."""
+
+    _function = staticmethod(F.conv2d)
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None,
+                 generator: Any = None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, device=device, dtype=dtype,
+                         generator=generator)
+
+    def forward(self, input: Tensor) -> Tensor:
+        input, padding = self._padded(input)
+        return self._function(input, self.weight, self.bias, self.stride, padding,
+                              self.dilation, self.groups)
+
+
+class Conv2d(_ConvForwardNd):
     """2-D convolution (cross-correlation) over (N, C, H, W) images.
 
     y[n, o] = b[o] + Σ_c W[o, c] ⋆ x[n, c], the sum over the input channels of o's group.
@@ -133,21 +153,10 @@ class Conv2d(_ConvNd):
         (2, 8, 16, 16)
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None,
-                 generator: Any = None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, device=device, dtype=dtype,
-                         generator=generator)
-
-    def forward(self, input: Tensor) -> Tensor:
-        input, padding = self._padded(input)
-        return F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation,
-                        self.groups)
+    _function = staticmethod(F.conv2d)
 
 
-class Conv1d(_ConvNd):
+class Conv1d(_ConvForwardNd):
     """1-D convolution over (N, C, L) sequences; arguments as ``Conv2d``, one dimension.
 
     Shape:
@@ -161,18 +170,7 @@ class Conv1d(_ConvNd):
 
     _dims = 1
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None,
-                 generator: Any = None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, device=device, dtype=dtype,
-                         generator=generator)
-
-    def forward(self, input: Tensor) -> Tensor:
-        input, padding = self._padded(input)
-        return F.conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation,
-                        self.groups)
+    _function = staticmethod(F.conv1d)
 
 
 class _ConvTransposeNd(_ConvNd):

@@ -7,14 +7,11 @@ Init, as PyTorch: weight and bias ~ U(−1/√fan_in, 1/√fan_in), fan_in = wei
 
 from __future__ import annotations
 
-from typing import Any
-
 from .. import functional as F
-from ..tensor import Tensor
-from .conv import _ConvNd, _ConvTransposeNd
+from .conv import _ConvForwardNd, _ConvTransposeNd
 
 
-class Conv3d(_ConvNd):
+class Conv3d(_ConvForwardNd):
     """3-D convolution (cross-correlation) over (N, C, D, H, W) volumes.
 
     y[n, o] = b[o] + Σ_c W[o, c] ⋆ x[n, c], the sum over the input channels of o's group.
@@ -44,18 +41,7 @@ class Conv3d(_ConvNd):
 
     _dims = 3
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None,
-                 generator: Any = None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, device=device, dtype=dtype,
-                         generator=generator)
-
-    def forward(self, input: Tensor) -> Tensor:
-        input, padding = self._padded(input)
-        return F.conv3d(input, self.weight, self.bias, self.stride, padding, self.dilation,
-                        self.groups)
+    _function = staticmethod(F.conv3d)
 
 
 class ConvTranspose3d(_ConvTransposeNd):
