@@ -15,7 +15,7 @@ from typing import Any
 from ..ops import conv as ops_conv
 from ..tensor import Tensor
 
-_LAYOUTS = {1: "(N, C, L)", 2: "(N, C, H, W)"}
+_LAYOUTS = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
 
 
 def tuple_of(value: Any, dims: int, name: str, minimum: int = 1) -> tuple[int, ...]:

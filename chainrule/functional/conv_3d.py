@@ -21,32 +21,24 @@ from typing import Any
 from ..creation import zeros
 from ..tensor import Tensor
 from .basic import cat, pad
-from .conv import check_size, conv2d, conv_padding, conv_transpose2d, tuple_of
+from .conv import (
+    check_input,
+    check_size,
+    conv2d,
+    conv_padding,
+    conv_transpose2d,
+    tuple_of,
+)
 
 
 def _check(name: str, x: Tensor, weight: Tensor, channels: int, groups: int) -> None:
-    """Raise ValueError/TypeError naming the layout, the expected channels and the shapes.
-    The weight's first dimension (out-channels of conv3d, in-channels of conv_transpose3d)
-    must divide by ``groups``."""
-    if weight.ndim != 5:
-        raise ValueError(f"{name}: the weight must have 5 dimensions, got shape "
-                         f"{tuple(weight.shape)}")
-    if x.ndim != 5:
-        raise ValueError(f"{name}: expected a 5-D input (N, C, D, H, W) or an unbatched 4-D "
-                         f"input (C, D, H, W), got shape {tuple(x.shape)}")
-    if not isinstance(groups, int) or groups < 1:
-        raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
-    if x.shape[1] != channels:
-        raise ValueError(f"{name}: expected input with layout (N, C, D, H, W) and C={channels} "
-                         f"channels (weight {tuple(weight.shape)}, groups={groups}), but got "
-                         f"input of shape {tuple(x.shape)} with C={x.shape[1]}")
+    """``conv.check_input``'s checks for 3-D layouts, and: the weight's first dimension
+    (out-channels of conv3d, in-channels of conv_transpose3d) must divide by ``groups``."""
+    check_input(name, x, weight, 3, channels, groups)
     if weight.shape[0] % groups:
         kind = "out_channels" if name == "conv3d" else "in_channels"
         raise ValueError(f"{name}: {kind}={weight.shape[0]} must be divisible by "
                          f"groups={groups}")
-    if x.dtype != weight.dtype:
-        raise TypeError(f"{name}: the input is {x.dtype} but the weight is {weight.dtype}; "
-                        f"convert the input with .to({weight.dtype.name})")
 
 
 def _slices_to_batch(x: Tensor) -> Tensor:
