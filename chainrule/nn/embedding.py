@@ -31,11 +31,7 @@ class Embedding(Module):
                  device: Any = None, dtype: Any = None, generator: Any = None) -> None:
         super().__init__()
         require_cpu(device, "Embedding")
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(f"padding_idx {padding_idx} must be within num_embeddings "
-                                 f"({num_embeddings})")
-            padding_idx %= num_embeddings
+        padding_idx = checked_padding_idx(padding_idx, num_embeddings)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = padding_idx
         self.weight = Parameter(empty(num_embeddings, embedding_dim, dtype=dtype))
@@ -49,3 +45,15 @@ class Embedding(Module):
     def extra_repr(self) -> str:
         extra = f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""
         return f"{self.num_embeddings}, {self.embedding_dim}{extra}"
+
+
+def checked_padding_idx(padding_idx: int | None, num_embeddings: int,
+                        where: str = "") -> int | None:
+    """``padding_idx`` as a row index in [0, num_embeddings) (negative counts from the end),
+    or None; a ValueError (prefixed with ``where``) when it names no row."""
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise ValueError(f"{where}padding_idx {padding_idx} must be within num_embeddings "
+                         f"({num_embeddings})")
+    return padding_idx % num_embeddings

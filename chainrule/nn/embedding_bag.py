@@ -10,6 +10,7 @@ from ..device import require_cpu
 from ..functional.bags import embedding_bag
 from ..tensor import Tensor
 from . import init
+from .embedding import checked_padding_idx
 from .module import Module
 from .parameter import Parameter
 
@@ -49,11 +50,7 @@ class EmbeddingBag(Module):
                  device: Any = None, dtype: Any = None, generator: Any = None) -> None:
         super().__init__()
         require_cpu(device, "EmbeddingBag")
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(f"EmbeddingBag: padding_idx {padding_idx} must be within "
-                                 f"num_embeddings ({num_embeddings})")
-            padding_idx %= num_embeddings
+        padding_idx = checked_padding_idx(padding_idx, num_embeddings, "EmbeddingBag: ")
         if mode not in ("sum", "mean", "max"):
             raise ValueError(f"EmbeddingBag: mode has to be one of sum, mean or max, got "
                              f"{mode!r}")
