@@ -255,7 +255,7 @@ def grad_input(grid: Upstream, taps: np.ndarray, geometry: Geometry, row: int) -
                    band, grad.reshape(c, g.rows, tile.width))
     if not (BANDED and all_finite(grad)):
         grad[..., :g.wpad] = plain_grad_input(grid.grad_out.transpose(1, 0, 2, 3), w, g)
-    return grad.reshape(c, n, -1).transpose(1, 0, 2)
+    return grad.reshape(c, n, g.hp * tile.tiles * tile.width).transpose(1, 0, 2)
 
 
 def grad_taps(xflat: np.ndarray, grid: Upstream, geometry: Geometry) -> np.ndarray:

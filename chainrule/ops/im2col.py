@@ -104,7 +104,7 @@ def in_layout_of(like: np.ndarray, array: np.ndarray) -> np.ndarray:
 
 def nhwc_to_nchw(y: np.ndarray, n: int, height: int, width: int) -> np.ndarray:
     """(N·H·W, C) rows -> an (N, C, H, W) view of the same memory (no copy)."""
-    return y.reshape(n, height, width, -1).transpose(0, 3, 1, 2)
+    return y.reshape(n, height, width, y.shape[-1]).transpose(0, 3, 1, 2)
 
 
 def windows(xh: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
@@ -189,5 +189,5 @@ def col2im(rows: np.ndarray, weights: np.ndarray, padded: tuple[int, int, int, i
             block = np.empty((rows.shape[1], groups, c // groups), dtype=image.dtype)
             np.matmul(rows, weights[a * kernel[1] + b], out=block.transpose(1, 0, 2))
             image[:, image_rows, tap(b, dilation[1], stride[1], out[1])] += \
-                block.reshape(n, out[0], out[1], groups, -1)
+                block.reshape(n, out[0], out[1], groups, c // groups)
     return image.reshape(padded)
