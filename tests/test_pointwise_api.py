@@ -208,6 +208,16 @@ def test_all_any_as_torch(dim, keepdim):
     assert_same(cr.any(x, **kwargs), torch.any(t, **kwargs))
 
 
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_all_any_of_uint8_give_uint8_as_torch(dim):
+    x, t = pair([[0, 3, 1], [2, 4, 0]], "uint8")
+    kwargs = {} if dim is None else {"dim": dim}
+    for name in ("all", "any"):
+        ours, theirs = getattr(cr, name)(x, **kwargs), getattr(torch, name)(t, **kwargs)
+        assert ours.dtype == cr.uint8
+        assert_same(ours, theirs)
+
+
 def test_all_any_of_empty_and_zero_dim_tensors():
     for values in ([], 0.0, 3.0):
         x, t = pair(values)
@@ -284,10 +294,35 @@ def test_nan_to_num_as_torch():
 
 
 def test_sgn_is_sign():
-    x, t = pair([-2.0, 0.0, -0.0, 3.0, INF])
+    x, t = pair([-2.0, 0.0, -0.0, 3.0, INF, NAN])
     assert_same(cr.sgn(x), torch.sgn(t))
     i, ti = pair([-2, 0, 5], "int64")
     assert_same(i.sgn(), ti.sgn())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sign_of_nan_is_zero_as_torch(dtype):
+    x, t = pair([NAN, -NAN, -INF, -0.0, 0.0, 2.5], dtype)
+    ours = cr.sign(x)
+    assert not np.isnan(ours.numpy()).any()
+    assert_same(ours, torch.sign(t))
+    y, u = pair([NAN, 1.0], dtype)
+    y.sign_()
+    u.sign_()
+    assert_same(y, u)
+
+
+FLOAT_BOUNDS = [{"max": 1.5}, {"min": 0.5}, {"min": -1.0, "max": 2}, {"max": np.float64(1.5)}]
+
+
+@pytest.mark.parametrize("dtype, bounds", [(d, b) for d in ("int64", "uint8", "bool")
+                                           for b in FLOAT_BOUNDS]
+                         + [("int64", {"min": 1, "max": 2}), ("uint8", {"max": 2})])
+def test_clamp_of_integers_gives_the_default_float_only_for_a_float_bound(dtype, bounds):
+    x, t = pair([0, 1, 3], dtype)
+    ours = cr.clamp(x, **bounds)
+    assert ours.dtype == (cr.float32 if bounds in FLOAT_BOUNDS else DTYPES[dtype])
+    assert_same(ours, torch.clamp(t, **bounds))
 
 
 # ---------------------------------------------------------------- binary

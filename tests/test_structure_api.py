@@ -125,9 +125,17 @@ def test_rot90_by_zero_turns_is_a_copy_that_keeps_the_graph():
     np.testing.assert_array_equal(x.grad.numpy(), np.ones((2, 3)))
 
 
-def test_block_diag_of_nothing_is_refused_with_a_message():
-    with pytest.raises(ValueError, match="at least one tensor"):
-        cr.block_diag()
+@pytest.mark.parametrize("default", ["float32", "float64"])
+def test_block_diag_of_nothing_is_torchs_empty_row(default):
+    cr.set_default_dtype(getattr(cr, default))
+    torch.set_default_dtype(getattr(torch, default))
+    try:
+        ours, theirs = cr.block_diag(), torch.block_diag()
+    finally:
+        cr.set_default_dtype(cr.float32)
+        torch.set_default_dtype(torch.float32)
+    assert ours.shape == tuple(theirs.shape) == (1, 0)
+    assert str(theirs.dtype) == f"torch.{ours.dtype.name}" == f"torch.{default}"
 
 
 def test_tensor_split_pieces_are_views_whose_gradients_reach_the_input():

@@ -354,6 +354,9 @@ class MathMixin:
             return lower if max is None else where(lower <= max, lower, max)
         lo = None if min is None else _py_number(min)
         hi = None if max is None else _py_number(max)
+        if self.dtype.kind in "biu" and (isinstance(lo, float) or isinstance(hi, float)):
+            # an integer tensor with a float bound gives the default float dtype, as in PyTorch
+            return self._float()._apply(unary.Clamp, lo=lo, hi=hi)
         return self._apply(unary.Clamp, lo=lo, hi=hi)
 
     clip = clamp

@@ -164,12 +164,17 @@ class ReduceMixin:
         return self._float()._apply(reduce.LogSoftmax, axis=normalize_dim(dim, self.ndim))
 
     def all(self, dim=None, keepdim=False):
-        return self._const(np.all(self.data, axis=reduction_axes(dim, None, self.ndim),
-                                  keepdims=keepdim))
+        return self._truth_reduction(np.all, dim, keepdim)
 
     def any(self, dim=None, keepdim=False):
-        return self._const(np.any(self.data, axis=reduction_axes(dim, None, self.ndim),
-                                  keepdims=keepdim))
+        return self._truth_reduction(np.any, dim, keepdim)
+
+    def _truth_reduction(self, fn, dim, keepdim):
+        """``all`` or ``any`` (``fn``): bool, except that a uint8 tensor gives uint8 0/1, as in
+        PyTorch (its legacy rule for byte masks)."""
+        result = np.asarray(fn(self.data, axis=reduction_axes(dim, None, self.ndim),
+                               keepdims=keepdim))
+        return self._const(result.astype(np.uint8) if self.dtype == np.uint8 else result)
 
     def _moment(self, fn, dim, unbiased, keepdim, correction, axis, keepdims):
         """``var`` or ``std`` (``fn``) with PyTorch's arguments resolved."""

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import dtypes
 from .math import broadcast_shape, where
 from .reduce import normalize_dim
 from .shape import cat, pad
@@ -327,10 +328,10 @@ def block_diag(*tensors: Any) -> Any:
             raise RuntimeError(f"block_diag: input tensors must have 2 or fewer dimensions, "
                                f"got shape {tuple(t.shape)}")
         blocks.append(t.reshape((1,) * (2 - t.ndim) + tuple(t.shape)))
-    if not blocks:
-        # NOTE: PyTorch returns an empty (1, 0) float tensor here; this layer cannot make a
-        # tensor from nothing (methods/ never imports tensor.py or creation.py).
-        raise ValueError("block_diag: expects at least one tensor")
+    if not blocks:  # PyTorch's answer: an empty (1, 0) tensor of the default float dtype
+        from ..tensor import Tensor  # here, not at the top: tensor.py imports this package
+
+        return Tensor._const(np.zeros((1, 0), dtype=dtypes.default_float))
     width = sum(b.shape[1] for b in blocks)
     rows, left = [], 0
     for b in blocks:

@@ -73,8 +73,7 @@ class _ConvNd(Module):
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}")
         if self.padding != zeros:
-            text += f", padding={self.padding!r}" if isinstance(self.padding, str) else \
-                f", padding={self.padding}"
+            text += f", padding={self.padding}"  # unquoted, as PyTorch prints 'same'
         if self.dilation != (1,) * self._dims:
             text += f", dilation={self.dilation}"
         if self.output_padding != zeros:

@@ -171,7 +171,7 @@ class Abs(Function):
 
 
 class Sign(Function):
-    """Y = sign(X) ∈ {−1, 0, 1}.
+    """Y = sign(X) ∈ {−1, 0, 1}; sign(NaN) = 0, as in PyTorch (NumPy's sign keeps NaN).
 
     Y is constant on each side of 0, so dY/dX = 0 wherever it exists; at the jump X = 0 the
     gradient is taken as 0 too (PyTorch's convention), so dL/dX = 0 everywhere.
@@ -179,7 +179,8 @@ class Sign(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return np.sign(x)
+        y = np.sign(x)
+        return np.where(np.isnan(y), y.dtype.type(0), y) if y.dtype.kind == "f" else y
 
     @staticmethod
     def backward(ctx, grad_out):

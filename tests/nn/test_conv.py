@@ -247,7 +247,8 @@ def test_state_dict_round_trip_and_repr():
     np.testing.assert_array_equal(a.weight.data, b.weight.data)
     assert repr(a) == "Conv2d(2, 3, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), " \
                       "bias=False)"
-    assert "padding='same'" in repr(nn.Conv1d(2, 2, 3, padding="same"))
+    assert repr(nn.Conv1d(2, 2, 3, padding="same")) == \
+        "Conv1d(2, 2, kernel_size=(3,), stride=(1,), padding=same)"  # PyTorch's text
     assert "output_padding=(1, 1)" in repr(nn.ConvTranspose2d(2, 2, 3, 2, output_padding=1))
 
 
