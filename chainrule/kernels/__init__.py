@@ -3,9 +3,10 @@
 Each kernel is a function whose name says its math (``axpby_`` is y ← αx + βy in place,
 ``relu`` is max(x, 0), ``column_sums`` is 1ᵀM, ...). Its body is the plain NumPy form, the
 *reference*; where a measured whole workload gains at least 5% from a faster route to the same
-result, that *fast path* sits beside it, chosen at run time by one switch (today only
-``over_batch``, whose fast path splits the batch over threads; the other candidates measured
-earned less, benchmarks/README.md):
+result, that *fast path* sits beside it, chosen at run time by one switch (today ``over_batch``,
+whose fast path splits the batch over threads, and ``fuse_linear_relu``, the one fast path
+above the kernels, which ``nn.Sequential`` reads (nn/fusion.py); the other candidates
+measured earned less, benchmarks/README.md):
 
 * ``use_fast(False)`` (or the environment variable ``CHAINRULE_KERNELS=reference`` when
   chainrule is imported) makes every kernel run its reference body;

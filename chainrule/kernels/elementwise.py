@@ -35,12 +35,12 @@ def axpby_(alpha: float, x: np.ndarray, beta: float, y: np.ndarray) -> np.ndarra
     return y
 
 
-def relu(x: np.ndarray) -> np.ndarray:
+def relu(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """max(x, 0) of an array, elementwise, as a new array in x's memory order (NaN stays
-    NaN, −0 stays −0)."""
+    NaN, −0 stays −0), or written into ``out`` (which may be ``x`` itself)."""
     if x.ndim == 0 or 2 * x.nbytes < MIN_PARALLEL_BYTES:  # never split: one call, no chunks
-        return np.maximum(x, 0)
-    y = np.empty_like(x)
+        return np.maximum(x, 0, out=out)
+    y = np.empty_like(x) if out is None else out
     over_batch(lambda rows: np.maximum(x[rows], 0, out=y[rows]), len(x), 2 * x.nbytes)
     return y
 

@@ -46,3 +46,8 @@ def _reference_requested() -> bool:
 def _from_environment() -> None:
     if _reference_requested():
         use_fast(False)
+
+
+# Fast paths above the kernels, switched here too so that every switch exists from import:
+# nn.Sequential runs a Linear layer directly followed by a ReLU as one node (nn/fusion.py).
+register("fuse_linear_relu")

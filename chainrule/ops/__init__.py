@@ -23,7 +23,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".decompositions": "Cholesky Eigh Eigvalsh QR SVD SVDVals",
     ".fold": "Fold Unfold",
     ".grid_sample": "GridSample",
-    ".linalg": "Einsum Linear MatMul",
+    ".linalg": "Einsum Linear LinearReLU MatMul",
     ".layer_norm": "LayerNorm",
     ".misc": "ScatterReduce",
     ".matrix_functions": "MatrixExp PseudoInverse",
@@ -65,6 +65,7 @@ __all__ += ["Fold", "Unfold"]
 __all__ += ["Copysign", "Det", "Erf", "Erfc", "Erfinv", "Fmax", "Fmin", "Frac", "Hypot",
             "Inverse", "LayerNorm", "LogAddExp", "LogCumSumExp", "Logit", "RMSNorm", "Xlogy"]
 __all__ += ["GridSample"]
+__all__ += ["LinearReLU"]
 __all__ += ["ScatterReduce"]
 __all__ += ["BesselI", "Entr", "Erfcx", "Gammainc", "Lgamma", "LogNdtr", "Ndtr", "Ndtri",
             "Polygamma", "Sinc", "Xlog1py"]

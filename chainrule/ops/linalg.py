@@ -9,7 +9,7 @@ from functools import partial
 import numpy as np
 
 from ..autograd import Function
-from ..kernels import column_sums, over_batch, parallel
+from ..kernels import column_sums, over_batch, parallel, relu, relu_grad
 from ..kernels.parallel import chunks_for
 from .workspace import WORKSPACE
 
@@ -63,17 +63,52 @@ class Linear(Function):
     @staticmethod
     def backward(ctx, grad_out):
         x, weight = ctx.saved
-        grad_2d = rows(grad_out)
-        if grad_out.size * weight.shape[1] >= split_size():  # large: on several threads
-            split = split_gradients(grad_2d, x, weight, ctx.needs_input_grad)
-            if split is not None:
-                return split
-        grad_x = (grad_2d @ weight).reshape(x.shape) if ctx.needs_input_grad[0] else None
-        grad_w = grad_2d.T @ rows(x) if ctx.needs_input_grad[1] else None
-        grad_b = None
-        if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
-            grad_b = column_sums(grad_2d)
-        return (grad_x, grad_w, grad_b)[: len(ctx.needs_input_grad)]
+        return affine_gradients(grad_out, x, weight, ctx.needs_input_grad)
+
+
+class LinearReLU(Function):
+    """Y = max(X Wᵀ + b, 0): ``Linear`` and ``Relu`` as one graph node, for a Linear layer
+    directly followed by a ReLU in ``nn.Sequential`` (its fast path, ``nn.fusion``). The same
+    operations in the same order as the two nodes, so the same bits: the product and bias
+    as in ``affine``, then max(·, 0) written over the product in place.
+
+    Backward, with Z = X Wᵀ + b and G = dL/dY: ReLU's rule first, dL/dZ = G ⊙ [Z > 0], and
+    [Z > 0] = [Y > 0], so Y is enough; then Linear's three with dL/dZ in place of G:
+        dL/dX = (dL/dZ) W,   dL/dW = (dL/dZ)ᵀ X,   dL/db = 1ᵀ (dL/dZ)
+    Saves X, W and Y.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None):
+        y = affine_relu(x, weight, bias)
+        ctx.save_for_backward(x, weight, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, weight, y = ctx.saved
+        return affine_gradients(relu_grad(grad_out, y), x, weight, ctx.needs_input_grad)
+
+
+def affine_relu(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
+    """max(X Wᵀ + b, 0) as a new array: ``affine``, then ReLU over its result in place
+    (``LinearReLU``'s forward, also run directly when nothing is recorded)."""
+    y = affine(x, weight, bias)
+    return relu(y, out=y)
+
+
+def affine_gradients(grad_out: np.ndarray, x: np.ndarray, weight: np.ndarray, needs) -> tuple:
+    """``Linear``'s (dL/dX, dL/dW[, dL/db]) for G = ``grad_out``, each None where ``needs``
+    (``needs_input_grad``) says not needed; large products go to ``split_gradients``."""
+    grad_2d = rows(grad_out)
+    if grad_out.size * weight.shape[1] >= split_size():  # large: on several threads
+        split = split_gradients(grad_2d, x, weight, needs)
+        if split is not None:
+            return split
+    grad_x = (grad_2d @ weight).reshape(x.shape) if needs[0] else None
+    grad_w = grad_2d.T @ rows(x) if needs[1] else None
+    grad_b = column_sums(grad_2d) if len(needs) > 2 and needs[2] else None
+    return (grad_x, grad_w, grad_b)[: len(needs)]
 
 
 # The size of a product of m·k·n multiply-adds in ``over_batch``'s unit of work (the bytes

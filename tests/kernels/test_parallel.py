@@ -190,6 +190,21 @@ def test_relu_split_is_bitwise_numpys_maximum(split, dtype, layout, count):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("fast", [True, False])
+def test_relu_in_place_is_bitwise_numpys_maximum(split, dtype, layout, fast):
+    """relu(x, out=x), as nn.Sequential's fused Linear + ReLU writes over the product."""
+    x = batch(127, layout, dtype, 3)
+    want = np.maximum(x, 0)
+    if fast:
+        got = relu(x, out=x)
+    else:
+        with reference("over_batch"):
+            got = relu(x, out=x)
+    assert got is x and same_bits(x, want)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("count", [1, 3, 127])
 def test_relu_grad_split_is_bitwise_the_masked_product(split, monkeypatch, dtype, layout, count):
     y = np.maximum(batch(count, layout, dtype, 1), 0)
