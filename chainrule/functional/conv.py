@@ -74,11 +74,12 @@ def check_size(name: str, x: Tensor, pads, kernel, dilation) -> None:
 
 
 def _conv(name: str, x: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
-          padding: Any, dilation: Any, groups: int, dims: int) -> Tensor:
-    """conv1d/conv2d: validate, make 1-D a height-1 2-D convolution, apply Conv2d."""
+          padding: Any, dilation: Any, groups: int, dims: int, relu: bool = False) -> Tensor:
+    """conv1d/conv2d: validate, make 1-D a height-1 2-D convolution, apply Conv2d (and with
+    ``relu``, max(·, 0) after it: one ``Conv2dReLU`` node where Conv2d would run)."""
     if x.ndim == dims + 1:  # unbatched, as in PyTorch
         return _conv(name, x.unsqueeze(0), weight, bias, stride, padding, dilation, groups,
-                     dims).squeeze(0)
+                     dims, relu).squeeze(0)
     check_input(name, x, weight, dims, weight.shape[1] * groups if weight.ndim else 0, groups)
     if weight.shape[0] % groups:
         raise ValueError(f"{name}: out_channels={weight.shape[0]} must be divisible by "
@@ -95,8 +96,10 @@ def _conv(name: str, x: Tensor, weight: Tensor, bias: Tensor | None, stride: Any
     geometry = {"stride": stride, "padding": (*pads[0], *pads[1]), "dilation": dilation}
     if groups > 1 and weight.shape[1] == 1:  # depthwise: one input channel per group
         y = ops_conv.DepthwiseConv2d.apply(*inputs, **geometry)
+        y = y.relu() if relu else y
     else:
-        y = ops_conv.Conv2d.apply(*inputs, groups=groups, **geometry)
+        y = (ops_conv.Conv2dReLU if relu else ops_conv.Conv2d).apply(*inputs, groups=groups,
+                                                                      **geometry)
     return y.squeeze(2) if dims == 1 else y
 
 
@@ -123,6 +126,15 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
         (2, 4, 4, 4)
     """
     return _conv("conv2d", input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def conv2d_relu(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+                padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """relu(conv2d(...)) as one graph node (``ops.conv.Conv2dReLU``, where the derivation
+    is): the same values and gradients as the two calls, without the ReLU's array.
+    ``nn.Sequential`` runs a Conv2d layer directly followed by a ReLU this way
+    (``nn.fusion``). Not a PyTorch name."""
+    return _conv("conv2d", input, weight, bias, stride, padding, dilation, groups, 2, True)
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,

@@ -4,7 +4,7 @@ Each kernel is a function whose name says its math (``axpby_`` is y ← αx + β
 ``relu`` is max(x, 0), ``column_sums`` is 1ᵀM, ...). Its body is the plain NumPy form, the
 *reference*; where a measured whole workload gains at least 5% from a faster route to the same
 result, that *fast path* sits beside it, chosen at run time by one switch (today ``over_batch``,
-whose fast path splits the batch over threads, and ``fuse_linear_relu``, the one fast path
+whose fast path splits the batch over threads, and ``fuse_relu``, the one fast path
 above the kernels, which ``nn.Sequential`` reads (nn/fusion.py); the other candidates
 measured earned less, benchmarks/README.md):
 

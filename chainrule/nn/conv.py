@@ -118,9 +118,15 @@ class _ConvForwardNd(_ConvNd):
                          generator=generator)
 
     def forward(self, input: Tensor) -> Tensor:
+        return self._function(*self.arguments(input))
+
+    def arguments(self, input: Tensor) -> tuple:
+        """The arguments of ``_function`` for ``input``, padded by ``padding_mode``:
+        ``forward``'s first half, shared with the fused Conv2d + ReLU that ``nn.Sequential``
+        runs (``nn.fusion``)."""
         input, padding = self._padded(input)
-        return self._function(input, self.weight, self.bias, self.stride, padding,
-                              self.dilation, self.groups)
+        return (input, self.weight, self.bias, self.stride, padding, self.dilation,
+                self.groups)
 
 
 class Conv2d(_ConvForwardNd):

@@ -19,7 +19,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".activation": "Gelu",
     ".arithmetic": "Add Div Fmod Maximum Minimum Mul Pow PowScalar Remainder Sub Where",
     ".attention": "ScaledDotProductAttention",
-    ".conv": "Conv2d ConvTranspose2d DepthwiseConv2d",
+    ".conv": "Conv2d Conv2dReLU ConvTranspose2d DepthwiseConv2d",
     ".decompositions": "Cholesky Eigh Eigvalsh QR SVD SVDVals",
     ".fold": "Fold Unfold",
     ".grid_sample": "GridSample",
@@ -65,7 +65,7 @@ __all__ += ["Fold", "Unfold"]
 __all__ += ["Copysign", "Det", "Erf", "Erfc", "Erfinv", "Fmax", "Fmin", "Frac", "Hypot",
             "Inverse", "LayerNorm", "LogAddExp", "LogCumSumExp", "Logit", "RMSNorm", "Xlogy"]
 __all__ += ["GridSample"]
-__all__ += ["LinearReLU"]
+__all__ += ["Conv2dReLU", "LinearReLU"]
 __all__ += ["ScatterReduce"]
 __all__ += ["BesselI", "Entr", "Erfcx", "Gammainc", "Lgamma", "LogNdtr", "Ndtr", "Ndtri",
             "Polygamma", "Sinc", "Xlog1py"]

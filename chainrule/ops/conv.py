@@ -16,7 +16,7 @@ from functools import partial
 import numpy as np
 
 from ..autograd import Function
-from ..kernels import over_batch
+from ..kernels import over_batch, relu, relu_grad
 from . import depthwise
 from .im2col import (
     COLUMN_BLOCK_BYTES,
@@ -279,7 +279,7 @@ class Conv2d(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        xh, wm = ctx.saved
+        xh, wm = ctx.saved[:2]  # (Conv2dReLU saves its output after them)
         x_shape, padded, w_shape, stride, padding, dilation, out, groups = ctx.geometry
         grad, grad_x, grad_w, grad_b = as_group_rows(grad_out, groups), None, None, None
         if ctx.pointwise:
@@ -298,6 +298,29 @@ class Conv2d(Function):
         if need[1]:
             grad_w = weight_from_matrix(grad_wm, w_shape, groups)
         return (grad_x, grad_w, grad_b)[: len(ctx.needs_input_grad)]
+
+
+class Conv2dReLU(Function):
+    """Y = max(conv2d(X, W, b), 0): ``Conv2d`` and ``Relu`` as one graph node, for a Conv2d
+    layer directly followed by a ReLU in ``nn.Sequential`` (its fast path, ``nn.fusion``).
+    ``Conv2d``'s forward, then max(·, 0) written over its output in place: the same
+    operations as the two nodes, so the same bits, without the ReLU's array.
+
+    Backward, with Z the convolution and G = dL/dY: ReLU's rule first, dL/dZ = G ⊙ [Z > 0],
+    and [Z > 0] = [Y > 0]; then ``Conv2d``'s backward with dL/dZ in place of G.
+    Saves what Conv2d saves, and Y.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None, **geometry):
+        y = Conv2d.forward(ctx, x, weight, bias, **geometry)
+        relu(y, out=y)
+        ctx.save_for_backward(*ctx.saved, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return Conv2d.backward(ctx, relu_grad(grad_out, ctx.saved[2]))
 
 
 class DepthwiseConv2d(Function):

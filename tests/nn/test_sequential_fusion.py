@@ -1,7 +1,8 @@
-"""nn.Sequential's fast path (nn/fusion.py): a Linear layer directly followed by a ReLU runs as
-one ``LinearReLU`` node. Its reference is Sequential's plain loop (the switch off): outputs and
-every gradient must be the same bits, the errors the same text; and the pair must not be fused
-when something could tell (a hook, a subclass, a replaced forward)."""
+"""nn.Sequential's fast path (nn/fusion.py): a Linear or Conv2d layer directly followed by a ReLU
+runs as one ``LinearReLU`` or ``Conv2dReLU`` node. Its reference is Sequential's plain loop
+(the switch off): outputs and every gradient must be the same bits, the errors the same text;
+and the pair must not be fused when something could tell (a hook, a subclass, a replaced
+forward)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,21 @@ import pytest
 import chainrule as cr
 from chainrule import kernels, nn
 from chainrule.nn.hooks import LIVE
+from chainrule.ops.conv import Conv2dReLU
 from chainrule.ops.linalg import Linear as LinearNode
 from chainrule.ops.linalg import LinearReLU
 from chainrule.ops.unary import Relu
 
-SWITCH = "fuse_linear_relu"
+SWITCH = "fuse_relu"
+CONVOLUTIONS = {  # nn.Conv2d arguments after (in, out): each a route of functional.conv
+    "3x3 padded": dict(kernel_size=3, padding=1),
+    "strided dilated": dict(kernel_size=3, stride=2, dilation=2),
+    "1x1 pointwise": dict(kernel_size=1),
+    "groups": dict(kernel_size=3, groups=2),
+    "depthwise": dict(kernel_size=3, groups=4, padding=1),  # fused as two nodes, same values
+    "reflect": dict(kernel_size=3, padding=1, padding_mode="reflect"),
+    "no bias": dict(kernel_size=2, bias=False),
+}
 
 
 @pytest.fixture(autouse=True)
@@ -191,3 +202,43 @@ def test_only_the_input_requires_grad():
         model(xt).sum().backward()
         grads.append(xt.grad.numpy())
     assert same_bits(*grads) and np.abs(grads[0]).sum() > 0
+
+
+def conv_models(dtype, options, seed=0):
+    def build():
+        cr.manual_seed(seed)
+        return nn.Sequential(nn.Conv2d(4, 4, **options, dtype=dtype), nn.ReLU(),
+                             nn.MaxPool2d(2), nn.Conv2d(4, 6, 3, padding=1, dtype=dtype),
+                             nn.ReLU())
+    return build(), build()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(CONVOLUTIONS))
+def test_fused_convolution_is_bitwise_the_plain_loop(dtype, name):
+    fused_model, plain_model = conv_models(dtype, CONVOLUTIONS[name])
+    x = np.random.default_rng(3).standard_normal((3, 4, 10, 10)).astype(dtype)
+    y_fused, grads_fused = run(fused_model, x, True)
+    y_plain, grads_plain = run(plain_model, x, False)
+    assert same_bits(y_fused, y_plain)
+    assert all(same_bits(a, b) for a, b in zip(grads_fused, grads_plain, strict=True))
+
+
+def test_a_convolution_pair_is_one_node_and_unbatched_input_works():
+    model, plain = conv_models(np.float32, CONVOLUTIONS["3x3 padded"])
+    y = model(cr.randn(2, 4, 8, 8))
+    assert y._ctx.fn is Conv2dReLU
+    assert Conv2dReLU in nodes(y._ctx.parents[0]._ctx.parents[0])  # the first pair, under the pool
+    x = cr.randn(4, 8, 8)  # (C, H, W), as PyTorch takes it
+    kernels.use_fast(False, SWITCH)
+    want = plain(x).detach().numpy()
+    kernels.use_fast(True, SWITCH)
+    assert same_bits(model(x).detach().numpy(), want)
+
+
+def test_the_fused_convolution_keeps_the_channels_last_layout():
+    model, plain = conv_models(np.float32, CONVOLUTIONS["3x3 padded"])
+    x = cr.randn(2, 4, 8, 8)
+    fused = model[:2](x).detach().numpy()
+    kernels.use_fast(False, SWITCH)
+    assert fused.strides == plain[:2](x).detach().numpy().strides

@@ -18,6 +18,7 @@ import numpy as np
 import chainrule as cr
 import chainrule.functional as F
 from chainrule.functional.basic import linear_relu
+from chainrule.functional.conv import conv2d_relu
 from tests.ops.spec_rows_3d import ROWS_3D
 from tests.ops.spec_rows_layers import LAYER_ROWS
 from tests.ops.spec_types import (
@@ -174,6 +175,9 @@ CONVOLUTION = [
     row("conv1d[groups]", lambda x, w, b: F.conv1d(x, w, b, groups=2, padding="same"),
         ((1, 4, 6), (4, 2, 3), (4,))),
     row("conv2d", F.conv2d, ((1, 2, 4, 5), (3, 2, 2, 3), (3,))),
+    # nn.Sequential's fused Conv2d + ReLU (ops.conv.Conv2dReLU); as linear_relu's row
+    row("conv2d_relu", lambda x, w, b: conv2d_relu(x, w, b, padding=1),
+        ((2, 2, 4, 5), (3, 2, 2, 3), (3,))),
     row("conv2d[stride_padding]", lambda x, w: F.conv2d(x, w, stride=(2, 1), padding=1),
         ((2, 2, 4, 3), (2, 2, 3, 2))),
     row("conv2d[dilation_groups]", lambda x, w, b: F.conv2d(x, w, b, dilation=2, groups=2),
