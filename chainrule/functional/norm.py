@@ -21,7 +21,7 @@ from .. import dtypes
 from ..autograd import no_grad
 from ..methods.shape import pad
 from ..ops.layer_norm import LayerNorm
-from ..ops.norm import BatchNorm, Normalize, channel_moments, moments
+from ..ops.norm import BatchNorm, BatchNormReLU, Normalize, channel_moments, moments
 from ..ops.rms_norm import RMSNorm
 from ..tensor import Tensor
 
@@ -61,16 +61,35 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         >>> [round(v, 3) for v in rm.tolist()], [round(v, 3) for v in rv.tolist()]
         ([0.2, 2.0], [1.1, 20.9])
     """
+    return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def batch_norm_relu(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+                    weight: Tensor | None = None, bias: Tensor | None = None,
+                    training: bool = False, momentum: float = 0.1,
+                    eps: float = 1e-5) -> Tensor:
+    """relu(batch_norm(...)): in training one graph node (``ops.norm.BatchNormReLU``, where
+    the derivation is), the same values and gradients as the two calls without the ReLU's
+    array; in eval the two calls. ``nn.Sequential`` runs a batch norm layer directly followed
+    by a ReLU this way (``nn.fusion``). Not a PyTorch name."""
+    return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum,
+                       eps, relu=True)
+
+
+def _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps,
+                relu: bool = False) -> Tensor:
     _check_batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
     if not training:
-        return _batch_norm_eval(input, running_mean, running_var, weight, bias, float(eps))
+        y = _batch_norm_eval(input, running_mean, running_var, weight, bias, float(eps))
+        return y.relu() if relu else y
     stats = channel_moments(input.data)
     if running_mean is not None:
         count = input.data.size // max(input.shape[1], 1)
         _update_running_stats(running_mean, running_var, stats, count, float(momentum))
     weight = _constant_or(weight, np.ones, input)
     bias = _constant_or(bias, np.zeros, input)
-    return BatchNorm.apply(input, weight, bias, eps=float(eps), stats=stats)
+    function = BatchNormReLU if relu else BatchNorm
+    return function.apply(input, weight, bias, eps=float(eps), stats=stats)
 
 
 def _check_batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps):

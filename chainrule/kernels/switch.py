@@ -49,6 +49,6 @@ def _from_environment() -> None:
 
 
 # Fast paths above the kernels, switched here too so that every switch exists from import:
-# nn.Sequential runs a Linear or Conv2d layer directly followed by a ReLU as one node
+# nn.Sequential runs a Linear, Conv2d or batch norm layer directly followed by a ReLU as one node
 # (nn/fusion.py).
 register("fuse_relu")

@@ -54,13 +54,18 @@ class _BatchNorm(Module):
         _reset_affine(self)
 
     def forward(self, x: Tensor) -> Tensor:
+        return batch_norm(*self.arguments(x))
+
+    def arguments(self, x: Tensor) -> tuple:
+        """The arguments of ``functional.batch_norm`` for ``x``, after checking its shape and
+        counting the batch (``num_batches_tracked``): ``forward``'s first half, shared with
+        the fused batch norm + ReLU that ``nn.Sequential`` runs (``nn.fusion``)."""
         self._check_input(x)
         momentum = self._average_factor()
         use_batch_stats = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
-        return batch_norm(x, self.running_mean if track else None,
-                          self.running_var if track else None, self.weight, self.bias,
-                          use_batch_stats, momentum, self.eps)
+        return (x, self.running_mean if track else None, self.running_var if track else None,
+                self.weight, self.bias, use_batch_stats, momentum, self.eps)
 
     def _average_factor(self) -> float:
         """The running averages' momentum for this call; counts the batch when training.

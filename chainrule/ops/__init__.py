@@ -28,7 +28,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".misc": "ScatterReduce",
     ".matrix_functions": "MatrixExp PseudoInverse",
     ".loss": "BinaryCrossEntropy BinaryCrossEntropyWithLogits CrossEntropy",
-    ".norm": "BatchNorm Normalize",
+    ".norm": "BatchNorm BatchNormReLU Normalize",
     ".pad": "IndexPad",
     ".pointwise": "Copysign Erf Erfc Erfinv Fmax Fmin Frac Hypot LogAddExp Logit Xlogy",
     ".pool": "AdaptiveAvgPool2d AdaptiveMaxPool2d AvgPool2d MaxPool2d UpsampleNearest",
@@ -65,7 +65,7 @@ __all__ += ["Fold", "Unfold"]
 __all__ += ["Copysign", "Det", "Erf", "Erfc", "Erfinv", "Fmax", "Fmin", "Frac", "Hypot",
             "Inverse", "LayerNorm", "LogAddExp", "LogCumSumExp", "Logit", "RMSNorm", "Xlogy"]
 __all__ += ["GridSample"]
-__all__ += ["Conv2dReLU", "LinearReLU"]
+__all__ += ["BatchNormReLU", "Conv2dReLU", "LinearReLU"]
 __all__ += ["ScatterReduce"]
 __all__ += ["BesselI", "Entr", "Erfcx", "Gammainc", "Lgamma", "LogNdtr", "Ndtr", "Ndtri",
             "Polygamma", "Sinc", "Xlog1py"]

@@ -25,7 +25,7 @@ from typing import Callable
 import numpy as np
 
 from ..autograd import Function
-from ..kernels import over_batch
+from ..kernels import over_batch, relu, relu_grad
 from .channel_pass import (
     PASS_BLOCK_BYTES,
     as_images,
@@ -272,7 +272,7 @@ class BatchNorm(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, mean, inv_std, gamma = ctx.saved
+        x, mean, inv_std, gamma = ctx.saved[:4]  # (BatchNormReLU saves its output after them)
         grad_out = in_layout_of(x, grad_out)
         sum_g, sum_g_centered = centered_sums(x, mean, inv_std, grad_out)
         grad_beta = sum_g.reshape(inv_std.shape)
@@ -286,6 +286,30 @@ class BatchNorm(Function):
         grad_w = grad_gamma.reshape(-1) if ctx.needs_input_grad[1] else None
         grad_b = grad_beta.reshape(-1) if ctx.needs_input_grad[2] else None
         return grad_x, grad_w, grad_b
+
+
+class BatchNormReLU(Function):
+    """Y = max(batch_norm(X), 0): ``BatchNorm`` and ``Relu`` as one graph node, for a batch
+    norm layer directly followed by a ReLU in ``nn.Sequential`` (its fast path, ``nn.fusion``).
+    ``BatchNorm``'s forward, then max(·, 0) written over its output in place: the same
+    operations as the two nodes, so the same bits, without the ReLU's array.
+
+    Backward, with Z the normalised output and G = dL/dY: ReLU's rule first,
+    dL/dZ = G ⊙ [Z > 0], and [Z > 0] = [Y > 0]; then ``BatchNorm``'s backward with dL/dZ in
+    place of G (it never reads Z, so overwriting it is safe). Saves what BatchNorm saves,
+    and Y.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, eps=1e-5, stats=None):
+        y = BatchNorm.forward(ctx, x, weight, bias, eps, stats)
+        relu(y, out=y)
+        ctx.save_for_backward(*ctx.saved, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return BatchNorm.backward(ctx, relu_grad(grad_out, ctx.saved[4]))
 
 
 class Normalize(Function):

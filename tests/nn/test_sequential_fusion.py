@@ -1,8 +1,8 @@
-"""nn.Sequential's fast path (nn/fusion.py): a Linear or Conv2d layer directly followed by a ReLU
-runs as one ``LinearReLU`` or ``Conv2dReLU`` node. Its reference is Sequential's plain loop
-(the switch off): outputs and every gradient must be the same bits, the errors the same text;
-and the pair must not be fused when something could tell (a hook, a subclass, a replaced
-forward)."""
+"""nn.Sequential's fast path (nn/fusion.py): a Linear, Conv2d or batch norm layer directly
+followed by a ReLU runs as one ``LinearReLU``, ``Conv2dReLU`` or ``BatchNormReLU`` node. Its
+reference is Sequential's plain loop (the switch off): outputs, every gradient and the running
+statistics must be the same bits, the errors the same text; and the pair must not be fused when
+something could tell (a hook, a subclass, a replaced forward)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from chainrule.nn.hooks import LIVE
 from chainrule.ops.conv import Conv2dReLU
 from chainrule.ops.linalg import Linear as LinearNode
 from chainrule.ops.linalg import LinearReLU
+from chainrule.ops.norm import BatchNormReLU
 from chainrule.ops.unary import Relu
 
 SWITCH = "fuse_relu"
@@ -242,3 +243,59 @@ def test_the_fused_convolution_keeps_the_channels_last_layout():
     fused = model[:2](x).detach().numpy()
     kernels.use_fast(False, SWITCH)
     assert fused.strides == plain[:2](x).detach().numpy().strides
+
+
+NORMS = {  # batch norm class, its input shape, its constructor's options
+    "1d": (nn.BatchNorm1d, (6, 4), {}),
+    "1d sequence": (nn.BatchNorm1d, (3, 4, 5), {}),
+    "2d": (nn.BatchNorm2d, (3, 4, 5, 5), {}),
+    "2d no affine": (nn.BatchNorm2d, (3, 4, 5, 5), {"affine": False}),
+    "2d cumulative": (nn.BatchNorm2d, (3, 4, 5, 5), {"momentum": None}),
+    "2d untracked": (nn.BatchNorm2d, (3, 4, 5, 5), {"track_running_stats": False}),
+    "3d": (nn.BatchNorm3d, (2, 4, 3, 3, 3), {}),
+}
+
+
+def norm_models(dtype, name):
+    cls, _, options = NORMS[name]
+
+    def build():
+        model = nn.Sequential(cls(4, dtype=dtype, **options), nn.ReLU())
+        if model[0].weight is not None:  # away from the defaults, so γ and β matter
+            model[0].weight.data[:] = np.linspace(0.5, -1.5, 4)
+            model[0].bias.data[:] = np.linspace(-0.2, 0.3, 4)
+        return model
+    return build(), build()
+
+
+def buffers(model):
+    return [b.numpy().copy() for b in model.buffers()]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(NORMS))
+def test_fused_batch_norm_is_bitwise_the_plain_loop_in_training_and_eval(dtype, name):
+    fused_model, plain_model = norm_models(dtype, name)
+    x = np.random.default_rng(4).standard_normal(NORMS[name][1]).astype(dtype)
+    for step in range(2):  # two steps: the running statistics and the batch count move
+        y_fused, grads_fused = run(fused_model, x + step, True)
+        y_plain, grads_plain = run(plain_model, x + step, False)
+        assert same_bits(y_fused, y_plain)
+        assert all(same_bits(a, b) for a, b in zip(grads_fused, grads_plain, strict=True))
+        assert all(same_bits(a, b) for a, b in zip(buffers(fused_model), buffers(plain_model),
+                                                   strict=True))
+    fused_model.eval()
+    plain_model.eval()
+    y_fused, grads_fused = run(fused_model, x, True)
+    y_plain, grads_plain = run(plain_model, x, False)
+    assert same_bits(y_fused, y_plain)
+    assert all(same_bits(a, b) for a, b in zip(grads_fused, grads_plain, strict=True))
+
+
+def test_a_batch_norm_pair_is_one_node_in_training():
+    model, _ = norm_models(np.float32, "2d")
+    y = model(cr.randn(3, 4, 5, 5))
+    assert y._ctx.fn is BatchNormReLU and int(model[0].num_batches_tracked) == 1
+    with pytest.raises(ValueError, match="BatchNorm2d"):  # the layer's own check runs
+        model(cr.randn(3, 4, 5))
+    assert int(model[0].num_batches_tracked) == 1  # a refused call counts no batch

@@ -19,6 +19,7 @@ import chainrule as cr
 import chainrule.functional as F
 from chainrule.functional.basic import linear_relu
 from chainrule.functional.conv import conv2d_relu
+from chainrule.functional.norm import batch_norm_relu
 from tests.ops.spec_rows_3d import ROWS_3D
 from tests.ops.spec_rows_layers import LAYER_ROWS
 from tests.ops.spec_types import (
@@ -160,6 +161,10 @@ NORMALISATION = [
         ((4, 3), (3,), (3,))),
     row("batch_norm[no_affine]", lambda x: F.batch_norm(x, None, None, training=True),
         ((2, 3, 4),)),
+    # nn.Sequential's fused batch norm + ReLU (ops.norm.BatchNormReLU); as linear_relu's row
+    row("batch_norm_relu",
+        lambda x, w, b: batch_norm_relu(x, None, None, w, b, training=True),
+        ((4, 3), (3,), (3,)), ((2, 3, 2, 2), (3,), (3,))),
     row("layer_norm", lambda x, w, b: F.layer_norm(x, (4,), w, b), ((2, 3, 4), (4,), (4,))),
     row("layer_norm[2d]", lambda x, w: F.layer_norm(x, (3, 4), w), ((2, 3, 4), (3, 4))),
     row("rms_norm", lambda x, w: F.rms_norm(x, (4,), w, eps=1e-5), ((2, 3, 4), (4,))),
