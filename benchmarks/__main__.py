@@ -8,7 +8,8 @@ costs, and writes everything to a JSON file.
 
 Options: --quick (fewer and shorter rounds, about a minute on a quiet 2-core machine),
 --rounds N, --threads N (NumPy's BLAS and torch alike), --json PATH, --only NAME[,NAME],
---fast-paths (what each kernel fast path earns on the MLP and CNN training steps).
+--fast-paths (what each fast path earns on the MLP and CNN training steps and on
+batch-1 inference).
 """
 
 from __future__ import annotations
