@@ -299,3 +299,17 @@ def test_a_batch_norm_pair_is_one_node_in_training():
     with pytest.raises(ValueError, match="BatchNorm2d"):  # the layer's own check runs
         model(cr.randn(3, 4, 5))
     assert int(model[0].num_batches_tracked) == 1  # a refused call counts no batch
+
+
+def test_backward_twice_with_retain_graph_gives_twice_the_gradients():
+    cr.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.BatchNorm2d(3), nn.ReLU(),
+                          nn.Conv2d(3, 3, 3), nn.ReLU(), nn.Flatten(), nn.Linear(48, 5),
+                          nn.ReLU())
+    loss = model(cr.randn(2, 2, 6, 6)).square().sum()
+    loss.backward(retain_graph=True)
+    once = [p.grad.numpy().copy() for p in model.parameters()]
+    loss.backward()
+    for first, total in zip(once, (p.grad.numpy() for p in model.parameters()), strict=True):
+        np.testing.assert_allclose(total, 2 * first, rtol=1e-6, atol=1e-7)
+    assert any(np.abs(g).sum() > 0 for g in once)
