@@ -118,9 +118,9 @@ class _ConvForwardNd(_ConvNd):
                          generator=generator)
 
     def forward(self, input: Tensor) -> Tensor:
-        return self._function(*self.arguments(input))
+        return self._function(*self._forward_arguments(input))
 
-    def arguments(self, input: Tensor) -> tuple:
+    def _forward_arguments(self, input: Tensor) -> tuple:
         """The arguments of ``_function`` for ``input``, padded by ``padding_mode``:
         ``forward``'s first half, shared with the fused Conv2d + ReLU that ``nn.Sequential``
         runs (``nn.fusion``)."""

@@ -39,12 +39,14 @@ def enabled() -> bool:
 
 
 def run(modules: list[Module], x: Any) -> Any:
-    """``x`` through ``modules`` in order, each fusible (layer, ReLU) pair as one call."""
+    """``x`` through ``modules`` in order, each fusible (layer, ReLU) pair as one call: the
+    layer's ``_forward_arguments`` (its own checks, and for batch norm the batch count), then
+    the fused function."""
     i, count = 0, len(modules)
     while i < count:
         module = modules[i]
         if i + 1 < count and fusible(module, modules[i + 1]):
-            x = FUSED[type(module)](module, x)
+            x = FUSED[type(module)](*module._forward_arguments(x))
             i += 2
         else:
             x = module(x)
@@ -59,20 +61,8 @@ def fusible(first: Module, second: Module) -> bool:
             and "forward" not in first.__dict__ and "forward" not in second.__dict__)
 
 
-def _linear(layer: Linear, x: Any) -> Any:
-    return linear_relu(x, *layer.checked_parameters(x))
-
-
-def _conv2d(layer: Conv2d, x: Any) -> Any:
-    return conv2d_relu(*layer.arguments(x))
-
-
-def _batch_norm(layer: Any, x: Any) -> Any:
-    return batch_norm_relu(*layer.arguments(x))
-
-
-# layer class -> its forward followed by ReLU as one call (each shares the layer's own checks)
-FUSED: dict[type, Callable[[Any, Any], Any]] = {
-    Linear: _linear, Conv2d: _conv2d,
-    BatchNorm1d: _batch_norm, BatchNorm2d: _batch_norm, BatchNorm3d: _batch_norm,
+# layer class -> the functional form of its forward followed by ReLU, as one node
+FUSED: dict[type, Callable[..., Any]] = {
+    Linear: linear_relu, Conv2d: conv2d_relu,
+    BatchNorm1d: batch_norm_relu, BatchNorm2d: batch_norm_relu, BatchNorm3d: batch_norm_relu,
 }

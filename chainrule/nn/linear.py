@@ -66,12 +66,13 @@ class Linear(Module):
         init.default_affine_(self.weight, self.bias, generator)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.linear(x, *self.checked_parameters(x))
+        return F.linear(*self._forward_arguments(x))
 
-    def checked_parameters(self, x: Tensor) -> tuple[Tensor, Tensor | None]:
-        """(weight, bias), after checking that ``x`` has ``in_features`` in its last
-        dimension: ``forward``'s first half, shared with the fused Linear + ReLU that
-        ``nn.Sequential`` runs (``nn.fusion``), so both raise the same error."""
+    def _forward_arguments(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor | None]:
+        """(x, weight, bias) for ``functional.linear``, after checking that ``x`` has
+        ``in_features`` in its last dimension: ``forward``'s first half, shared with the fused
+        Linear + ReLU that ``nn.Sequential`` runs (``nn.fusion``), so both raise the same
+        error."""
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(
                 f"{self!r} expects inputs of shape (N, *, {self.in_features}) but got "
@@ -81,9 +82,9 @@ class Linear(Module):
             )
         params = self._parameters  # self.weight would go through Module.__getattr__: slower
         try:
-            return params["weight"], params["bias"]
+            return x, params["weight"], params["bias"]
         except KeyError:  # deleted, or held elsewhere: the attribute lookup finds it or says so
-            return self.weight, self.bias
+            return x, self.weight, self.bias
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -54,9 +54,9 @@ class _BatchNorm(Module):
         _reset_affine(self)
 
     def forward(self, x: Tensor) -> Tensor:
-        return batch_norm(*self.arguments(x))
+        return batch_norm(*self._forward_arguments(x))
 
-    def arguments(self, x: Tensor) -> tuple:
+    def _forward_arguments(self, x: Tensor) -> tuple:
         """The arguments of ``functional.batch_norm`` for ``x``, after checking its shape and
         counting the batch (``num_batches_tracked``): ``forward``'s first half, shared with
         the fused batch norm + ReLU that ``nn.Sequential`` runs (``nn.fusion``)."""
