@@ -16,7 +16,7 @@ from functools import partial
 import numpy as np
 
 from ..autograd import Function
-from ..kernels import over_batch, relu, relu_grad
+from ..kernels import over_batch
 from . import depthwise
 from .im2col import (
     COLUMN_BLOCK_BYTES,
@@ -30,6 +30,7 @@ from .im2col import (
     to_channels_last,
     windows,
 )
+from .unary import ReluAfter
 from .workspace import WORKSPACE
 
 
@@ -300,27 +301,12 @@ class Conv2d(Function):
         return (grad_x, grad_w, grad_b)[: len(ctx.needs_input_grad)]
 
 
-class Conv2dReLU(Function):
-    """Y = max(conv2d(X, W, b), 0): ``Conv2d`` and ``Relu`` as one graph node, for a Conv2d
-    layer directly followed by a ReLU in ``nn.Sequential`` (its fast path, ``nn.fusion``).
-    ``Conv2d``'s forward, then max(·, 0) written over its output in place: the same
-    operations as the two nodes, so the same bits, without the ReLU's array.
+class Conv2dReLU(ReluAfter):
+    """Y = max(conv2d(X, W, b), 0): ``Conv2d`` and ``Relu`` as one graph node (``ReluAfter``,
+    where the derivation is), for a Conv2d layer directly followed by a ReLU in
+    ``nn.Sequential`` (its fast path, ``nn.fusion``). Saves what Conv2d saves, and Y."""
 
-    Backward, with Z the convolution and G = dL/dY: ReLU's rule first, dL/dZ = G ⊙ [Z > 0],
-    and [Z > 0] = [Y > 0]; then ``Conv2d``'s backward with dL/dZ in place of G.
-    Saves what Conv2d saves, and Y.
-    """
-
-    @staticmethod
-    def forward(ctx, x, weight, bias=None, **geometry):
-        y = Conv2d.forward(ctx, x, weight, bias, **geometry)
-        relu(y, out=y)
-        ctx.save_for_backward(*ctx.saved, y)
-        return y
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        return Conv2d.backward(ctx, relu_grad(grad_out, ctx.saved[2]))
+    layer = Conv2d
 
 
 class DepthwiseConv2d(Function):

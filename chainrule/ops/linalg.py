@@ -9,8 +9,9 @@ from functools import partial
 import numpy as np
 
 from ..autograd import Function
-from ..kernels import column_sums, over_batch, parallel, relu, relu_grad
+from ..kernels import column_sums, over_batch, parallel, relu
 from ..kernels.parallel import chunks_for
+from .unary import ReluAfter
 from .workspace import WORKSPACE
 
 
@@ -62,32 +63,17 @@ class Linear(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, weight = ctx.saved
+        x, weight = ctx.saved[:2]  # (LinearReLU saves its output after them)
         return affine_gradients(grad_out, x, weight, ctx.needs_input_grad)
 
 
-class LinearReLU(Function):
-    """Y = max(X Wᵀ + b, 0): ``Linear`` and ``Relu`` as one graph node, for a Linear layer
-    directly followed by a ReLU in ``nn.Sequential`` (its fast path, ``nn.fusion``). The same
-    operations in the same order as the two nodes, so the same bits: the product and bias
-    as in ``affine``, then max(·, 0) written over the product in place.
+class LinearReLU(ReluAfter):
+    """Y = max(X Wᵀ + b, 0): ``Linear`` and ``Relu`` as one graph node (``ReluAfter``, where
+    the derivation is: dL/dZ = G ⊙ [Y > 0], then Linear's three gradients with dL/dZ), for a
+    Linear layer directly followed by a ReLU in ``nn.Sequential`` (its fast path,
+    ``nn.fusion``). Saves X, W and Y."""
 
-    Backward, with Z = X Wᵀ + b and G = dL/dY: ReLU's rule first, dL/dZ = G ⊙ [Z > 0], and
-    [Z > 0] = [Y > 0], so Y is enough; then Linear's three with dL/dZ in place of G:
-        dL/dX = (dL/dZ) W,   dL/dW = (dL/dZ)ᵀ X,   dL/db = 1ᵀ (dL/dZ)
-    Saves X, W and Y.
-    """
-
-    @staticmethod
-    def forward(ctx, x, weight, bias=None):
-        y = affine_relu(x, weight, bias)
-        ctx.save_for_backward(x, weight, y)
-        return y
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        x, weight, y = ctx.saved
-        return affine_gradients(relu_grad(grad_out, y), x, weight, ctx.needs_input_grad)
+    layer = Linear
 
 
 def affine_relu(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:

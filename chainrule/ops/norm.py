@@ -25,7 +25,7 @@ from typing import Callable
 import numpy as np
 
 from ..autograd import Function
-from ..kernels import over_batch, relu, relu_grad
+from ..kernels import over_batch
 from .channel_pass import (
     PASS_BLOCK_BYTES,
     as_images,
@@ -38,6 +38,7 @@ from .channel_pass import (
     weighted_sum,
 )
 from .im2col import in_layout_of
+from .unary import ReluAfter
 
 
 def moments(x: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -288,28 +289,13 @@ class BatchNorm(Function):
         return grad_x, grad_w, grad_b
 
 
-class BatchNormReLU(Function):
-    """Y = max(batch_norm(X), 0): ``BatchNorm`` and ``Relu`` as one graph node, for a batch
-    norm layer directly followed by a ReLU in ``nn.Sequential`` (its fast path, ``nn.fusion``).
-    ``BatchNorm``'s forward, then max(·, 0) written over its output in place: the same
-    operations as the two nodes, so the same bits, without the ReLU's array.
+class BatchNormReLU(ReluAfter):
+    """Y = max(batch_norm(X), 0): ``BatchNorm`` and ``Relu`` as one graph node (``ReluAfter``,
+    where the derivation is), for a batch norm layer directly followed by a ReLU in
+    ``nn.Sequential`` (its fast path, ``nn.fusion``). BatchNorm's backward never reads its
+    output, so overwriting it is safe. Saves what BatchNorm saves, and Y."""
 
-    Backward, with Z the normalised output and G = dL/dY: ReLU's rule first,
-    dL/dZ = G ⊙ [Z > 0], and [Z > 0] = [Y > 0]; then ``BatchNorm``'s backward with dL/dZ in
-    place of G (it never reads Z, so overwriting it is safe). Saves what BatchNorm saves,
-    and Y.
-    """
-
-    @staticmethod
-    def forward(ctx, x, weight, bias, eps=1e-5, stats=None):
-        y = BatchNorm.forward(ctx, x, weight, bias, eps, stats)
-        relu(y, out=y)
-        ctx.save_for_backward(*ctx.saved, y)
-        return y
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        return BatchNorm.backward(ctx, relu_grad(grad_out, ctx.saved[4]))
+    layer = BatchNorm
 
 
 class Normalize(Function):

@@ -287,6 +287,31 @@ class Relu(Function):
         return relu_grad(grad_out, y)
 
 
+class ReluAfter(Function):
+    """Y = max(F(X, …), 0) as one graph node, F being the Function ``layer`` (set by each
+    subclass): F's forward, then max(·, 0) written over its output in place, so the same
+    operations as F's node followed by a ``Relu`` node, the same bits, and no ReLU array.
+
+    Backward, with Z = F(X, …) and G = dL/dY: ReLU's rule first, dL/dZ = G ⊙ [Z > 0], and
+    [Z > 0] = [Y > 0]; then F's backward with dL/dZ in place of G. F's backward must not read
+    Z (it has been overwritten) and must read its own saved arrays from the front of
+    ``ctx.saved``. Saves what F saves, and Y after them.
+    """
+
+    layer: type[Function]
+
+    @classmethod
+    def forward(cls, ctx, *arrays, **params):
+        y = cls.layer.forward(ctx, *arrays, **params)
+        relu(y, out=y)
+        ctx.save_for_backward(*ctx.saved, y)
+        return y
+
+    @classmethod
+    def backward(cls, ctx, grad_out):
+        return cls.layer.backward(ctx, relu_grad(grad_out, ctx.saved[-1]))
+
+
 class Clamp(Function):
     """Y = min(max(X, lo), hi), either bound optional.
 
