@@ -10,6 +10,11 @@ module call, one graph node with its Context, one pass that allocates an array t
 layer's output, and one step of the backward engine: measured in
 ``python -m benchmarks --fast-paths``, figures in benchmarks/README.md.
 
+Without grad mode (``no_grad``, ``inference_mode``, evaluation) nothing is recorded, and
+``unrecorded`` goes further along runs of ``Linear`` and ``ReLU`` layers: it hands the arrays
+from layer to layer bare and makes one Tensor at the end, running the same array functions
+as those layers' own no-grad paths.
+
 A pair is fused only when nothing could tell the difference: the layer is exactly one of
 ``FUSED``'s classes and the activation exactly ``ReLU`` (not subclasses), neither has its
 ``forward`` replaced on the instance, and no hook is registered anywhere (``Module.__call__``
@@ -21,10 +26,14 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..functional.basic import linear_relu
+from ..functional.basic import check_linear, linear_relu
 from ..functional.conv import conv2d_relu
 from ..functional.norm import batch_norm_relu
+from ..grad_mode import is_grad_enabled
+from ..kernels import relu
 from ..kernels.switch import FAST
+from ..ops.linalg import affine, affine_relu
+from ..tensor import Tensor
 from .activation import ReLU
 from .conv import Conv2d
 from .linear import Linear
@@ -41,7 +50,9 @@ def enabled() -> bool:
 def run(modules: list[Module], x: Any) -> Any:
     """``x`` through ``modules`` in order, each fusible (layer, ReLU) pair as one call: the
     layer's ``_forward_arguments`` (its own checks, and for batch norm the batch count), then
-    the fused function."""
+    the fused function. Without grad mode, ``unrecorded`` instead."""
+    if isinstance(x, Tensor) and not is_grad_enabled():
+        return unrecorded(modules, x)
     i, count = 0, len(modules)
     while i < count:
         module = modules[i]
@@ -52,6 +63,39 @@ def run(modules: list[Module], x: Any) -> Any:
             x = module(x)
             i += 1
     return x
+
+
+def unrecorded(modules: list[Module], x: Tensor) -> Tensor:
+    """``run`` when nothing is recorded (no grad mode): along ``Linear`` and ``ReLU`` layers
+    the arrays are handed on bare, and a Tensor is made only at the end or for another kind
+    of layer. Each step is what those layers' no-grad paths run (``F.linear``: the layer's
+    and the function's checks, then ``affine``; ``F.relu``: ``kernels.relu``; a pair:
+    ``affine_relu``), so the same errors and the same bits, without a Tensor, a grad-mode
+    test and two checks of arguments per layer."""
+    array, tensor = x.data, x  # tensor: the Tensor holding ``array``, or None
+    i, count = 0, len(modules)
+    while i < count:
+        module = modules[i]
+        kind = type(module) if "forward" not in module.__dict__ else None
+        if kind is Linear:
+            _, weight, bias = module._forward_arguments(array)
+            if isinstance(weight, Tensor) and (bias is None or isinstance(bias, Tensor)):
+                check_linear("linear", array, weight)
+                b = None if bias is None else bias.data
+                following = modules[i + 1] if i + 1 < count else None
+                if type(following) is ReLU and "forward" not in following.__dict__:
+                    array, i, tensor = affine_relu(array, weight.data, b), i + 2, None
+                else:
+                    array, i, tensor = affine(array, weight.data, b), i + 1, None
+                continue
+        elif kind is ReLU and array.dtype.kind != "b":
+            array, i, tensor = relu(array), i + 1, None
+            continue
+        out = module(Tensor._const(array) if tensor is None else tensor)
+        if not isinstance(out, Tensor):  # not a tensor for the next layer: plain calls
+            return run(modules[i + 1:], out)
+        array, tensor, i = out.data, out, i + 1
+    return Tensor._const(array) if tensor is None else tensor
 
 
 def fusible(first: Module, second: Module) -> bool:

@@ -313,3 +313,67 @@ def test_backward_twice_with_retain_graph_gives_twice_the_gradients():
     for first, total in zip(once, (p.grad.numpy() for p in model.parameters()), strict=True):
         np.testing.assert_allclose(total, 2 * first, rtol=1e-6, atol=1e-7)
     assert any(np.abs(g).sum() > 0 for g in once)
+
+
+class Halves(nn.Module):
+    """Returns a tuple: the layers after it get no tensor."""
+
+    def forward(self, x):
+        return x[:, :2], x[:, 2:]
+
+
+class Join(nn.Module):
+    def forward(self, pair):
+        return cr.cat(pair, 1) * 2
+
+
+def mixed_model(seed=0):
+    cr.manual_seed(seed)
+    return nn.Sequential(nn.ReLU(), nn.Linear(6, 5), nn.ReLU(), nn.Dropout(0.5), nn.Linear(5, 4),
+                         nn.Tanh(), nn.Linear(4, 4), nn.ReLU(), nn.ReLU(), Halves(), Join(),
+                         nn.Linear(4, 3)).eval()
+
+
+@pytest.mark.parametrize("shape", [(5, 6), (2, 3, 6), (1, 6)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_without_grad_mode_the_bare_arrays_give_the_plain_loops_bits(shape, dtype):
+    model = mixed_model().to(dtype)
+    x = cr.tensor(special_values(shape, dtype, 6))
+    before = x.numpy().copy()
+    outputs = []
+    for fused in (True, False):
+        kernels.use_fast(fused, SWITCH)
+        with cr.no_grad(), np.errstate(invalid="ignore"):
+            y = model(x)
+        assert type(y) is cr.Tensor and not y.requires_grad and y._ctx is None
+        outputs.append(y.numpy())
+    assert same_bits(*outputs)
+    assert same_bits(x.numpy(), before)  # the leading ReLU made a new array
+
+
+def test_without_grad_mode_errors_are_the_plain_loops():
+    model = nn.Sequential(nn.Linear(3, 2), nn.ReLU())
+    for x, error in [(cr.randn(4, 5), ValueError), (cr.randn(4, 3, dtype=cr.float64), TypeError),
+                     (cr.tensor(1.0), ValueError)]:
+        messages = []
+        for fused in (True, False):
+            kernels.use_fast(fused, SWITCH)
+            with cr.inference_mode(), pytest.raises(error) as raised:
+                model(x)
+            messages.append(str(raised.value))
+        assert messages[0] == messages[1]
+    lone = nn.Sequential(nn.ReLU())
+    kernels.use_fast(True, SWITCH)
+    with cr.no_grad(), pytest.raises(Exception) as fused_error:
+        lone(cr.tensor([True, False]))
+    kernels.use_fast(False, SWITCH)
+    with cr.no_grad(), pytest.raises(Exception) as plain_error:
+        lone(cr.tensor([True, False]))
+    assert type(fused_error.value) is type(plain_error.value)
+    assert str(fused_error.value) == str(plain_error.value)
+
+
+def test_without_grad_mode_an_empty_sequential_returns_its_input():
+    x = cr.randn(2, 3)
+    with cr.no_grad():
+        assert nn.Sequential()(x) is x
