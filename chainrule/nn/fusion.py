@@ -17,9 +17,11 @@ as those layers' own no-grad paths.
 
 A pair is fused only when nothing could tell the difference: the layer is exactly one of
 ``FUSED``'s classes and the activation exactly ``ReLU`` (not subclasses), neither has its
-``forward`` replaced on the instance, and no hook is registered anywhere (``Module.__call__``
-would run it). Switch: ``chainrule.kernels.use_fast(False, "fuse_relu")`` (or
-``CHAINRULE_KERNELS=reference``) runs every Sequential through its plain loop.
+``forward`` replaced on the instance, ``Module.__call__`` is not replaced (a tracer that
+records every module call sees them all), and calling either would run no hook (``plain``: no
+hook registered anywhere, or else none of the two modules' own and no global one). Switch:
+``chainrule.kernels.use_fast(False, "fuse_relu")`` (or ``CHAINRULE_KERNELS=reference``) runs
+every Sequential through its plain loop.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from ..ops.linalg import affine, affine_relu
 from ..tensor import Tensor
 from .activation import ReLU
 from .conv import Conv2d
+from .hooks import LIVE, hook_free
 from .linear import Linear
 from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d
@@ -76,14 +79,14 @@ def unrecorded(modules: list[Module], x: Tensor) -> Tensor:
     i, count = 0, len(modules)
     while i < count:
         module = modules[i]
-        kind = type(module) if "forward" not in module.__dict__ else None
+        kind = type(module) if plain(module) else None
         if kind is Linear:
             _, weight, bias = module._forward_arguments(array)
             if isinstance(weight, Tensor) and (bias is None or isinstance(bias, Tensor)):
                 check_linear("linear", array, weight)
                 b = None if bias is None else bias.data
                 following = modules[i + 1] if i + 1 < count else None
-                if type(following) is ReLU and "forward" not in following.__dict__:
+                if type(following) is ReLU and plain(following):
                     array, i, tensor = affine_relu(array, weight.data, b), i + 2, None
                 else:
                     array, i, tensor = affine(array, weight.data, b), i + 1, None
@@ -101,8 +104,19 @@ def unrecorded(modules: list[Module], x: Tensor) -> Tensor:
 def fusible(first: Module, second: Module) -> bool:
     """Whether ``first`` then ``second`` is one of ``FUSED``'s layers and a ReLU that may run
     as one node."""
-    return (type(second) is ReLU and type(first) in FUSED
-            and "forward" not in first.__dict__ and "forward" not in second.__dict__)
+    return type(second) is ReLU and type(first) in FUSED and plain(first) and plain(second)
+
+
+def plain(module: Module) -> bool:
+    """Whether calling ``module`` is its class's ``forward`` and nothing else: ``__call__`` is
+    ``Module.__call__`` as defined (not replaced, as the ONNX exporter's tracer replaces it
+    to record every call), no ``forward`` set on the instance, and no hook of its own or
+    global (asked only when some hook is registered somewhere, ``LIVE``)."""
+    return (type(module).__call__ is MODULE_CALL and "forward" not in module.__dict__
+            and (not LIVE[0] or hook_free(module)))
+
+
+MODULE_CALL = Module.__call__
 
 
 # layer class -> the functional form of its forward followed by ReLU, as one node

@@ -143,12 +143,11 @@ def register_module_backward_hook(hook: Callable) -> RemovableHandle:
 def call_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
     """``module(*args, **kwargs)`` with the hooks that are registered now (see the module's
     docstring for the order)."""
+    if hook_free(module):
+        return module.forward(*args, **kwargs)
     own = module.__dict__
     pre, forward_hooks = own.get("_forward_pre_hooks"), own.get("_forward_hooks")
     bw_pre, bw = own.get("_backward_pre_hooks"), own.get("_backward_hooks")
-    if not (pre or forward_hooks or bw_pre or bw or _global_forward_pre_hooks
-            or _global_forward_hooks or _global_backward_pre_hooks or _global_backward_hooks):
-        return module.forward(*args, **kwargs)
     if pre or _global_forward_pre_hooks:
         args, kwargs = _run_pre_hooks(module, args, kwargs)
     call = None
@@ -161,6 +160,17 @@ def call_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
     else:
         result = module.forward(*args, **kwargs)
     return result if call is None else call.wrap_outputs(result)
+
+
+def hook_free(module: Any) -> bool:
+    """Whether calling ``module`` now runs no hook, its own or a global one: then
+    ``module(x)`` is ``module.forward(x)`` (``nn.fusion`` asks this of the modules it fuses
+    when some hook is registered somewhere)."""
+    own = module.__dict__
+    return not (own.get("_forward_pre_hooks") or own.get("_forward_hooks")
+                or own.get("_backward_pre_hooks") or own.get("_backward_hooks")
+                or _global_forward_pre_hooks or _global_forward_hooks
+                or _global_backward_pre_hooks or _global_backward_hooks)
 
 
 def _run_pre_hooks(module: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:

@@ -377,3 +377,49 @@ def test_without_grad_mode_an_empty_sequential_returns_its_input():
     x = cr.randn(2, 3)
     with cr.no_grad():
         assert nn.Sequential()(x) is x
+
+
+def test_a_hook_left_on_another_module_does_not_turn_fusion_off():
+    other = nn.Linear(2, 2)
+    handle = other.register_forward_hook(lambda m, a, out: None)  # LIVE is now above zero
+    try:
+        model = nn.Sequential(nn.Linear(3, 2), nn.ReLU())
+        assert model(cr.randn(4, 3))._ctx.fn is LinearReLU
+        with cr.no_grad():
+            fused = model(cr.ones(1, 3)).numpy()
+        kernels.use_fast(False, SWITCH)
+        with cr.no_grad():
+            assert same_bits(fused, model(cr.ones(1, 3)).numpy())
+    finally:
+        handle.remove()
+
+
+def test_a_backward_hook_on_the_layer_turns_fusion_off_and_runs():
+    seen = []
+    model = nn.Sequential(nn.Linear(3, 2), nn.ReLU())
+    handle = model[0].register_full_backward_hook(lambda m, gi, go: seen.append(go[0].shape))
+    try:
+        y = model(cr.randn(4, 3, requires_grad=True))
+        assert LinearReLU not in nodes(y)
+        y.sum().backward()
+        assert seen == [(4, 2)]
+    finally:
+        handle.remove()
+
+
+def test_a_replaced_module_call_sees_every_layer_as_the_onnx_tracer_needs():
+    calls, original = [], nn.Module.__call__
+
+    def recording(module, *args, **kwargs):
+        calls.append(type(module).__name__)
+        return original(module, *args, **kwargs)
+
+    model = nn.Sequential(nn.Linear(3, 2), nn.ReLU())
+    nn.Module.__call__ = recording
+    try:
+        model(cr.randn(4, 3))
+        with cr.no_grad():
+            model(cr.randn(4, 3))
+    finally:
+        nn.Module.__call__ = original
+    assert calls == ["Sequential", "Linear", "ReLU"] * 2
