@@ -73,8 +73,8 @@ def unrecorded(modules: list[Module], x: Tensor) -> Tensor:
     the arrays are handed on bare, and a Tensor is made only at the end or for another kind
     of layer. Each step is what those layers' no-grad paths run (``F.linear``: the layer's
     and the function's checks, then ``affine``; ``F.relu``: ``kernels.relu``; a pair:
-    ``affine_relu``), so the same errors and the same bits, without a Tensor, a grad-mode
-    test and two checks of arguments per layer."""
+    ``affine_relu``), so the same errors and the same bits, without a Tensor and a grad-mode
+    test per layer."""
     array, tensor = x.data, x  # tensor: the Tensor holding ``array``, or None
     i, count = 0, len(modules)
     while i < count:
