@@ -107,7 +107,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         >>> linear(x, w, chainrule.zeros(4)).shape
         (2, 4)
     """
-    check_linear("linear", x, weight)
+    check_linear(x, weight)
     if not _records(x, weight, bias):  # inference: no graph node, no Context
         return Tensor._const(linalg.affine(x.data, weight.data,
                                            None if bias is None else bias.data))
@@ -121,7 +121,7 @@ def linear_relu(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor
     derivation is): the same values and gradients as the two calls, with one node and one
     array fewer. ``nn.Sequential`` runs a Linear layer directly followed by a ReLU this way
     (``nn.fusion``). Not a PyTorch name."""
-    check_linear("linear", x, weight)
+    check_linear(x, weight)
     if not _records(x, weight, bias):
         return Tensor._const(linalg.affine_relu(x.data, weight.data,
                                                 None if bias is None else bias.data))
@@ -130,18 +130,18 @@ def linear_relu(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor
     return apply(linalg.LinearReLU, x, weight, bias)
 
 
-def check_linear(name: str, x: Any, weight: Any) -> None:
+def check_linear(x: Any, weight: Any) -> None:
     """Raise for an input (a Tensor or an array) whose last dimension or dtype does not fit
     ``weight``."""
     if x.ndim == 0 or x.shape[-1] != weight.shape[-1]:
         raise ValueError(
-            f"{name}: the input has {x.shape[-1] if x.ndim else 0} features (shape "
+            f"linear: the input has {x.shape[-1] if x.ndim else 0} features (shape "
             f"{tuple(x.shape)}) but the weight of shape {tuple(weight.shape)} expects "
             f"in_features={weight.shape[-1]}"
         )
     if x.dtype != weight.dtype:
         hint = ".float()" if weight.dtype == dtypes.float32 else f".to({weight.dtype.name})"
-        raise TypeError(f"{name}: the input is {x.dtype} but the weight is {weight.dtype}; "
+        raise TypeError(f"linear: the input is {x.dtype} but the weight is {weight.dtype}; "
                         f"convert the input with {hint}")
 
 

@@ -83,7 +83,7 @@ def unrecorded(modules: list[Module], x: Tensor) -> Tensor:
         if kind is Linear:
             _, weight, bias = module._forward_arguments(array)
             if isinstance(weight, Tensor) and (bias is None or isinstance(bias, Tensor)):
-                check_linear("linear", array, weight)
+                check_linear(array, weight)
                 b = None if bias is None else bias.data
                 following = modules[i + 1] if i + 1 < count else None
                 if type(following) is ReLU and plain(following):
