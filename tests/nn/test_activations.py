@@ -236,9 +236,10 @@ MODULES = [
     (nn_act.Hardtanh(-2, 3, True), "Hardtanh(min_val=-2, max_val=3, inplace=True)",
      lambda x: F.hardtanh(x, -2, 3)),
 ]
+MODULE_IDS = [text for _, text, _ in MODULES]  # the reprs: the same in every process
 
 
-@pytest.mark.parametrize(("module", "text", "functional"), MODULES, ids=[text for _, text, _ in MODULES])
+@pytest.mark.parametrize(("module", "text", "functional"), MODULES, ids=MODULE_IDS)
 def test_module_repr_and_thin_wrapper(module, text, functional):
     assert repr(module) == text
     x = cr.tensor(np.random.default_rng(5).normal(0, 3, (2, 3)))
@@ -287,7 +288,7 @@ def test_matches_torch_in_float64_including_kinks(name, torch):
                                atol=1e-15)
 
 
-@pytest.mark.parametrize(("module", "text", "functional"), MODULES, ids=[text for _, text, _ in MODULES])
+@pytest.mark.parametrize(("module", "text", "functional"), MODULES, ids=MODULE_IDS)
 def test_module_repr_matches_torch(module, text, functional, torch):
     theirs = eval("torch.nn." + text, {"torch": torch})  # noqa: S307 - our own fixed strings
     assert repr(theirs) == text
