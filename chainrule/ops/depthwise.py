@@ -39,6 +39,11 @@ value would spread NaN over its whole tile row: results that are not all finite 
 again by the plain route (``plain_*``: one multiply and add per offset, in scan order, as on the
 general path). Memory: the canvases and the GEMM scratch come from ``WORKSPACE`` (reused while
 nothing else holds them: a fresh array of this size costs its page faults on every call).
+
+Threads. Every channel's canvas rows, GEMMs and weight gradient are its own, so the layouts, the
+banded sums and dL/dW run a contiguous block of channels per thread (``kernels.over_batch``
+over the channel axis; its conditions decide whether to split). A channel's GEMMs are the same
+calls whichever block it is in, so the results are the same bits split or whole.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..kernels import over_batch
 from .workspace import WORKSPACE
 
 BANDED = True  # False: every call takes the plain route (the switch the tests compare with)
@@ -131,7 +137,9 @@ def flat_padded(x: np.ndarray, padding, hp: int, wp: int, tail: int) -> np.ndarr
     image = canvas[:, :n * hp].reshape(c, n, hp, tile.tiles, tile.span)
     image[:, :, :top] = 0
     image[:, :, top + h:] = 0
-    place(image[:, :, top:top + h], x.transpose(1, 0, 2, 3), tile.first, tile.width)
+    source = x.transpose(1, 0, 2, 3)
+    over_batch(lambda cs: place(image[cs, :, top:top + h], source[cs], tile.first, tile.width),
+               c, 2 * x.nbytes)
     return canvas
 
 
@@ -172,17 +180,23 @@ def bands(w: np.ndarray, size: int, width: int, start: int, step: int) -> np.nda
 
 def banded_sum(source: np.ndarray, shifts, band: np.ndarray, out: np.ndarray) -> np.ndarray:
     """out[:, s] = Σ_a source[:, s + shifts[a]] @ band[:, a] (C batched GEMMs per a), a chunk
-    of rows at a time; ``source`` (C, rows, K), ``band`` (C, kh, K, B), ``out`` (C, S, B)."""
+    of rows at a time, a block of channels per thread; ``source`` (C, rows, K), ``band``
+    (C, kh, K, B), ``out`` (C, S, B)."""
     c, count, width = out.shape
     step = max(1, ONE_THREAD // (source.shape[2] * width) - 1)
     scratch = WORKSPACE.get("depthwise.product", (c, min(step, count), width), out.dtype)
-    for start in range(0, count, step):
-        stop = min(start + step, count)
-        part, product = out[:, start:stop], scratch[:, :stop - start]
-        np.matmul(source[:, start + shifts[0]:stop + shifts[0]], band[:, 0], out=part)
-        for a in range(1, len(shifts)):
-            np.matmul(source[:, start + shifts[a]:stop + shifts[a]], band[:, a], out=product)
-            part += product
+
+    def channels(cs: slice) -> None:
+        for start in range(0, count, step):
+            stop = min(start + step, count)
+            part, product = out[cs, start:stop], scratch[cs, :stop - start]
+            np.matmul(source[cs, start + shifts[0]:stop + shifts[0]], band[cs, 0], out=part)
+            for a in range(1, len(shifts)):
+                np.matmul(source[cs, start + shifts[a]:stop + shifts[a]], band[cs, a],
+                          out=product)
+                part += product
+
+    over_batch(channels, c, source.nbytes + 2 * out.nbytes)
     return out
 
 
@@ -229,8 +243,9 @@ class Upstream:
             canvas[:, :g.lead] = 0
             image = canvas[:, g.lead:].reshape(c, n, g.hp, tile.tiles, tile.grad_span)
             image[:, :, ho:] = 0
-            place(image[:, :, :ho], self.grad_out.transpose(1, 0, 2, 3), tile.grad_first,
-                  tile.width)
+            source = self.grad_out.transpose(1, 0, 2, 3)
+            over_batch(lambda cs: place(image[cs, :, :ho], source[cs], tile.grad_first,
+                                        tile.width), c, 2 * source.nbytes)
             self._canvas = canvas
         return self._canvas
 
@@ -269,7 +284,8 @@ def grad_taps(xflat: np.ndarray, grid: Upstream, geometry: Geometry) -> np.ndarr
 
 def banded_grad_taps(xflat: np.ndarray, upstream: np.ndarray, g: Geometry) -> np.ndarray:
     """dL/dW (C, kh, kw): per kernel row a, Ma = Σ (input tiles a·dh rows on)ᵀ @ Gy (a chunk
-    of rows at a time), then dL/dW[a, b] = Σ_l Ma[l + b·dw − left − f, l]."""
+    of rows at a time), then dL/dW[a, b] = Σ_l Ma[l + b·dw − left − f, l]; a block of
+    channels per thread."""
     tile = g.tile
     c, span = xflat.shape[0], tile.span
     own = min(tile.width, tile.grad_span + tile.grad_first)  # Gy's columns
@@ -278,18 +294,24 @@ def banded_grad_taps(xflat: np.ndarray, upstream: np.ndarray, g: Geometry) -> np
     source = xflat.reshape(c, -1, span)
     step = max(1, ONE_THREAD // (span * own) - 1)
     grad = np.empty((c, *g.kernel), dtype=xflat.dtype)
-    for a in range(g.kernel[0]):
-        shift = a * g.dilation[0] * tile.tiles
-        m = np.zeros((c, span, own), dtype=xflat.dtype)
-        for start in range(0, g.rows, step):
-            stop = min(start + step, g.rows)
-            m += np.matmul(source[:, start + shift:stop + shift].transpose(0, 2, 1),
-                           gy[:, start:stop])
-        for b in range(g.kernel[1]):
-            cols = np.arange(own)
-            rows = cols + b * g.dilation[1] - g.padding[2] - tile.first
-            keep = (rows >= 0) & (rows < span)
-            grad[:, a, b] = m[:, rows[keep], cols[keep]].sum(axis=1)
+
+    def channels(cs: slice) -> None:
+        for a in range(g.kernel[0]):
+            shift = a * g.dilation[0] * tile.tiles
+            m = np.zeros((cs.stop - cs.start, span, own), dtype=xflat.dtype)
+            for start in range(0, g.rows, step):
+                stop = min(start + step, g.rows)
+                m += np.matmul(source[cs, start + shift:stop + shift].transpose(0, 2, 1),
+                               gy[cs, start:stop])
+            for b in range(g.kernel[1]):
+                cols = np.arange(own)
+                rows = cols + b * g.dilation[1] - g.padding[2] - tile.first
+                keep = (rows >= 0) & (rows < span)
+                # contiguous first: the sum of a strided selection runs in an order that
+                # depends on the number of channels, and so on the block
+                grad[cs, a, b] = np.ascontiguousarray(m[:, rows[keep], cols[keep]]).sum(axis=1)
+
+    over_batch(channels, c, xflat.nbytes + gy.nbytes)
     return grad
 
 

@@ -1,6 +1,6 @@
 """Conv2d, MaxPool2d, BatchNorm, ReLU, Linear and the layout copies with the batch split over
-several threads (``kernels.over_batch``) against the same Functions run on the whole batch
-(the kernel's reference body).
+several threads (``kernels.over_batch``), and the depthwise direct path with its channels
+split, against the same Functions run on the whole batch (the kernel's reference body).
 
 Per-image work gives the same bits however the batch is split: the convolution's output and
 dL/dX when each column block is one image (a GEMM over the same rows; with larger blocks a
@@ -17,6 +17,8 @@ the largest entry of each result.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -24,6 +26,7 @@ import chainrule as cr
 from chainrule import kernels
 from chainrule.kernels import parallel
 from chainrule.ops import conv as ops_conv
+from chainrule.ops import depthwise as ops_depthwise
 from chainrule.ops import linalg as ops_linalg
 from chainrule.ops.conv import Conv2d
 from chainrule.ops.im2col import in_layout_of, is_channels_last, pad_images, to_channels_last
@@ -34,6 +37,9 @@ from chainrule.ops.unary import Relu
 from tests.layouts import channels_last
 
 from .test_conv_blocks import CASES
+from .test_depthwise_direct import CASES as DEPTHWISE_CASES
+from .test_depthwise_direct import case_arrays as depthwise_case
+from .test_depthwise_direct import run as depthwise_run
 
 TOLERANCE = {np.float32: 1e-5, np.float64: 1e-12}
 
@@ -127,6 +133,30 @@ def test_conv_split_with_default_blocks_and_other_layouts(threads, layout, dtype
         assert_close(a, b)
     for a, b in zip(conv_run(case, dtype, 127, layout), got):
         assert_same_bits(a, b)
+
+
+@pytest.mark.parametrize("case", DEPTHWISE_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("bias", [True, False])
+def test_depthwise_split_over_channels_is_bitwise_the_whole_batch(threads, case, dtype, bias):
+    arrays = depthwise_case(case, dtype, bias)
+    got = depthwise_run(*arrays)
+    want = whole_batch(depthwise_run, *arrays)
+    for a, b in zip(got, want):
+        assert_same_bits(a, b)  # each channel's GEMMs are the same calls in either block
+
+
+def test_depthwise_split_runs_the_channels_on_several_threads(threads, monkeypatch):
+    seen = set()
+    matmul = np.matmul
+
+    def recording(*args, **kwargs):
+        seen.add(threading.get_ident())
+        return matmul(*args, **kwargs)
+
+    monkeypatch.setattr(ops_depthwise.np, "matmul", recording)
+    depthwise_run(*depthwise_case(DEPTHWISE_CASES[0], np.float32, True))
+    assert len(seen) == min(threads, DEPTHWISE_CASES[0][1])
 
 
 def test_conv_gradcheck_split_float64(threads):
