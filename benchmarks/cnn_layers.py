@@ -30,11 +30,20 @@ LAYERS = {
                                lambda nn: nn.Conv2d(32, 32, 3, padding=1, groups=32)),
     "depthwise 64 3×3 (14²)": ((128, 64, 14, 14),
                                lambda nn: nn.Conv2d(64, 64, 3, padding=1, groups=64)),
+    # a MobileNet-style block: 1×1 expansion, depthwise 3×3, 1×1 projection, BN + ReLU between
+    "separable block 16 (28²)": ((128, 16, 28, 28), lambda nn: separable_block(nn, 16)),
+    "separable block 32 (14²)": ((128, 32, 14, 14), lambda nn: separable_block(nn, 32)),
     "batchnorm2d 32 (28²)": ((128, 32, 28, 28), lambda nn: nn.BatchNorm2d(32)),
     "batchnorm2d 64 (14²)": ((128, 64, 14, 14), lambda nn: nn.BatchNorm2d(64)),
     "relu (32×28²)": ((128, 32, 28, 28), lambda nn: nn.ReLU()),
     "maxpool 2 (32×28²)": ((128, 32, 28, 28), lambda nn: nn.MaxPool2d(2)),
 }
+
+
+def separable_block(nn, c):
+    return nn.Sequential(nn.Conv2d(c, 2 * c, 1), nn.BatchNorm2d(2 * c), nn.ReLU(),
+                         nn.Conv2d(2 * c, 2 * c, 3, padding=1, groups=2 * c),
+                         nn.BatchNorm2d(2 * c), nn.ReLU(), nn.Conv2d(2 * c, c, 1))
 
 
 def parse_args(argv=None):
