@@ -76,8 +76,10 @@ def test_a_clean_run_exits_0_and_prints_a_counts_line_per_lane(tmp_path):
     assert "newest: 5 passed, 0 failed, 2 skipped" in out.splitlines()
     assert "numpy1.26: 5 passed, 0 failed, 2 skipped" in out.splitlines()
     assert out.splitlines()[-1] == "total: 10 passed, 0 failed, 4 skipped"
-    installs = [c for c in calls if c.startswith("pip install")]
+    installs = sorted(c for c in calls if c.startswith("pip install"))  # run at the same time
     assert installs == ["pip install -q -e .[test]", "pip install -q -e .[test] numpy==1.26.4"]
+    tests = [c for c in calls if c.startswith("python -m pytest")]
+    assert len(tests) == 2 and "-m not slow and not real_data" in tests[1]
 
 
 def test_a_failed_install_stops_the_run_before_any_test(tmp_path):
