@@ -92,9 +92,10 @@ _pool: ThreadPoolExecutor | None = None
 def set_num_threads(n: int) -> None:
     """Set the number of threads chainrule uses for its own work within an op (as
     ``torch.set_num_threads``): the batch of a convolution, pooling, ReLU or batch norm
-    (the channels of a depthwise convolution) is split into ``n`` chunks run at once. NumPy's BLAS is not affected: it keeps its own
-    thread count, set by environment variables before NumPy is imported, and chainrule
-    splits nothing unless that count is 1 (``OPENBLAS_NUM_THREADS=1``; module docstring).
+    (the channels of a depthwise convolution) is split into ``n`` chunks run at once.
+    NumPy's BLAS is not affected: it keeps its own thread count, set by environment
+    variables before NumPy is imported, and chainrule splits nothing unless that count is 1
+    (``OPENBLAS_NUM_THREADS=1``; module docstring).
 
     Raises:
         RuntimeError: ``n`` is not an int, or is below 1 (PyTorch's errors).
