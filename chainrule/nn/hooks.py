@@ -2,8 +2,9 @@
 and the call of a module that has hooks.
 
 ``Module.__call__`` tests one counter, ``LIVE[0]`` (how many hooks have been registered and not
-removed, plus the hooks that a copied or unpickled module brought along), and calls ``forward``
-directly when it is zero; otherwise ``call_with_hooks`` below runs, in PyTorch's order:
+removed, plus the hooks that a copied or unpickled module brought along, less those of modules
+that have since been garbage-collected: ``watch``), and calls ``forward`` directly when it is
+zero; otherwise ``call_with_hooks`` below runs, in PyTorch's order:
 
 1. forward pre-hooks, global then the module's: ``hook(module, args)`` (with ``with_kwargs``:
    ``hook(module, args, kwargs)``); a non-None result replaces the arguments;
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
+import weakref
 from collections import OrderedDict
 from typing import Any, Callable
 
@@ -59,16 +61,31 @@ class RemovableHandle:
     next_id = itertools.count()
 
     def __init__(self, hooks_dict: dict, *, extra_dict: Any = None) -> None:
-        self.hooks_dict = hooks_dict
+        # weak references, as PyTorch's: a handle kept after its module is dropped must not
+        # keep the hooks alive, nor the module through a hook that refers to it
+        self._hooks_dict = _weak(hooks_dict)
         extras = [] if extra_dict is None else extra_dict
-        self.extra_dicts = list(extras) if isinstance(extras, (list, tuple)) else [extras]
+        extras = list(extras) if isinstance(extras, (list, tuple)) else [extras]
+        self._extra_dicts = [_weak(extra) for extra in extras]
         self.id = next(RemovableHandle.next_id)
+        self.owner: list | None = None  # its module's [count, alive] (``watch``), if any
+
+    @property
+    def hooks_dict(self) -> dict | None:
+        return self._hooks_dict()
 
     def remove(self) -> None:
-        if self.hooks_dict.pop(self.id, _MISSING) is not _MISSING:
-            LIVE[0] -= 1
-        for extra in self.extra_dicts:
-            extra.pop(self.id, None)
+        hooks = self._hooks_dict()
+        if hooks is not None and hooks.pop(self.id, _MISSING) is not _MISSING:
+            if self.owner is None:
+                LIVE[0] -= 1
+            elif self.owner[1]:  # a collected module's hooks were already uncounted
+                LIVE[0] -= 1
+                self.owner[0] -= 1
+        for extra in self._extra_dicts:
+            table = extra()
+            if table is not None:
+                table.pop(self.id, None)
 
     def __enter__(self) -> RemovableHandle:
         return self
@@ -80,13 +97,26 @@ class RemovableHandle:
 _MISSING = object()
 
 
+def _weak(table: dict) -> Callable[[], dict | None]:
+    """A weak reference to a hook table (an OrderedDict); a plain dict, which cannot have
+    one, is held strongly."""
+    try:
+        return weakref.ref(table)
+    except TypeError:
+        return lambda: table
+
+
 def add_hook(hooks: OrderedDict, hook: Callable, what: str, prepend: bool = False,
-             flags: tuple = ()) -> RemovableHandle:
+             flags: tuple = (), owner: Any = None) -> RemovableHandle:
     """Put ``hook`` into ``hooks`` (first when ``prepend``) and its id into each dict of
-    ``flags`` (``_forward_hooks_with_kwargs`` ...); the handle removes it from all."""
+    ``flags`` (``_forward_hooks_with_kwargs`` ...); the handle removes it from all. ``owner``:
+    the module whose table ``hooks`` is (None for a global hook), ``watch``-ed."""
     if not callable(hook):
         raise TypeError(f"{what}: the hook must be callable, got {type(hook).__name__}")
     handle = RemovableHandle(hooks, extra_dict=list(flags))
+    if owner is not None:
+        handle.owner = watch(owner)
+        handle.owner[0] += 1
     hooks[handle.id] = hook
     if prepend:
         hooks.move_to_end(handle.id, last=False)
@@ -96,11 +126,40 @@ def add_hook(hooks: OrderedDict, hook: Callable, what: str, prepend: bool = Fals
     return handle
 
 
+# A module's tables whose entries ``LIVE`` counts (the others hold flags of those entries).
+COUNTED_TABLES = ("_forward_pre_hooks", "_forward_hooks", "_backward_pre_hooks",
+                  "_backward_hooks")
+
+
 def brought_along(module: Any) -> None:
     """Count the hooks of a module made by copying or unpickling (not registered here)."""
-    LIVE[0] += sum(len(module.__dict__.get(name, ())) for name in
-                   ("_forward_pre_hooks", "_forward_hooks", "_backward_pre_hooks",
-                    "_backward_hooks"))
+    count = sum(len(module.__dict__.get(name, ())) for name in COUNTED_TABLES)
+    watch(module)[0] += count
+    LIVE[0] += count
+
+
+# id(module) -> its [hooks counted in LIVE, alive], for modules ``watch`` set a finalizer on
+_WATCHED: dict[int, list] = {}
+
+
+def watch(module: Any) -> list:
+    """``module``'s [hooks it adds to ``LIVE``, alive], made with a finalizer the first time:
+    when the module is garbage-collected, the hooks it still counts stop counting (else one
+    hook left on a dropped model would keep every later module call on the slow path), and
+    its handles, removed later, count nothing down. The finalizer holds only this list: a
+    hook table would hold the hooks, and a hook that refers to its module (a bound method, a
+    closure) would then keep the module alive for ever."""
+    state = _WATCHED.get(id(module))
+    if state is None:
+        state = _WATCHED[id(module)] = [0, True]
+        weakref.finalize(module, _release, id(module), state)
+    return state
+
+
+def _release(key: int, state: list) -> None:
+    _WATCHED.pop(key, None)
+    LIVE[0] -= state[0]
+    state[:] = [0, False]
 
 
 # ---------------------------------------------------------------- global hooks

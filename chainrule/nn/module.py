@@ -74,7 +74,7 @@ class Module:
         first. The handle's ``remove()`` takes it off."""
         flags = (self._forward_pre_hooks_with_kwargs,) if with_kwargs else ()
         return add_hook(self._forward_pre_hooks, hook, "register_forward_pre_hook", prepend,
-                        flags)
+                        flags, owner=self)
 
     def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
                               with_kwargs: bool = False,
@@ -84,7 +84,8 @@ class Module:
         ``always_call`` the hook also runs (with output None) when ``forward`` raised."""
         flags = ((self._forward_hooks_with_kwargs,) if with_kwargs else ()) + \
             ((self._forward_hooks_always_called,) if always_call else ())
-        return add_hook(self._forward_hooks, hook, "register_forward_hook", prepend, flags)
+        return add_hook(self._forward_hooks, hook, "register_forward_hook", prepend, flags,
+                        owner=self)
 
     def register_full_backward_pre_hook(self, hook: Callable,
                                         prepend: bool = False) -> RemovableHandle:
@@ -92,7 +93,7 @@ class Module:
         are computed, before they flow into the module; a non-None result (a tuple, one entry
         per output) replaces them."""
         return add_hook(self._backward_pre_hooks, hook, "register_full_backward_pre_hook",
-                        prepend)
+                        prepend, owner=self)
 
     def register_full_backward_hook(self, hook: Callable,
                                     prepend: bool = False) -> RemovableHandle:
@@ -102,7 +103,8 @@ class Module:
         grad), ``grad_output`` one per output. A non-None result (same length) replaces
         ``grad_input`` in what flows on. No input requires grad: the hook runs when the output
         gradients are known, with None for every input, and must return None."""
-        return add_hook(self._backward_hooks, hook, "register_full_backward_hook", prepend)
+        return add_hook(self._backward_hooks, hook, "register_full_backward_hook", prepend,
+                        owner=self)
 
     def register_backward_hook(self, hook: Callable) -> RemovableHandle:
         """PyTorch's deprecated backward hook, here the same as ``register_full_backward_hook``.

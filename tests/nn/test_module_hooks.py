@@ -7,7 +7,9 @@ The first part derives what each hook must see by hand; the second compares with
 from __future__ import annotations
 
 import copy
+import gc
 import pickle
+import weakref
 
 import numpy as np
 import pytest
@@ -175,6 +177,69 @@ def test_handles_remove_once_and_the_dicts_are_ordered_dicts():
     assert not m._forward_hooks and not m._forward_hooks_with_kwargs
     assert not m._forward_hooks_always_called and not m._forward_pre_hooks
     assert hook_state.LIVE[0] == live  # Module.__call__ is back to calling forward directly
+
+
+def test_hooks_left_on_a_collected_module_stop_counting():
+    gc.collect()  # modules dropped by earlier tests uncount their hooks now, not below
+    live = hook_state.LIVE[0]
+    m = Scale()
+    handles = [m.register_forward_hook(lambda *a: None),
+               m.register_forward_pre_hook(lambda *a: None),
+               m.register_full_backward_hook(lambda *a: None)]
+    copied = copy.deepcopy(m)  # the copy's hooks count as well
+    assert hook_state.LIVE[0] == live + 6
+    del m, copied
+    gc.collect()
+    assert hook_state.LIVE[0] == live  # Module.__call__ is back to calling forward directly
+    for handle in handles:
+        handle.remove()  # after the module is gone: nothing left to count down
+    assert hook_state.LIVE[0] == live
+
+
+def test_a_hook_that_refers_to_its_module_lets_it_be_collected_and_stops_counting():
+    gc.collect()  # modules dropped by earlier tests uncount their hooks now, not below
+    live = hook_state.LIVE[0]
+    m = Scale()
+    collected = []
+    weakref.finalize(m, collected.append, True)
+    def hook(module, args, out):
+        return None
+
+    hook.module = m  # a cycle: module -> its hook table -> hook -> module
+    handle = m.register_forward_hook(hook)
+    m.register_forward_pre_hook(lambda *a: None).remove()  # removed while alive: counted once
+    del m, hook
+    gc.collect()
+    assert collected == [True]  # the hook bookkeeping keeps no module alive
+    assert hook_state.LIVE[0] == live
+    handle.remove()
+    assert hook_state.LIVE[0] == live
+
+
+def test_an_entry_put_in_by_hand_does_not_uncount_another_modules_hook():
+    gc.collect()  # modules dropped by earlier tests uncount their hooks now, not below
+    live, seen = hook_state.LIVE[0], []
+    dropped, kept = Scale(), Scale()
+    dropped.register_forward_hook(lambda *a: None).remove()  # watched, nothing counted now
+    dropped._forward_hooks["by hand"] = lambda *a: None  # never counted in LIVE
+    handle = kept.register_forward_hook(lambda *a: seen.append(1))
+    del dropped
+    gc.collect()
+    kept(cr.tensor([1.0]))
+    assert seen == [1] and hook_state.LIVE[0] == live + 1
+    handle.remove()
+
+
+def test_a_live_module_keeps_its_hooks_counted_and_running():
+    gc.collect()  # modules dropped by earlier tests uncount their hooks now, not below
+    live, seen = hook_state.LIVE[0], []
+    m = Scale()
+    handle = m.register_forward_hook(lambda *a: seen.append(1))
+    gc.collect()
+    m(cr.tensor([1.0]))
+    assert seen == [1] and hook_state.LIVE[0] == live + 1
+    handle.remove()
+    assert hook_state.LIVE[0] == live
 
 
 def test_clearing_a_hook_dict_by_hand_stops_the_hook():
