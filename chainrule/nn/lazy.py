@@ -5,8 +5,10 @@ A lazy layer's parameters exist from construction (so an optimizer may be built 
 first forward, as in PyTorch) but have no shape: the first forward *materialises* them in place
 (the same Parameter objects get their arrays and become plain ``Parameter``s), initialises them
 as the eager layer would, and turns the layer into that eager layer (``LazyLinear`` becomes
-``Linear``). Loading a ``state_dict`` into a layer that has not run yet is refused, by name:
-run one forward pass first.
+``Linear``). Loading a ``state_dict`` into a layer that has not run yet materialises the
+parameters it holds with the checkpoint's shapes (checked against ``out_features``) and, once
+all are there, turns the layer into the eager one; a parameter the checkpoint lacks
+(``strict=False``) stays uninitialised until the first forward draws it.
 """
 
 from __future__ import annotations
@@ -109,13 +111,45 @@ class LazyLinear(Module):
         if x.ndim == 0:
             raise ValueError(f"{self!r} expects inputs of shape (*, in_features), got a 0-D "
                              "tensor")
-        self.in_features = int(x.shape[-1])
-        self.weight.materialize((self.out_features, self.in_features))
-        if self.bias is not None:
-            self.bias.materialize((self.out_features,))
-        self.__class__ = Linear
-        self.reset_parameters()
+        loaded = {name: p.data.copy() for name, p in self._parameters.items()
+                  if p is not None and not isinstance(p, UninitializedParameter)}
+        in_features = loaded["weight"].shape[1] if "weight" in loaded else int(x.shape[-1])
+        self._materialize_loaded({"weight": (self.out_features, in_features),
+                                  "bias": (self.out_features,)}, become_linear=True)
+        self.reset_parameters()  # as Linear draws; parameters loaded before keep their values
+        for name, values in loaded.items():
+            self._parameters[name].data[...] = values
         return self(x)
+
+    def _lazy_shapes(self, state_dict: Any, prefix: str) -> tuple[dict, set, list]:
+        """For ``Module.load_state_dict``: ({parameter name: shape} of the still-uninitialised
+        parameters the checkpoint holds, their full keys, problems with their shapes)."""
+        shapes, keys, problems = {}, set(), []
+        for name, param in self._parameters.items():
+            key = prefix + name
+            if not isinstance(param, UninitializedParameter) or key not in state_dict:
+                continue
+            shape = tuple(np.shape(getattr(state_dict[key], "data", state_dict[key])))
+            keys.add(key)
+            rank, want = (1, f"({self.out_features},)") if name == "bias" else \
+                (2, f"({self.out_features}, in_features)")
+            if len(shape) != rank or shape[0] != self.out_features:
+                problems.append(f"size mismatch for {key}: checkpoint has shape {shape}, "
+                                f"LazyLinear(out_features={self.out_features}) needs {want}")
+            shapes[name] = shape
+        return shapes, keys, problems
+
+    def _materialize_loaded(self, shapes: dict, become_linear: bool = False) -> None:
+        """Materialise the uninitialised parameters named in ``shapes``; once none is left (or
+        when ``become_linear``), set ``in_features`` from the weight and become ``Linear``."""
+        for name, shape in shapes.items():
+            param = self._parameters.get(name)
+            if isinstance(param, UninitializedParameter):
+                param.materialize(shape)
+        params = [p for p in self._parameters.values() if p is not None]
+        if become_linear or not any(isinstance(p, UninitializedParameter) for p in params):
+            self.in_features = int(self.weight.shape[1])
+            self.__class__ = Linear
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -340,25 +340,34 @@ class Module:
     def load_state_dict(self, state_dict: Any, strict: bool = True) -> IncompatibleKeys:
         """Copy values from ``state_dict`` into this module's parameters and buffers.
 
-        Every problem is reported at once, by name: shape mismatches always raise; missing and
-        unexpected keys raise when ``strict`` (the default) and are returned otherwise.
+        Every problem is reported at once, by name, before anything is changed: shape
+        mismatches always raise; missing and unexpected keys raise when ``strict`` (the
+        default) and are returned otherwise. A lazy layer that has not run yet (``LazyLinear``)
+        takes its parameters' shapes from the checkpoint, as in PyTorch.
         """
         own = self.state_dict()
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
-        mismatched = []
+        lazy = [(module, *module._lazy_shapes(state_dict, f"{name}." if name else ""))
+                for name, module in self.named_modules() if hasattr(module, "_lazy_shapes")]
+        problems = [problem for _, _, _, module_problems in lazy for problem in module_problems]
+        shaped_by_checkpoint = {key for _, _, keys, _ in lazy for key in keys}
         for key, target in own.items():
-            if key in state_dict and tuple(np.shape(_array(state_dict[key]))) != target.shape:
-                mismatched.append(f"{key}: checkpoint has shape "
-                                  f"{tuple(np.shape(_array(state_dict[key])))}, model has "
-                                  f"{target.shape}")
-        problems = [f"size mismatch for {m}" for m in mismatched]
+            if key in state_dict and key not in shaped_by_checkpoint and \
+                    tuple(np.shape(_array(state_dict[key]))) != target.shape:
+                problems.append(f"size mismatch for {key}: checkpoint has shape "
+                                f"{tuple(np.shape(_array(state_dict[key])))}, model has "
+                                f"{target.shape}")
         if strict:
             problems += [f"missing key {k!r}" for k in missing]
             problems += [f"unexpected key {k!r}" for k in unexpected]
         if problems:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n  "
                                + "\n  ".join(problems))
+        if any(shapes for _, shapes, _, _ in lazy):  # lazy layers take the checkpoint's shapes
+            for module, shapes, _, _ in lazy:
+                module._materialize_loaded(shapes)
+            own = self.state_dict()
         with no_grad():
             for key, target in own.items():
                 if key in state_dict:

@@ -61,11 +61,66 @@ def test_a_one_dim_input_and_a_0d_refusal():
         nn.LazyLinear(2)(cr.tensor(1.0))
 
 
-def test_loading_before_the_first_forward_is_refused_naming_the_mismatch():
-    with pytest.raises(RuntimeError, match="size mismatch for weight"):
-        nn.LazyLinear(2).load_state_dict(nn.Linear(3, 2).state_dict())
+def test_loading_before_the_first_forward_takes_the_checkpoints_shapes():
+    source = nn.Sequential(nn.Linear(5, 3), nn.ReLU(), nn.Linear(3, 2))
+    model = nn.Sequential(nn.LazyLinear(3), nn.ReLU(), nn.LazyLinear(2))
+    weight = model[0].weight
+    optimizer = cr.optim.SGD(model.parameters(), lr=0.1)  # built before: sees the same objects
+    model.load_state_dict(source.state_dict())
+    assert type(model[0]) is nn.Linear and model[0].in_features == 5 and model[2].in_features == 3
+    assert model[0].weight is weight and optimizer.param_groups[0]["params"][0] is weight
+    for ours, theirs in zip(model.parameters(), source.parameters()):
+        assert np.array_equal(ours.data, theirs.data) and not np.shares_memory(ours.data,
+                                                                                theirs.data)
+    x = cr.randn(4, 5)
+    assert np.array_equal(model(x).detach().numpy(), source(x).detach().numpy())
 
 
+@needs_torch
+def test_a_loaded_lazy_layer_computes_what_torch_computes():
+    source = torch.nn.Linear(6, 4)
+    theirs, ours = torch.nn.LazyLinear(4), nn.LazyLinear(4)
+    theirs.load_state_dict(source.state_dict())
+    ours.load_state_dict({k: v.detach().numpy() for k, v in source.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((3, 6)).astype(np.float32)
+    want = theirs(torch.from_numpy(x)).detach().numpy()
+    np.testing.assert_allclose(ours(cr.from_numpy(x)).detach().numpy(), want, rtol=1e-6)
+    assert repr(ours) == repr(theirs)
+
+
+def test_a_wrong_shape_is_refused_by_name_and_changes_nothing():
+    model = nn.Sequential(nn.LazyLinear(2), nn.Linear(2, 2))
+    checkpoint = {"0.weight": np.zeros((3, 4), np.float32), "0.bias": np.zeros(2, np.float32),
+                  "1.weight": np.zeros((2, 5), np.float32), "1.bias": np.zeros(2, np.float32)}
+    with pytest.raises(RuntimeError) as error:
+        model.load_state_dict(checkpoint)
+    message = str(error.value)
+    assert "size mismatch for 0.weight: checkpoint has shape (3, 4), LazyLinear(out_features=2)" \
+        " needs (2, in_features)" in message
+    assert "size mismatch for 1.weight" in message  # every problem at once
+    assert type(model[0]) is nn.LazyLinear
+    assert isinstance(model[0].weight, nn.UninitializedParameter)
+    with pytest.raises(RuntimeError, match=r"0.bias: checkpoint has shape \(2, 1\)"):
+        nn.Sequential(nn.LazyLinear(2)).load_state_dict(
+            {"0.weight": np.zeros((2, 4)), "0.bias": np.zeros((2, 1))})
+
+
+def test_a_parameter_the_checkpoint_lacks_is_drawn_by_the_first_forward():
+    layer = nn.LazyLinear(3)
+    weight = np.random.default_rng(1).standard_normal((3, 4)).astype(np.float32)
+    result = layer.load_state_dict({"weight": weight}, strict=False)
+    assert result.missing_keys == ["bias"]
+    assert type(layer) is nn.LazyLinear and isinstance(layer.bias, nn.UninitializedParameter)
+    assert np.array_equal(layer.weight.data, weight)
+    x = cr.randn(2, 4)
+    y = layer(x)
+    assert type(layer) is nn.Linear and layer.in_features == 4
+    assert np.array_equal(layer.weight.data, weight)  # loaded values kept
+    assert 0 < np.abs(layer.bias.data).max() <= 1 / np.sqrt(4)  # drawn as Linear draws
+    np.testing.assert_allclose(y.detach().numpy(), x.numpy() @ weight.T + layer.bias.data,
+                               rtol=1e-6)
+    with pytest.raises(ValueError, match="in_features=4"):
+        layer(cr.randn(2, 5))
 def test_materialize_takes_an_int_or_a_shape_and_a_dtype():
     p = nn.UninitializedParameter(requires_grad=False, dtype=cr.float64)
     p.materialize(4)
