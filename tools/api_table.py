@@ -193,7 +193,7 @@ GROUPS: list[tuple[str, str, list[str]]] = [
     ]),
     ("torch.optim", "chainrule.optim", [
         "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-        "NAdam", "RAdam", "LBFGS", "ASGD", "Rprop", "lr_scheduler.StepLR",
+        "Adafactor", "NAdam", "RAdam", "LBFGS", "ASGD", "Rprop", "lr_scheduler.StepLR",
         "lr_scheduler.MultiStepLR",
         "lr_scheduler.ExponentialLR", "lr_scheduler.CosineAnnealingLR",
         "lr_scheduler.ReduceLROnPlateau", "lr_scheduler.OneCycleLR", "lr_scheduler.LinearLR",

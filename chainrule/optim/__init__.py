@@ -25,6 +25,7 @@ from ..lazy import lazy_names
 # modules); see chainrule.lazy.
 __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".adadelta": "Adadelta",
+    ".adafactor": "Adafactor",
     ".adagrad": "Adagrad",
     ".adam": "Adam AdamW",
     ".adamax": "Adamax",
@@ -44,4 +45,4 @@ __all__ = [
     "ASGD", "Adadelta", "Adamax", "LBFGS", "NAdam", "RAdam",
 ]
 
-__all__ += ["Rprop"]
+__all__ += ["Rprop", "Adafactor"]

@@ -1,6 +1,6 @@
-"""Adadelta, Adamax, NAdam, RAdam, ASGD and LBFGS beyond their first steps: LBFGS on the
-Rosenbrock function and on a quadratic (against torch where it is installed), its strong Wolfe
-search, bad hyperparameters, float32 parameters, and state dicts that resume bit for bit."""
+"""Adadelta, Adamax, NAdam, RAdam, ASGD, Adafactor and LBFGS beyond their first steps: LBFGS
+on the Rosenbrock function and on a quadratic (against torch where it is installed), its strong
+Wolfe search, bad hyperparameters, float32 parameters, and state dicts that resume bit for bit."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ PER_PARAMETER = [
     (optim.NAdam, {"lr": 0.05, "momentum_decay": 0.1}),
     (optim.RAdam, {"lr": 0.05, "betas": (0.8, 0.9)}),
     (optim.ASGD, {"lr": 0.05, "t0": 3.0}),
+    (optim.Adafactor, {"lr": 0.05, "weight_decay": 0.1}),
 ]
 
 

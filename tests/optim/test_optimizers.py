@@ -16,6 +16,7 @@ ALL = [
     (optim.AdamW, {"lr": 0.1}),
     (optim.RMSprop, {"lr": 0.01, "momentum": 0.5, "centered": True, "weight_decay": 0.01}),
     (optim.Adagrad, {"lr": 0.1, "lr_decay": 0.01, "weight_decay": 0.01}),
+    (optim.Adafactor, {"lr": 0.1, "weight_decay": 0.01, "d": 1.5}),
 ]
 IDS = [f"{make.__name__}" for make, _ in ALL]
 

@@ -21,6 +21,7 @@ CONFIGS = [
     (optim.RMSprop, {"lr": 0.01, "momentum": 0.5, "centered": True}),
     (optim.Adagrad, {"lr": 0.1, "lr_decay": 0.05, "initial_accumulator_value": 0.1}),
     (optim.Rprop, {"lr": 0.05, "etas": (0.4, 1.3)}),
+    (optim.Adafactor, {"lr": 0.05, "eps": (1e-6, 1e-2), "weight_decay": 0.1}),
 ]
 IDS = [make.__name__ for make, _ in CONFIGS]
 GROUPS = [{"lr": 0.02}, {}]

@@ -77,6 +77,9 @@ CASES = (
     + [("Rprop", kw) for kw in _grid(lr=[0.01, 0.2], etas=[(0.5, 1.2), (0.2, 1.9)],
                                       step_sizes=[(1e-6, 50), (0.05, 0.3)],
                                       maximize=[False, True])]
+    # lr = 0.5: ρₜ = min(γ, 1/√t) takes γ up to t = 4 and 1/√t after
+    + [("Adafactor", kw) for kw in _grid(lr=[0.05, 0.5], beta2_decay=[-0.8, -0.5],
+                                          weight_decay=[0.0, 0.1], maximize=[False, True])]
 )
 
 
@@ -111,6 +114,8 @@ GROUP_CASES = [
     ("RAdam", {"lr": 0.05}, [{"betas": (0.8, 0.9)}, {"lr": 0.1, "weight_decay": 0.2}]),
     ("ASGD", {"lr": 0.05}, [{"lr": 0.1, "t0": 3.0}, {"lambd": 0.2, "alpha": 0.5}]),
     ("Rprop", {"lr": 0.05}, [{"lr": 0.1, "etas": (0.3, 1.5)}, {"step_sizes": (0.01, 0.2)}]),
+    ("Adafactor", {"lr": 0.05}, [{"lr": 0.3, "d": 1.5}, {"weight_decay": 0.2,
+                                                         "eps": (1e-6, 1e-2)}]),
 ]
 
 
