@@ -95,6 +95,8 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "linalg.pinv", "linalg.lstsq", "linalg.matrix_power", "linalg.matrix_rank",
         "linalg.multi_dot", "linalg.matmul", "linalg.vecdot", "linalg.diagonal",
         "linalg.solve_triangular", "linalg.cond", "linalg.matrix_exp", "linalg.vander",
+        "linalg.lu_factor", "linalg.lu_factor_ex", "linalg.lu", "linalg.lu_solve",
+        "linalg.inv_ex", "linalg.tensorinv", "linalg.tensorsolve",
         "matrix_power", "matrix_exp", "cholesky", "qr", "svd", "pinverse", "cholesky_solve",
         "cholesky_inverse", "triangular_solve",
         # dtype information and utilities
