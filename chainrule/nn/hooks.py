@@ -134,8 +134,9 @@ COUNTED_TABLES = ("_forward_pre_hooks", "_forward_hooks", "_backward_pre_hooks",
 def brought_along(module: Any) -> None:
     """Count the hooks of a module made by copying or unpickling (not registered here)."""
     count = sum(len(module.__dict__.get(name, ())) for name in COUNTED_TABLES)
-    watch(module)[0] += count
-    LIVE[0] += count
+    if count:  # a copy without hooks needs no finalizer
+        watch(module)[0] += count
+        LIVE[0] += count
 
 
 # id(module) -> its [hooks counted in LIVE, alive], for modules ``watch`` set a finalizer on
