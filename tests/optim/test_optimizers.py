@@ -152,16 +152,21 @@ def test_adagrad_takes_initial_accumulator_value_per_group():
     (optim.Adagrad, {"lr": 0.5}, 600),
 ], ids=lambda v: v.__name__ if isinstance(v, type) else "")
 def test_converges_on_a_quadratic(make, kwargs, steps):
+    assert_converges(make, kwargs, steps)
+
+
+def assert_converges(make, kwargs, steps, shape=(5,), atol=1e-3) -> None:
+    """``make([x], **kwargs)`` brings x to the minimum c of ‖x − c‖² within ``steps``."""
     rng = np.random.default_rng(1)
-    c = rng.standard_normal(5)
-    x = chainrule.tensor(rng.standard_normal(5) * 3, requires_grad=True)
+    c = rng.standard_normal(shape)
+    x = chainrule.tensor(rng.standard_normal(shape) * 3, requires_grad=True)
     opt = make([x], **kwargs)
     for _ in range(steps):
         opt.zero_grad()
         diff = x - chainrule.tensor(c)
         (diff * diff).sum().backward()
         opt.step()
-    np.testing.assert_allclose(x.data, c, atol=1e-3)
+    np.testing.assert_allclose(x.data, c, atol=atol)
 
 
 # ------------------------------------------------------------ mechanics
