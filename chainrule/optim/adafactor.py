@@ -11,7 +11,6 @@ import numpy as np
 from ..kernels import axpby_
 from ..tensor import Tensor
 from .optimizer import Optimizer, ParamsT, floats
-from .state_checks import checked_optimizer_state
 
 
 class Adafactor(Optimizer):
@@ -77,6 +76,7 @@ class Adafactor(Optimizer):
     """
 
     _flushed = ("row_var", "col_var", "variance")
+    _state_kinds = {"row_var": "rows", "col_var": "columns"}  # the factors' own shapes
 
     def __init__(self, params: ParamsT, lr: float = 1e-2, beta2_decay: float = -0.8,
                  eps: tuple[float | None, float] = (None, 1e-3), d: float = 1.0,
@@ -124,35 +124,20 @@ class Adafactor(Optimizer):
         v_hat /= np.maximum(row_var.mean(axis=-2, keepdims=True), eps1)  # R C / max(R̄, ε₁)
         return v_hat
 
-    def add_param_group(self, param_group: dict[str, Any]) -> None:
-        """Add a group of parameters, as ``Optimizer.add_param_group``; its hyperparameters
-        are checked as the constructor checks them."""
-        if not isinstance(param_group, dict):
-            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
-        group = {**self.defaults, **param_group}
-        eps = _checked_hyperparameters(group)
-        # NOTE: the base class would compare ``eps`` with 0 as one number; it sees ε₂ alone.
-        super().add_param_group({**group, "eps": eps[1]})
-        self.param_groups[-1]["eps"] = eps
+    def _check_group(self, group: dict[str, Any]) -> None:
+        """The common checks, and Adafactor's own: ``eps`` a pair, ``d`` ≥ 1, τ ≤ 0."""
+        _checked_hyperparameters(group)
+        super()._check_group(group)
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore hyperparameters and state saved by ``state_dict``, as
-        ``Optimizer.load_state_dict`` does; ``row_var`` and ``col_var`` must have the shapes of
-        their parameter's factors, and ``eps`` be a pair as the constructor takes it.
-        Anything else raises a ValueError, and the optimizer is left as it was."""
-        plain, eps, factors = _unpacked(state_dict, self.defaults["eps"])
-        groups, state = checked_optimizer_state(self, plain)
-        by_index = {}
-        for saved, group, pair in zip(plain["param_groups"], groups, eps):
-            group["eps"] = _checked_hyperparameters({**group, "eps": pair})
-            by_index.update(zip(saved["params"], group["params"]))
-        for key, entries in factors.items():
-            p = by_index[int(key)]
-            state[p].update(_checked_factors(entries, p, key))
-        for p, entries in state.items():
-            _check_kept_state(entries, p)
-        self.state = state
-        self.param_groups = groups
+    def _check_state(self, p: Tensor, entries: dict[str, Any]) -> None:
+        """A (non-empty) parameter with state holds both factors (2 dims or more) or the
+        variance."""
+        if not entries or p.data.size == 0:
+            return
+        needed = {"row_var", "col_var"} if p.ndim >= 2 else {"variance"}
+        if not needed <= set(entries):
+            raise ValueError(f"loaded state of a parameter of shape {p.shape} lacks "
+                             f"{sorted(needed - set(entries))}")
 
 
 def _rms(x: np.ndarray) -> float:
@@ -167,9 +152,8 @@ def _factor_shape(shape: tuple[int, ...], dim: int) -> tuple[int, ...]:
     return tuple(factor)
 
 
-def _checked_hyperparameters(group: Mapping[str, Any]) -> tuple[float | None, float]:
-    """Check the ranges PyTorch checks, naming the argument (NaN is refused too); returns
-    ``eps`` as a tuple."""
+def _checked_hyperparameters(group: Mapping[str, Any]) -> None:
+    """Check the ranges PyTorch checks, naming the argument (NaN is refused too)."""
     eps = group["eps"]
     if not isinstance(eps, (tuple, list)) or len(eps) != 2:
         raise ValueError(f"Invalid eps: {eps!r} (must be a pair (epsilon1, epsilon2), "
@@ -189,59 +173,9 @@ def _checked_hyperparameters(group: Mapping[str, Any]) -> tuple[float | None, fl
     for words, value, valid, bound in checks:
         if not valid(value):  # `not v >= 0` also refuses NaN
             raise ValueError(f"Invalid {words}: {value} (must be {bound})")
-    return tuple(eps)
 
 
 def _is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
-def _unpacked(state_dict: Any, eps_like: tuple) -> tuple[Any, list, dict]:
-    """``state_dict`` without the parts that the generic checks can not judge: each group's
-    ``eps`` (given as ``eps_like`` instead: ε₁ may be None in one and a number in the other)
-    and the factors ``row_var`` and ``col_var``, which have their own shapes. Returns the
-    rest, the groups' ``eps`` and the factors by parameter key."""
-    if not isinstance(state_dict, Mapping) or set(state_dict) != {"state", "param_groups"} \
-            or not isinstance(state_dict["param_groups"], (list, tuple)) \
-            or not isinstance(state_dict["state"], Mapping):
-        return state_dict, [], {}  # the generic checks name the problem
-    groups = [dict(group, eps=eps_like) if isinstance(group, Mapping) and "eps" in group
-              else group for group in state_dict["param_groups"]]
-    eps = [group.get("eps") if isinstance(group, Mapping) else None
-           for group in state_dict["param_groups"]]
-    state, factors = {}, {}
-    for key, entries in state_dict["state"].items():
-        if isinstance(entries, Mapping):
-            factors[key] = {n: v for n, v in entries.items() if n in ("row_var", "col_var")}
-            entries = {n: v for n, v in entries.items() if n not in factors[key]}
-        state[key] = entries
-    return {"state": state, "param_groups": groups}, eps, factors
-
-
-def _checked_factors(entries: dict[str, Any], p: Tensor, key: Any) -> dict[str, np.ndarray]:
-    """The factors of parameter ``key``, as arrays of p's dtype, if their shapes are R's and C's
-    for p."""
-    checked = {}
-    for name, value in entries.items():
-        shape = _factor_shape(p.shape, -1 if name == "row_var" else -2) if p.ndim >= 2 else None
-        if not isinstance(value, (np.ndarray, Tensor)):
-            raise ValueError(f"state {name!r} of parameter {key!r} must be an array, got a "
-                             f"{type(value).__name__}")
-        array = np.array(value.data if isinstance(value, Tensor) else value, dtype=p.dtype)
-        if array.shape != shape:
-            raise ValueError(f"loaded state {name!r} of parameter {key!r} has shape "
-                             f"{array.shape}, but a parameter of shape {p.shape} has "
-                             + (f"{name} of shape {shape}" if shape else "no factors"))
-        checked[name] = array
-    return checked
-
-
-def _check_kept_state(entries: dict[str, Any], p: Tensor) -> None:
-    """A (non-empty) parameter with state holds both factors (2 dims or more) or the
-    variance."""
-    if not entries or p.data.size == 0:
-        return
-    needed = {"row_var", "col_var"} if p.ndim >= 2 else {"variance"}
-    if not needed <= set(entries):
-        raise ValueError(f"loaded state of a parameter of shape {p.shape} lacks "
-                         f"{sorted(needed - set(entries))}")

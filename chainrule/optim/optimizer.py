@@ -107,8 +107,18 @@ class Optimizer:
         for name, value in self.defaults.items():
             group.setdefault(name, value)
         self._check_params(group["params"], len(self.param_groups))
-        _check_hyperparameters(group)
+        self._check_group(group)
         self.param_groups.append(group)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        """Raise a ValueError naming a hyperparameter of ``group`` out of its range (the
+        common ones here; an optimizer with others of its own extends this)."""
+        _check_hyperparameters(group)
+
+    def _check_state(self, p: Tensor, entries: dict[str, Any]) -> None:
+        """Raise a ValueError if the loaded state ``entries`` of ``p`` cannot be stepped from
+        (each entry was already checked on its own; an optimizer whose entries depend on one
+        another extends this)."""
 
     def _check_params(self, params: list, index: int) -> None:
         seen = {id(p) for group in self.param_groups for p in group["params"]}
@@ -243,7 +253,9 @@ class Optimizer:
         """
         groups, state = checked_optimizer_state(self, state_dict)
         for group in groups:
-            _check_hyperparameters(group)
+            self._check_group(group)
+        for p, entries in state.items():
+            self._check_state(p, entries)
         self.state = state
         self.param_groups = groups
 
@@ -284,7 +296,9 @@ def _split(names: str) -> tuple[str, ...]:
 
 def _check_hyperparameters(group: dict[str, Any]) -> None:
     for key, words in _NON_NEGATIVE.items():
-        if key in group and not group[key] >= 0:  # `not >=` also rejects NaN
+        # a pair (Adafactor's eps) is checked entry by entry; None there means a default
+        values = group[key] if isinstance(group.get(key), (tuple, list)) else (group.get(key),)
+        if key in group and not all(v is None or v >= 0 for v in values):  # rejects NaN too
             raise ValueError(f"Invalid {words}: {group[key]} (must be >= 0)")
     for i, beta in enumerate(group.get("betas", ())):
         if not 0.0 <= beta < 1.0:

@@ -38,6 +38,8 @@ _RANGES = {"rho": (0.0, 1.0), "momentum_decay": (0.0, math.inf),
            "tolerance_grad": (0.0, math.inf), "tolerance_change": (0.0, math.inf),
            "max_iter": (1, math.inf), "max_eval": (1, math.inf), "history_size": (1, math.inf)}
 _OPTIONAL_FIELDS = {"default_min_lr"}
+# Hyperparameters holding a tuple whose entries may be None (a default) or a number.
+_OPTIONAL_ENTRIES = {"eps"}
 
 
 def checked_optimizer_state(optimizer: Any, state_dict: Any) -> tuple[list[dict], dict]:
@@ -112,7 +114,9 @@ def _checked_entry(name: Any, value: Any, p: Tensor, kind: str | None = None,
     """One entry of a parameter's state. Most are arrays of the parameter's shape; an
     optimizer names the others in ``_number_state`` (finite numbers, e.g. NAdam's
     ``mu_product``) or ``_state_kinds`` (name → "count", "number", "numbers", "flat" or
-    "flats"; LBFGS's: "flat" is a 1-D array of ``flat_size`` entries, every parameter's).
+    "flats"; LBFGS's: "flat" is a 1-D array of ``flat_size`` entries, every parameter's; or
+    "rows" / "columns", Adafactor's factors: the parameter's shape with its last, or its
+    next-to-last, dimension 1, for a parameter of 2 dimensions or more).
     """
     if name == "step" or kind == "count":
         if not _is_index(value):
@@ -142,6 +146,16 @@ def _checked_entry(name: Any, value: Any, p: Tensor, kind: str | None = None,
     if not isinstance(value, (np.ndarray, Tensor)):
         raise ValueError(f"state {name!r} must be an array, got a {type(value).__name__}")
     array = np.array(value.data if isinstance(value, Tensor) else value, dtype=p.dtype)
+    if kind in ("rows", "columns"):
+        if p.ndim < 2:
+            raise ValueError(f"loaded state {name!r}: a parameter of shape {p.shape} has no "
+                             "factors (only those of 2 dimensions or more)")
+        want = list(p.shape)
+        want[-1 if kind == "rows" else -2] = 1
+        if array.shape != tuple(want):
+            raise ValueError(f"loaded state {name!r} has shape {array.shape}, but the {kind} "
+                             f"factor of a parameter of shape {p.shape} has {tuple(want)}")
+        return array
     if array.shape != p.shape:
         raise ValueError(f"loaded state {name!r} has shape {array.shape}, but its parameter "
                          f"has shape {p.shape}")
@@ -217,7 +231,9 @@ def _checked_value(value: Any, like: Any, where: str, field: str = "") -> Any:
     if isinstance(like, (list, tuple)):
         if not isinstance(value, (list, tuple)) or len(value) != len(like):
             raise ValueError(f"{where} must be a list of {len(like)} values, got {value!r}")
-        items = [_checked_value(v, u, where, field) for v, u in zip(value, like)]
+        items = [None if v is None and field in _OPTIONAL_ENTRIES else
+                 _checked_value(v, 0.0 if u is None and field in _OPTIONAL_ENTRIES else u,
+                                where, field) for v, u in zip(value, like)]
         return tuple(items) if isinstance(like, tuple) else items
     if isinstance(like, Mapping):
         if not isinstance(value, Mapping) or not all(map(_is_real, value.values())) \
