@@ -168,14 +168,27 @@ def _no_pivoting(name: str, pivot: bool) -> None:
                            "the CPU, as in PyTorch; use pivot=True")
 
 
-def _zero_pivot(name: str, info: np.ndarray) -> str:
-    """The first matrix whose U has an exactly zero diagonal entry, and that entry."""
+def _first_zero_pivot(info: np.ndarray) -> tuple[str, int]:
+    """("(Batch element b): " for a batch, else "", i): the first matrix whose U has an
+    exactly zero diagonal entry, and that entry's 1-based index (its ``info``)."""
     flat = info.reshape(-1)
     index = int(np.flatnonzero(flat)[0])
-    where_ = f"(Batch element {index}): " if info.ndim else ""
-    i = int(flat[index])
+    return (f"(Batch element {index}): " if info.ndim else ""), int(flat[index])
+
+
+def _zero_pivot(name: str, info: np.ndarray) -> str:
+    """The error text for the first matrix whose U has an exactly zero diagonal entry."""
+    where_, i = _first_zero_pivot(info)
     return (f"{name}: {where_}U[{i},{i}] is zero, so lu_solve with this factor would divide "
             "by zero; linalg.lu_factor_ex(A) or linalg.lu(A) factor it without this check")
+
+
+def _factor(name: str, A: Any, pivot: bool) -> tuple[Any, np.ndarray, np.ndarray]:  # noqa: N803
+    """(the differentiable packed LU, pivots, info) of A, after ``name``'s checks."""
+    _no_pivoting(name, pivot)
+    check_matrix(name, A)
+    lu, pivots, info = lu_ops.lu_factor(A.data)
+    return A._apply(lu_ops.LUFactor, factor=(lu, pivots)), pivots, info
 
 
 def lu_factor_ex(A: Any, *, pivot: bool = True, check_errors: bool = False) -> Any:  # noqa: N803
@@ -192,12 +205,9 @@ def lu_factor_ex(A: Any, *, pivot: bool = True, check_errors: bool = False) -> A
         >>> pivots.tolist(), info.item()
         ([2, 2], 0)
     """
-    _no_pivoting("linalg.lu_factor_ex", pivot)
-    check_matrix("linalg.lu_factor_ex", A)
-    lu, pivots, info = lu_ops.lu_factor(A.data)
+    packed, pivots, info = _factor("linalg.lu_factor_ex", A, pivot)
     if check_errors and info.any():
         raise LinAlgError(_zero_pivot("linalg.lu_factor_ex", info))
-    packed = A._apply(lu_ops.LUFactor, factor=(lu, pivots))
     return LUFactorExResult(packed, A._const(pivots), A._const(info))
 
 
@@ -212,12 +222,10 @@ def lu_factor(A: Any, *, pivot: bool = True) -> Any:  # noqa: N803
         >>> LU.tolist(), pivots.tolist()
         ([[3.0, 4.0], [0.3333333432674408, 0.6666666269302368]], [2, 2])
     """
-    _no_pivoting("linalg.lu_factor", pivot)
-    check_matrix("linalg.lu_factor", A)
-    packed, pivots, info = lu_factor_ex(A)
-    if info.data.any():
-        raise RuntimeError(_zero_pivot("linalg.lu_factor", info.data))
-    return LUFactorResult(packed, pivots)
+    packed, pivots, info = _factor("linalg.lu_factor", A, pivot)
+    if info.any():
+        raise RuntimeError(_zero_pivot("linalg.lu_factor", info))
+    return LUFactorResult(packed, A._const(pivots))
 
 
 def _unpack(packed: Any, pivots: np.ndarray) -> Any:
@@ -244,10 +252,8 @@ def lu(A: Any, *, pivot: bool = True) -> Any:  # noqa: N803
         >>> (P @ L @ U).tolist(), U.tolist()
         ([[1.0, 2.0], [2.0, 4.0]], [[2.0, 4.0], [0.0, 0.0]])
     """
-    _no_pivoting("linalg.lu", pivot)
-    check_matrix("linalg.lu", A)
-    packed, pivots, _ = lu_factor_ex(A)
-    return _unpack(packed, pivots.data)
+    packed, pivots, _ = _factor("linalg.lu", A, pivot)
+    return _unpack(packed, pivots)
 
 
 def _check_lu_solve(LU: Any, pivots: Any, B: Any, left: bool) -> None:  # noqa: N803
@@ -311,10 +317,8 @@ def inv_ex(A: Any, *, check_errors: bool = False) -> Any:  # noqa: N803
     check_matrix("linalg.inv_ex", A, square=True)
     info = lu_ops.lu_factor(A.data)[2]
     if check_errors and info.any():
-        flat = info.reshape(-1)
-        index = int(np.flatnonzero(flat)[0])
-        where_ = f"(Batch element {index}): " if info.ndim else ""
-        raise LinAlgError(f"linalg.inv_ex: {where_}The diagonal element {flat[index]} of U is "
+        where_, i = _first_zero_pivot(info)
+        raise LinAlgError(f"linalg.inv_ex: {where_}The diagonal element {i} of U is "
                           "zero: the matrix is singular and has no inverse")
     failed = A._const((info > 0)[..., None, None])
     eye = A._const(np.eye(A.shape[-1], dtype=A.data.dtype))
