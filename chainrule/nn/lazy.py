@@ -121,23 +121,22 @@ class LazyLinear(Module):
             self._parameters[name].data[...] = values
         return self(x)
 
-    def _lazy_shapes(self, state_dict: Any, prefix: str) -> tuple[dict, set, list]:
+    def _lazy_shapes(self, state_dict: Any, prefix: str) -> tuple[dict, list]:
         """For ``Module.load_state_dict``: ({parameter name: shape} of the still-uninitialised
-        parameters the checkpoint holds, their full keys, problems with their shapes)."""
-        shapes, keys, problems = {}, set(), []
+        parameters the checkpoint holds, problems with their shapes)."""
+        shapes, problems = {}, []
         for name, param in self._parameters.items():
             key = prefix + name
             if not isinstance(param, UninitializedParameter) or key not in state_dict:
                 continue
             shape = tuple(np.shape(getattr(state_dict[key], "data", state_dict[key])))
-            keys.add(key)
             rank, want = (1, f"({self.out_features},)") if name == "bias" else \
                 (2, f"({self.out_features}, in_features)")
             if len(shape) != rank or shape[0] != self.out_features:
                 problems.append(f"size mismatch for {key}: checkpoint has shape {shape}, "
                                 f"LazyLinear(out_features={self.out_features}) needs {want}")
             shapes[name] = shape
-        return shapes, keys, problems
+        return shapes, problems
 
     def _materialize_loaded(self, shapes: dict, become_linear: bool = False) -> None:
         """Materialise the uninitialised parameters named in ``shapes``; once none is left (or

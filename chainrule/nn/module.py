@@ -348,10 +348,14 @@ class Module:
         own = self.state_dict()
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
-        lazy = [(module, *module._lazy_shapes(state_dict, f"{name}." if name else ""))
-                for name, module in self.named_modules() if hasattr(module, "_lazy_shapes")]
-        problems = [problem for _, _, _, module_problems in lazy for problem in module_problems]
-        shaped_by_checkpoint = {key for _, _, keys, _ in lazy for key in keys}
+        lazy, problems, shaped_by_checkpoint = [], [], set()  # lazy layers: (module, shapes)
+        for name, module in self.named_modules():
+            if hasattr(module, "_lazy_shapes"):
+                prefix = f"{name}." if name else ""
+                shapes, module_problems = module._lazy_shapes(state_dict, prefix)
+                lazy.append((module, shapes))
+                problems += module_problems
+                shaped_by_checkpoint.update(prefix + key for key in shapes)
         for key, target in own.items():
             if key in state_dict and key not in shaped_by_checkpoint and \
                     tuple(np.shape(_array(state_dict[key]))) != target.shape:
@@ -364,8 +368,8 @@ class Module:
         if problems:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n  "
                                + "\n  ".join(problems))
-        if any(shapes for _, shapes, _, _ in lazy):  # lazy layers take the checkpoint's shapes
-            for module, shapes, _, _ in lazy:
+        if any(shapes for _, shapes in lazy):  # lazy layers take the checkpoint's shapes
+            for module, shapes in lazy:
                 module._materialize_loaded(shapes)
             own = self.state_dict()
         with no_grad():
