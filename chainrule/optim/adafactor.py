@@ -11,6 +11,7 @@ import numpy as np
 from ..kernels import axpby_
 from ..tensor import Tensor
 from .optimizer import Optimizer, ParamsT, floats
+from .state_checks import factor_shape
 
 
 class Adafactor(Optimizer):
@@ -115,8 +116,8 @@ class Adafactor(Optimizer):
             np.copyto(v_hat, axpby_(weight, square, 1 - weight, variance))
             return v_hat
         if "row_var" not in state:
-            state["row_var"] = np.zeros(_factor_shape(grad.shape, -1), grad.dtype)
-            state["col_var"] = np.zeros(_factor_shape(grad.shape, -2), grad.dtype)
+            state["row_var"] = np.zeros(factor_shape(grad.shape, "rows"), grad.dtype)
+            state["col_var"] = np.zeros(factor_shape(grad.shape, "columns"), grad.dtype)
         row_var, col_var = state["row_var"], state["col_var"]
         axpby_(weight, square.mean(axis=-1, keepdims=True), 1 - weight, row_var)
         axpby_(weight, square.mean(axis=-2, keepdims=True), 1 - weight, col_var)
@@ -143,13 +144,6 @@ class Adafactor(Optimizer):
 def _rms(x: np.ndarray) -> float:
     """RMS(x) = ‖x‖₂ / √numel(x), as a Python float (as PyTorch's ``norm().item()``)."""
     return float(np.linalg.norm(x.ravel())) / x.size**0.5
-
-
-def _factor_shape(shape: tuple[int, ...], dim: int) -> tuple[int, ...]:
-    """``shape`` with the size of ``dim`` set to 1: R's (dim −1) or C's (dim −2)."""
-    factor = list(shape)
-    factor[dim] = 1
-    return tuple(factor)
 
 
 def _checked_hyperparameters(group: Mapping[str, Any]) -> None:

@@ -150,16 +150,23 @@ def _checked_entry(name: Any, value: Any, p: Tensor, kind: str | None = None,
         if p.ndim < 2:
             raise ValueError(f"loaded state {name!r}: a parameter of shape {p.shape} has no "
                              "factors (only those of 2 dimensions or more)")
-        want = list(p.shape)
-        want[-1 if kind == "rows" else -2] = 1
-        if array.shape != tuple(want):
+        want = factor_shape(p.shape, kind)
+        if array.shape != want:
             raise ValueError(f"loaded state {name!r} has shape {array.shape}, but the {kind} "
-                             f"factor of a parameter of shape {p.shape} has {tuple(want)}")
+                             f"factor of a parameter of shape {p.shape} has {want}")
         return array
     if array.shape != p.shape:
         raise ValueError(f"loaded state {name!r} has shape {array.shape}, but its parameter "
                          f"has shape {p.shape}")
     return array
+
+
+def factor_shape(shape: tuple[int, ...], kind: str) -> tuple[int, ...]:
+    """The shape of a "rows" factor (``shape`` with its last dimension 1) or a "columns" one
+    (its next-to-last dimension 1): Adafactor's row and column second moments."""
+    factor = list(shape)
+    factor[-1 if kind == "rows" else -2] = 1
+    return tuple(factor)
 
 
 def checked_scheduler_state(own: dict[str, Any], saved: Any, kind: str,
