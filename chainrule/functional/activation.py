@@ -7,9 +7,9 @@ since NumPy has no erf.
 Conventions at kinks follow PyTorch and are tested: relu'(0) = 0, leaky_relu'(0) =
 negative_slope, elu'(0) = alpha, celu'(0) = 1, selu'(0) = scale·alpha, and hardtanh (so
 relu6) has gradient 0 at and beyond its bounds. The piecewise family (hardswish, shrinkage,
-threshold, prelu) is in ``piecewise.py``. ``inplace=True`` is accepted for compatibility with
-PyTorch scripts, but the result is always a new tensor and the input is left unchanged
-(chainrule has no in-place autograd).
+threshold, prelu) is in ``piecewise.py``. ``inplace=True`` writes the result over the input and
+returns the input, as in PyTorch, by the rules of ``methods.inplace`` (recorded for autograd;
+a leaf that requires grad, or a recorded view of another tensor's memory, is refused).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import warnings
 from typing import Any
 
 from .. import dtypes, grad_mode, kernels
+from ..methods.inplace import inplace as write_over
 from ..methods.math import where
 from ..methods.reduce import normalize_dim
 from ..ops.activation import Gelu
@@ -39,7 +40,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
 
     Args:
         input: any tensor.
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+        inplace: write the result over ``input`` and return ``input`` (as ``relu_``).
 
     Shape: any (*) -> the same shape.
 
@@ -48,6 +49,8 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
         >>> relu(chainrule.tensor([-1.0, 0.0, 2.0]))
         tensor([0., 0., 2.])
     """
+    if inplace:
+        return input.relu_()
     if isinstance(input, Tensor) and not (input.requires_grad and grad_mode.is_grad_enabled()) \
             and input.data.dtype.kind != "b":
         return Tensor._const(kernels.relu(input.data))  # nothing to record: ``Relu``'s forward
@@ -60,7 +63,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     Args:
         input: any tensor (integer inputs are converted to float32).
         negative_slope: the slope for x ≤ 0 (default 0.01).
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+        inplace: write the result over ``input`` and return ``input`` (as ``leaky_relu_``).
 
     Shape: any (*) -> the same shape.
 
@@ -69,6 +72,8 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
         >>> leaky_relu(chainrule.tensor([-2.0, 3.0]), 0.5)
         tensor([-1.,  3.])
     """
+    if inplace:
+        return write_over(input, "leaky_relu_", leaky_relu, negative_slope)
     x = _floating(input)
     return where(x > 0, x, x * negative_slope)
 
@@ -82,7 +87,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     Args:
         input: any tensor (integer inputs are converted to float32).
         alpha: ELU tends to −alpha for large negative x (default 1.0).
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+        inplace: write the result over ``input`` and return ``input`` (as ``elu_``).
 
     Shape: any (*) -> the same shape.
 
@@ -91,6 +96,8 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
         >>> elu(chainrule.tensor([0.0, 2.0]))
         tensor([0., 2.])
     """
+    if inplace:
+        return write_over(input, "elu_", elu, alpha)
     x = _floating(input)
     return where(x > 0, x, (x.clamp(max=0.0).exp() - 1.0) * alpha)
 
@@ -104,7 +111,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
         input: any tensor (integer inputs are converted to float32).
         min_val: lower bound (default −1).
         max_val: upper bound (default 1), at least min_val.
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+        inplace: write the result over ``input`` and return ``input`` (as ``hardtanh_``).
 
     Shape: any (*) -> the same shape.
 
@@ -116,6 +123,8 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
                          f"({max_val})")
+    if inplace:
+        return write_over(input, "hardtanh_", hardtanh, min_val, max_val)
     x = _floating(input)
     inside = (x > min_val) & (x < max_val)
     return where(inside, x, x.detach().clamp(min_val, max_val))
@@ -126,7 +135,7 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 
     Args:
         input: any tensor (integer inputs are converted to float32).
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+        inplace: write the result over ``input`` and return ``input`` (as ``relu6_``).
 
     Shape: any (*) -> the same shape.
 
@@ -135,6 +144,8 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
         >>> relu6(chainrule.tensor([-1.0, 3.0, 9.0]))
         tensor([0., 3., 6.])
     """
+    if inplace:
+        return write_over(input, "relu6_", relu6)
     return hardtanh(input, 0.0, 6.0)
 
 
@@ -170,7 +181,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
 
     Args:
         input: any tensor (integer inputs are converted to float32).
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+        inplace: write the result over ``input`` and return ``input`` (as ``silu_``).
 
     Shape: any (*) -> the same shape.
 
@@ -179,6 +190,8 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
         >>> [round(v, 4) for v in silu(chainrule.tensor([-1.0, 0.0, 1.0])).tolist()]
         [-0.2689, 0.0, 0.7311]
     """
+    if inplace:
+        return write_over(input, "silu_", silu)
     x = _floating(input)
     return x * x.sigmoid()
 
@@ -309,7 +322,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
 
     Args:
         input: any tensor (integer inputs are converted to float32).
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+        inplace: write the result over ``input`` and return ``input`` (as ``selu_``).
 
     Shape: any (*) -> the same shape.
 
@@ -318,6 +331,8 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
         >>> selu(chainrule.tensor([1.0], dtype=chainrule.float64)).tolist()
         [1.0507009873554805]
     """
+    if inplace:
+        return write_over(input, "selu_", selu)
     return elu(input, _SELU_ALPHA) * _SELU_SCALE
 
 
@@ -327,7 +342,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     Args:
         input: any tensor (integer inputs are converted to float32).
         alpha: α ≠ 0 (default 1.0).
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+        inplace: write the result over ``input`` and return ``input`` (as ``celu_``).
 
     Shape: any (*) -> the same shape.
 
@@ -338,6 +353,8 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """
     if alpha == 0:
         raise RuntimeError("celu: alpha cannot be 0 (it divides the input)")
+    if inplace:
+        return write_over(input, "celu_", celu, alpha)
     x = _floating(input)
     return where(x > 0, x, ((x.clamp(max=0.0) * (1.0 / alpha)).exp() - 1.0) * alpha)
 
@@ -348,7 +365,7 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 
     Args:
         input: any tensor (integer inputs are converted to float32).
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+        inplace: write the result over ``input`` and return ``input`` (as ``mish_``).
 
     Shape: any (*) -> the same shape.
 
@@ -357,6 +374,8 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
         >>> mish(chainrule.tensor([0.0, 100.0]))
         tensor([  0., 100.])
     """
+    if inplace:
+        return write_over(input, "mish_", mish)
     x = _floating(input)
     return x * x.softplus().tanh()
 

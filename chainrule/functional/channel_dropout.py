@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..methods.inplace import inplace as write_over
 from ..random import resolve
 from ..tensor import Tensor
 
@@ -25,7 +26,7 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
         input: (N, C, L) or unbatched (C, L).
         p: probability of zeroing a channel, in [0, 1].
         training: apply dropout; otherwise return ``input`` unchanged.
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+        inplace: write the result over ``input`` and return ``input``.
         generator: random generator for the mask (default: package generator).
 
     Shape:
@@ -41,7 +42,7 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     if input.ndim not in (2, 3):
         raise ValueError(f"dropout1d expects a 2-D (C, L) or 3-D (N, C, L) input, got shape "
                          f"{tuple(input.shape)}; for (N, C, H, W) images use dropout2d")
-    return _channel_dropout(input, p, training, input.ndim - 1, generator)
+    return _channel_dropout(input, p, training, input.ndim - 1, generator, inplace)
 
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
@@ -56,7 +57,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
         input: (N, C, H, W), or (N, C, L) (see the note).
         p: probability of zeroing a channel, in [0, 1].
         training: apply dropout; otherwise return ``input`` unchanged.
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+        inplace: write the result over ``input`` and return ``input``.
         generator: random generator for the mask (default: package generator).
 
     Shape:
@@ -76,13 +77,18 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
         warnings.warn("dropout2d: received a 3-D input; as in PyTorch it is read as (N, C, L) "
                       "and channels x[n, c, :] are dropped. Use dropout1d for this layout.",
                       UserWarning, stacklevel=2)
-    return _channel_dropout(input, p, training, 2, generator)
+    return _channel_dropout(input, p, training, 2, generator, inplace)
 
 
-def _channel_dropout(x: Tensor, p: float, training: bool, lead: int, generator: Any) -> Tensor:
-    """x times a mask of shape x.shape[:lead] + (1, …): one keep/drop draw per channel."""
+def _channel_dropout(x: Tensor, p: float, training: bool, lead: int, generator: Any,
+                     inplace: bool = False) -> Tensor:
+    """x times a mask of shape x.shape[:lead] + (1, …): one keep/drop draw per channel
+    (written over x with ``inplace``)."""
     if not training or p == 0.0:
         return x
+    if inplace:
+        return write_over(x, "channel dropout(inplace=True)",
+                          lambda t: _channel_dropout(t, p, True, lead, generator))
     if p == 1.0:
         return x * 0.0
     mask_shape = tuple(x.shape[:lead]) + (1,) * (x.ndim - lead)

@@ -6,16 +6,21 @@ from typing import Any
 
 import numpy as np
 
+from ..methods.inplace import inplace as write_over
 from ..ops.shape import EmbeddingLookup
 from ..random import resolve
 from ..tensor import Tensor
 
 
-def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: Any = None) -> Tensor:
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *,
+            generator: Any = None) -> Tensor:
     """Inverted dropout: zero each element with probability ``p`` and scale the rest by
     1/(1 − p), so the expected value is unchanged; the identity when not ``training``.
 
     The gradient flows only through the kept elements (times the same 1/(1 − p)).
+    ``inplace=True`` writes the result over ``x`` and returns ``x`` (PyTorch's ``dropout_``;
+    ``methods.inplace``'s rules). ``generator`` (keyword): the random generator for the mask
+    (default: the package generator).
 
     Example:
         >>> import chainrule
@@ -28,6 +33,8 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: Any = N
         raise ValueError(f"dropout probability has to be between 0 and 1, got {p}")
     if not training or p == 0.0:
         return x
+    if inplace:
+        return write_over(x, "dropout(inplace=True)", lambda t: dropout(t, p, generator=generator))
     if p == 1.0:
         return x * 0.0
     keep = resolve(generator).random(x.shape, dtype=np.float32) >= p

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..methods.inplace import inplace as write_over
 from ..methods.math import where
 from ..tensor import Tensor
 from .activation import _floating, hardtanh
@@ -29,7 +30,7 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
 
     Args:
         input: any tensor (integer inputs are converted to float32).
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+        inplace: write the result over ``input`` and return ``input`` (as ``hardsigmoid_``).
 
     Shape: any (*) -> the same shape.
 
@@ -38,6 +39,8 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
         >>> hardsigmoid(chainrule.tensor([-4.0, 0.0, 4.0]))
         tensor([0.0000, 0.5000, 1.0000])
     """
+    if inplace:
+        return write_over(input, "hardsigmoid_", hardsigmoid)
     return hardtanh(_floating(input) + 3.0, 0.0, 6.0) * (1.0 / 6.0)
 
 
@@ -46,7 +49,7 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
 
     Args:
         input: any tensor (integer inputs are converted to float32).
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+        inplace: write the result over ``input`` and return ``input`` (as ``hardswish_``).
 
     Shape: any (*) -> the same shape.
 
@@ -55,6 +58,8 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
         >>> hardswish(chainrule.tensor([-4.0, 0.0, 4.0]))
         tensor([0., 0., 4.])
     """
+    if inplace:
+        return write_over(input, "hardswish_", hardswish)
     x = _floating(input)
     middle = where(x < 3.0, x * (x + 3.0) * (1.0 / 6.0), x)
     return where(x <= -3.0, 0.0, middle)
@@ -139,7 +144,7 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
         input: any tensor (integer inputs are converted to float32).
         threshold: the value to compare with (required).
         value: what replaces the elements at or below the threshold (required).
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+        inplace: write the result over ``input`` and return ``input`` (as ``threshold_``).
 
     Shape: any (*) -> the same shape.
 
@@ -148,6 +153,12 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
         >>> threshold(chainrule.tensor([-1.0, 0.5, 2.0]), 0.5, -7.0)
         tensor([-7., -7.,  2.])
     """
+    if inplace:
+        return write_over(input, "threshold_", _thresholded, threshold, value)
+    return _thresholded(input, threshold, value)
+
+
+def _thresholded(input: Tensor, threshold: float, value: float) -> Tensor:
     x = _floating(input)
     return where(x > threshold, x, float(value))
 

@@ -69,7 +69,7 @@ def rnn_stack(mode: str, x: Tensor, hx: Tensor, cx: Tensor | None,
                 finals_h.append(last)
         x = outs[0] if dirs == 1 else cat(outs, dim=-1)
         if dropout > 0 and training and layer < num_layers - 1:
-            x = _dropout(x, dropout, True, generator)
+            x = _dropout(x, dropout, True, generator=generator)
     c_n = stack(finals_c) if finals_c else None
     return x, stack(finals_h), c_n
 

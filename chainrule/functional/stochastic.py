@@ -3,8 +3,8 @@
 
 All are composites of existing ops with a constant random array drawn from the package
 generator (``chainrule.manual_seed``) or the ``generator`` given; the gradient flows through
-the ops, so none needs a backward of its own. ``inplace=True`` is accepted for PyTorch
-compatibility; the result is always a new tensor (``rrelu_`` is the true in-place form).
+the ops, so none needs a backward of its own. ``inplace=True`` writes the result over the
+input and returns the input, as in PyTorch (``methods.inplace``'s rules).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
         input: a floating-point tensor.
         lower, upper: the range of the random slopes (lower ≤ upper).
         training: draw random slopes; otherwise use their mean.
-        inplace: accepted for PyTorch compatibility (use ``rrelu_`` to write in place).
+        inplace: write the result over ``input`` and return ``input`` (as ``rrelu_``).
         generator: (keyword) random generator for the slopes (default: package generator).
 
     Shape: any (*) -> the same shape.
@@ -62,6 +62,8 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
     _require_floating("rrelu", input)
     if lower > upper:
         raise ValueError(f"rrelu: lower ({lower}) must be at most upper ({upper})")
+    if inplace:
+        return rrelu_(input, lower, upper, training, generator=generator)
     if not training:
         return leaky_relu(input, (lower + upper) / 2)
     slopes = resolve(generator).uniform(lower, upper, input.shape).astype(input.dtype)
@@ -119,7 +121,7 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
 
 
 def _alpha_dropout(name: str, x: Tensor, p: float, training: bool, feature: bool,
-                   generator: Any) -> Tensor:
+                   generator: Any, inplace: bool = False) -> Tensor:
     """y = a·(x·m + α′(m − 1)) + a·α′·p with m ~ Bernoulli(1 − p) and
     a = ((α′²p + 1)(1 − p))^(−1/2): dropped units take SELU's saturation value, and the affine
     correction keeps zero mean and unit variance (PyTorch's formula). ``feature`` draws one m
@@ -128,6 +130,9 @@ def _alpha_dropout(name: str, x: Tensor, p: float, training: bool, feature: bool
     if not training or p == 0.0 or x.numel() == 0:
         return x
     _require_floating(name, x)
+    if inplace:
+        return _inplace(x, f"{name}(inplace=True)",
+                        lambda t: _alpha_dropout(name, t, p, True, feature, generator))
     if feature and x.ndim < 2:
         raise ValueError(f"{name}: feature dropout needs an input of at least 2 dims (N, C, *), "
                          f"got shape {tuple(x.shape)}")
@@ -150,7 +155,7 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
         input: a floating-point tensor.
         p: probability of dropping an element, in [0, 1].
         training: apply dropout; otherwise return ``input`` unchanged.
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+        inplace: write the result over ``input`` and return ``input``.
         generator: (keyword) random generator for the mask (default: package generator).
 
     Shape: any (*) -> the same shape.
@@ -161,7 +166,7 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
         >>> abs(y.mean().item()) < 0.02 and abs(y.std().item() - 1) < 0.02
         True
     """
-    return _alpha_dropout("alpha_dropout", input, p, training, False, generator)
+    return _alpha_dropout("alpha_dropout", input, p, training, False, generator, inplace)
 
 
 def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
@@ -177,7 +182,8 @@ def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
         >>> bool((y == y[..., :1]).all())
         True
     """
-    return _alpha_dropout("feature_alpha_dropout", input, p, training, True, generator)
+    return _alpha_dropout("feature_alpha_dropout", input, p, training, True, generator,
+                          inplace)
 
 
 def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
@@ -192,7 +198,7 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
         input: (N, C, D, H, W) or (C, D, H, W).
         p: probability of zeroing a channel, in [0, 1].
         training: apply dropout; otherwise return ``input`` unchanged.
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+        inplace: write the result over ``input`` and return ``input``.
         generator: (keyword) random generator for the mask (default: package generator).
 
     Shape: the same shape as ``input``.
@@ -212,4 +218,5 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
                       "unbatched, one draw per index of its first dim. dropout3d is meant for "
                       "(N, C, D, H, W) or (C, D, H, W) inputs; use dropout for others.",
                       UserWarning, stacklevel=2)
-    return _channel_dropout(input, p, training, 2 if input.ndim == 5 else 1, generator)
+    return _channel_dropout(input, p, training, 2 if input.ndim == 5 else 1, generator,
+                            inplace)

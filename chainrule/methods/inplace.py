@@ -24,15 +24,23 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .. import autograd
+from .. import autograd, kernels
+from ..ops import unary
+from .math import refuse_bool
 
 
 def _requires_grad(x: Any) -> bool:
     return getattr(x, "requires_grad", False)
 
 
-def inplace(t: Any, name: str, compute: Callable[..., Any], *operands: Any) -> Any:
-    """``t`` ← ``compute(t, *operands)`` in place (see the module docstring); returns ``t``."""
+def inplace(t: Any, name: str, compute: Callable[..., Any], *operands: Any,
+            reads_input: bool = True) -> Any:
+    """``t`` ← ``compute(t, *operands)`` in place (see the module docstring); returns ``t``.
+
+    ``reads_input=False`` says that the recorded node's backward never reads the values of
+    its input (ReLU's reads only its output): ``t``'s previous value is then not copied, and
+    ``compute`` may write its result straight into ``t``'s memory (one pass, no new array).
+    """
     recorded = autograd.is_grad_enabled() and (
         t.requires_grad or any(_requires_grad(x) for x in operands))
     if not recorded:
@@ -41,19 +49,21 @@ def inplace(t: Any, name: str, compute: Callable[..., Any], *operands: Any) -> A
         _keep_saved_values(t)
         return t._write(name, out.data)
     _check_recordable(t, name)
-    out = compute(_previous(t), *operands)
-    _check_result(t, name, out)
     _keep_saved_values(t)
-    t.data[...] = out.data
+    out = compute(_previous(t, copy=reads_input), *operands)
+    _check_result(t, name, out)
+    if out.data is not t.data:
+        t.data[...] = out.data
     t._version_counter[0] += 1
     t._ctx, t.requires_grad = out._ctx, out.requires_grad
     return t
 
 
-def _previous(t: Any) -> Any:
-    """A tensor holding a copy of ``t``'s values and ``t``'s history: the input of the node
-    that the in-place change records (``t``'s memory is about to be overwritten)."""
-    previous = t._const(t.data.copy())
+def _previous(t: Any, copy: bool = True) -> Any:
+    """A tensor holding ``t``'s values (a copy, unless ``copy`` is False: then ``t``'s own
+    memory) and ``t``'s history: the input of the node that the in-place change records
+    (``t``'s memory is about to be overwritten)."""
+    previous = t._const(t.data.copy() if copy else t.data)
     previous._ctx, previous.requires_grad = t._ctx, t.requires_grad
     return previous
 
@@ -101,6 +111,20 @@ def _check_result(t: Any, name: str, out: Any) -> None:
     if out.dtype != t.dtype:
         raise RuntimeError(f"{name}: the result is {out.dtype}, which cannot be written into "
                            f"a {t.dtype} tensor in place; convert the tensor first")
+
+
+def relu_(t: Any) -> Any:
+    """``t`` ← max(t, 0) in place, in one pass over ``t``'s memory: ReLU's backward reads only
+    its output (``ops.unary.Relu``), so neither a copy of the previous values nor a new array
+    is needed. Refused, like the other in-place changes, on a leaf that requires grad and on a
+    recorded view of another tensor's memory."""
+    if t.dtype.kind == "b":
+        refuse_bool("relu_")
+    if not (autograd.is_grad_enabled() and t.requires_grad):
+        t._check_inplace("relu_")
+        kernels.relu(t.data, out=t.data)
+        return t
+    return inplace(t, "relu_", lambda x: x._apply(unary.Relu, in_place=True), reads_input=False)
 
 
 def reshaped_inplace(t: Any, name: str, compute: Callable[[Any], Any]) -> Any:
@@ -172,7 +196,7 @@ class InplaceMixin:
         return inplace(self, "pow_", lambda x, e: x.pow(e), exponent)
 
     def relu_(self):
-        return inplace(self, "relu_", lambda x: x.relu())
+        return relu_(self)
 
     def sigmoid_(self):
         return inplace(self, "sigmoid_", lambda x: x.sigmoid())

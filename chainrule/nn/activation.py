@@ -1,8 +1,9 @@
 """Activation layers: thin modules over ``chainrule.functional`` with PyTorch's constructor
 arguments, defaults and reprs.
 
-``inplace=True`` is accepted (and shown in the repr) so PyTorch scripts run unchanged, but the
-result is always a new tensor; chainrule does not modify the input in place.
+``inplace=True`` (shown in the repr) writes the result over the input and returns the input, as
+in PyTorch (``methods.inplace``'s rules: a leaf that requires grad, or a recorded view of another
+tensor's memory, is refused).
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ def _inplace(inplace: bool, lead: str = "") -> str:
 
 
 class _Elementwise(Module):
-    """An activation whose only setting is PyTorch's ``inplace`` (accepted; the output is a new
-    tensor): ``function`` is the functional form it applies."""
+    """An activation whose only setting is PyTorch's ``inplace``: ``function`` is the
+    functional form it applies."""
 
     function = staticmethod(F.relu)
 
@@ -32,7 +33,7 @@ class _Elementwise(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return self.function(input)
+        return self.function(input, inplace=self.inplace)
 
     def extra_repr(self) -> str:
         return _inplace(self.inplace)
@@ -42,7 +43,7 @@ class ReLU(_Elementwise):
     """ReLU(x) = max(x, 0), elementwise.
 
     Args:
-        inplace: accepted for PyTorch compatibility (the output is always a new tensor).
+        inplace: write the result over the input and return the input, as PyTorch does.
 
     Shape: any (*) -> the same shape.
 
@@ -60,7 +61,7 @@ class LeakyReLU(Module):
 
     Args:
         negative_slope: slope for negative inputs (default 0.01).
-        inplace: accepted for PyTorch compatibility.
+        inplace: write the result over the input and return the input, as PyTorch does.
 
     Shape: any (*) -> the same shape.
     """
@@ -70,7 +71,7 @@ class LeakyReLU(Module):
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         return _inplace(self.inplace, f"negative_slope={self.negative_slope}")
@@ -81,7 +82,7 @@ class ELU(Module):
 
     Args:
         alpha: the value ELU approaches for large negative inputs is −alpha (default 1.0).
-        inplace: accepted for PyTorch compatibility.
+        inplace: write the result over the input and return the input, as PyTorch does.
 
     Shape: any (*) -> the same shape.
     """
@@ -91,7 +92,7 @@ class ELU(Module):
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.elu(input, self.alpha)
+        return F.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
         return _inplace(self.inplace, f"alpha={self.alpha}")
@@ -124,7 +125,7 @@ class SiLU(_Elementwise):
     """SiLU(x) = x·σ(x) (swish).
 
     Args:
-        inplace: accepted for PyTorch compatibility.
+        inplace: write the result over the input and return the input, as PyTorch does.
 
     Shape: any (*) -> the same shape.
     """
@@ -220,7 +221,7 @@ class Hardtanh(Module):
     Args:
         min_val: lower bound (default −1).
         max_val: upper bound (default 1).
-        inplace: accepted for PyTorch compatibility.
+        inplace: write the result over the input and return the input, as PyTorch does.
         min_value: deprecated alias of ``min_val`` (PyTorch's, with its warning).
         max_value: deprecated alias of ``max_val``.
 
@@ -241,7 +242,7 @@ class Hardtanh(Module):
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.hardtanh(input, self.min_val, self.max_val)
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
         return _inplace(self.inplace, f"min_val={self.min_val}, max_val={self.max_val}")
@@ -251,7 +252,7 @@ class ReLU6(Hardtanh):
     """ReLU6(x) = min(max(x, 0), 6), that is Hardtanh(0, 6).
 
     Args:
-        inplace: accepted for PyTorch compatibility.
+        inplace: write the result over the input and return the input, as PyTorch does.
 
     Shape: any (*) -> the same shape.
     """
@@ -268,7 +269,7 @@ class CELU(Module):
 
     Args:
         alpha: alpha ≠ 0 (default 1.0).
-        inplace: accepted for PyTorch compatibility.
+        inplace: write the result over the input and return the input, as PyTorch does.
 
     Shape: any (*) -> the same shape.
     """
@@ -278,7 +279,7 @@ class CELU(Module):
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.celu(input, self.alpha)
+        return F.celu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
         return _inplace(self.inplace, f"alpha={self.alpha}")
@@ -288,7 +289,7 @@ class SELU(_Elementwise):
     """SELU(x) = scale·(x for x > 0, α·(eˣ − 1) otherwise), α ≈ 1.6733, scale ≈ 1.0507.
 
     Args:
-        inplace: accepted for PyTorch compatibility.
+        inplace: write the result over the input and return the input, as PyTorch does.
 
     Shape: any (*) -> the same shape.
     """
@@ -300,7 +301,7 @@ class Mish(_Elementwise):
     """Mish(x) = x·tanh(softplus(x)).
 
     Args:
-        inplace: accepted for PyTorch compatibility.
+        inplace: write the result over the input and return the input, as PyTorch does.
 
     Shape: any (*) -> the same shape.
     """
@@ -360,7 +361,7 @@ class RReLU(Module):
 
     Args:
         lower, upper: the range of the random slopes (lower ≤ upper).
-        inplace: accepted for PyTorch compatibility (the output is always a new tensor).
+        inplace: write the result over the input and return the input, as PyTorch does.
         generator: (keyword) random generator for the slopes (default: package generator).
 
     Shape: any (*) -> the same shape.
@@ -377,7 +378,8 @@ class RReLU(Module):
         self.lower, self.upper, self.inplace, self.generator = lower, upper, inplace, generator
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.rrelu(input, self.lower, self.upper, self.training, generator=self.generator)
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace,
+                       generator=self.generator)
 
     def extra_repr(self) -> str:
         return _inplace(self.inplace, f"lower={self.lower}, upper={self.upper}")

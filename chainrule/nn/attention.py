@@ -196,7 +196,7 @@ class MultiheadAttention(Module):
             scores = scores + mask
         weights = F.softmax(scores, dim=-1)
         if p > 0.0:
-            weights = F.dropout(weights, p, True, self.generator)
+            weights = F.dropout(weights, p, True, generator=self.generator)
         return weights @ v, weights
 
     def _check_inputs(self, query: Tensor, key: Tensor, value: Tensor) -> bool:

@@ -28,7 +28,7 @@ class Dropout1d(_ChannelDropout):
 
     Args:
         p: probability of zeroing a channel, in [0, 1].
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+        inplace: write the result over the input and return the input, as PyTorch does.
         generator: random generator for the masks (default: package generator).
 
     Shape:
@@ -43,7 +43,7 @@ class Dropout1d(_ChannelDropout):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        return dropout1d(x, self.p, self.training, generator=self.generator)
+        return dropout1d(x, self.p, self.training, self.inplace, generator=self.generator)
 
 
 class Dropout2d(_ChannelDropout):
@@ -55,7 +55,7 @@ class Dropout2d(_ChannelDropout):
 
     Args:
         p: probability of zeroing a channel, in [0, 1].
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+        inplace: write the result over the input and return the input, as PyTorch does.
         generator: random generator for the masks (default: package generator).
 
     Shape:
@@ -68,4 +68,4 @@ class Dropout2d(_ChannelDropout):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        return dropout2d(x, self.p, self.training, generator=self.generator)
+        return dropout2d(x, self.p, self.training, self.inplace, generator=self.generator)

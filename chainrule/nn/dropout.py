@@ -15,7 +15,7 @@ class Dropout(Module):
 
     Args:
         p: probability of zeroing an element, in [0, 1].
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+        inplace: write the result over the input and return the input, as PyTorch does.
         generator: random generator for the masks (default: package generator).
     """
 
@@ -26,7 +26,7 @@ class Dropout(Module):
         self.p, self.inplace, self.generator = p, inplace, generator
 
     def forward(self, x: Tensor) -> Tensor:
-        return dropout(x, self.p, self.training, self.generator)
+        return dropout(x, self.p, self.training, self.inplace, generator=self.generator)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"

@@ -14,7 +14,7 @@ class Dropout3d(_ChannelDropout):
 
     Args:
         p: probability of zeroing a channel, in [0, 1].
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+        inplace: write the result over the input and return the input, as PyTorch does.
         generator: random generator for the masks (default: package generator).
 
     Shape:
@@ -27,7 +27,7 @@ class Dropout3d(_ChannelDropout):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        return dropout3d(x, self.p, self.training, generator=self.generator)
+        return dropout3d(x, self.p, self.training, self.inplace, generator=self.generator)
 
 
 class AlphaDropout(_ChannelDropout):
@@ -37,7 +37,8 @@ class AlphaDropout(_ChannelDropout):
 
     Args:
         p: probability of dropping an element, in [0, 1].
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+        inplace: stored and shown, but not used: PyTorch's module never passes it on either
+            (``functional.alpha_dropout(..., inplace=True)`` does write in place).
         generator: random generator for the masks (default: package generator).
 
     Shape: any (*) -> the same shape.

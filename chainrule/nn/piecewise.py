@@ -25,7 +25,7 @@ class Hardsigmoid(_Elementwise):
     """Hardsigmoid(x) = 0 for x ≤ −3, 1 for x ≥ 3, x/6 + 1/2 between.
 
     Args:
-        inplace: accepted for PyTorch compatibility.
+        inplace: write the result over the input and return the input, as PyTorch does.
 
     Shape: any (*) -> the same shape.
     """
@@ -40,7 +40,7 @@ class Hardswish(_Elementwise):
     """Hardswish(x) = x·hardsigmoid(x): 0 for x ≤ −3, x for x ≥ 3, x(x + 3)/6 between.
 
     Args:
-        inplace: accepted for PyTorch compatibility.
+        inplace: write the result over the input and return the input, as PyTorch does.
 
     Shape: any (*) -> the same shape.
     """
@@ -111,7 +111,7 @@ class Threshold(Module):
     Args:
         threshold: the value to compare with.
         value: the replacement at or below the threshold.
-        inplace: accepted for PyTorch compatibility.
+        inplace: write the result over the input and return the input, as PyTorch does.
 
     Shape: any (*) -> the same shape.
     """
@@ -121,7 +121,7 @@ class Threshold(Module):
         self.threshold, self.value, self.inplace = threshold, value, inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.threshold(input, self.threshold, self.value)
+        return F.threshold(input, self.threshold, self.value, self.inplace)
 
     def extra_repr(self) -> str:
         return _inplace(self.inplace, f"threshold={self.threshold}, value={self.value}")

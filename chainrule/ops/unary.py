@@ -272,12 +272,13 @@ class Softplus(Function):
 class Relu(Function):
     """Y = max(X, 0).   dL/dX = G ⊙ [X > 0]; the subgradient at 0 is 0.   Saves Y.
 
-    [X > 0] = [Y > 0], so backward needs only Y (``kernels.relu_grad``).
+    [X > 0] = [Y > 0], so backward needs only Y (``kernels.relu_grad``). That is also why
+    ``in_place=True`` (``relu_``) may write Y over X: nothing reads X afterwards.
     """
 
     @staticmethod
-    def forward(ctx, x):
-        y = relu(x)
+    def forward(ctx, x, in_place=False):
+        y = relu(x, out=x if in_place else None)
         ctx.save_for_backward(y)
         return y
 

@@ -243,7 +243,10 @@ MODULE_IDS = [text for _, text, _ in MODULES]  # the reprs: the same in every pr
 def test_module_repr_and_thin_wrapper(module, text, functional):
     assert repr(module) == text
     x = cr.tensor(np.random.default_rng(5).normal(0, 3, (2, 3)))
-    np.testing.assert_array_equal(module(x).numpy(), functional(x).numpy())
+    want = functional(x.clone()).numpy()
+    got = module(x)
+    np.testing.assert_array_equal(got.numpy(), want)
+    assert (got is x) == getattr(module, "inplace", False)  # inplace=True: x itself, changed
     assert list(module.parameters()) == [] and module.state_dict() == {}
 
 
