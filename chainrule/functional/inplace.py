@@ -2,15 +2,16 @@
 ``hardtanh_``, ``threshold_``, ``selu_``, ``celu_``.
 
 Each is its activation with ``inplace=True``: it overwrites its input with the result and
-returns the input, by the rules of ``methods.inplace`` (the change is recorded in the graph when grad mode is on; a leaf that
-requires grad, or a graph tensor that views another's memory, is refused with a RuntimeError).
+returns the input, by the rules of ``methods.inplace`` (the change is recorded in the graph when
+grad mode is on; a leaf that requires grad, or a graph tensor that views another's memory, is
+refused with a RuntimeError).
 """
 
 from __future__ import annotations
 
 from ..tensor import Tensor
 from . import piecewise
-from .activation import celu, elu, hardtanh, leaky_relu, relu, selu
+from .activation import celu, elu, hardtanh, leaky_relu, selu
 
 
 def relu_(input: Tensor) -> Tensor:
