@@ -79,10 +79,11 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         input: (N, C, H, W) or (N, C, D, H, W), a floating tensor.
         grid: (N, Ho, Wo, 2) or (N, Do, Ho, Wo, 3) of input's dtype; (x, y[, z]) in [−1, 1]
             spans the image.
-        mode: 'bilinear' (the four neighbouring pixels; for volumes the eight, trilinear) or
-            'nearest' ('bicubic' raises NotImplementedError).
+        mode: 'bilinear' (the four neighbouring pixels; for volumes the eight, trilinear),
+            'nearest', or 'bicubic' (cubic convolution, A = −0.75, over the 4 × 4 pixels
+            around the point, as ``interpolate``; images only: a volume raises RuntimeError).
         padding_mode: what points outside read: 'zeros', 'border' (the nearest edge pixel) or
-            'reflection' (the image mirrored at its edges).
+            'reflection' (the image mirrored at its edges); bicubic pads each of its 16 taps.
         align_corners: −1 and 1 are the centres of the corner pixels (True) or their outer
             edges (False; the default, also for None).
 
@@ -109,14 +110,15 @@ def _check_sample(input: Tensor, grid: Tensor, mode: str, padding_mode: str) -> 
     if padding_mode not in _PADDING_MODES:
         raise ValueError(f"grid_sample: expected padding_mode to be 'zeros', 'border', or "
                          f"'reflection', but got: {padding_mode!r}")
-    if mode == "bicubic":
-        raise NotImplementedError("grid_sample: mode='bicubic' is not implemented; "
-                                  "'bilinear' and 'nearest' are")
     if input.ndim not in (4, 5) or grid.ndim != input.ndim:
         raise ValueError(f"grid_sample: expected a 4-D input (N, C, H, W) with a 4-D grid "
                          f"(N, Ho, Wo, 2), or a 5-D input (N, C, D, H, W) with a 5-D grid "
                          f"(N, Do, Ho, Wo, 3); got input {tuple(input.shape)} and grid "
                          f"{tuple(grid.shape)}")
+    if mode == "bicubic" and input.ndim == 5:  # PyTorch's exception type and words
+        raise RuntimeError(f"grid_sample: bicubic interpolation only supports 4D input "
+                           f"(N, C, H, W), got a 5-D input {tuple(input.shape)}; use "
+                           f"mode='bilinear' (trilinear) or 'nearest' for volumes")
     dims = input.ndim - 2
     if grid.shape[-1] != dims or grid.shape[0] != input.shape[0]:
         raise ValueError(f"grid_sample: the grid must have shape (N, *out, {dims}) with the "

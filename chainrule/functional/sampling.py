@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
+from ..ops.grid_sample import cubic_coefficients
 from ..tensor import Tensor
 
 
@@ -118,9 +119,6 @@ def linear_weights(size: int, out: int, scale: float | None, align_corners: bool
     return matrix
 
 
-CUBIC_A = -0.75  # PyTorch's (and OpenCV's) cubic convolution coefficient
-
-
 def cubic_weights(size: int, out: int, scale: float | None, align_corners: bool,
                   dtype: Any) -> np.ndarray:
     """The (out, size) matrix of cubic convolution (Keys, A = −0.75), PyTorch's bicubic rule:
@@ -130,14 +128,9 @@ def cubic_weights(size: int, out: int, scale: float | None, align_corners: bool,
         k(s) = (A + 2)s³ − (A + 3)s² + 1 for s ≤ 1,  A·s³ − 5A·s² + 8A·s − 4A for 1 < s < 2.
     """
     real = _real(dtype)
-    a = real(CUBIC_A)
     source = source_positions(size, out, scale, align_corners, real, clamp=False)
     low = np.floor(source)
-    t = (source - low).astype(real)
-    near = [t, real(1) - t]
-    far = [t + real(1), real(2) - t]
-    weights = [((a * s - real(5) * a) * s + real(8) * a) * s - real(4) * a for s in far]
-    weights[1:1] = [((a + real(2)) * s - (a + real(3))) * s * s + real(1) for s in near]
+    weights, _ = cubic_coefficients((source - low).astype(real))
     matrix = np.zeros((out, size), dtype=real)
     for offset, weight in zip((-1, 0, 1, 2), weights):
         taps = np.clip(low.astype(np.int64) + offset, 0, size - 1)

@@ -82,6 +82,24 @@ ROWS_3D += [
         (IMAGE, POINTS), domain=(ANY, UNALIGNED)),
 ]
 
+# bicubic grid_sample: cubic convolution has a continuous slope, so the only kinks (of the
+# second derivative) are at integer positions, which ALIGNED and UNALIGNED avoid; its padding
+# moves the taps, not the point, and adds none. Taps reach two pixels past the image; a
+# one-row image (iy = 0 with align_corners, else gy/2) is the degenerate case.
+ONE_ROW = (2, 2, 1, 4)
+
+
+def bicubic(padding_mode, align_corners):
+    return lambda x, g: F.grid_sample(x, g, "bicubic", padding_mode, align_corners)
+
+
+ROWS_3D += [
+    row(f"grid_sample[bicubic_{padding_mode}{'_align_corners' if align_corners else ''}]",
+        bicubic(padding_mode, align_corners), (IMAGE, POINTS), (ONE_ROW, POINTS),
+        domain=(ANY, ALIGNED if align_corners else UNALIGNED))
+    for padding_mode in ("zeros", "border", "reflection") for align_corners in (False, True)
+]
+
 # embedding_bag: bags [1, 2, 4, 1], [], [5, 3, 0] of a flat input (bag 2 also holds a padding
 # entry, index 2, when padding_idx=2); the gradients are those of the weight and the
 # per-sample weights.
