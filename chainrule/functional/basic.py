@@ -51,14 +51,14 @@ def cos(x: Tensor) -> Tensor:
     return x.cos()
 
 
-def tanh(x: Tensor) -> Tensor:
+def tanh(input: Tensor) -> Tensor:
     """tanh(x); derivative 1 − tanh²(x)."""
-    return x.tanh()
+    return input.tanh()
 
 
-def sigmoid(x: Tensor) -> Tensor:
+def sigmoid(input: Tensor) -> Tensor:
     """σ(x) = 1/(1 + e⁻ˣ), computed without overflow; derivative σ(x)(1 − σ(x))."""
-    return x.sigmoid()
+    return input.sigmoid()
 
 
 def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002

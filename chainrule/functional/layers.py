@@ -12,13 +12,13 @@ from ..random import resolve
 from ..tensor import Tensor
 
 
-def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *,
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *,
             generator: Any = None) -> Tensor:
     """Inverted dropout: zero each element with probability ``p`` and scale the rest by
     1/(1 − p), so the expected value is unchanged; the identity when not ``training``.
 
     The gradient flows only through the kept elements (times the same 1/(1 − p)).
-    ``inplace=True`` writes the result over ``x`` and returns ``x`` (PyTorch's ``dropout_``;
+    ``inplace=True`` writes the result over ``input`` and returns it (PyTorch's ``dropout_``;
     ``methods.inplace``'s rules). ``generator`` (keyword): the random generator for the mask
     (default: the package generator).
 
@@ -31,6 +31,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = Fa
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, got {p}")
+    x = input
     if not training or p == 0.0:
         return x
     if inplace:

@@ -244,12 +244,13 @@ def stack(tensors: Sequence[Any], dim: int = 0) -> Any:
     return cat([t.unsqueeze(axis) for t in tensors], axis)
 
 
-def pad(x: Any, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Any:
-    """Pad ``x``; ``pad`` lists (before, after) pairs starting from the LAST dimension, as in
+def pad(input: Any, pad: Sequence[int], mode: str = "constant",
+        value: float | None = None) -> Any:
+    """Pad ``input``; ``pad`` lists (before, after) pairs starting from the LAST dimension, as in
     PyTorch: ``pad(x, (1, 1))`` pads the last dimension by one on each side.
 
     Args:
-        x: the tensor.
+        input: the tensor.
         pad: (left, right[, top, bottom[, front, back]]); a negative size crops.
         mode: 'constant' (fill with ``value``, any dimensions), or 'reflect' (mirror at the
             edge, not repeating it; each pad < the size), 'replicate' (repeat the edge) and
@@ -261,6 +262,7 @@ def pad(x: Any, pad: Sequence[int], mode: str = "constant", value: float | None 
     rest; 'reflect' and 'replicate' read the positions −lo … I − 1 + hi of the mirrored or
     extended input.
     """
+    x = input
     if mode not in _PAD_MODES:
         raise NotImplementedError(f"pad: unrecognised padding mode {mode!r}; expected one of "
                                   f"{_PAD_MODES}")
