@@ -8,7 +8,7 @@ import numpy as np
 
 from ..kernels import axpby_
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, floats
+from .optimizer import Optimizer, ParamsT, floats, refuse_differentiable
 
 
 class Adadelta(Optimizer):
@@ -35,8 +35,9 @@ class Adadelta(Optimizer):
         rho: decay rate ρ of the running averages, in [0, 1].
         eps: ε, added inside the square roots.
         weight_decay: L2 penalty λ, added to the gradient.
-        foreach, capturable, differentiable: accepted for PyTorch compatibility and ignored
-            (there is one implementation, on NumPy arrays).
+        foreach, capturable: accepted for PyTorch compatibility and ignored (they
+            choose how PyTorch runs the same arithmetic).
+        differentiable: only False; True raises NotImplementedError (``refuse_differentiable``).
         maximize: maximize the objective instead of minimizing it.
 
     Reference: Zeiler, "ADADELTA: An Adaptive Learning Rate Method",
@@ -49,6 +50,7 @@ class Adadelta(Optimizer):
                  weight_decay: float = 0, foreach: bool | None = None, *,
                  capturable: bool = False, maximize: bool = False,
                  differentiable: bool = False) -> None:
+        refuse_differentiable("Adadelta", differentiable)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 

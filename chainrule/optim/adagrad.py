@@ -8,7 +8,7 @@ import numpy as np
 
 from ..kernels import axpby_
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, floats
+from .optimizer import Optimizer, ParamsT, floats, refuse_differentiable
 
 
 class Adagrad(Optimizer):
@@ -34,6 +34,9 @@ class Adagrad(Optimizer):
         initial_accumulator_value: starting value τ of the sum of squares.
         eps: ε, added to the denominator for numerical stability.
         maximize: maximize the objective instead of minimizing it.
+        foreach, fused: accepted for PyTorch compatibility and ignored (they choose how
+            PyTorch runs the same arithmetic).
+        differentiable: only False; True raises NotImplementedError (``refuse_differentiable``).
 
     Reference: Duchi, Hazan & Singer, "Adaptive Subgradient Methods for Online Learning and
     Stochastic Optimization", JMLR 2011.
@@ -41,7 +44,9 @@ class Adagrad(Optimizer):
 
     def __init__(self, params: ParamsT, lr: float = 1e-2, lr_decay: float = 0,
                  weight_decay: float = 0, initial_accumulator_value: float = 0,
-                 eps: float = 1e-10, *, maximize: bool = False) -> None:
+                 eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        refuse_differentiable("Adagrad", differentiable)
         defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, eps=eps,
                         maximize=maximize)

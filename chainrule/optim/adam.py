@@ -8,7 +8,7 @@ import numpy as np
 
 from ..kernels import axpby_
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, floats
+from .optimizer import Optimizer, ParamsT, floats, refuse_differentiable
 
 
 class Adam(Optimizer):
@@ -38,6 +38,9 @@ class Adam(Optimizer):
         weight_decay: λ, an L2 penalty added to the gradient (or a decoupled decay).
         amsgrad: use the maximum of past second moments (AMSGrad, Reddi et al. 2018).
         maximize: maximize the objective instead of minimizing it.
+        foreach, capturable, fused: accepted for PyTorch compatibility and ignored (they choose how
+            PyTorch runs the same arithmetic).
+        differentiable: only False; True raises NotImplementedError (``refuse_differentiable``).
         decoupled_weight_decay: decay the parameter directly (AdamW) instead of adding λθ to
             the gradient.
 
@@ -59,8 +62,10 @@ class Adam(Optimizer):
 
     def __init__(self, params: ParamsT, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
-                 decoupled_weight_decay: bool = False) -> None:
+                 weight_decay: float = 0, amsgrad: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None, decoupled_weight_decay: bool = False) -> None:
+        refuse_differentiable(type(self).__name__, differentiable)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, maximize=maximize,
                         decoupled_weight_decay=decoupled_weight_decay)
@@ -109,14 +114,18 @@ class AdamW(Adam):
         weight_decay: decoupled decay coefficient λ.
         amsgrad: use the maximum of past second moments.
         maximize: maximize the objective instead of minimizing it.
+        foreach, capturable, fused: accepted for PyTorch compatibility and ignored (they choose how
+            PyTorch runs the same arithmetic).
+        differentiable: only False; True raises NotImplementedError (``refuse_differentiable``).
     """
 
     def __init__(self, params: ParamsT, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False, *,
-                 maximize: bool = False) -> None:
+                 maximize: bool = False, foreach: bool | None = None, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
-                         decoupled_weight_decay=True)
+                         differentiable=differentiable, decoupled_weight_decay=True)
 
 
 def _moments(state: dict[str, Any], like: np.ndarray,

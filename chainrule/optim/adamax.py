@@ -8,7 +8,7 @@ import numpy as np
 
 from ..kernels import axpby_
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, floats
+from .optimizer import Optimizer, ParamsT, floats, refuse_differentiable
 
 
 class Adamax(Optimizer):
@@ -33,7 +33,9 @@ class Adamax(Optimizer):
         betas: decay rates (β₁, β₂) of the first moment and of the infinity norm, in [0, 1).
         eps: ε, added to |g| in the maximum.
         weight_decay: L2 penalty λ, added to the gradient.
-        foreach, capturable, differentiable: accepted for PyTorch compatibility and ignored.
+        foreach, capturable: accepted for PyTorch compatibility and ignored (they
+            choose how PyTorch runs the same arithmetic).
+        differentiable: only False; True raises NotImplementedError (``refuse_differentiable``).
         maximize: maximize the objective instead of minimizing it.
 
     Reference: Kingma & Ba, "Adam: A Method for Stochastic Optimization", section 7.1,
@@ -47,6 +49,7 @@ class Adamax(Optimizer):
                  weight_decay: float = 0, foreach: bool | None = None, *,
                  maximize: bool = False, differentiable: bool = False,
                  capturable: bool = False) -> None:
+        refuse_differentiable("Adamax", differentiable)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         maximize=maximize)
         super().__init__(params, defaults)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, floats
+from .optimizer import Optimizer, ParamsT, floats, refuse_differentiable
 
 
 class ASGD(Optimizer):
@@ -37,7 +37,9 @@ class ASGD(Optimizer):
         alpha: power α of the step size's decay.
         t0: the step t₀ from which the iterates are averaged.
         weight_decay: L2 penalty w, added to the gradient.
-        foreach, capturable, differentiable: accepted for PyTorch compatibility and ignored.
+        foreach, capturable: accepted for PyTorch compatibility and ignored (they
+            choose how PyTorch runs the same arithmetic).
+        differentiable: only False; True raises NotImplementedError (``refuse_differentiable``).
         maximize: maximize the objective instead of minimizing it.
 
     Reference: Polyak & Juditsky, "Acceleration of Stochastic Approximation by Averaging",
@@ -50,6 +52,7 @@ class ASGD(Optimizer):
                  alpha: float = 0.75, t0: float = 1e6, weight_decay: float = 0,
                  foreach: bool | None = None, maximize: bool = False,
                  differentiable: bool = False, capturable: bool = False) -> None:
+        refuse_differentiable("ASGD", differentiable)
         defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay,
                         maximize=maximize)
         super().__init__(params, defaults)

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..kernels import axpby_
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, decayed_gradient, floats
+from .optimizer import Optimizer, ParamsT, decayed_gradient, floats, refuse_differentiable
 
 
 class NAdam(Optimizer):
@@ -41,7 +41,9 @@ class NAdam(Optimizer):
         momentum_decay: ψ, the rate at which μₜ approaches β₁ (>= 0).
         decoupled_weight_decay: decay θ directly (as AdamW; "NAdamW") instead of adding λθ
             to the gradient.
-        foreach, capturable, differentiable: accepted for PyTorch compatibility and ignored.
+        foreach, capturable: accepted for PyTorch compatibility and ignored (they
+            choose how PyTorch runs the same arithmetic).
+        differentiable: only False; True raises NotImplementedError (``refuse_differentiable``).
         maximize: maximize the objective instead of minimizing it.
 
     Reference: Dozat, "Incorporating Nesterov Momentum into Adam", ICLR 2016 workshop.
@@ -56,6 +58,7 @@ class NAdam(Optimizer):
                  decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
                  maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False) -> None:
+        refuse_differentiable("NAdam", differentiable)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         momentum_decay=momentum_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)

@@ -267,6 +267,18 @@ class Optimizer:
         return "\n".join(lines) + "\n)"
 
 
+def refuse_differentiable(name: str, differentiable: bool) -> None:
+    """PyTorch's ``differentiable=True`` records the optimizer step for autograd (to
+    differentiate through training). chainrule's steps update the parameters' arrays outside
+    the graph, so it is refused rather than ignored: ignoring it would leave the gradient that
+    such a script asks for silently missing. ``foreach``, ``fused`` and ``capturable`` choose
+    how PyTorch runs the same arithmetic, so the optimizers accept and ignore them."""
+    if differentiable:
+        raise NotImplementedError(f"{name}: differentiable=True (autograd through the optimizer "
+                                  "step) is not supported: chainrule's optimizer steps run "
+                                  "outside the graph")
+
+
 def floats(group: dict[str, Any], names: str) -> list[float]:
     """The hyperparameters of ``group`` named in ``names`` (space-separated), as Python floats.
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..kernels import axpby_
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, decayed_gradient, floats
+from .optimizer import Optimizer, ParamsT, decayed_gradient, floats, refuse_differentiable
 
 
 class RAdam(Optimizer):
@@ -44,7 +44,9 @@ class RAdam(Optimizer):
         weight_decay: λ, an L2 penalty added to the gradient (or a decoupled decay).
         decoupled_weight_decay: decay θ directly (as AdamW) instead of adding λθ to the
             gradient.
-        foreach, capturable, differentiable: accepted for PyTorch compatibility and ignored.
+        foreach, capturable: accepted for PyTorch compatibility and ignored (they
+            choose how PyTorch runs the same arithmetic).
+        differentiable: only False; True raises NotImplementedError (``refuse_differentiable``).
         maximize: maximize the objective instead of minimizing it.
 
     Reference: Liu et al., "On the Variance of the Adaptive Learning Rate and Beyond",
@@ -58,6 +60,7 @@ class RAdam(Optimizer):
                  weight_decay: float = 0, decoupled_weight_decay: bool = False, *,
                  foreach: bool | None = None, maximize: bool = False,
                  capturable: bool = False, differentiable: bool = False) -> None:
+        refuse_differentiable("RAdam", differentiable)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
         super().__init__(params, defaults)

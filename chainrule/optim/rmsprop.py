@@ -8,7 +8,7 @@ import numpy as np
 
 from ..kernels import axpby_
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, floats
+from .optimizer import Optimizer, ParamsT, floats, refuse_differentiable
 
 
 class RMSprop(Optimizer):
@@ -41,6 +41,9 @@ class RMSprop(Optimizer):
         centered: divide by an estimate of the gradient's variance instead of its second
             moment.
         maximize: maximize the objective instead of minimizing it.
+        capturable, foreach: accepted for PyTorch compatibility and ignored (they choose how
+            PyTorch runs the same arithmetic).
+        differentiable: only False; True raises NotImplementedError (``refuse_differentiable``).
 
     Reference: Hinton, Srivastava & Swersky, Neural Networks for Machine Learning, lecture 6e.
     """
@@ -49,7 +52,9 @@ class RMSprop(Optimizer):
 
     def __init__(self, params: ParamsT, lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0,
-                 centered: bool = False, *, maximize: bool = False) -> None:
+                 centered: bool = False, capturable: bool = False, foreach: bool | None = None,
+                 maximize: bool = False, differentiable: bool = False) -> None:
+        refuse_differentiable("RMSprop", differentiable)
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                         momentum=momentum, centered=centered, maximize=maximize)
         super().__init__(params, defaults)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, floats
+from .optimizer import Optimizer, ParamsT, floats, refuse_differentiable
 
 
 class Rprop(Optimizer):
@@ -30,14 +30,19 @@ class Rprop(Optimizer):
         etas: (η₋, η₊), the factors that shrink and grow the step.
         step_sizes: (Δmin, Δmax), the bounds of the step.
         maximize: maximize the objective instead of minimizing it.
+        capturable, foreach: accepted for PyTorch compatibility and ignored (they choose how
+            PyTorch runs the same arithmetic).
+        differentiable: only False; True raises NotImplementedError (``refuse_differentiable``).
 
     Reference: Riedmiller & Braun, "A Direct Adaptive Method for Faster Backpropagation
     Learning: The RPROP Algorithm", ICNN 1993.
     """
 
     def __init__(self, params: ParamsT, lr: float = 1e-2, etas: tuple[float, float] = (0.5, 1.2),
-                 step_sizes: tuple[float, float] = (1e-6, 50), *,
-                 maximize: bool = False) -> None:
+                 step_sizes: tuple[float, float] = (1e-6, 50), *, capturable: bool = False,
+                 foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False) -> None:
+        refuse_differentiable("Rprop", differentiable)
         defaults = dict(lr=lr, etas=tuple(etas), step_sizes=tuple(step_sizes),
                         maximize=maximize)
         super().__init__(params, defaults)

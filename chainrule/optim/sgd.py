@@ -8,7 +8,7 @@ import numpy as np
 
 from ..kernels import axpby_
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, floats
+from .optimizer import Optimizer, ParamsT, floats, refuse_differentiable
 
 
 class SGD(Optimizer):
@@ -41,6 +41,9 @@ class SGD(Optimizer):
         weight_decay: L2 penalty λ, added to the gradient.
         nesterov: use Nesterov momentum (needs μ > 0 and τ = 0).
         maximize: maximize the objective instead of minimizing it.
+        foreach, fused: accepted for PyTorch compatibility and ignored (they choose how
+            PyTorch runs the same arithmetic).
+        differentiable: only False; True raises NotImplementedError (``refuse_differentiable``).
 
     Example:
         >>> import chainrule
@@ -57,7 +60,9 @@ class SGD(Optimizer):
 
     def __init__(self, params: ParamsT, lr: float = 1e-3, momentum: float = 0,
                  dampening: float = 0, weight_decay: float = 0, nesterov: bool = False, *,
-                 maximize: bool = False) -> None:
+                 maximize: bool = False, foreach: bool | None = None,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        refuse_differentiable("SGD", differentiable)
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
                         weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
         super().__init__(params, defaults)

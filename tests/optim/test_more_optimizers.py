@@ -311,7 +311,7 @@ def test_defaults_are_pytorchs():
     assert optim.ASGD(p).defaults == dict(lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6,
                                           weight_decay=0, maximize=False)
     # accepted and ignored, as the docstrings say
-    optim.Adadelta(p, foreach=True, capturable=True, differentiable=True)
+    optim.Adadelta(p, foreach=True, capturable=True, differentiable=False)
     optim.NAdam(p, foreach=False, capturable=False, differentiable=False)
     optim.ASGD(p, foreach=None, maximize=True, differentiable=False, capturable=False)
 
