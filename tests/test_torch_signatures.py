@@ -1,0 +1,109 @@
+"""Every function of ``torch.nn.functional`` and every class of ``torch.nn``, ``torch.optim``,
+``torch.optim.lr_scheduler`` and ``torch.utils.data`` that chainrule has takes each of torch
+2.13's parameters by its name, and its positional parameters in torch's order, so that a
+PyTorch call with keywords or positions reaches the same parameters.
+
+Names whose signature torch does not expose (C functions) are not compared. Departures are
+listed in ``KNOWN`` with the reason; each must still be one (``test_known_departures_...``)."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+import chainrule
+import chainrule.data
+import chainrule.functional
+import chainrule.optim.lr_scheduler
+from tests.optional import needs_torch, torch
+
+pytestmark = needs_torch
+
+KINDS_BY_POSITION = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+# "group.name": why chainrule's signature differs from torch's
+KNOWN: dict[str, str] = {
+    "F.embedding": "max_norm, norm_type, scale_grad_by_freq and sparse: being added",
+    "nn.Embedding": "max_norm, norm_type, scale_grad_by_freq, sparse, _weight, _freeze: being "
+                    "added",
+}
+
+
+def groups():
+    """(group, torch namespace, chainrule namespace, whether the names are classes)."""
+    if torch is None:
+        return []
+    import importlib
+    schedulers = importlib.import_module("torch.optim.lr_scheduler")
+    data = importlib.import_module("torch.utils.data")
+    return [("F", torch.nn.functional, chainrule.functional, False),
+            ("nn", torch.nn, chainrule.nn, True),
+            ("optim", torch.optim, chainrule.optim, True),
+            ("lr_scheduler", schedulers, chainrule.optim.lr_scheduler, True),
+            ("data", data, chainrule.data, True)]
+
+
+def pairs():
+    """(label, torch callable, chainrule callable) for every public name both have."""
+    found = []
+    for group, theirs, ours, classes in groups():
+        for name in sorted(dir(theirs)):
+            if name.startswith("_") or not hasattr(ours, name):
+                continue
+            t, c = getattr(theirs, name), getattr(ours, name)
+            if classes and isinstance(t, type) and isinstance(c, type):
+                found.append((f"{group}.{name}", t.__init__, c.__init__))
+            elif not classes and callable(t) and callable(c):
+                found.append((f"{group}.{name}", t, c))
+    return found
+
+
+def parameters(fn) -> dict[str, inspect.Parameter] | None:
+    try:
+        found = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return None
+    return {n: p for n, p in found.items() if n != "self"}
+
+
+def differences(theirs, ours) -> list[str]:
+    """What a torch call could pass that chainrule's signature would not take the same way."""
+    t, c = parameters(theirs), parameters(ours)
+    if t is None or c is None:
+        return []
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in c.values())
+    named = [n for n, p in t.items()
+             if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)]
+    problems = [f"no parameter {n!r}" for n in named if n not in c and not takes_any]
+    t_pos = [n for n, p in t.items() if p.kind in KINDS_BY_POSITION]
+    c_pos = [n for n, p in c.items() if p.kind in KINDS_BY_POSITION]
+    problems += [f"position {i}: torch's {a!r}, chainrule's {b!r}"
+                 for i, (a, b) in enumerate(zip(t_pos, c_pos)) if a != b]
+    return problems
+
+
+PAIRS = pairs()
+CHECKED = [p for p in PAIRS if p[0] not in KNOWN]
+
+
+@pytest.mark.parametrize(("label", "theirs", "ours"), CHECKED, ids=[p[0] for p in CHECKED])
+def test_torchs_parameters_reach_the_same_parameters(label, theirs, ours):
+    assert differences(theirs, ours) == []
+
+
+@pytest.mark.parametrize("label", sorted(KNOWN))
+def test_known_departures_are_still_departures(label):
+    found = {p[0]: p for p in PAIRS}
+    assert label in found, f"{label} is no longer compared: drop it from KNOWN"
+    _, theirs, ours = found[label]
+    assert differences(theirs, ours), f"{label} now matches torch: drop it from KNOWN"
+
+
+def test_the_comparison_covers_the_common_api():
+    """Guards the guard: the names compared include the ones scripts use most."""
+    labels = {p[0] for p in PAIRS}
+    for label in ("F.relu", "F.dropout", "F.cross_entropy", "F.conv2d", "nn.Linear",
+                  "nn.Conv2d", "nn.LSTM", "optim.Adam", "optim.SGD", "lr_scheduler.StepLR",
+                  "data.DataLoader"):
+        assert label in labels
