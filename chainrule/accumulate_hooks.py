@@ -2,8 +2,8 @@
 ``Tensor.register_post_accumulate_grad_hook``), for ``DistributedDataParallel``, which starts
 reducing a bucket of gradients as soon as its parameters' gradients are in.
 
-``autograd.backward`` asks ``hooked_leaf_uses`` how many edges of the pass lead to each hooked
-leaf, and calls ``release_leaves`` after walking each node: when the last edge to a leaf is
+``autograd.run_backward`` asks ``hooked_leaf_uses`` how many edges of the pass lead to each
+hooked leaf, and calls ``release_leaves`` after walking each node: when the last edge to a leaf is
 walked, its ``.grad`` holds the pass's whole gradient and its hook runs. When no leaf has such
 a hook, the engine pays one test of an empty dict per backward pass.
 """

@@ -178,7 +178,7 @@ def topological_order(roots: Sequence[Node]) -> list[Node]:
     return order
 
 
-def backward(
+def run_backward(
     roots: Sequence[Node],
     grads: Sequence[np.ndarray],
     retain_graph: bool = False,
@@ -369,14 +369,66 @@ def _name(ctx: Context) -> str:
     return ctx.fn.label or ctx.fn.__name__
 
 
-def grad(
-    outputs: Any,
-    inputs: Any,
-    grad_outputs: Any = None,
-    retain_graph: bool | None = None,
-    allow_unused: bool = False,
-) -> tuple:
-    """Gradients of ``outputs`` with respect to ``inputs``, without touching any ``.grad``.
+def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False, grad_variables: Any = None, inputs: Any = None) -> None:
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves they depend
+    on (``torch.autograd.backward``): the sum over the outputs, each weighted by its entry of
+    ``grad_tensors`` (None for a one-element output, which counts as 1).
+
+    Args:
+        tensors: a tensor or a sequence of them.
+        grad_tensors: dL/d(output), one per output (a tensor, array, number, or None).
+        retain_graph: keep the saved arrays so backward can run through the graph again.
+        create_graph: only False (``refuse_create_graph``).
+        grad_variables: the deprecated name of ``grad_tensors`` (warns).
+        inputs: accumulate only into these tensors' ``.grad``.
+
+    Example:
+        >>> import chainrule
+        >>> x = chainrule.tensor([1.0, 2.0], requires_grad=True)
+        >>> chainrule.autograd.backward([(x * x).sum(), (3 * x).sum()])
+        >>> x.grad
+        tensor([5., 7.])
+    """
+    if grad_variables is not None:
+        if grad_tensors is not None:
+            raise RuntimeError("backward: grad_tensors and the deprecated grad_variables were "
+                               "both passed; pass grad_tensors only")
+        warnings.warn("backward: grad_variables is deprecated; use grad_tensors",
+                      FutureWarning, stacklevel=2)
+        grad_tensors = grad_variables
+    refuse_create_graph(create_graph)
+    outputs = _as_list(tensors)
+    seeds = _seeds("backward", outputs, grad_tensors)
+    if inputs is None:
+        run_backward(outputs, seeds, bool(retain_graph))
+        return
+    inputs = _as_list(inputs)
+    if not inputs:
+        raise RuntimeError("backward: inputs= must not be empty (leave it out to accumulate "
+                           "into every leaf)")
+    accumulate_grad(inputs, run_backward(outputs, seeds, bool(retain_graph), inputs))
+
+
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None,
+         is_grads_batched: bool = False, materialize_grads: bool = False) -> tuple:
+    """Gradients of ``outputs`` with respect to ``inputs``, without touching any ``.grad``
+    (``torch.autograd.grad``).
+
+    Args:
+        outputs, inputs: a tensor or a sequence of them each.
+        grad_outputs: dL/d(output), one per output (None for a one-element output).
+        retain_graph: keep the saved arrays so backward can run through the graph again.
+        create_graph: only False (``refuse_create_graph``).
+        only_inputs: deprecated and ignored, as in PyTorch (False warns).
+        allow_unused: an input the outputs do not depend on gets None instead of an error
+            (default: what ``materialize_grads`` says).
+        is_grads_batched: the first dimension of every ``grad_outputs`` entry indexes a batch
+            of upstream gradients; each result then has that leading dimension (PyTorch runs
+            them as one vectorised pass; here they run one after another, same values).
+        materialize_grads: an unused input gets zeros of its shape instead of None (of its
+            own shape also with ``is_grads_batched``, as torch 2.13 gives them).
 
     Example:
         >>> import chainrule
@@ -384,21 +436,69 @@ def grad(
         >>> chainrule.autograd.grad((x * x).sum(), x)
         (tensor([2., 4.]),)
     """
-    outputs = _as_list(outputs)
-    inputs = _as_list(inputs)
-    grad_outputs = [None] * len(outputs) if grad_outputs is None else _as_list(grad_outputs)
-    seeds = [out._seed_grad(g) for out, g in zip(outputs, grad_outputs)]
+    if not only_inputs:
+        warnings.warn("grad: only_inputs is deprecated and ignored (it is always True); use "
+                      "autograd.backward to accumulate into other tensors", FutureWarning,
+                      stacklevel=2)
+    refuse_create_graph(create_graph)
+    if materialize_grads and allow_unused is False:
+        raise ValueError("grad: materialize_grads=True gives unused inputs zeros, so "
+                         "allow_unused must be True or left out, but got allow_unused=False")
+    outputs, inputs = _as_list(outputs), _as_list(inputs)
     for t in inputs:
         if not t.requires_grad:
             raise RuntimeError("One of the inputs to grad() does not require grad")
-    found = backward(outputs, seeds, bool(retain_graph), inputs)
-    if not allow_unused and any(g is None for g in found):
+    if is_grads_batched:
+        found = _batched_grads(outputs, inputs, grad_outputs, retain_graph)
+    else:
+        found = run_backward(outputs, _seeds("grad", outputs, grad_outputs), bool(retain_graph),
+                             inputs)
+    if not (allow_unused or materialize_grads) and any(g is None for g in found):
         raise RuntimeError(
             "One of the inputs to grad() was not used to compute the outputs; "
             "pass allow_unused=True to get None for it"
         )
+    if materialize_grads:  # zeros shaped as the input, batched or not (as torch 2.13 does)
+        found = [np.zeros(t.shape, t.dtype) if g is None else g for g, t in zip(found, inputs)]
     make = type(inputs[0])
     return tuple(None if g is None else make(g) for g in found)
+
+
+def refuse_create_graph(create_graph: bool) -> None:
+    """Backward is once-differentiable: its gradients carry no graph, so ``create_graph=True``
+    (higher-order gradients) is refused rather than answered with a first-order gradient that
+    silently cannot be differentiated again (docs/reliability.md, R-GRAD-3)."""
+    if create_graph:
+        raise NotImplementedError("create_graph=True: chainrule's backward is once-"
+                                  "differentiable (higher-order gradients are not supported)")
+
+
+def _seeds(where: str, outputs: list, grads: Any) -> list[np.ndarray]:
+    """The gradient each output starts from (``Tensor._seed_grad``: its checks), one per
+    output; ``grads`` None means None for each."""
+    grads = [None] * len(outputs) if grads is None else _as_list(grads)
+    if len(grads) != len(outputs):
+        raise ValueError(f"{where}: {len(grads)} gradients for {len(outputs)} outputs; give "
+                         f"one per output (None for a one-element output)")
+    return [out._seed_grad(g) for out, g in zip(outputs, grads)]
+
+
+def _batched_grads(outputs: list, inputs: list, grad_outputs: Any,
+                   retain_graph: bool | None) -> list[np.ndarray | None]:
+    """``grad`` with ``is_grads_batched``: one pass per index of the grad_outputs' leading
+    dimension (the graph kept until the last), the results stacked along a new first axis."""
+    if grad_outputs is None:
+        raise ValueError("grad: is_grads_batched=True needs grad_outputs, each with a leading "
+                         "batch dimension")
+    batches = [np.asarray(getattr(g, "data", g)) for g in _as_list(grad_outputs)]
+    if len({len(b) for b in batches if b.ndim}) != 1 or any(b.ndim == 0 for b in batches):
+        raise ValueError("grad: with is_grads_batched=True every grad_outputs entry needs the "
+                         "same leading batch dimension")
+    count = len(batches[0])
+    passes = [run_backward(outputs, _seeds("grad", outputs, [b[k] for b in batches]),
+                           k < count - 1 or bool(retain_graph), inputs) for k in range(count)]
+    return [None if passes[0][i] is None else np.stack([p[i] for p in passes])
+            for i in range(len(inputs))]
 
 
 def _as_list(value: Any) -> list:

@@ -1,5 +1,5 @@
 """Gradient hooks on tensors (PyTorch's ``Tensor.register_hook``): the registry that the engine
-(``autograd.backward``) consults for every tensor whose gradient it finishes.
+(``autograd.run_backward``) consults for every tensor whose gradient it finishes.
 
 The engine calls a tensor's hooks once per backward pass with that tensor's total gradient: for
 a graph tensor before the gradient flows on to its inputs (and into ``.grad`` if it retains

@@ -154,19 +154,11 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, VersionMixin, SelectMixin, Scan
         Args:
             gradient: dL/d(self), required unless self has exactly one element.
             retain_graph: keep the saved arrays so backward can run through the graph again.
-            create_graph: not supported (backward is once-differentiable).
+            create_graph: only False: backward is once-differentiable
+                (``autograd.refuse_create_graph``).
             inputs: accumulate only into these tensors' ``.grad``.
         """
-        if create_graph:
-            raise NotImplementedError("create_graph=True: chainrule's backward is once-"
-                                      "differentiable (higher-order gradients are not supported)")
-        seed = self._seed_grad(gradient)
-        if inputs is None:
-            autograd.backward([self], [seed], bool(retain_graph))
-            return
-        inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-        grads = autograd.backward([self], [seed], bool(retain_graph), inputs)
-        autograd.accumulate_grad(inputs, grads)
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def _seed_grad(self, gradient: Any) -> np.ndarray:
         """The gradient that starts backward from this tensor, checked."""

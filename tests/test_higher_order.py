@@ -17,7 +17,15 @@ def test_create_graph_is_refused_with_a_reason():
     assert x.grad is None  # nothing was accumulated before the refusal
 
 
-def test_autograd_grad_has_no_create_graph_to_misread():
+@pytest.mark.parametrize("call", [
+    lambda y, x: cr.autograd.grad(y, x, create_graph=True),
+    lambda y, x: cr.autograd.grad(y, x, None, None, True),  # torch's position
+    lambda y, x: cr.autograd.backward(y, create_graph=True),
+    lambda y, x: cr.autograd.backward([y], None, None, True),
+])
+def test_autograd_grad_and_backward_refuse_create_graph_with_a_reason(call):
     x = cr.tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(TypeError, match="create_graph"):
-        cr.autograd.grad((x * x).sum(), x, create_graph=True)
+    with pytest.raises(NotImplementedError, match="create_graph=True"):
+        call((x * x).sum(), x)
+    assert x.grad is None
+    assert cr.autograd.grad((x * x).sum(), x, create_graph=False)[0].tolist() == [2.0, 4.0]
