@@ -57,7 +57,8 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "int32", "bool", "uint8", "get_default_dtype", "set_default_dtype",
         # autograd, randomness, files
         "no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled",
-        "autograd.grad", "autograd.Variable", "autograd.Function", "manual_seed",
+        "autograd.grad", "autograd.backward", "autograd.Variable", "autograd.Function",
+        "manual_seed",
         "get_rng_state", "set_rng_state", "save", "load", "load(map_location=)",
         "load(weights_only=)",
         # devices and legacy names
