@@ -204,10 +204,10 @@ def get_default_device() -> device:
     return CPU
 
 
-def set_default_device(where: Any) -> None:
+def set_default_device(device: Any) -> None:
     """``torch.set_default_device``: the CPU (or None) is accepted; any other device raises
     :class:`DeviceError`."""
-    require_cpu(where, "set_default_device")
+    require_cpu(device, "set_default_device")
 
 
 # ---------------------------------------------------------------- Tensor.to / Module.to

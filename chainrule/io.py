@@ -89,7 +89,9 @@ def save_file(tensors: Mapping[str, Any], path: str | os.PathLike,
             handle.write(array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes())
 
 
-def save(obj: Any, path: str | os.PathLike, metadata: Mapping[str, str] | None = None) -> None:
+def save(obj: Any, f: str | os.PathLike, pickle_module: Any = None, pickle_protocol: Any = None,
+         _use_new_zipfile_serialization: bool = True, _disable_byteorder_record: bool = False,
+         *, metadata: Mapping[str, str] | None = None) -> None:
     """torch.save(obj, f): save a state_dict, a tensor or a whole checkpoint to ``path``.
 
     A dict of str → array or tensor that requires no grad (a ``state_dict()``) is written as
@@ -102,13 +104,16 @@ def save(obj: Any, path: str | os.PathLike, metadata: Mapping[str, str] | None =
     function inside ``obj`` raises a TypeError naming where it sits (save its ``state_dict()``
     instead); a Module (or anything with ``state_dict()``) passed as ``obj`` itself has its
     ``state_dict()`` saved; shared tensors are written once per place they appear; a dict
-    subclass (OrderedDict, Counter) or a namedtuple loads as a dict or a tuple; ``path`` is a
+    subclass (OrderedDict, Counter) or a namedtuple loads as a dict or a tuple; ``f`` is a
     path, not an open file.
 
     Args:
         obj: what to save.
-        path: the file to write (atomically).
-        metadata: extra str → str entries for ``__metadata__``.
+        f: the path of the file to write (atomically).
+        pickle_module, pickle_protocol, _use_new_zipfile_serialization,
+        _disable_byteorder_record: accepted for PyTorch scripts and ignored: nothing is
+            pickled, and the file is always chainrule's safetensors layout.
+        metadata: (keyword) extra str → str entries for ``__metadata__``.
 
     Example:
         >>> import chainrule, tempfile, os
@@ -118,25 +123,26 @@ def save(obj: Any, path: str | os.PathLike, metadata: Mapping[str, str] | None =
         >>> sorted(chainrule.load(path))
         ['bias', 'weight']
     """
-    check_path("save", path)
+    check_path("save", f)
     state = obj.state_dict() if callable(getattr(obj, "state_dict", None)) else obj
     if metadata and STRUCTURE_KEY in metadata:
         raise ValueError(f"save: the metadata key {STRUCTURE_KEY!r} is reserved for the "
                          "structure of the saved object")
     if is_flat_state(state, _TO_CODE):
-        save_file(state, path, metadata)
+        save_file(state, f, metadata)
         return
     arrays, structure = encode(state, _TO_CODE)
-    save_file(arrays, path, {**(metadata or {}), STRUCTURE_KEY: structure})
+    save_file(arrays, f, {**(metadata or {}), STRUCTURE_KEY: structure})
 
 
 # ------------------------------------------------------------------ reading
 
 
-def load(path: str | os.PathLike, map_location: Any = None, *,
-         weights_only: bool | None = None, mmap: bool | None = None) -> Any:
-    """torch.load(f, map_location=None, *, weights_only=None, mmap=None): read what ``save``
-    wrote.
+def load(f: str | os.PathLike, map_location: Any = None, pickle_module: Any = None, *,
+         weights_only: bool | None = None, mmap: bool | None = None,
+         **pickle_load_args: Any) -> Any:
+    """torch.load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None,
+    **pickle_load_args): read what ``save`` wrote.
 
     A plain safetensors file gives a dict of name → Tensor (for ``load_state_dict``); a file
     with a saved structure gives that object back, with chainrule Tensors, NumPy arrays and
@@ -148,7 +154,7 @@ def load(path: str | os.PathLike, map_location: Any = None, *,
     runs code named by the file (see there).
 
     Args:
-        path: the file to read.
+        f: the path of the file to read.
         map_location: accepted for PyTorch scripts (``'cpu'``, a device, a dict or a
             callable, as torch takes); chainrule computes on the CPU, so every tensor is
             loaded there whatever it says.
@@ -156,7 +162,10 @@ def load(path: str | os.PathLike, map_location: Any = None, *,
             (a ``.pt`` file's pickle is read by an interpreter for data only), so True, False
             and None all load the same data in the same safe way.
         mmap: accepted for PyTorch scripts; the file is always read into memory.
+        pickle_module, pickle_load_args (such as ``encoding='latin1'``): accepted for PyTorch
+            scripts and ignored: no file is unpickled by Python's pickle.
     """
+    path = f
     check_path("load", path)
     check_load_options(map_location, weights_only, mmap)
     _require_file(path)

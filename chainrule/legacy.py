@@ -84,14 +84,16 @@ BoolTensor = _TYPES["BoolTensor"]
 
 def compile(model: Any = None, *, fullgraph: bool = False, dynamic: bool | None = None,  # noqa: A001
             backend: Any = "inductor", mode: str | None = None, options: dict | None = None,
-            disable: bool = False) -> Any:
+            name: str | None = None, disable: bool = False, recompile_limit: int | None = None,
+            isolate_recompiles: bool = False, shapes_spec: Any = None) -> Any:
     """``torch.compile``: returns ``model`` (a Module or a function) unchanged.
 
     Args:
         model: what PyTorch would compile. Without it, ``compile(mode=...)`` returns a
             decorator that returns the function it decorates.
-        fullgraph, dynamic, backend, mode, options, disable: accepted for PyTorch's
-            signature; unused.
+        fullgraph, dynamic, backend, mode, options, name, disable, recompile_limit,
+        isolate_recompiles, shapes_spec: accepted for PyTorch 2.13's signature; unused. A
+            keyword torch does not take raises TypeError, as there.
 
     chainrule runs every op eagerly through NumPy; there is no graph compiler, so the model
     runs exactly as it would without ``compile``. Works as ``@compile`` and ``@compile(...)``.

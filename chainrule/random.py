@@ -72,6 +72,6 @@ def get_rng_state() -> dict[str, Any]:
     return default_generator().bit_generator.state
 
 
-def set_rng_state(state: dict[str, Any]) -> None:
+def set_rng_state(new_state: dict[str, Any]) -> None:
     """Restore a state returned by ``get_rng_state``."""
-    default_generator().bit_generator.state = state
+    default_generator().bit_generator.state = new_state

@@ -55,6 +55,23 @@ def test_module_save_and_load_state_dict(tmp_path):
     np.testing.assert_array_equal(model(x).detach().numpy(), other(x).detach().numpy())
 
 
+def test_torchs_save_and_load_arguments_are_taken(tmp_path):
+    """torch.save(obj, f, pickle_module, pickle_protocol, _use_new_zipfile_serialization=...)
+    and torch.load(f=..., pickle_module=..., encoding=...) as old scripts write them: the
+    same file, the same values (nothing is pickled either way)."""
+    state = {"w": cr.tensor(np.arange(6.0).reshape(2, 3)), "step": 3}
+    plain, legacy = tmp_path / "plain.pt", tmp_path / "legacy.pt"
+    cr.save(state, plain)
+    cr.save(state, f=legacy, pickle_module=pickle, pickle_protocol=2,
+            _use_new_zipfile_serialization=False, _disable_byteorder_record=True)
+    assert legacy.read_bytes() == plain.read_bytes()
+    loaded = cr.load(f=legacy, map_location="cpu", pickle_module=pickle, encoding="latin1")
+    np.testing.assert_array_equal(loaded["w"].numpy(), state["w"].numpy())
+    assert loaded["step"] == 3
+    cr.save(state, plain, metadata={"note": "kept"})  # chainrule's own keyword
+    assert io.load_metadata(plain)["note"] == "kept"
+
+
 def test_files_interoperate_with_the_safetensors_library(tmp_path):
     st_numpy = pytest.importorskip("safetensors.numpy")
     ours = tmp_path / "ours.safetensors"

@@ -322,7 +322,8 @@ def test_more_top_level_forms_and_aliases_match_torch(call, data):
     ("ger", "input vec2"),
     ("dot", "input tensor"),
     ("einsum", "equation operands"),
-    ("norm", "input p dim keepdim dtype"),
+    ("norm", "input p dim keepdim out dtype"),  # out positional in torch.norm: kept in place
+    ("tensordot", "a b dims out"),
     ("std", "input dim unbiased keepdim correction"),
     ("var", "input dim unbiased keepdim correction"),
     ("prod", "input dim keepdim dtype"),

@@ -17,21 +17,23 @@ from .. import dtypes
 from ..ops import structure as ops
 from .linalg import bmm
 from .math import as_operand, broadcast_shape, broadcasts_to, matmul
-from .reduce import normalize_dim
+from .reduce import normalize_dim, refuse_out
 from .shape import stack
 from .shape_functions import meshgrid
 
 # ---------------------------------------------------------------- products
 
 
-def tensordot(a: Any, b: Any, dims: Any = 2) -> Any:
+def tensordot(a: Any, b: Any, dims: Any = 2, out: Any = None) -> Any:
     """``torch.tensordot``: the sum of products over pairs of dimensions of ``a`` and ``b``.
 
     Args:
         dims: an int n (the last n dimensions of ``a`` with the first n of ``b``), or two
             lists of dimensions ``([a dims], [b dims])`` paired in order.
+        out: not supported (``reduce.refuse_out``): must be None.
 
     The result has ``a``'s remaining dimensions, then ``b``'s. Both must have one dtype."""
+    refuse_out("tensordot", out)
     if a.dtype != b.dtype:
         raise TypeError(f"tensordot: both inputs should have the same dtype, got {a.dtype} "
                         f"and {b.dtype}")

@@ -134,9 +134,12 @@ class ReduceMixin:
         dim = axis if dim is None else dim
         return self._arg(np.argmin, "argmin", dim, _keep(keepdim, keepdims))
 
-    def norm(self, p="fro", dim=None, keepdim=False, *, axis=None, keepdims=None):
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
         """Vector p-norm over ``dim`` (all elements when None): p = 2 ('fro'), 1, inf, −inf,
-        or any p ≥ 1. The gradient at the zero vector is 0."""
+        or any p ≥ 1; ``dtype`` converts the tensor first. The gradient at the zero vector
+        is 0."""
+        if dtype is not None:
+            return self.to(dtype).norm(p, dim, keepdim, axis=axis, keepdims=keepdims)
         p = 2.0 if p in ("fro", None) else p
         axes = reduction_axes(dim, axis, self.ndim)
         keepdim = _keep(keepdim, keepdims)
@@ -250,9 +253,17 @@ def prod(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = Non
     return input.prod(dim, keepdim, dtype=dtype)
 
 
-def norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False,
+def norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, out: Any = None,
          dtype: Any = None) -> Any:
     """Vector p-norm over ``dim`` (all elements when None): p = 'fro' (2), 1, inf, −inf or any
-    p ≥ 1; ``dtype`` converts the input first. The nuclear norm is not supported."""
+    p ≥ 1; ``dtype`` converts the input first. The nuclear norm is not supported, nor ``out``
+    (``refuse_out``)."""
+    refuse_out("norm", out)
     x = input if dtype is None else input.to(dtype)
     return x.norm(p, dim, keepdim)
+
+
+def refuse_out(name: str, out: Any) -> None:
+    """PyTorch's ``out=`` argument, which chainrule does not offer: a TypeError unless None."""
+    if out is not None:
+        raise TypeError(f"{name}: out= is not supported; use the returned tensor")

@@ -166,10 +166,12 @@ class ShapeMixin:
         dims = dims if isinstance(dims, (tuple, list)) else (dims,)
         return self._apply(ops.Flip, axes=tuple(normalize_dim(d, self.ndim) for d in dims))
 
-    def split(self, split_size_or_sections, dim=0):
-        """Pieces of size ``split_size`` (the last may be smaller) or of the listed sizes."""
+    def split(self, split_size, dim=0):
+        """Pieces of size ``split_size`` (the last may be smaller) or, when it is a list, of
+        the listed sizes (``Tensor.split``'s name for both, as in PyTorch)."""
         axis = normalize_dim(dim, self.ndim)
         length = self.shape[axis]
+        split_size_or_sections = split_size
         if isinstance(split_size_or_sections, int):
             step = split_size_or_sections
             if step <= 0:
