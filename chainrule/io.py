@@ -124,6 +124,7 @@ def save(obj: Any, f: str | os.PathLike, pickle_module: Any = None, pickle_proto
         ['bias', 'weight']
     """
     check_path("save", f)
+    _check_pickle_module("save", pickle_module, "dump")
     state = obj.state_dict() if callable(getattr(obj, "state_dict", None)) else obj
     if metadata and STRUCTURE_KEY in metadata:
         raise ValueError(f"save: the metadata key {STRUCTURE_KEY!r} is reserved for the "
@@ -133,6 +134,16 @@ def save(obj: Any, f: str | os.PathLike, pickle_module: Any = None, pickle_proto
         return
     arrays, structure = encode(state, _TO_CODE)
     save_file(arrays, f, {**(metadata or {}), STRUCTURE_KEY: structure})
+
+
+def _check_pickle_module(caller: str, pickle_module: Any, needs: str) -> None:
+    """``pickle_module`` is ignored (nothing is pickled), but it must still look like one: a
+    dict or a string in its place is a misplaced argument (such as metadata given by
+    position), which would otherwise vanish without a word."""
+    if pickle_module is not None and not callable(getattr(pickle_module, needs, None)):
+        raise TypeError(f"{caller}: pickle_module must be a module like pickle (it is ignored: "
+                        f"nothing is pickled), got a {type(pickle_module).__name__}"
+                        + ("; pass metadata= by keyword" if caller == "save" else ""))
 
 
 # ------------------------------------------------------------------ reading
@@ -167,6 +178,7 @@ def load(f: str | os.PathLike, map_location: Any = None, pickle_module: Any = No
     """
     path = f
     check_path("load", path)
+    _check_pickle_module("load", pickle_module, "load")
     check_load_options(map_location, weights_only, mmap)
     _require_file(path)
     with open(path, "rb") as handle:

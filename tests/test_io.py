@@ -72,6 +72,23 @@ def test_torchs_save_and_load_arguments_are_taken(tmp_path):
     assert io.load_metadata(plain)["note"] == "kept"
 
 
+def test_a_misplaced_argument_in_pickle_modules_place_is_refused(tmp_path):
+    """metadata given by position lands where torch has pickle_module, which is ignored: it
+    must fail, not vanish."""
+    with pytest.raises(TypeError, match="pass metadata= by keyword"):
+        cr.save({"w": cr.ones(2)}, tmp_path / "a.st", {"note": "lost?"})
+    assert not (tmp_path / "a.st").exists()
+    cr.save({"w": cr.ones(2)}, tmp_path / "a.st")
+    with pytest.raises(TypeError, match="pickle_module must be a module like pickle"):
+        cr.load(tmp_path / "a.st", None, "pickle")
+
+
+def test_module_save_keeps_its_metadata(tmp_path):
+    path = tmp_path / "layer.safetensors"
+    nn.Linear(2, 1).save(path, {"note": "demo"})
+    assert io.load_metadata(path) == {"note": "demo"}
+
+
 def test_files_interoperate_with_the_safetensors_library(tmp_path):
     st_numpy = pytest.importorskip("safetensors.numpy")
     ours = tmp_path / "ours.safetensors"

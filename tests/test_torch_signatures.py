@@ -1,5 +1,6 @@
 """Every function of ``torch``, ``torch.autograd``, ``torch.nn.functional`` and
-``torch.utils.data``, every ``Tensor`` method, and every class of ``torch.nn``, ``torch.optim``,
+``torch.utils.data``, every method of ``Tensor``, ``nn.Module`` and ``optim.Optimizer``, and
+every class of ``torch.nn``, ``torch.optim``,
 ``torch.optim.lr_scheduler`` and ``torch.utils.data`` that chainrule has takes each of torch
 2.13's parameters by its name, and its positional parameters in torch's order, so that a
 PyTorch call with keywords or positions reaches the same parameters.
@@ -42,6 +43,8 @@ def groups():
     data = importlib.import_module("torch.utils.data")
     return [("torch", torch, chainrule, "functions"),
             ("Tensor", torch.Tensor, chainrule.Tensor, "methods"),
+            ("Module", torch.nn.Module, chainrule.nn.Module, "methods"),
+            ("Optimizer", torch.optim.Optimizer, chainrule.optim.Optimizer, "methods"),
             ("autograd", torch.autograd, chainrule.autograd, "functions"),
             ("F", torch.nn.functional, chainrule.functional, "functions"),
             ("nn", torch.nn, chainrule.nn, "classes"),

@@ -8,23 +8,21 @@ with dotted keys (``"0.weight"``, ``"encoder.layers.1.bias"``), ``train()``/``ev
 
 from __future__ import annotations
 
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict
 from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from .. import dtypes, io
-from ..autograd import no_grad
+from .. import dtypes
 from ..device import DeviceError, cuda_device, cuda_message, require_cpu, to_arguments
 from ..tensor import Tensor
 from . import hooks as _hooks
 from .hooks import LIVE, RemovableHandle, add_hook, call_with_hooks
+from .module_state import IncompatibleKeys, StateDictMixin  # noqa: F401 (re-exported)
 from .parameter import Buffer, Parameter
 
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
-
-class Module:
+class Module(StateDictMixin):
     """Base class for all layers and models.
 
     Subclasses call ``super().__init__()`` first, assign their Parameters and sub-modules as
@@ -131,12 +129,12 @@ class Module:
             )
         params, modules, buffers = self._parameters, self._modules, self._buffers
         if isinstance(value, Parameter):
-            self._forget(name)
+            self._forget(name, keep=params)
             params[name] = value
         elif isinstance(value, Buffer):
             self.register_buffer(name, value, persistent=value.persistent)
         elif isinstance(value, Module):
-            self._forget(name)
+            self._forget(name, keep=modules)
             modules[name] = value
         elif name in params:
             if value is not None:
@@ -150,9 +148,14 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name: str) -> None:
+    def _forget(self, name: str, keep: OrderedDict | None = None) -> None:
+        """Drop ``name`` from the registries other than ``keep`` (where a re-registered name
+        keeps its place, as in PyTorch) and from the instance's attributes."""
         for table in (self._parameters, self._modules, self._buffers):
-            table.pop(name, None)
+            if table is not keep:
+                table.pop(name, None)
+        if keep is not self._buffers:
+            self._non_persistent.discard(name)
         self.__dict__.pop(name, None)
 
     def __getattr__(self, name: str) -> Any:
@@ -167,6 +170,7 @@ class Module:
         for table in (self._parameters, self._buffers, self._modules):
             if name in table:
                 del table[name]
+                self._non_persistent.discard(name)
                 return
         object.__delattr__(self, name)
 
@@ -175,41 +179,55 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter({name!r}): expected a Parameter or None, got "
                             f"{type(param).__name__}")
-        self._forget(name)
+        self._forget(name, keep=self._parameters)
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
         """Register non-trainable state (saved in ``state_dict`` unless not persistent)."""
-        self._forget(name)
+        self._forget(name, keep=self._buffers)
         self._buffers[name] = tensor if tensor is None or isinstance(tensor, Tensor) \
             else Tensor(tensor)
-        if not persistent:
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
             self._non_persistent.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register ``module`` as a child called ``name``."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module({name!r}): {type(module).__name__} is not a Module")
-        self._forget(name)
+        self._forget(name, keep=self._modules)
         self._modules[name] = module
 
     register_module = add_module
 
     # ------------------------------------------------------------ traversal
 
-    def named_modules(self, prefix: str = "", memo: set | None = None) -> Iterator[tuple]:
-        """(dotted name, module) for this module and every descendant, each once."""
+    def named_modules(self, memo: set | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple]:
+        """(dotted name, module) for this module and every descendant, parents first.
+
+        Args:
+            memo: modules to leave out; with ``remove_duplicate`` each module listed is added
+                to it (a new set by default).
+            prefix: put before every name, joined by a dot.
+            remove_duplicate: list a module reachable under several names once (the first
+                name); False lists it under each name.
+        """
         memo = set() if memo is None else memo
-        if id(self) in memo:
+        if self in memo:
             return
-        memo.add(id(self))
+        if remove_duplicate:
+            memo.add(self)
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
-                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
+                yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name,
+                                               remove_duplicate)
 
-    def modules(self) -> Iterator[Module]:
-        for _, module in self.named_modules():
+    def modules(self, remove_duplicate: bool = True) -> Iterator[Module]:
+        """This module and every descendant; ``remove_duplicate`` as in ``named_modules``."""
+        for _, module in self.named_modules(remove_duplicate=remove_duplicate):
             yield module
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
@@ -221,26 +239,39 @@ class Module:
         for _, child in self.named_children():
             yield child
 
-    def _named_members(self, table: str, prefix: str, recurse: bool) -> Iterator[tuple]:
+    def _named_members(self, table: str, prefix: str, recurse: bool,
+                       remove_duplicate: bool) -> Iterator[tuple]:
         seen: set[int] = set()
-        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) \
+            if recurse else [(prefix, self)]
         for module_prefix, module in modules:
             for name, value in getattr(module, table).items():
                 if value is None or id(value) in seen:
                     continue
-                seen.add(id(value))
+                if remove_duplicate:
+                    seen.add(id(value))
                 yield (f"{module_prefix}.{name}" if module_prefix else name), value
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple]:
-        """(dotted name, Parameter) pairs; a parameter shared by two layers appears once."""
-        return self._named_members("_parameters", prefix, recurse)
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple]:
+        """(dotted name, Parameter) pairs.
+
+        Args:
+            prefix: put before every name, joined by a dot.
+            recurse: include the parameters of every descendant (False: this module's own).
+            remove_duplicate: list a parameter held under several names (tied weights, a
+                shared layer) once, under the first name; False lists it under each name.
+        """
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple]:
-        return self._named_members("_buffers", prefix, recurse)
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple]:
+        """(dotted name, buffer) pairs; the arguments are those of ``named_parameters``."""
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         for _, buffer in self.named_buffers(recurse=recurse):
@@ -324,73 +355,6 @@ class Module:
     def half(self) -> Module:
         return self.to(dtypes.float16)
 
-    def state_dict(self, prefix: str = "") -> OrderedDict:
-        """Parameters and persistent buffers by dotted name, as detached tensors sharing data."""
-        state: OrderedDict = OrderedDict()
-        for module_prefix, module in self.named_modules(prefix.rstrip(".")):
-            dot = f"{module_prefix}." if module_prefix else ""
-            for name, param in module._parameters.items():
-                if param is not None:
-                    state[dot + name] = param.detach()
-            for name, buffer in module._buffers.items():
-                if buffer is not None and name not in module._non_persistent:
-                    state[dot + name] = buffer.detach()
-        return state
-
-    def load_state_dict(self, state_dict: Any, strict: bool = True) -> IncompatibleKeys:
-        """Copy values from ``state_dict`` into this module's parameters and buffers.
-
-        Every problem is reported at once, by name, before anything is changed: shape
-        mismatches always raise; missing and unexpected keys raise when ``strict`` (the
-        default) and are returned otherwise. A lazy layer that has not run yet (``LazyLinear``)
-        takes its parameters' shapes from the checkpoint, as in PyTorch.
-        """
-        own = self.state_dict()
-        missing = [key for key in own if key not in state_dict]
-        unexpected = [key for key in state_dict if key not in own]
-        lazy, problems, shaped_by_checkpoint = [], [], set()  # lazy layers: (module, shapes)
-        for name, module in self.named_modules():
-            if hasattr(module, "_lazy_shapes"):
-                prefix = f"{name}." if name else ""
-                shapes, module_problems = module._lazy_shapes(state_dict, prefix)
-                lazy.append((module, shapes))
-                problems += module_problems
-                shaped_by_checkpoint.update(prefix + key for key in shapes)
-        for key, target in own.items():
-            if key in state_dict and key not in shaped_by_checkpoint and \
-                    tuple(np.shape(_array(state_dict[key]))) != target.shape:
-                problems.append(f"size mismatch for {key}: checkpoint has shape "
-                                f"{tuple(np.shape(_array(state_dict[key])))}, model has "
-                                f"{target.shape}")
-        if strict:
-            problems += [f"missing key {k!r}" for k in missing]
-            problems += [f"unexpected key {k!r}" for k in unexpected]
-        if problems:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n  "
-                               + "\n  ".join(problems))
-        if any(shapes for _, shapes in lazy):  # lazy layers take the checkpoint's shapes
-            for module, shapes in lazy:
-                module._materialize_loaded(shapes)
-            own = self.state_dict()
-        with no_grad():
-            for key, target in own.items():
-                if key in state_dict:
-                    target.data[...] = np.asarray(_array(state_dict[key]), dtype=target.dtype)
-        return IncompatibleKeys(missing, unexpected)
-
-    def save(self, path: Any, metadata: dict[str, str] | None = None) -> None:
-        """Write ``state_dict()`` to a safetensors file (atomically; see ``chainrule.io``)."""
-        io.save(self, path, metadata)
-
-    def load(self, path: Any, strict: bool = True) -> Module:
-        """Load weights saved by ``save`` (or any safetensors file with matching names) into
-        this module, with ``load_state_dict``'s checks; returns the module.
-
-        The architecture is code: build the module first, then load its weights.
-        """
-        self.load_state_dict(io.load(path), strict=strict)
-        return self
-
     # ------------------------------------------------------------ printing
 
     def extra_repr(self) -> str:
@@ -408,10 +372,6 @@ class Module:
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers)
                       | set(self._modules))
-
-
-def _array(value: Any) -> Any:
-    return value.data if isinstance(value, Tensor) else value
 
 
 def _indent(text: str) -> str:

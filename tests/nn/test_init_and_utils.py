@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -143,3 +144,42 @@ def test_parameters_to_vector_and_back():
     np.testing.assert_array_equal(model.bias.data, [6, 7])
     with pytest.raises(ValueError, match="8 elements"):
         nn.utils.vector_to_parameters(cr.zeros(7), model.parameters())
+
+
+@pytest.mark.parametrize("foreach", [None, False, True])
+def test_clip_grad_takes_foreach_by_name_and_position_and_clips_as_pytorch(foreach):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    grads = [rng.standard_normal((3, 2)), rng.standard_normal(4)]
+
+    def torch_params():
+        params = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads]
+        for p, g in zip(params, grads):
+            p.grad = torch.from_numpy(g.copy())
+        return params
+
+    for ours_call, theirs_call in [
+        (lambda ps: nn.utils.clip_grad_norm_(ps, 0.5, foreach=foreach),
+         lambda ps: torch.nn.utils.clip_grad_norm_(ps, 0.5, foreach=foreach)),
+        (lambda ps: nn.utils.clip_grad_norm_(ps, 0.5, 1.0, False, foreach),
+         lambda ps: torch.nn.utils.clip_grad_norm_(ps, 0.5, 1.0, False, foreach)),
+        (lambda ps: nn.utils.clip_grad_value_(ps, 0.3, foreach=foreach),
+         lambda ps: torch.nn.utils.clip_grad_value_(ps, 0.3, foreach=foreach)),
+        (lambda ps: nn.utils.clip_grad_value_(ps, 0.3, foreach),
+         lambda ps: torch.nn.utils.clip_grad_value_(ps, 0.3, foreach)),
+    ]:
+        ours, theirs = _params_with_grads(grads), torch_params()
+        result, expected = ours_call(ours), theirs_call(theirs)
+        assert (result is None) == (expected is None)
+        if expected is not None:
+            assert result.item() == pytest.approx(expected.item(), rel=1e-12)
+        for p, t in zip(ours, theirs):
+            np.testing.assert_allclose(p.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+
+
+def test_clip_grad_functions_take_pytorchs_parameters_in_pytorchs_order():
+    torch = pytest.importorskip("torch")
+    for name in ["clip_grad_norm_", "clip_grad_value_"]:
+        ours, theirs = (inspect.signature(getattr(lib.nn.utils, name)) for lib in (cr, torch))
+        assert [(p.name, p.kind, p.default) for p in ours.parameters.values()] == \
+            [(p.name, p.kind, p.default) for p in theirs.parameters.values()], name

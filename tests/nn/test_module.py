@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections import OrderedDict
 
@@ -183,3 +184,151 @@ def test_parameter_shares_memory_with_the_tensor_it_wraps():
     p = nn.Parameter(t)
     assert np.shares_memory(p.data, t.data)
     assert repr(p).startswith("Parameter containing:\ntensor(")
+
+
+# ------------------------------------------------ PyTorch 2.13's parameters, compared with torch
+
+def _shared_and_tied(lib):
+    """The same small model in chainrule or torch: a layer used twice, a weight tied between
+    two other layers, and a BatchNorm (buffers)."""
+    shared, first, second = lib.nn.Linear(2, 2), lib.nn.Linear(2, 2), lib.nn.Linear(2, 2)
+    second.weight = first.weight
+    return lib.nn.Sequential(shared, shared, first, second, lib.nn.BatchNorm1d(2))
+
+
+def _identity_pattern(objects):
+    """Each object's position of first appearance: equal patterns mean the same sharing."""
+    first: dict[int, int] = {}
+    return [first.setdefault(id(obj), i) for i, obj in enumerate(objects)]
+
+
+def _listing(pairs):
+    pairs = list(pairs)
+    return [name for name, _ in pairs], _identity_pattern(value for _, value in pairs)
+
+
+@pytest.mark.parametrize("remove_duplicate", [True, False])
+def test_remove_duplicate_lists_shared_modules_parameters_and_buffers_as_pytorch(
+        remove_duplicate):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _shared_and_tied(cr), _shared_and_tied(torch)
+    for method, kwargs in [("named_modules", {}), ("named_parameters", {}),
+                           ("named_buffers", {}), ("named_parameters", {"prefix": "net"}),
+                           ("named_parameters", {"recurse": False})]:
+        kwargs = dict(kwargs, remove_duplicate=remove_duplicate)
+        assert _listing(getattr(ours, method)(**kwargs)) == \
+            _listing(getattr(theirs, method)(**kwargs)), (method, kwargs)
+        assert _listing(getattr(ours[2], method)(**kwargs)) == \
+            _listing(getattr(theirs[2], method)(**kwargs)), (method, kwargs)
+    assert _identity_pattern(ours.modules(remove_duplicate=remove_duplicate)) == \
+        _identity_pattern(theirs.modules(remove_duplicate=remove_duplicate))
+    assert _identity_pattern(ours.modules(remove_duplicate)) == \
+        _identity_pattern(theirs.modules(remove_duplicate))
+
+
+@pytest.mark.parametrize("remove_duplicate", [True, False])
+def test_named_modules_takes_memo_prefix_remove_duplicate_in_pytorchs_order(remove_duplicate):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _shared_and_tied(cr), _shared_and_tied(torch)
+    our_memo, their_memo = {ours[2]}, {theirs[2]}
+    assert _listing(ours.named_modules(our_memo, "p", remove_duplicate)) == \
+        _listing(theirs.named_modules(their_memo, "p", remove_duplicate))
+    assert [m in our_memo for m in ours.modules(remove_duplicate=False)] == \
+        [m in their_memo for m in theirs.modules(remove_duplicate=False)]  # memo afterwards
+    assert len(our_memo) == len(their_memo)
+
+
+def test_state_dict_lists_a_shared_layer_and_a_tied_weight_under_each_name_as_pytorch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _shared_and_tied(cr), _shared_and_tied(torch)
+    for kwargs in [{}, {"prefix": "net."}, {"prefix": "x"}]:
+        assert list(ours.state_dict(**kwargs)) == list(theirs.state_dict(**kwargs)), kwargs
+    assert type(ours.state_dict()) is type(theirs.state_dict()) is OrderedDict
+
+
+@pytest.mark.parametrize("keep_vars", [False, True])
+def test_state_dict_keep_vars_gives_the_tensors_themselves_or_detached_views_as_pytorch(
+        keep_vars):
+    torch = pytest.importorskip("torch")
+
+    def facts(model, state, shares):
+        owners = dict(model.named_parameters(remove_duplicate=False))
+        owners.update(model.named_buffers(remove_duplicate=False))
+        return [(key, type(value).__name__, value is owners[key], bool(value.requires_grad),
+                 shares(value, owners[key])) for key, value in state.items()]
+
+    ours, theirs = _shared_and_tied(cr), _shared_and_tied(torch)
+    assert facts(ours, ours.state_dict(keep_vars=keep_vars),
+                 lambda a, b: np.shares_memory(a.data, b.data)) == \
+        facts(theirs, theirs.state_dict(keep_vars=keep_vars),
+              lambda a, b: a.data_ptr() == b.data_ptr())
+    if keep_vars:  # still attached: a loss built from a kept tensor reaches the parameter
+        ours.state_dict(keep_vars=True)["0.weight"].sum().backward()
+        assert ours[0].weight.grad is not None
+
+
+def test_state_dict_fills_and_returns_the_destination_as_pytorch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _shared_and_tied(cr), _shared_and_tied(torch)
+    for destination_type in (dict, OrderedDict):
+        our_dest, their_dest = destination_type(old=1), destination_type(old=1)
+        assert ours.state_dict(destination=our_dest, prefix="m.") is our_dest
+        assert theirs.state_dict(destination=their_dest, prefix="m.") is their_dest
+        assert list(our_dest) == list(their_dest) and our_dest["old"] == 1
+
+
+@pytest.mark.parametrize("args, kwargs, prefix", [
+    (("dest", "q.", True), {}, "q."),
+    (("dest", "q."), {}, "q."),
+    (("dest",), {"keep_vars": True}, ""),
+    ((None, "q.", True), {"prefix": "r."}, "r."),  # a keyword given as well wins
+], ids=["three", "two", "one+keyword", "keyword-wins"])
+def test_state_dict_deprecated_positional_form_is_read_and_warned_about_as_pytorch(
+        args, kwargs, prefix):
+    torch = pytest.importorskip("torch")
+    results = []
+    for model in (_shared_and_tied(cr), _shared_and_tied(torch)):
+        destination = OrderedDict()
+        call_args = tuple(destination if arg == "dest" else arg for arg in args)
+        with pytest.warns(FutureWarning, match="[Pp]ositional"):
+            state = model.state_dict(*call_args, **kwargs)
+        kept = [state[key] is value
+                for key, value in model.state_dict(prefix=prefix, keep_vars=True).items()]
+        results.append((state is destination, type(state).__name__, list(state), kept))
+    assert results[0] == results[1]
+
+
+def test_state_dict_with_more_than_three_positional_arguments_raises():
+    # PyTorch ignores a fourth positional argument; chainrule says it has no place
+    with pytest.raises(TypeError, match="at most 3 positional"):
+        nn.Linear(1, 1).state_dict({}, "", False, True)
+
+
+def test_a_re_registered_name_keeps_its_place_and_persistence_follows_the_last_call():
+    torch = pytest.importorskip("torch")
+    keys = []
+    for lib in (cr, torch):
+        model = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.Linear(2, 2))
+        model[0].weight = lib.nn.Parameter(lib.zeros(2, 2))
+        setattr(model, "0", lib.nn.Linear(2, 2))
+        model.add_module("1", lib.nn.Linear(2, 2))
+        model[1].register_parameter("weight", lib.nn.Parameter(lib.zeros(2, 2)))
+        model.register_buffer("scale", lib.ones(1), persistent=False)
+        model.register_buffer("shift", lib.ones(1))
+        model.register_buffer("scale", lib.ones(1))  # persistent now
+        model.register_buffer("shift", lib.ones(1), persistent=False)
+        keys.append(list(model.state_dict()))
+    assert keys[0] == keys[1]
+
+
+def test_module_methods_take_pytorchs_parameters_in_pytorchs_order():
+    torch = pytest.importorskip("torch")
+
+    def parameters(function):
+        return [(p.name, p.kind, p.default)
+                for p in inspect.signature(function).parameters.values()]
+
+    for method in ["state_dict", "load_state_dict", "named_parameters", "named_buffers",
+                   "modules", "named_modules", "parameters", "buffers"]:
+        assert parameters(getattr(nn.Module, method)) == \
+            parameters(getattr(torch.nn.Module, method)), method

@@ -21,12 +21,22 @@ def _with_grads(parameters: Any) -> list[Tensor]:
 
 
 def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
-                    norm_type: float = 2.0, error_if_nonfinite: bool = False) -> Tensor:
+                    norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                    foreach: bool | None = None) -> Tensor:
     """Scale all gradients together so that their global norm is at most ``max_norm``.
 
     The global norm is ‖(‖g₁‖, …, ‖gₖ‖)‖ₚ over every parameter's gradient (p = ``norm_type``,
     ``inf`` for the largest absolute value). When it exceeds ``max_norm`` every gradient is
     multiplied by max_norm / (norm + 1e-6), as in PyTorch; otherwise nothing changes.
+
+    Args:
+        parameters: a tensor or an iterable of tensors; those without a gradient are skipped.
+        max_norm: the largest global norm left unchanged.
+        norm_type: p of the norm (``inf`` for the largest absolute value).
+        error_if_nonfinite: raise ``RuntimeError`` when the global norm is inf or NaN
+            (default: clip anyway).
+        foreach: accepted for PyTorch compatibility and ignored: in PyTorch it chooses
+            between per-tensor and batched kernels for the same arithmetic.
 
     Returns:
         The global norm before clipping, as a 0-d tensor.
@@ -50,7 +60,15 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
     return Tensor(total, dtype=params[0].dtype)
 
 
-def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float) -> None:
-    """Clip every gradient element into [−clip_value, clip_value]."""
+def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float,
+                     foreach: bool | None = None) -> None:
+    """Clip every gradient element into [−clip_value, clip_value].
+
+    Args:
+        parameters: a tensor or an iterable of tensors; those without a gradient are skipped.
+        clip_value: the largest absolute value a gradient element keeps.
+        foreach: accepted for PyTorch compatibility and ignored: in PyTorch it chooses
+            between per-tensor and batched kernels for the same arithmetic.
+    """
     for p in _with_grads(parameters):
         p._grad = np.clip(p._grad, -clip_value, clip_value)
