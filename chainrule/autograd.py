@@ -74,6 +74,7 @@ class Context:
     # What an ``UnrecordedContext`` holds; __init__ sets them all.
     parents: tuple = ()
     needs_input_grad: tuple[bool, ...] = ()
+    watched: tuple = ()  # the parents whose in-place changes invalidate this node
     versions: tuple[int, ...] = ()
     saved: tuple = ()
     freed: bool = False
@@ -82,7 +83,9 @@ class Context:
         self.fn = fn
         self.parents = parents
         self.needs_input_grad = needs_input_grad
-        self.versions = tuple([p._version_counter[0] for p in parents])
+        self.watched = parents if not fn.unread_inputs else tuple(
+            p for i, p in enumerate(parents) if i not in fn.unread_inputs)
+        self.versions = tuple([p._version_counter[0] for p in self.watched])
         self.saved = ()
         self.freed = False
         if not grad_mode.all_default:
@@ -123,6 +126,11 @@ class Function:
 
     label: str | None = None
     keeps_dtype: bool = True  # output has the inputs' float dtype (False: ``Cast``)
+    # Positions of the inputs whose values backward never reads (only their shape): an
+    # in-place change to one of them after the call leaves this node's gradient right, so
+    # backward does not refuse it (``EmbeddingLookup``'s weight, renormalised by max_norm
+    # between two lookups, as PyTorch, which checks only saved tensors, allows).
+    unread_inputs: tuple[int, ...] = ()
 
     @staticmethod
     def forward(ctx: Context, *arrays: Any, **params: Any) -> np.ndarray:
@@ -218,7 +226,7 @@ def run_backward(
         if waiting:  # post-accumulate-grad hooks of leaves whose last gradient came now
             release_leaves(ctx.parents, waiting, hooks)
         if not retain_graph:
-            ctx.saved, ctx.parents, ctx.freed = (), (), True
+            ctx.saved, ctx.parents, ctx.watched, ctx.freed = (), (), (), True
     for leaf, grad in sink.hooked.items():
         sink.finish(leaf, run_hooks(leaf, grad))
         if waiting is not None:  # its post-accumulate-grad hook, deferred until now
@@ -306,7 +314,7 @@ def _call_backward(ctx: Context, grad_out: np.ndarray, check_nan: bool) -> tuple
     """``ctx.fn.backward``'s gradients as a tuple with one entry per input, after checking that
     the graph can still be used (not freed, no saved input changed in place since), and
     checked for NaN when ``check_nan`` (anomaly mode)."""
-    if ctx.freed or ctx.versions != tuple([p._version_counter[0] for p in ctx.parents]):
+    if ctx.freed or ctx.versions != tuple([p._version_counter[0] for p in ctx.watched]):
         _refuse(ctx)
     grads = ctx.fn.backward(ctx, grad_out)
     if type(grads) is not tuple:
@@ -342,7 +350,7 @@ def _refuse(ctx: Context) -> None:
             "saved arrays were freed by the first backward. Pass retain_graph=True to the "
             "first backward() if you need to call it twice."
         )
-    for parent, version in zip(ctx.parents, ctx.versions):
+    for parent, version in zip(ctx.watched, ctx.versions):
         now = parent._version_counter[0]
         if now != version:
             raise RuntimeError(

@@ -250,6 +250,35 @@ def test_in_place_change_of_a_saved_input_is_detected():
         y.backward()
 
 
+class Scaled(cr.autograd.Function):
+    """y = s·x with s a setting; backward reads no value of x, only the setting."""
+    unread_inputs = (0,)
+
+    @staticmethod
+    def forward(ctx, x, scale=2.0):
+        ctx.scale = scale
+        return x * scale
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out * ctx.scale
+
+
+def test_an_input_whose_values_backward_never_reads_may_change_in_place_afterwards():
+    w = leaf([1.0, 2.0])
+    y = Scaled.apply(w).sum() + (w * 3).sum()
+    with cr.no_grad():
+        w.add_(1.0)
+    with pytest.raises(RuntimeError, match="an input of Mul"):  # Mul reads w: still refused
+        y.backward(retain_graph=True)
+    w.grad = None  # (the refused pass had reached Scaled first)
+    z = Scaled.apply(w).sum()
+    with cr.no_grad():
+        w.mul_(5.0)
+    z.backward()  # Scaled does not read w
+    assert w.grad.tolist() == [2.0, 2.0]
+
+
 def test_in_place_change_of_a_leaf_that_requires_grad_is_refused_in_grad_mode():
     w = leaf([1.0])
     with pytest.raises(RuntimeError, match="no_grad"):

@@ -25,11 +25,7 @@ pytestmark = needs_torch
 KINDS_BY_POSITION = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 # "group.name": why chainrule's signature differs from torch's
-KNOWN: dict[str, str] = {
-    "F.embedding": "max_norm, norm_type, scale_grad_by_freq and sparse: being added",
-    "nn.Embedding": "max_norm, norm_type, scale_grad_by_freq, sparse, _weight, _freeze: being "
-                    "added",
-}
+KNOWN: dict[str, str] = {}
 
 
 def groups():

@@ -2,16 +2,17 @@
 (the file is not named embedding_bag.py, which would shadow the function on import).
 
 A composite (no backward of its own): the bags are laid out as a padded (B, L) table of
-indices with a mask of the real entries, the rows are gathered with ``embedding``, masked,
-and reduced over L. So
+indices with a mask of the real entries, the rows are gathered by ``EmbeddingLookup`` (as in
+``embedding``), masked, and reduced over L. So
 
     sum:  y[b] = Σ_{j in bag b} s_j · W[i_j]          (s = per_sample_weights, or 1)
     mean: y[b] = (1/|bag b|) Σ_{j in bag b} W[i_j]
     max:  y[b] = max_{j in bag b} W[i_j]              (per coordinate)
 
-and dL/dW[i] collects the gradient of every place i appears in (scattered by the lookup),
-dL/ds_j = <G[b], W[i_j]>. Entries equal to ``padding_idx`` are left out of their bag (and of
-its count); an empty bag gives zeros, as in PyTorch.
+and dL/dW[i] collects the gradient of every place i appears in (scattered by the lookup,
+which divides it by i's count in the input when ``scale_grad_by_freq``), while
+dL/ds_j = <G[b], W[i_j]> is never scaled. Entries equal to ``padding_idx`` are left out of
+their bag (and of its count); an empty bag gives zeros, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import no_grad
 from ..creation import zeros
+from ..ops.shape import EmbeddingLookup
 from ..tensor import Tensor
 from .basic import cat
-from .layers import embedding
+from .layers import _indices, _renorm_, checked_padding_idx
 
 _MODES = ("sum", "mean", "max")
 
@@ -72,17 +73,6 @@ def _bags(name: str, indices: np.ndarray, offsets: Any, include_last_offset: boo
     return np.where(mask, starts[:, None] + step, 0), mask
 
 
-def _renorm_(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: float) -> None:
-    """PyTorch's max_norm: rows used whose norm exceeds max_norm are scaled in place to
-    max_norm (by max_norm/(norm + 1e-7)), outside the graph."""
-    rows = np.unique(rows)
-    data = weight.data[rows]
-    norms = np.linalg.norm(data, ord=norm_type, axis=1)
-    scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(data.dtype)
-    with no_grad():
-        weight.data[rows] = data * scale[:, None]
-
-
 def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
                   max_norm: float | None = None, norm_type: float = 2,
                   scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
@@ -101,7 +91,12 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
         mode: 'sum', 'mean' (default) or 'max'.
         per_sample_weights: like input, floating: weights of the entries (mode 'sum' only).
         padding_idx: entries with this index are left out of their bags.
-        scale_grad_by_freq, sparse: only False is implemented.
+        scale_grad_by_freq: divide the gradient of each row by the number of times its index
+            occurs in ``input`` (not with mode 'max', as in PyTorch). NOTE: PyTorch 2.13's CPU
+            kernel divides some rows by another index's count (pytorch/pytorch#190063); this
+            follows its documented rule, which its CUDA kernel and ``embedding`` follow.
+        sparse: taken for PyTorch's signature (not with mode 'max', as in PyTorch); the
+            gradient is dense either way, with the values of PyTorch's sparse one.
 
     Shape:
         (B, D); an empty bag gives zeros.
@@ -114,33 +109,32 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
         [[3.0, 2.0], [0.0, 1.0]]
     """
     name = "embedding_bag"
-    indices = input.data if isinstance(input, Tensor) else np.asarray(input)
-    if indices.dtype.kind not in "iu":
-        raise TypeError(f"{name}: input must hold integer indices (int64 or int32), got "
-                        f"{indices.dtype}")
     if mode not in _MODES:
         raise ValueError(f"{name}: mode has to be one of sum, mean or max, got {mode!r}")
-    if scale_grad_by_freq or sparse:
-        raise NotImplementedError(f"{name}: scale_grad_by_freq=True and sparse=True are not "
-                                  "implemented (the gradient is always dense and unscaled)")
+    if mode == "max" and (scale_grad_by_freq or sparse):  # PyTorch's two refusals
+        what = "scaling the gradient by the frequency" if scale_grad_by_freq else "sparse weights"
+        raise ValueError(f"{name}: max mode does not support {what}")
     if weight.ndim != 2:
         raise ValueError(f"{name}: weight must be 2-D (num_embeddings, embedding_dim), got "
                          f"shape {tuple(weight.shape)}")
+    count = weight.shape[0]
+    indices = _indices(name, input, count)
     positions, mask = _bags(name, indices, offsets, include_last_offset)
     flat = indices.reshape(-1).astype(np.int64)
-    count = weight.shape[0]
-    if padding_idx is not None:
-        if not -count <= padding_idx < count:
-            raise ValueError(f"{name}: padding_idx {padding_idx} must be within "
-                             f"num_embeddings ({count})")
-        mask = mask & (flat[positions] != padding_idx % count) if flat.size else mask
-    if max_norm is not None and flat.size:
-        _renorm_(weight, flat[positions[mask]], max_norm, norm_type)
+    padding_idx = checked_padding_idx(padding_idx, count, f"{name}: ")
+    if padding_idx is not None and flat.size:
+        mask = mask & (flat[positions] != padding_idx)
+    entry_weights = None if per_sample_weights is None else _sample_weights(
+        name, per_sample_weights, indices, mode, positions, mask)
+    if max_norm is not None:  # every entry, padding too (PyTorch's rule)
+        _renorm_(name, weight, flat, max_norm, norm_type)
+    # the padded table's empty places read row 0; their gradient is masked out below, and
+    # scale_grad_by_freq counts the indices of the input itself (batch=flat), not the table's
     lookup = np.where(mask, flat[positions], 0) if flat.size else np.zeros_like(positions)
-    rows = embedding(Tensor._const(lookup), weight)  # (B, L, D); range checked there
-    if per_sample_weights is not None:
-        rows = rows * _sample_weights(name, per_sample_weights, indices, mode, positions,
-                                      mask).unsqueeze(-1)
+    rows = EmbeddingLookup.apply(weight, indices=lookup, batch=flat, sparse=bool(sparse),
+                                 scale_grad_by_freq=bool(scale_grad_by_freq))  # (B, L, D)
+    if entry_weights is not None:
+        rows = rows * entry_weights.unsqueeze(-1)
     keep = Tensor._const(mask[..., None])
     if mode == "max":
         filled = rows.masked_fill(Tensor._const(~mask[..., None]), -np.inf).amax(1)

@@ -42,21 +42,93 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     return x * Tensor._const(keep.astype(x.dtype) * (1.0 / (1.0 - p)))
 
 
-def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of ``weight`` selected by the integer ``input``: out[..., :] = weight[input[...]].
 
+    Args:
+        input: integer indices (int64 or int32), each in [0, num_embeddings).
+        weight: (num_embeddings, embedding_dim).
+        padding_idx: the row that gets no gradient (negative values count from the end).
+        max_norm: first, each row that ``input`` names whose ``norm_type``-norm exceeds
+            max_norm is multiplied by max_norm / (norm + 1e-7) in ``weight`` itself, in place
+            and outside autograd (PyTorch's ``embedding_renorm_``); the lookup reads the
+            rescaled rows. Must be non-negative.
+        norm_type: the p of that p-norm (default 2).
+        scale_grad_by_freq: divide the gradient of each row by the number of times its index
+            occurs in ``input``.
+        sparse: taken for PyTorch's signature; chainrule has no sparse tensors, so the
+            gradient is dense either way (the values of PyTorch's ``weight.grad.to_dense()``),
+            and, as in PyTorch, backward refuses it with ``scale_grad_by_freq``.
+
     Shape:
-        input: (*) integers in [0, num_embeddings); weight: (num_embeddings, dim) -> (*, dim).
+        input: (*) -> (*, embedding_dim).
+
+    Example:
+        >>> import chainrule
+        >>> w = chainrule.tensor([[0.0, 0.0], [3.0, 4.0]])
+        >>> embedding(chainrule.tensor([1, 0, 1]), w).tolist()
+        [[3.0, 4.0], [0.0, 0.0], [3.0, 4.0]]
     """
+    if weight.ndim != 2:
+        raise RuntimeError(f"embedding: 'weight' must be 2-D (num_embeddings, embedding_dim), "
+                           f"got shape {tuple(weight.shape)}")
+    indices = _indices("embedding", input, weight.shape[0])
+    padding_idx = checked_padding_idx(padding_idx, weight.shape[0], "embedding: ")
+    if max_norm is not None:
+        _renorm_("embedding", weight, indices, max_norm, norm_type)
+    return EmbeddingLookup.apply(weight, indices=indices, padding_idx=padding_idx,
+                                 scale_grad_by_freq=bool(scale_grad_by_freq), sparse=bool(sparse))
+
+
+def _indices(name: str, input: Any, count: int) -> np.ndarray:
+    """The integer array of ``input``, each entry checked to name one of ``count`` rows."""
     indices = input.data if isinstance(input, Tensor) else np.asarray(input)
     if indices.dtype.kind not in "iu":
-        raise TypeError(f"embedding: indices must be integers (int64), got {indices.dtype}")
-    count = weight.shape[0]
+        raise TypeError(f"{name}: indices must be integers (int64 or int32), got "
+                        f"{indices.dtype}")
     if indices.size and (indices.min() < 0 or indices.max() >= count):
         bad = indices[(indices < 0) | (indices >= count)].ravel()[0]
-        raise IndexError(f"embedding: index {bad} is out of range for {count} embeddings "
+        raise IndexError(f"{name}: index {bad} is out of range for {count} embeddings "
                          f"(valid: 0 … {count - 1})")
-    return EmbeddingLookup.apply(weight, indices=indices, padding_idx=padding_idx)
+    return indices
+
+
+def checked_padding_idx(padding_idx: int | None, num_embeddings: int,
+                        where: str = "") -> int | None:
+    """``padding_idx`` as a row index in [0, num_embeddings) (negative counts from the end),
+    or None; a ValueError (prefixed with ``where``) when it names no row."""
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise ValueError(f"{where}padding_idx {padding_idx} must be within num_embeddings "
+                         f"({num_embeddings})")
+    return padding_idx % num_embeddings
+
+
+def _renorm_(name: str, weight: Tensor, indices: np.ndarray, max_norm: float,
+             norm_type: float) -> None:
+    """PyTorch's max_norm (``embedding_renorm_``): each row of ``weight`` that ``indices``
+    names whose ``norm_type``-norm exceeds ``max_norm`` is multiplied, in place and outside
+    autograd, by max_norm / (norm + 1e-7), which leaves its norm just under max_norm.
+
+    As in PyTorch, the norm is taken in the weight's dtype and the scale in float64, then
+    rounded to the weight's dtype; and the write is an in-place change of ``weight`` even when
+    no row needs it (its version goes up), so a graph that read ``weight`` earlier can no
+    longer backward.
+    """
+    if max_norm < 0:  # PyTorch takes it, and flips the sign of every row it rescales
+        raise ValueError(f"{name}: max_norm must be non-negative, got {max_norm}")
+    rows = np.unique(indices)
+    data = weight.data[rows]
+    with np.errstate(divide="ignore"):  # a negative p over a zero entry: norm 0, as PyTorch
+        norms = np.linalg.norm(data, ord=norm_type, axis=1) if data.size else np.zeros(len(rows))
+    norms = norms.astype(np.float64)
+    over = norms > max_norm
+    scale = max_norm / (norms[over] + 1e-7)
+    weight.data[rows[over]] = data[over] * scale.astype(data.dtype)[:, None]
+    weight._version_counter[0] += 1
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..creation import empty
 from ..device import require_cpu
 from ..functional.bags import embedding_bag
+from ..functional.layers import checked_padding_idx
 from ..tensor import Tensor
-from . import init
-from .embedding import checked_padding_idx
+from .embedding import pretrained_table, reset_rows_, table_weight
 from .module import Module
-from .parameter import Parameter
 
 
 class EmbeddingBag(Module):
@@ -22,7 +20,9 @@ class EmbeddingBag(Module):
         num_embeddings: number of rows (valid indices are 0 … num_embeddings − 1).
         embedding_dim: size of each row.
         max_norm, norm_type: rows used with a larger norm are rescaled in place to max_norm.
-        scale_grad_by_freq, sparse: only False is implemented.
+        scale_grad_by_freq: divide each row's gradient by how often its index occurs in the
+            input (not with mode 'max').
+        sparse: taken for PyTorch's signature (not with mode 'max'); the gradient is dense.
         mode: 'sum', 'mean' (default) or 'max'.
         include_last_offset: offsets has one more entry, the input's length.
         padding_idx: entries with this index are left out of their bags (the row starts at
@@ -58,20 +58,14 @@ class EmbeddingBag(Module):
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.mode, self.sparse = scale_grad_by_freq, mode, sparse
         self.include_last_offset, self.padding_idx = include_last_offset, padding_idx
+        self.weight = table_weight("EmbeddingBag", _weight, num_embeddings, embedding_dim,
+                                   dtype, True)
         if _weight is None:
-            self.weight = Parameter(empty(num_embeddings, embedding_dim, dtype=dtype))
             self.reset_parameters(generator)
-        else:
-            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise ValueError(f"EmbeddingBag: _weight must have shape ({num_embeddings}, "
-                                 f"{embedding_dim}), got {tuple(_weight.shape)}")
-            self.weight = Parameter(_weight)
 
     def reset_parameters(self, generator: Any = None) -> None:
         """weight ~ N(0, 1), the padding row zero."""
-        init.normal_(self.weight, generator=generator)
-        if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+        reset_rows_(self.weight, self.padding_idx, generator)
 
     @classmethod
     def from_pretrained(cls, embeddings: Tensor, freeze: bool = True,
@@ -79,14 +73,13 @@ class EmbeddingBag(Module):
                         scale_grad_by_freq: bool = False, mode: str = "mean",
                         sparse: bool = False, include_last_offset: bool = False,
                         padding_idx: int | None = None) -> EmbeddingBag:
-        """An EmbeddingBag holding ``embeddings`` (2-D) as its weight; frozen by default."""
-        if embeddings.ndim != 2:
-            raise ValueError(f"EmbeddingBag.from_pretrained: embeddings must be 2-D, got shape "
-                             f"{tuple(embeddings.shape)}")
-        bag = cls(*embeddings.shape, max_norm, norm_type, scale_grad_by_freq, mode, sparse,
-                  embeddings, include_last_offset, padding_idx)
-        bag.weight.requires_grad = not freeze
-        return bag
+        """An EmbeddingBag whose weight is ``embeddings`` (2-D; its memory is shared, and its
+        padding row is kept as it is, as in PyTorch); frozen (no gradient) by default."""
+        return pretrained_table(cls, embeddings, freeze, max_norm=max_norm,
+                                norm_type=norm_type, scale_grad_by_freq=scale_grad_by_freq,
+                                mode=mode, sparse=sparse,
+                                include_last_offset=include_last_offset,
+                                padding_idx=padding_idx)
 
     def forward(self, input: Tensor, offsets: Tensor | None = None,
                 per_sample_weights: Tensor | None = None) -> Tensor:
@@ -100,7 +93,7 @@ class EmbeddingBag(Module):
             text += f", max_norm={self.max_norm}"
         if self.norm_type != 2:
             text += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq:
+        if self.scale_grad_by_freq is not False:
             text += f", scale_grad_by_freq={self.scale_grad_by_freq}"
         text += f", mode={self.mode!r}"
         if self.padding_idx is not None:

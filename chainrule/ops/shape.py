@@ -193,19 +193,51 @@ class Flip(Function):
 class EmbeddingLookup(Function):
     """Y = W[I]: the rows of W: (num, dim) picked by integer indices I: (*), Y: (*, dim).
 
-    dL/dW[k] = Σ over the positions p with I[p] = k of G[p] (``np.add.at``: repeated indices
-    add up); the row ``padding_idx`` receives no gradient, so it stays fixed (PyTorch's rule).
+    Backward, from Y[p] = W[I[p]] (each output row is a copy of one row of W):
+        dL/dW[k] = Σ_{p : I[p] = k} G[p]          (num, dim); a row never picked gets 0
+    (``np.add.at``, so a repeated index adds up the gradient of every copy). I gets none.
+
+    PyTorch's conventions on top of the derivative:
+      * the row ``padding_idx`` receives 0, so training leaves it as it is;
+      * ``scale_grad_by_freq``: with n_k = #{p : B[p] = k}, the number of times index k
+        occurs in the mini-batch B,
+            dL/dW[k] = (1/n_k) Σ_{p : I[p] = k} G[p]
+        so a frequent index takes no larger steps than a rare one. This rescales the
+        derivative (it is not the derivative of Y); the padding row stays 0. B is I unless
+        ``batch`` is given: embedding_bag passes its input there, because its padded (B, L)
+        table I holds the filler index 0 in the empty places (whose G is 0 but which would
+        add to n_0).
+      * ``sparse``: chainrule has no sparse tensors, so the gradient is this dense (num, dim)
+        array whatever ``sparse`` says (the values of PyTorch's ``weight.grad.to_dense()``);
+        as in PyTorch, backward refuses ``scale_grad_by_freq`` with ``sparse``.
+
+    Saves: I (and B) and W's shape, no values of W; so W may change in place after the
+    lookup (max_norm's renormalisation by a later lookup) without making this gradient wrong
+    (``unread_inputs``).
     """
 
+    unread_inputs = (0,)
+
     @staticmethod
-    def forward(ctx, weight, indices, padding_idx=None):
+    def forward(ctx, weight, indices, padding_idx=None, scale_grad_by_freq=False, sparse=False,
+                batch=None):
         ctx.shape, ctx.indices, ctx.padding_idx = weight.shape, indices, padding_idx
+        ctx.scale_grad_by_freq, ctx.sparse = scale_grad_by_freq, sparse
+        ctx.batch = indices if batch is None else batch
         return weight[indices]
 
     @staticmethod
     def backward(ctx, grad_out):
+        if ctx.scale_grad_by_freq and ctx.sparse:
+            raise RuntimeError("embedding_backward: scale_grad_by_freq not supported with sparse "
+                               "gradients (PyTorch's rule; chainrule's gradient is dense, so "
+                               "sparse=False loses nothing)")
+        num, dim = ctx.shape
         grad = np.zeros(ctx.shape, dtype=grad_out.dtype)
-        np.add.at(grad, ctx.indices.reshape(-1), grad_out.reshape(-1, ctx.shape[1]))
+        np.add.at(grad, ctx.indices.reshape(-1), grad_out.reshape(-1, dim))
+        if ctx.scale_grad_by_freq:
+            occurrences = np.bincount(ctx.batch.reshape(-1).astype(np.intp), minlength=num)
+            grad /= np.maximum(occurrences, 1).astype(grad.dtype)[:, None]
         if ctx.padding_idx is not None:
             grad[ctx.padding_idx] = 0
         return grad

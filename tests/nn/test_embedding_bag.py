@@ -2,7 +2,8 @@
 weights) against PyTorch in float64 for every mode with offsets, include_last_offset,
 padding_idx, 2-D input and empty bags; against a plain loop over the bags; max_norm's
 in-place rescaling; the layer's repr, state_dict, from_pretrained; and the errors for bad
-input. The finite-difference checks are the rows of tests/ops/spec_rows_3d.py."""
+input; scale_grad_by_freq and sparse against PyTorch. The finite-difference checks are the rows
+of tests/ops/spec_rows_3d.py."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ def run(module, inputs, weight, per_sample, kwargs, mode, upstream):
     functional = F if module is cr else torch.nn.functional
     y = functional.embedding_bag(x, w, offsets, mode=mode, per_sample_weights=s, **kwargs)
     y.backward(module.tensor(upstream))
-    return (y.detach().numpy(), w.grad.numpy(), None if s is None else s.grad.numpy())
+    grad = w.grad.to_dense() if module is torch else w.grad  # sparse=True: torch's is sparse
+    return (y.detach().numpy(), grad.numpy(), None if s is None else s.grad.numpy())
 
 
 @needs_torch
@@ -54,6 +56,97 @@ def test_embedding_bag_matches_torch(x, offsets, kwargs, mode, weighted):
     for a, b in zip(ours, theirs):
         if b is not None:
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@needs_torch
+@pytest.mark.parametrize(("x", "offsets", "kwargs"), [
+    *CASES, (np.array([0, 2, 0, 0, 5]), np.array([0, 1, 1, 3]), dict(padding_idx=5))])
+@pytest.mark.parametrize(("mode", "weighted"), [("sum", False), ("mean", False), ("sum", True)])
+def test_scale_grad_by_freq_divides_each_rows_gradient_by_its_count(x, offsets, kwargs, mode,
+                                                                    weighted):
+    """Against torch's unscaled gradient divided by the counts: torch 2.13's own CPU scaling
+    divides some rows by another index's count (pytorch/pytorch#190063). The last case has
+    row 0 in the input and empty places in the padded table (which read row 0 too)."""
+    rng = np.random.default_rng(4)
+    weight = rng.standard_normal((10, 3))
+    per_sample = rng.standard_normal(x.shape) if weighted else None
+    bags = len(offsets) - kwargs.get("include_last_offset", 0) if offsets is not None else \
+        len(x)
+    upstream = rng.standard_normal((bags, 3))
+    ours = run(cr, (x, offsets), weight, per_sample, dict(kwargs, scale_grad_by_freq=True),
+               mode, upstream)
+    theirs = run(torch, (x, offsets), weight, per_sample, kwargs, mode, upstream)
+    counts = np.maximum(np.bincount(x.ravel(), minlength=10), 1)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ours[1], theirs[1] / counts[:, None], rtol=1e-12, atol=1e-12)
+    if weighted:  # the per-sample weights' gradient is not scaled
+        np.testing.assert_allclose(ours[2], theirs[2], rtol=1e-12, atol=1e-12)
+
+
+@needs_torch
+@pytest.mark.parametrize("mode", ["sum", "mean"])
+def test_scale_grad_by_freq_matches_torch_where_its_cpu_kernel_is_right(mode):
+    """Every index twice: torch's CPU kernel then divides each row by the right count."""
+    rng = np.random.default_rng(5)
+    weight, x, offsets = rng.standard_normal((10, 3)), np.array([6, 1, 4, 1, 6, 4]), \
+        np.array([0, 2, 5])
+    upstream = rng.standard_normal((3, 3))
+    kwargs = dict(scale_grad_by_freq=True, padding_idx=4)
+    ours = run(cr, (x, offsets), weight, None, kwargs, mode, upstream)
+    theirs = run(torch, (x, offsets), weight, None, kwargs, mode, upstream)
+    for a, b in zip(ours[:2], theirs[:2]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_scale_grad_by_freq_uses_the_true_count_where_torchs_cpu_kernel_does_not():
+    weight = cr.ones(4, 3, dtype=cr.float64, requires_grad=True)  # pytorch/pytorch#190063
+    F.embedding_bag(cr.tensor([1, 1, 3]), weight, cr.tensor([0]), mode="sum",
+                    scale_grad_by_freq=True).sum().backward()
+    assert weight.grad.numpy()[:, 0].tolist() == [0.0, 2 / 2, 0.0, 1 / 1]  # torch: row 3 0.5
+
+
+def test_per_sample_weights_pass_gradcheck_with_scale_grad_by_freq():
+    x, offsets = cr.tensor(FLAT), cr.tensor(np.array([0, 3, 3]))
+    weight = cr.randn(10, 2, dtype=cr.float64)
+    samples = cr.randn(len(FLAT), dtype=cr.float64, requires_grad=True)
+    assert cr.gradcheck(lambda s: F.embedding_bag(x, weight, offsets, mode="sum",
+                                                  per_sample_weights=s,
+                                                  scale_grad_by_freq=True), [samples])
+
+
+@needs_torch
+@pytest.mark.parametrize(("mode", "weighted"), [("sum", False), ("mean", False), ("sum", True)])
+def test_sparse_gives_the_dense_values_of_torchs_sparse_gradient(mode, weighted):
+    rng = np.random.default_rng(6)
+    weight = rng.standard_normal((10, 3))
+    per_sample = rng.standard_normal(FLAT.shape) if weighted else None
+    kwargs, offsets = dict(sparse=True, padding_idx=2), np.array([0, 3, 3])
+    upstream = rng.standard_normal((3, 3))
+    ours = run(cr, (FLAT, offsets), weight, per_sample, kwargs, mode, upstream)
+    theirs = run(torch, (FLAT, offsets), weight, per_sample, kwargs, mode, upstream)
+    for a, b in zip(ours, theirs):
+        if b is not None:
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_sparse_with_scale_grad_by_freq_is_refused_in_backward_as_in_torch():
+    weight = cr.ones(10, 3, requires_grad=True)
+    y = F.embedding_bag(cr.tensor(FLAT), weight, cr.tensor(np.array([0, 4])), sparse=True,
+                        scale_grad_by_freq=True)
+    with pytest.raises(RuntimeError, match="scale_grad_by_freq not supported with sparse"):
+        y.sum().backward()
+
+
+@needs_torch
+def test_max_norm_rescales_padding_entries_too_as_torch_does():
+    weight = np.array([[3.0, 4.0], [6.0, 8.0], [0.3, 0.4], [30.0, 40.0]])
+    ours, theirs = cr.tensor(weight.copy()), torch.tensor(weight.copy())
+    x, offsets = np.array([0, 1, 2, 1]), np.array([0, 2])
+    F.embedding_bag(cr.tensor(x), ours, cr.tensor(offsets), max_norm=1.0, padding_idx=1)
+    torch.nn.functional.embedding_bag(torch.tensor(x), theirs, torch.tensor(offsets),
+                                      max_norm=1.0, padding_idx=1)
+    assert not np.array_equal(theirs.numpy()[1], weight[1])  # torch rescales the padding row
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("mode", ["sum", "mean", "max"])
@@ -127,6 +220,20 @@ def test_from_pretrained_holds_the_rows_and_is_frozen_by_default():
     assert nn.EmbeddingBag.from_pretrained(rows, freeze=False).weight.requires_grad
 
 
+@needs_torch
+def test_from_pretrained_shares_the_rows_and_keeps_the_padding_row_as_torch():
+    rows = np.arange(12.0).reshape(4, 3)
+    given, reference = cr.tensor(rows.copy()), torch.tensor(rows.copy())
+    options = dict(freeze=False, mode="sum", padding_idx=1, scale_grad_by_freq=True)
+    ours = nn.EmbeddingBag.from_pretrained(given, **options)
+    theirs = torch.nn.EmbeddingBag.from_pretrained(reference, **options)
+    assert repr(ours) == repr(theirs) and ours.weight.requires_grad
+    np.testing.assert_array_equal(ours.weight.data, theirs.weight.detach().numpy())
+    assert ours.weight.data[1].tolist() == [3.0, 4.0, 5.0]  # not zeroed
+    assert theirs.weight.data_ptr() == reference.data_ptr()
+    assert np.shares_memory(ours.weight.data, given.data)
+
+
 def test_float32_weights_give_float32_bags_and_no_graph_through_the_indices():
     bag = nn.EmbeddingBag(6, 2)
     y = bag(cr.tensor(np.array([[0, 1], [2, 5]])))
@@ -158,8 +265,13 @@ def test_float32_weights_give_float32_bags_and_no_graph_through_the_indices():
                                include_last_offset=True), ValueError, "last offset"),
     (lambda w: F.embedding_bag(cr.tensor(np.array([[1, 2]])), w, padding_idx=10),
      ValueError, "padding_idx"),
-    (lambda w: F.embedding_bag(cr.tensor(np.array([[1, 2]])), w, sparse=True),
-     NotImplementedError, "sparse"),
+    (lambda w: F.embedding_bag(cr.tensor(np.array([[1, 2]])), w, mode="max", sparse=True),
+     ValueError, "max mode does not support sparse weights"),
+    (lambda w: F.embedding_bag(cr.tensor(np.array([[1, 2]])), w, mode="max",
+                               scale_grad_by_freq=True),
+     ValueError, "max mode does not support scaling the gradient by the frequency"),
+    (lambda w: F.embedding_bag(cr.tensor(np.array([[1, 2]])), w, max_norm=-1.0),
+     ValueError, "max_norm must be non-negative"),
     (lambda w: nn.EmbeddingBag(5, 2, mode="median"), ValueError, "mode"),
     (lambda w: nn.EmbeddingBag(5, 2, padding_idx=5), ValueError, "padding_idx"),
 ])
