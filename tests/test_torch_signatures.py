@@ -1,6 +1,6 @@
 """Every function of ``torch``, ``torch.autograd``, ``torch.nn.functional`` and
-``torch.utils.data``, every method of ``Tensor``, ``nn.Module`` and ``optim.Optimizer``, and
-every class of ``torch.nn``, ``torch.optim``,
+``torch.utils.data``, every method of ``Tensor``, ``nn.Module``, ``optim.Optimizer`` and the
+learning-rate schedulers' bases, and every class of ``torch.nn``, ``torch.optim``,
 ``torch.optim.lr_scheduler`` and ``torch.utils.data`` that chainrule has takes each of torch
 2.13's parameters by its name, and its positional parameters in torch's order, so that a
 PyTorch call with keywords or positions reaches the same parameters.
@@ -41,6 +41,10 @@ def groups():
             ("Tensor", torch.Tensor, chainrule.Tensor, "methods"),
             ("Module", torch.nn.Module, chainrule.nn.Module, "methods"),
             ("Optimizer", torch.optim.Optimizer, chainrule.optim.Optimizer, "methods"),
+            ("LRScheduler", schedulers.LRScheduler, chainrule.optim.lr_scheduler.LRScheduler,
+             "methods"),
+            ("ReduceLROnPlateau", schedulers.ReduceLROnPlateau,
+             chainrule.optim.lr_scheduler.ReduceLROnPlateau, "methods"),
             ("autograd", torch.autograd, chainrule.autograd, "functions"),
             ("F", torch.nn.functional, chainrule.functional, "functions"),
             ("nn", torch.nn, chainrule.nn, "classes"),

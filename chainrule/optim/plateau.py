@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import copy
 import math
+import warnings
 from typing import Any, SupportsFloat
 
 from .optimizer import Optimizer
-from .scheduler_base import LRScheduler
+from .scheduler_base import EPOCH_DEPRECATION_WARNING, LRScheduler
 from .state_checks import checked_scheduler_state
 
 
@@ -82,10 +83,17 @@ class ReduceLROnPlateau(LRScheduler):
     def in_cooldown(self) -> bool:
         return self.cooldown_counter > 0
 
-    def step(self, metrics: SupportsFloat) -> None:  # type: ignore[override]
-        """Record one epoch's metric and cut the learning rate if it has stalled."""
+    def step(self, metrics: SupportsFloat, epoch: int | None = None) -> None:  # type: ignore[override]
+        """Record one epoch's metric and cut the learning rate if it has stalled.
+
+        ``epoch`` (deprecated, as in PyTorch, and warned about) sets ``last_epoch`` to it
+        instead of counting one more; the metric is judged the same way."""
         current = float(metrics)
-        self.last_epoch += 1
+        if epoch is None:
+            self.last_epoch += 1
+        else:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+            self.last_epoch = epoch
         if self._is_better(current, self.best):
             self.best = current
             self.num_bad_epochs = 0

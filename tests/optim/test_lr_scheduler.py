@@ -210,6 +210,22 @@ def test_reduce_on_plateau_matches_torch(kwargs, metrics):
     assert len({tuple(lrs) for lrs in seen}) > 1  # the rate did change
 
 
+def test_reduce_on_plateau_step_with_the_deprecated_epoch_warns_and_jumps_as_torch():
+    torch = pytest.importorskip("torch")
+    opt = _optimizer()
+    ref_opt = torch.optim.SGD([{"params": [torch.zeros(2, requires_grad=True)], "lr": lr}
+                               for lr in LRS])
+    runs = []
+    for scheduler in (sched.ReduceLROnPlateau(opt, patience=0), torch.optim.lr_scheduler
+                      .ReduceLROnPlateau(ref_opt, patience=0)):
+        with pytest.warns(UserWarning, match="epoch parameter"):
+            scheduler.step(1.0, epoch=7)
+        scheduler.step(2.0)  # worse: cut
+        runs.append((scheduler.last_epoch, scheduler.get_last_lr()))
+    assert runs[0][0] == runs[1][0] == 8
+    np.testing.assert_allclose(runs[0][1], runs[1][1], rtol=1e-12)
+
+
 # ------------------------------------------------------------ without torch
 
 
