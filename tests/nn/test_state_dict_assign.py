@@ -9,8 +9,9 @@ import pytest
 
 import chainrule as cr
 from chainrule import nn
+from tests.optional import needs_torch, torch
 
-torch = pytest.importorskip("torch")
+pytestmark = needs_torch  # each test compares with torch on the same model
 
 
 def model(lib):
