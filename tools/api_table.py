@@ -178,7 +178,8 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "DataParallel", "SyncBatchNorm", "LazyLinear", "UninitializedParameter", "RReLU",
         "Softmax2d", "ChannelShuffle", "AlphaDropout", "FeatureAlphaDropout", "Dropout3d",
         "AdaptiveMaxPool1d", "MaxUnpool1d", "MaxUnpool2d", "LPPool1d", "LPPool2d",
-        "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss",
+        "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "MaxUnpool3d",
+        "LPPool3d", "NLLLoss2d",
     ]),
     ("torch.nn.functional", "chainrule.nn.functional", [
         "relu", "relu_", "leaky_relu", "gelu", "silu", "elu", "sigmoid", "tanh", "softmax",
@@ -193,7 +194,8 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "rrelu", "rrelu_", "channel_shuffle", "alpha_dropout", "feature_alpha_dropout",
         "dropout3d", "gumbel_softmax", "adaptive_max_pool1d", "max_unpool1d", "max_unpool2d",
         "lp_pool1d", "lp_pool2d", "pdist", "multilabel_margin_loss",
-        "triplet_margin_with_distance_loss",
+        "triplet_margin_with_distance_loss", "ctc_loss", "upsample", "upsample_bilinear",
+        "max_pool2d_with_indices", "max_unpool3d", "lp_pool3d",
     ]),
     ("torch.optim", "chainrule.optim", [
         "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",

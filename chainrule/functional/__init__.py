@@ -24,6 +24,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".shuffle": "channel_shuffle",
     ".conv": "conv1d conv2d conv_transpose1d conv_transpose2d",
     ".conv_3d": "conv3d conv_transpose3d",
+    ".ctc": "ctc_loss",
     ".distance": "cosine_similarity normalize pairwise_distance",
     ".encoding": "one_hot",
     ".folding": "fold unfold",
@@ -42,7 +43,12 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".pool": ("adaptive_avg_pool1d adaptive_avg_pool2d adaptive_max_pool2d avg_pool1d "
               "avg_pool2d interpolate max_pool1d max_pool2d"),
     ".pairwise": "pdist",
-    ".pool_more": "adaptive_max_pool1d lp_pool1d lp_pool2d max_unpool1d max_unpool2d",
+    ".pool_more": ("adaptive_max_pool1d lp_pool1d lp_pool2d lp_pool3d max_unpool1d "
+                   "max_unpool2d max_unpool3d"),
+    ".pool_aliases": ("adaptive_max_pool1d_with_indices adaptive_max_pool2d_with_indices "
+                      "adaptive_max_pool3d_with_indices max_pool1d_with_indices "
+                      "max_pool2d_with_indices max_pool3d_with_indices upsample "
+                      "upsample_bilinear upsample_nearest"),
     ".sampling": "pixel_shuffle pixel_unshuffle",
     ".bags": "embedding_bag",
     ".grid": "affine_grid grid_sample",
@@ -87,3 +93,8 @@ __all__ += ["alpha_dropout", "channel_shuffle", "dropout3d", "feature_alpha_drop
             "gumbel_softmax", "rrelu", "rrelu_"]
 __all__ += ["adaptive_max_pool1d", "lp_pool1d", "lp_pool2d", "max_unpool1d", "max_unpool2d",
             "multilabel_margin_loss", "pdist", "triplet_margin_with_distance_loss"]
+__all__ += ["adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+            "adaptive_max_pool3d_with_indices", "lp_pool3d", "max_pool1d_with_indices",
+            "max_pool2d_with_indices", "max_pool3d_with_indices", "max_unpool3d", "upsample",
+            "upsample_bilinear", "upsample_nearest"]
+__all__ += ["ctc_loss"]

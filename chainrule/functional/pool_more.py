@@ -1,9 +1,10 @@
 """More pools with PyTorch's signatures: ``adaptive_max_pool1d``, the inverse of max pooling
-``max_unpool1d/2d``, and the power-average pools ``lp_pool1d/2d``.
+``max_unpool1d/2d/3d``, and the power-average pools ``lp_pool1d/2d/3d``.
 
 All are composites: the adaptive 1-D pool is the 2-D one over a height-1 image, unpooling is a
 scatter into zeros (its gradient gathers the output gradient back at the indices), and the LP
-pools are an average pool of xᵖ, times the window size, to the power 1/p.
+pools are an average pool of xᵖ, times the window size, to the power 1/p (a max pool of |x|
+for p = ∞). One helper serves each family at every rank.
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ from ..methods.math import where
 from ..ops import pool as ops_pool
 from ..tensor import Tensor
 from .conv import tuple_of
-from .pool import _adaptive_size, _as_2d, avg_pool1d, avg_pool2d
+from .pool import _adaptive_size, _as_2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
+from .pool3d import avg_pool3d, max_pool3d
+
+_AVG_POOLS = {1: avg_pool1d, 2: avg_pool2d, 3: avg_pool3d}
+_MAX_POOLS = {1: max_pool1d, 2: max_pool2d, 3: max_pool3d}
 
 
 def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
@@ -138,18 +143,43 @@ def max_unpool2d(input: Tensor, indices: Any, kernel_size: Any, stride: Any = No
                        output_size)
 
 
+def max_unpool3d(input: Tensor, indices: Any, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Tensor:
+    """The inverse of ``max_pool3d``: each value goes back to the position d·H·W + h·W + w its
+    index names, every other position is 0 (see ``max_unpool1d``).
+
+    Shape: (N, C, D, H, W) -> (N, C, D_out, H_out, W_out), D_out = (D − 1)·s − 2p + k
+    (likewise H_out, W_out) unless ``output_size`` says otherwise; (C, D, H, W) unbatched.
+
+    Example:
+        >>> import chainrule
+        >>> import chainrule.functional as F
+        >>> y, i = F.max_pool3d(chainrule.randn(1, 1, 4, 4, 4), 2, return_indices=True)
+        >>> max_unpool3d(y, i, 2).shape
+        (1, 1, 4, 4, 4)
+    """
+    return _max_unpool("max_unpool3d", input, indices, 3, kernel_size, stride, padding,
+                       output_size)
+
+
 def _lp_pool(name: str, input: Tensor, norm_type: float, kernel_size: Any, stride: Any,
              ceil_mode: bool, dims: int) -> Tensor:
     """(Σ_window xᵖ)^(1/p): an average pool of xᵖ times the window size. As in PyTorch, a
-    window whose sum is 0 gets gradient 0 (not the inf·0 of the power at 0), and a negative
-    sum (odd p, negative inputs) gives NaN."""
+    window whose sum is 0 gets gradient 0 (not the inf·0 of the power at 0), a negative
+    sum (odd p, negative inputs) gives NaN, and p = ±∞ is the largest (smallest) |x|."""
     if not dtypes.is_floating(input.dtype):
         raise TypeError(f"{name}: expected a floating-point input, got {input.dtype}")
-    if not norm_type or not math.isfinite(norm_type):
-        raise ValueError(f"{name}: norm_type must be a finite nonzero number, got {norm_type}")
+    if input.ndim not in (dims + 1, dims + 2):
+        raise ValueError(f"{name}: expected a {dims + 2}-D input (N, C, *spatial) or an "
+                         f"unbatched {dims + 1}-D one, got shape {tuple(input.shape)}")
+    if not norm_type or math.isnan(norm_type):
+        raise ValueError(f"{name}: norm_type must be a nonzero number, got {norm_type}")
+    if norm_type == math.inf:
+        return _MAX_POOLS[dims](input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if norm_type == -math.inf:
+        return -_MAX_POOLS[dims](-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
     kernel = tuple_of(kernel_size, dims, "kernel_size")
-    pool = avg_pool1d if dims == 1 else avg_pool2d
-    mean = pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    mean = _AVG_POOLS[dims](input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     total = mean * float(math.prod(kernel))
     safe = where(Tensor._const(total.data != 0), total, 0.0)
     with np.errstate(invalid="ignore"):  # a negative sum's root: NaN, silently, as in PyTorch
@@ -163,7 +193,7 @@ def lp_pool1d(input: Tensor, norm_type: float, kernel_size: int, stride: Any = N
 
     Args:
         input: (N, C, L) or (C, L), floating point.
-        norm_type: p.
+        norm_type: p, nonzero; ±inf gives the largest (smallest) |x| of each window.
         kernel_size: the window length.
         stride: the step (default: kernel_size).
         ceil_mode: keep a last, partial window.
@@ -187,3 +217,16 @@ def lp_pool2d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = N
         [[[[4.0, 4.0], [4.0, 4.0]]]]
     """
     return _lp_pool("lp_pool2d", input, norm_type, kernel_size, stride, ceil_mode, 2)
+
+
+def lp_pool3d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling of (N, C, D, H, W) volumes: y = (Σ_window xᵖ)^(1/p) (see
+    ``lp_pool1d``); ``kernel_size`` and ``stride`` are ints or (d, h, w) triples.
+
+    Example:
+        >>> import chainrule
+        >>> lp_pool3d(chainrule.ones(1, 1, 2, 4, 4), 1, 2).tolist()
+        [[[[[8.0, 8.0], [8.0, 8.0]]]]]
+    """
+    return _lp_pool("lp_pool3d", input, norm_type, kernel_size, stride, ceil_mode, 3)

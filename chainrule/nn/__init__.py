@@ -23,6 +23,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".container": "ModuleDict ModuleList Sequential",
     ".conv3d": "Conv3d ConvTranspose3d",
     ".conv": "Conv1d Conv2d ConvTranspose1d ConvTranspose2d",
+    ".ctc_loss": "CTCLoss",
     ".distance": "CosineSimilarity PairwiseDistance",
     ".dropout": "Dropout",
     ".dropout_more": "AlphaDropout Dropout3d FeatureAlphaDropout",
@@ -34,7 +35,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".lazy": "LazyLinear UninitializedParameter",
     ".linear": "Bilinear Identity Linear",
     ".loss": ("BCELoss BCEWithLogitsLoss CrossEntropyLoss GaussianNLLLoss HuberLoss KLDivLoss "
-              "L1Loss MSELoss NLLLoss PoissonNLLLoss SmoothL1Loss"),
+              "L1Loss MSELoss NLLLoss NLLLoss2d PoissonNLLLoss SmoothL1Loss"),
     ".margin_loss_more": "MultiLabelMarginLoss TripletMarginWithDistanceLoss",
     ".margin_loss": ("CosineEmbeddingLoss HingeEmbeddingLoss MarginRankingLoss "
                      "MultiLabelSoftMarginLoss MultiMarginLoss SoftMarginLoss TripletMarginLoss"),
@@ -53,8 +54,9 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".pooling": ("AdaptiveAvgPool1d AdaptiveAvgPool2d AdaptiveMaxPool2d AvgPool1d AvgPool2d "
                  "MaxPool1d MaxPool2d Upsample"),
     ".pooling3d": "AdaptiveAvgPool3d AdaptiveMaxPool3d AvgPool3d MaxPool3d",
-    ".pooling_more": "AdaptiveMaxPool1d LPPool1d LPPool2d MaxUnpool1d MaxUnpool2d",
-    ".rnn": "GRU LSTM RNN GRUCell LSTMCell RNNBase RNNCell",
+    ".pooling_more": ("AdaptiveMaxPool1d LPPool1d LPPool2d LPPool3d MaxUnpool1d MaxUnpool2d "
+                      "MaxUnpool3d"),
+    ".rnn": "GRU LSTM RNN GRUCell LSTMCell RNNBase RNNCell RNNCellBase",
     ".transformer": ("Transformer TransformerDecoder TransformerDecoderLayer TransformerEncoder "
                      "TransformerEncoderLayer"),
     ".upsampling": "PixelShuffle PixelUnshuffle UpsamplingBilinear2d UpsamplingNearest2d",
@@ -106,3 +108,5 @@ __all__ += ["AlphaDropout", "ChannelShuffle", "Dropout3d", "FeatureAlphaDropout"
             "Softmax2d"]
 __all__ += ["AdaptiveMaxPool1d", "LPPool1d", "LPPool2d", "MaxUnpool1d", "MaxUnpool2d",
             "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss"]
+__all__ += ["LPPool3d", "MaxUnpool3d", "NLLLoss2d", "RNNCellBase"]
+__all__ += ["CTCLoss"]

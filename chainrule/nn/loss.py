@@ -8,6 +8,7 @@ buffers, as in PyTorch: saved in ``state_dict``, converted by ``.to()``, never t
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from ..functional import categorical, likelihood
@@ -155,6 +156,22 @@ class NLLLoss(_WeightedLoss):
                                     ignore_index=self.ignore_index, reduction=self.reduction)
 
 
+class NLLLoss2d(NLLLoss):
+    """Deprecated, as in PyTorch: ``NLLLoss`` itself (which takes (N, C, H, W) input and
+    (N, H, W) targets), under its old name; building one warns with a ``FutureWarning``.
+
+    Args: as ``NLLLoss``.
+    """
+
+    def __init__(self, weight: Any = None, size_average: Any = None, ignore_index: int = -100,
+                 reduce: Any = None, reduction: str = "mean") -> None:
+        warnings.warn("`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a "
+                      "drop-in replacement and see "
+                      "https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for more details.",
+                      FutureWarning, stacklevel=2)
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
+
+
 class BCELoss(_WeightedLoss):
     """Binary cross-entropy of probabilities, logs clamped at −100:
     ℓᵢ = −wᵢ[yᵢ log xᵢ + (1 − yᵢ) log(1 − xᵢ)].
@@ -274,5 +291,5 @@ class GaussianNLLLoss(_Loss):
 
 __all__ = [
     "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "GaussianNLLLoss", "HuberLoss",
-    "KLDivLoss", "L1Loss", "MSELoss", "NLLLoss", "PoissonNLLLoss", "SmoothL1Loss",
+    "KLDivLoss", "L1Loss", "MSELoss", "NLLLoss", "NLLLoss2d", "PoissonNLLLoss", "SmoothL1Loss",
 ]

@@ -1,6 +1,6 @@
 """More pooling layers (PyTorch's names, arguments, defaults and reprs): ``AdaptiveMaxPool1d``,
-``MaxUnpool1d``, ``MaxUnpool2d``, ``LPPool1d``, ``LPPool2d``. Each holds its settings and calls
-one function of ``chainrule.functional``; none has parameters.
+``MaxUnpool1d/2d/3d``, ``LPPool1d/2d/3d``. Each holds its settings and calls one function of
+``chainrule.functional``; none has parameters.
 """
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ from ..functional.pool_more import (
     adaptive_max_pool1d,
     lp_pool1d,
     lp_pool2d,
+    lp_pool3d,
     max_unpool1d,
     max_unpool2d,
+    max_unpool3d,
 )
 from ..tensor import Tensor
 from .module import Module
@@ -110,6 +112,31 @@ class MaxUnpool2d(_MaxUnpoolNd):
                             output_size)
 
 
+class MaxUnpool3d(_MaxUnpoolNd):
+    """The inverse of ``MaxPool3d``: values go back to the positions d·H·W + h·W + w that
+    ``MaxPool3d(return_indices=True)`` gives, zeros elsewhere. See ``functional.max_unpool3d``.
+
+    Args:
+        kernel_size, stride (default: kernel_size), padding: ints or (d, h, w) triples.
+
+    Shape: (N, C, D, H, W) and indices of that shape -> (N, C, Do, Ho, Wo),
+    Do = (D − 1)·s − 2p + k unless ``output_size`` is given to forward; (C, D, H, W) unbatched.
+
+    Example:
+        >>> import chainrule
+        >>> pool = chainrule.nn.MaxPool3d(2, return_indices=True)
+        >>> y, i = pool(chainrule.randn(1, 3, 4, 6, 2))
+        >>> chainrule.nn.MaxUnpool3d(2)(y, i).shape
+        (1, 3, 4, 6, 2)
+    """
+
+    dims = 3
+
+    def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:
+        return max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding,
+                            output_size)
+
+
 class _LPPoolNd(Module):
     def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None,
                  ceil_mode: bool = False) -> None:
@@ -127,7 +154,8 @@ class LPPool1d(_LPPoolNd):
     ``functional.lp_pool1d``.
 
     Args:
-        norm_type: p. kernel_size: the window. stride: the step (default: kernel_size).
+        norm_type: p (±inf: the largest, smallest |x|). kernel_size: the window.
+        stride: the step (default: kernel_size).
         ceil_mode: keep a last, partial window.
 
     Shape: (N, C, L) -> (N, C, ⌊(L − k)/s⌋ + 1); (C, L) unbatched.
@@ -158,3 +186,22 @@ class LPPool2d(_LPPoolNd):
 
     def forward(self, input: Tensor) -> Tensor:
         return lp_pool2d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
+class LPPool3d(_LPPoolNd):
+    """Power-average pooling (Σ_window xᵖ)^(1/p) of (N, C, D, H, W) volumes; see
+    ``functional.lp_pool3d``.
+
+    Args as ``LPPool1d``, with ints or (d, h, w) triples.
+
+    Shape: (N, C, D, H, W) -> (N, C, Do, Ho, Wo), Do = ⌊(D − k)/s⌋ + 1; (C, D, H, W)
+    unbatched.
+
+    Example:
+        >>> import chainrule
+        >>> chainrule.nn.LPPool3d(1, 2)(chainrule.ones(1, 1, 2, 2, 4)).tolist()
+        [[[[[8.0, 8.0]]]]]
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return lp_pool3d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)

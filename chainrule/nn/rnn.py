@@ -288,17 +288,27 @@ class LSTM(RNNBase):
 
 
 class RNNCellBase(Module):
-    """What the cells share: ``weight_ih`` (G·H, I), ``weight_hh`` (G·H, H), ``bias_ih``,
-    ``bias_hh``, all ~ U(−1/√H, 1/√H)."""
+    """What the cells share (PyTorch's ``RNNCellBase``): the parameters ``weight_ih``
+    (G·H, I), ``weight_hh`` (G·H, H), ``bias_ih`` and ``bias_hh`` (G·H,), all
+    ~ U(−1/√H, 1/√H), with G = ``num_chunks`` gate blocks (1 for ``RNNCell``, 3 for
+    ``GRUCell``, 4 for ``LSTMCell``). A subclass sets ``mode`` (a key of ``GATES``) and
+    defines ``forward``, which calls ``_step``.
 
-    def __init__(self, mode: str, input_size: int, hidden_size: int, bias: bool,
-                 dtype: Any = None, generator: Any = None) -> None:
+    Args:
+        input_size, hidden_size, bias, num_chunks: I, H, whether there are biases, G.
+        device, dtype, generator: as ``RNNBase``.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
+                 device: Any = None, dtype: Any = None, generator: Any = None) -> None:
         super().__init__()
+        require_cpu(device, type(self).__name__)
         if not isinstance(hidden_size, int) or hidden_size <= 0:
             raise ValueError("hidden_size must be greater than zero")
-        self.mode, self.input_size, self.hidden_size, self.bias = mode, input_size, \
-            hidden_size, bias
-        gates = GATES[mode] * hidden_size
+        if not isinstance(num_chunks, int) or num_chunks <= 0:
+            raise ValueError(f"num_chunks must be a positive int, got {num_chunks!r}")
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        gates = num_chunks * hidden_size
         self.weight_ih = Parameter(empty(gates, input_size, dtype=dtype))
         self.weight_hh = Parameter(empty(gates, hidden_size, dtype=dtype))
         if bias:
@@ -347,7 +357,11 @@ class RNNCellBase(Module):
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
-        return text if self.bias else text + ", bias=False"
+        if not self.bias:
+            text += ", bias=False"
+        if getattr(self, "nonlinearity", "tanh") != "tanh":
+            text += f", nonlinearity={self.nonlinearity}"
+        return text
 
 
 class RNNCell(RNNCellBase):
@@ -365,12 +379,11 @@ class RNNCell(RNNCellBase):
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  nonlinearity: str = "tanh", device: Any = None, dtype: Any = None,
                  generator: Any = None) -> None:
-        require_cpu(device, "RNNCell")
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
-        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size,
-                         hidden_size, bias, dtype, generator)
-        self.nonlinearity = nonlinearity
+        mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
+        super().__init__(input_size, hidden_size, bias, GATES[mode], device, dtype, generator)
+        self.mode, self.nonlinearity = mode, nonlinearity
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         return self._step(input, hx)[0]
@@ -384,8 +397,8 @@ class GRUCell(RNNCellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  device: Any = None, dtype: Any = None, generator: Any = None) -> None:
-        require_cpu(device, "GRUCell")
-        super().__init__("GRU", input_size, hidden_size, bias, dtype, generator)
+        super().__init__(input_size, hidden_size, bias, GATES["GRU"], device, dtype, generator)
+        self.mode = "GRU"
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         return self._step(input, hx)[0]
@@ -400,8 +413,8 @@ class LSTMCell(RNNCellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  device: Any = None, dtype: Any = None, generator: Any = None) -> None:
-        require_cpu(device, "LSTMCell")
-        super().__init__("LSTM", input_size, hidden_size, bias, dtype, generator)
+        super().__init__(input_size, hidden_size, bias, GATES["LSTM"], device, dtype, generator)
+        self.mode = "LSTM"
 
     def forward(self, input: Tensor, hx: Any = None) -> tuple[Tensor, Tensor]:
         return self._step(input, hx)[0]

@@ -357,11 +357,13 @@ def test_prelu_default_init_is_a_constant_quarter():
 # ------------------------------------------------------------ sequence layers' defaults
 
 SEQUENCE_COVERED = {"RNN", "GRU", "LSTM", "RNNBase", "RNNCell", "GRUCell", "LSTMCell",
-                    "MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer",
-                    "TransformerEncoder", "TransformerDecoder", "Transformer"}
+                    "RNNCellBase", "MultiheadAttention", "TransformerEncoderLayer",
+                    "TransformerDecoderLayer", "TransformerEncoder", "TransformerDecoder",
+                    "Transformer"}
 SEQUENCE_ARGUMENTS = {
     "RNN": (2, 3), "GRU": (2, 3), "LSTM": (2, 3), "RNNBase": ("LSTM", 2, 3), "RNNCell": (2, 3),
-    "GRUCell": (2, 3), "LSTMCell": (2, 3), "MultiheadAttention": (4, 2),
+    "GRUCell": (2, 3), "LSTMCell": (2, 3), "RNNCellBase": (2, 3, True, 2),
+    "MultiheadAttention": (4, 2),
     "TransformerEncoderLayer": (4, 2, 8), "TransformerDecoderLayer": (4, 2, 8),
     "TransformerEncoder": (nn.TransformerEncoderLayer(4, 2, 8), 1),
     "TransformerDecoder": (nn.TransformerDecoderLayer(4, 2, 8), 1),
@@ -373,6 +375,7 @@ SEQUENCE_ARGUMENTS = {
     lambda: nn.GRU(300, 400, generator=rng()),
     lambda: nn.LSTM(300, 400, proj_size=100, generator=rng()),
     lambda: nn.LSTMCell(300, 400, generator=rng()),
+    lambda: nn.RNNCellBase(300, 400, True, 3, generator=rng()),
 ])
 def test_recurrent_weights_and_biases_are_uniform_within_one_over_root_hidden(make):
     layer = make()
@@ -408,6 +411,7 @@ def test_transformer_matrices_are_xavier_uniform_and_norms_the_identity():
             check_constant(p.data, 1.0 if name.endswith("weight") else 0.0)
 
 
+@pytest.mark.filterwarnings("ignore:`NLLLoss2d` has been deprecated:FutureWarning")
 def test_every_layer_with_parameters_is_covered_here():
     """A new layer with parameters must get a default-initialisation test in this file (and a
     new layer that needs arguments, a sample of them below)."""
@@ -438,7 +442,8 @@ def test_every_layer_with_parameters_is_covered_here():
     arguments["LazyLinear"] = (3,)
     arguments.update({"SyncBatchNorm": (3,), "DataParallel": (nn.Identity(),),
                       "ChannelShuffle": (2,), "AdaptiveMaxPool1d": (1,), "MaxUnpool1d": (2,),
-                      "MaxUnpool2d": (2,), "LPPool1d": (2, 2), "LPPool2d": (2, 2)})
+                      "MaxUnpool2d": (2,), "LPPool1d": (2, 2), "LPPool2d": (2, 2),
+                      "MaxUnpool3d": (2,), "LPPool3d": (2, 2)})
     arguments.update(SEQUENCE_ARGUMENTS)
     covered |= {"Conv3d", "ConvTranspose3d", "BatchNorm3d"}  # tested at the end of this file
     covered.add("EmbeddingBag")  # tested at the end of this file

@@ -5,6 +5,7 @@ parity, errors."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -238,3 +239,74 @@ def test_pixel_shuffle_torch_parity_and_module_reprs():
         assert repr(ours) == repr(theirs)
         np.testing.assert_allclose(ours(cr.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy(),
                                    rtol=1e-12, atol=1e-12)
+
+
+# ---------------------------------------------------------------- the deprecated upsample names
+
+UPSAMPLE_CALLS = [  # name, input shape, keyword arguments
+    ("upsample", (2, 3, 5), {"scale_factor": 2}),
+    ("upsample", (1, 2, 4, 5), {"size": (7, 3), "mode": "bilinear"}),
+    ("upsample", (1, 2, 4, 5), {"scale_factor": 1.7, "mode": "bicubic", "align_corners": True}),
+    ("upsample", (1, 2, 3, 4, 3), {"size": 5, "mode": "trilinear", "align_corners": False}),
+    ("upsample_nearest", (2, 3, 4, 5), {"scale_factor": 3}),
+    ("upsample_nearest", (1, 2, 3, 4, 2), {"size": (5, 3, 4)}),
+    ("upsample_nearest", (2, 2, 5), {"size": 8}),
+    ("upsample_bilinear", (2, 3, 4, 5), {"scale_factor": 2}),
+    ("upsample_bilinear", (1, 2, 4, 5), {"size": (7, 3)}),
+    ("upsample_bilinear", (1, 1, 3, 3), {"scale_factor": 1.5}),
+]
+
+
+def record_warnings(call):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = call()
+    return result, [(w.category, str(w.message), w.filename) for w in caught]
+
+
+@needs_torch
+@pytest.mark.parametrize(("name", "shape", "kwargs"), UPSAMPLE_CALLS)
+def test_upsample_aliases_match_torch_in_value_gradient_and_warning(name, shape, kwargs):
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal(shape)
+    ours, theirs = cr.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, our_warnings = record_warnings(lambda: getattr(F, name)(ours, **kwargs))
+    ty, their_warnings = record_warnings(
+        lambda: getattr(torch.nn.functional, name)(theirs, **kwargs))
+    assert our_warnings == their_warnings  # category, message, and this file as the place
+    assert [w[0] for w in our_warnings] == [UserWarning] and __file__ == our_warnings[0][2]
+    g = rng.standard_normal(tuple(ty.shape))
+    y.backward(cr.tensor(g))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:`nn.functional.upsample")
+def test_upsample_bilinear_aligns_corners():
+    x = cr.tensor([[[[0.0, 3.0], [6.0, 9.0]]]])
+    y = F.upsample_bilinear(x, size=4)  # source positions o·(2 − 1)/(4 − 1): thirds
+    np.testing.assert_allclose(y.numpy()[0, 0], np.add.outer([0, 2, 4, 6], [0, 1, 2, 3]),
+                               rtol=1e-6)
+    unaligned = F.upsample(x, size=4, mode="bilinear").numpy()[0, 0]
+    assert unaligned[0, 1] == 0.75  # the default, align_corners=False: source (1.5)/2 − 0.5
+
+
+@pytest.mark.filterwarnings("ignore:`nn.functional.upsample")
+@pytest.mark.parametrize(("name", "shape", "kwargs"), UPSAMPLE_CALLS)
+def test_upsample_aliases_gradcheck(name, shape, kwargs):
+    x = cr.tensor(np.random.default_rng(7).standard_normal(shape), requires_grad=True)
+    assert cr.gradcheck(lambda t: getattr(F, name)(t, **kwargs), (x,))
+
+
+@pytest.mark.filterwarnings("ignore:`nn.functional.upsample")
+def test_upsample_aliases_refuse_what_interpolate_refuses():
+    x = cr.randn(1, 2, 3, 3)
+    with pytest.raises(NotImplementedError, match="got 3-D input, but bilinear mode needs 4-D"):
+        F.upsample_bilinear(x[0], scale_factor=2)
+    with pytest.raises(ValueError, match="exactly one of size and scale_factor"):
+        F.upsample_nearest(x)
+    with pytest.raises(ValueError, match="align_corners option can only be set"):
+        F.upsample(x, scale_factor=2, align_corners=True)
+    with pytest.raises(NotImplementedError, match="mode 'bogus'"):
+        F.upsample(x, scale_factor=2, mode="bogus")

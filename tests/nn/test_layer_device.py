@@ -42,6 +42,7 @@ LAYERS = {
     "PReLU": lambda d: nn.PReLU(device=d),
     "RNN": lambda d: nn.RNN(3, 4, device=d),
     "RNNCell": lambda d: nn.RNNCell(3, 4, device=d),
+    "RNNCellBase": lambda d: nn.RNNCellBase(3, 4, True, 2, device=d),
     "RMSNorm": lambda d: nn.RMSNorm(3, device=d),
     "SyncBatchNorm": lambda d: nn.SyncBatchNorm(3, device=d),
     "Transformer": lambda d: nn.Transformer(4, 2, 1, 1, 8, device=d),

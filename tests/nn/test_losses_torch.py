@@ -7,6 +7,7 @@ categorical losses, and reduction × weight × pos_weight / delta / beta / log_t
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -87,6 +88,47 @@ def test_nll_loss(shape, weighted, ignore, reduction):
     assert_parity(lambda make, module, x, y: module.nll_loss(
         x, y, optional(make, weight), ignore_index=ignore, reduction=reduction),
         [log_p, labels], [True, False])
+
+
+IMAGE_LOG_P = RNG.standard_normal((2, C, 3, 4))
+IMAGE_LOG_P -= np.log(np.exp(IMAGE_LOG_P).sum(1, keepdims=True))
+IMAGE_LABELS = RNG.integers(0, C, (2, 3, 4))
+
+
+@pytest.mark.filterwarnings("ignore:`NLLLoss2d` has been deprecated")
+@pytest.mark.parametrize(("weighted", "ignore", "reduction"),
+                         grid([False, True], [-100, 3], REDUCTIONS))
+def test_nll_loss2d_module(weighted, ignore, reduction):
+    def call(make, module, x, y):
+        layers = cr.nn if module is F else torch.nn
+        weight = optional(make, CLASS_WEIGHT if weighted else None)
+        return layers.NLLLoss2d(weight, ignore_index=ignore, reduction=reduction)(x, y)
+
+    assert_parity(call, [IMAGE_LOG_P, IMAGE_LABELS], [True, False])
+
+
+def test_nll_loss2d_warns_as_torch_does_and_is_an_nll_loss():
+    caught = []
+    for layers, make in ((cr.nn, cr.tensor), (torch.nn, torch.tensor)):
+        with warnings.catch_warnings(record=True) as found:
+            warnings.simplefilter("always")
+            layer = layers.NLLLoss2d(make(CLASS_WEIGHT), None, 3, None, "sum")  # by position
+        caught.append([(w.category, str(w.message), w.filename) for w in found])
+        assert layer.ignore_index == 3 and layer.reduction == "sum"
+        assert isinstance(layer, layers.NLLLoss)
+    assert caught[0] == caught[1]  # category, message, and this file as the place
+    assert [w[0] for w in caught[0]] == [FutureWarning] and caught[0][0][2] == __file__
+    with pytest.warns(FutureWarning, match="NLLLoss2d"):
+        ours = cr.nn.NLLLoss2d(cr.tensor(CLASS_WEIGHT))
+    with pytest.warns(FutureWarning, match="NLLLoss2d"):
+        theirs = torch.nn.NLLLoss2d(torch.tensor(CLASS_WEIGHT))
+    assert repr(ours) == repr(theirs) and list(ours.state_dict()) == ["weight"]
+    with pytest.warns(FutureWarning), pytest.raises(ValueError, match="reduction"):
+        cr.nn.NLLLoss2d(reduction="average")
+    with pytest.warns(FutureWarning):
+        layer = cr.nn.NLLLoss2d()
+    with pytest.raises(ValueError, match="out of range"):
+        layer(cr.tensor(IMAGE_LOG_P), cr.tensor(IMAGE_LABELS + C))
 
 
 def test_cross_entropy_with_every_target_ignored():

@@ -201,6 +201,48 @@ class _StateTuple:
 
 
 @needs_torch
+@pytest.mark.parametrize(("bias", "num_chunks"), [(True, 2), (False, 3), (True, 1)])
+def test_rnn_cell_base_builds_torchs_parameters(bias, num_chunks):
+    ours = nn.RNNCellBase(3, 4, bias, num_chunks, dtype=cr.float64)
+    theirs = torch.nn.RNNCellBase(3, 4, bias, num_chunks, dtype=torch.float64)
+    assert [(name, tuple(p.shape)) for name, p in ours.named_parameters()] == \
+        [(name, tuple(p.shape)) for name, p in theirs.named_parameters()]
+    assert list(ours.state_dict()) == list(theirs.state_dict()) and repr(ours) == repr(theirs)
+    assert all(np.abs(p.detach().numpy()).max() <= 0.5 for p in ours.parameters())  # 1/√4
+    assert all(p.detach().numpy().std() > 0 for p in ours.parameters())  # initialised
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    for (name, a), b in zip(ours.named_parameters(), theirs.parameters()):
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy(), err_msg=name)
+    with pytest.raises(NotImplementedError, match="RNNCellBase has no forward"):
+        ours(cr.randn(2, 3, dtype=cr.float64))
+
+
+@needs_torch
+def test_cells_are_rnn_cell_bases_with_torchs_reprs():
+    for name in ("RNNCell", "GRUCell", "LSTMCell"):
+        assert issubclass(getattr(torch.nn, name), torch.nn.RNNCellBase)
+        assert issubclass(getattr(nn, name), nn.RNNCellBase)
+        assert isinstance(getattr(nn, name)(3, 4), nn.RNNCellBase)
+    for args, kwargs in [((3, 4), {"nonlinearity": "relu"}), ((3, 4, False), {}),
+                         ((3, 4, False), {"nonlinearity": "relu"})]:
+        assert repr(nn.RNNCell(*args, **kwargs)) == repr(torch.nn.RNNCell(*args, **kwargs))
+    for name in ("GRUCell", "LSTMCell"):
+        assert repr(getattr(nn, name)(3, 4, False)) == repr(getattr(torch.nn, name)(3, 4, False))
+
+
+def test_rnn_cell_base_refusals():
+    with pytest.raises(ValueError, match="hidden_size must be greater than zero"):
+        nn.RNNCellBase(3, 0, True, 2)
+    for chunks in (0, -1, 1.5):
+        with pytest.raises(ValueError, match=f"num_chunks must be a positive int, got {chunks}"):
+            nn.RNNCellBase(3, 4, True, chunks)
+    generated = [nn.RNNCellBase(3, 4, True, 2, generator=np.random.default_rng(0))
+                 for _ in range(2)]
+    np.testing.assert_array_equal(generated[0].weight_ih.detach().numpy(),
+                                  generated[1].weight_ih.detach().numpy())
+
+
+@needs_torch
 def test_truncated_bptt_matches_torch():
     ours, theirs = _pair("LSTM", 3, 4)
     rng = np.random.default_rng(7)

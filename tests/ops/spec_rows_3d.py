@@ -9,7 +9,7 @@ import numpy as np
 
 import chainrule as cr
 import chainrule.functional as F
-from tests.ops.spec_types import ANY, DISTINCT, OpSpec, Uniform
+from tests.ops.spec_types import ANY, DISTINCT, POSITIVE, OpSpec, Uniform
 
 
 def row(name, op, *cases, domain=ANY) -> OpSpec:
@@ -47,6 +47,27 @@ ROWS_3D = [
         ((1, 2, 3, 5, 4),)),
     row("adaptive_max_pool3d", lambda x: F.adaptive_max_pool3d(x, (2, 2, 3)),
         ((1, 2, 3, 4, 5),), domain=DISTINCT),
+]
+
+# max_unpool3d's indices are those a max pool of kernel 2 over a (4, 4, 4) volume could give:
+# one position d·16 + h·4 + w inside each 2×2×2 window; lp_pool3d sees positive inputs.
+UNPOOL_3D = np.array([[[[[17, 6], [28, 11]], [[37, 50], [41, 63]]]]])
+ROWS_3D += [
+    row("max_pool3d_with_indices",
+        lambda x: F.max_pool3d_with_indices(x, 2, 1, 1, ceil_mode=True), ((1, 2, 2, 3, 3),),
+        domain=DISTINCT),
+    row("adaptive_max_pool3d_with_indices",
+        lambda x: F.adaptive_max_pool3d_with_indices(x, (2, 1, 2)), ((2, 3, 4, 3),),
+        domain=DISTINCT),
+    row("max_unpool3d", lambda x: F.max_unpool3d(x, cr.tensor(UNPOOL_3D), 2),
+        ((1, 1, 2, 2, 2),)),
+    row("max_unpool3d[unbatched_output_size]",
+        lambda x: F.max_unpool3d(x, cr.tensor(UNPOOL_3D[0]), 2, output_size=(5, 4, 5)),
+        ((1, 2, 2, 2),)),
+    row("lp_pool3d", lambda x: F.lp_pool3d(x, 2, (2, 1, 2), 1), ((1, 2, 3, 2, 3),),
+        domain=POSITIVE),
+    row("lp_pool3d[ceil_unbatched]", lambda x: F.lp_pool3d(x, 1.5, 2, ceil_mode=True),
+        ((2, 3, 3, 3),), domain=POSITIVE),
 ]
 
 # grid_sample on a (3, 4) image (and a (3, 3, 4) volume, z like y): grid values keep 0.02

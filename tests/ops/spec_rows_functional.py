@@ -399,3 +399,19 @@ NN_GAPS_POOLS_AND_LOSSES = [
         ((4, 3), (4, 3), (4, 3))),
 ]
 FUNCTIONAL += NN_GAPS_POOLS_AND_LOSSES
+
+# ctc_loss on log_softmax(z): its gradient is PyTorch's, G·(exp(lp) − Γ), which is the derivative
+# only once log_softmax's backward removes the exp(lp) term (ops/ctc.py), so the rows check the
+# composite. Targets: a repeat that needs a blank, unequal lengths, a blank other than 0.
+CTC_TARGETS = np.array([[1, 1, 2], [3, 2, 0], [2, 0, 0]])
+CTC_ROWS = [
+    row("ctc_loss", lambda z: F.ctc_loss(F.log_softmax(z, -1), CTC_TARGETS, [5, 4, 3],
+                                         [3, 2, 1]), ((5, 3, 4),)),
+    row("ctc_loss[concatenated_none_blank3]",
+        lambda z: F.ctc_loss(F.log_softmax(z, -1), np.array([1, 1, 2, 0, 2]), [5, 4, 3],
+                             [3, 0, 2], blank=3, reduction="none"), ((5, 3, 4),)),
+    row("ctc_loss[unbatched_sum]",
+        lambda z: F.ctc_loss(F.log_softmax(z, -1), np.array([2, 2]), 4, 2, reduction="sum"),
+        ((4, 3),)),
+]
+FUNCTIONAL += CTC_ROWS

@@ -1,16 +1,19 @@
 """Gradient-check rows for the functions behind the added layers (padding modes, instance
-norm, pixel shuffle, unfold/fold, the linear interpolation modes, bilinear,
-conv_transpose1d), gathered into ``spec_rows_functional.FUNCTIONAL``. Their values are tested
-against NumPy references and torch in tests/nn (test_padding, test_instance_norm,
-test_interpolate, test_fold, test_layers_more)."""
+norm, pixel shuffle, unfold/fold, the linear interpolation modes and the deprecated upsample
+names, bilinear, conv_transpose1d, the 1-D and 2-D ``*_with_indices`` max pools), gathered
+into ``spec_rows_functional.FUNCTIONAL``. Their values are tested against NumPy references
+and torch in tests/nn (test_padding, test_instance_norm, test_interpolate, test_fold,
+test_layers_more, test_pooling_more)."""
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
 import chainrule as cr
 import chainrule.functional as F
-from tests.ops.spec_types import ANY, POSITIVE, OpSpec
+from tests.ops.spec_types import ANY, DISTINCT, POSITIVE, OpSpec
 
 
 def row(name, op, *cases, domain=None) -> OpSpec:
@@ -19,6 +22,14 @@ def row(name, op, *cases, domain=None) -> OpSpec:
 
 
 RUNNING_MEAN, RUNNING_VAR = np.array([0.1, -0.2, 0.3]), np.array([0.5, 1.5, 2.0])
+
+
+def quietly(name, *args, **kwargs):
+    """F.<name>(*args, **kwargs) without the deprecation warning the upsample names give."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return getattr(F, name)(*args, **kwargs)
+
 
 LAYER_ROWS = [
     row("pad[reflect]", lambda x: F.pad(x, (2, 1), mode="reflect"), ((2, 3, 4),)),
@@ -53,4 +64,21 @@ LAYER_ROWS = [
     row("conv_transpose1d[stride_groups]",
         lambda x, w: F.conv_transpose1d(x, w, stride=2, padding=1, output_padding=1, groups=2),
         ((2, 4, 3), (4, 1, 3))),
+]
+LAYER_ROWS += [
+    row("upsample", lambda x: quietly("upsample", x, scale_factor=1.5, mode="bilinear"),
+        ((1, 2, 2, 3),)),
+    row("upsample_nearest", lambda x: quietly("upsample_nearest", x, size=(3, 5)),
+        ((1, 2, 2, 3),)),
+    row("upsample_bilinear", lambda x: quietly("upsample_bilinear", x, scale_factor=2),
+        ((1, 2, 2, 3),)),
+    row("max_pool1d_with_indices", lambda x: F.max_pool1d_with_indices(x, 3, 2, 1),
+        ((2, 2, 7),), domain=DISTINCT),
+    row("max_pool2d_with_indices", lambda x: F.max_pool2d_with_indices(x, 2, ceil_mode=True),
+        ((1, 2, 3, 5),), domain=DISTINCT),
+    row("adaptive_max_pool1d_with_indices",
+        lambda x: F.adaptive_max_pool1d_with_indices(x, 3), ((2, 2, 7),), domain=DISTINCT),
+    row("adaptive_max_pool2d_with_indices",
+        lambda x: F.adaptive_max_pool2d_with_indices(x, (2, 3)), ((1, 2, 5, 4),),
+        domain=DISTINCT),
 ]
