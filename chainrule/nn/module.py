@@ -13,16 +13,22 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from .. import dtypes
-from ..device import DeviceError, cuda_device, cuda_message, require_cpu, to_arguments
+from .. import legacy
 from ..tensor import Tensor
 from . import hooks as _hooks
 from .hooks import LIVE, RemovableHandle, add_hook, call_with_hooks
-from .module_state import IncompatibleKeys, StateDictMixin  # noqa: F401 (re-exported)
+from .module_conversion import ConversionMixin
+from .module_state import (  # noqa: F401 (IncompatibleKeys: re-exported)
+    STATE_DICT_HOOK_TABLES,
+    IncompatibleKeys,
+    StateDictMixin,
+)
 from .parameter import Buffer, Parameter
 
+_HOOK_TABLES = _hooks.HOOK_TABLES + STATE_DICT_HOOK_TABLES
 
-class Module(StateDictMixin):
+
+class Module(StateDictMixin, ConversionMixin):
     """Base class for all layers and models.
 
     Subclasses call ``super().__init__()`` first, assign their Parameters and sub-modules as
@@ -50,7 +56,7 @@ class Module(StateDictMixin):
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
-        for table in _hooks.HOOK_TABLES:
+        for table in _HOOK_TABLES:
             object.__setattr__(self, table, OrderedDict())
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -60,6 +66,11 @@ class Module(StateDictMixin):
         if LIVE[0]:  # some hook may be registered, here or globally (chainrule.nn.hooks)
             return call_with_hooks(self, args, kwargs)
         return self.forward(*args, **kwargs)
+
+    def compile(self, *args: Any, **kwargs: Any) -> None:
+        """PyTorch compiles the module's calls in place; chainrule runs every op eagerly, so
+        this checks torch.compile's arguments (as ``chainrule.compile``) and returns None."""
+        legacy.compile(self, *args, **kwargs)
 
     # ------------------------------------------------------------ hooks (see nn/hooks.py)
 
@@ -115,7 +126,7 @@ class Module(StateDictMixin):
     def __setstate__(self, state: dict) -> None:
         # copy.deepcopy and pickle: the copy's hooks are live ones as well
         self.__dict__.update(state)
-        for table in _hooks.HOOK_TABLES:
+        for table in _HOOK_TABLES:
             self.__dict__.setdefault(table, OrderedDict())
         _hooks.brought_along(self)
 
@@ -278,13 +289,61 @@ class Module(StateDictMixin):
             yield buffer
 
     def get_submodule(self, target: str) -> Module:
-        """The descendant called ``target`` (a dotted path such as ``"encoder.0"``)."""
+        """The descendant called ``target`` (a dotted path such as ``"encoder.0"``; ``""`` is
+        self). A name on the path that is missing, or not a module, raises AttributeError
+        with PyTorch's message."""
         module = self
         for part in target.split(".") if target else []:
-            if part not in module._modules:
-                raise AttributeError(f"{type(module).__name__} has no submodule {part!r}")
-            module = module._modules[part]
+            if not hasattr(module, part):
+                raise AttributeError(f"{type(module).__name__} has no attribute `{part}`")
+            module = getattr(module, part)
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{part}` is not an nn.Module")
         return module
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter called ``target`` (``"encoder.0.weight"``); AttributeError, with
+        PyTorch's message, when the path is wrong or names no parameter."""
+        module, name = self._owner_of(target)
+        param = getattr(module, name)
+        if not isinstance(param, Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return param
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer called ``target`` (``"norm.running_mean"``), persistent or not (None for
+        one registered as None); AttributeError, with PyTorch's message, when the path is
+        wrong or names no buffer."""
+        module, name = self._owner_of(target)
+        if name not in module._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return module._buffers[name]
+
+    def _owner_of(self, target: str) -> tuple[Module, str]:
+        """(the module that holds the attribute ``target`` names, its name there)."""
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{type(module).__name__} has no attribute `{name}`")
+        return module, name
+
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Put ``module`` at the dotted path ``target``, replacing the submodule there or,
+        unless ``strict``, adding it to the parent the path names. As in PyTorch, an empty
+        ``target`` or a ``module`` that is no Module raises ValueError; a name on the path
+        that is missing or no module, a last name that is an attribute other than a module,
+        or (``strict``) a missing last name raise AttributeError."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        path, _, name = target.rpartition(".")
+        parent = self.get_submodule(path)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f"{type(parent).__name__} has no attribute `{name}`")
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
 
     # ------------------------------------------------------------ modes and state
 
@@ -317,43 +376,6 @@ class Module(StateDictMixin):
             child.apply(fn)
         fn(self)
         return self
-
-    def to(self, *args: Any, **kwargs: Any) -> Module:
-        """Move to a device and/or convert floating-point parameters and buffers to a dtype,
-        in place, and return self: PyTorch's ``to(device)``, ``to(dtype)``,
-        ``to(device, dtype)``, ``to(tensor)``. Only the CPU holds data: another device raises
-        ``DeviceError``. ``memory_format`` is accepted and changes nothing: the layers choose
-        their arrays' memory order themselves (docs/architecture.md)."""
-        target = to_arguments(args, kwargs, lambda x: isinstance(x, Tensor), dtypes.as_dtype,
-                              "Module.to")
-        require_cpu(target.device, "Module.to")
-        dtype = target.dtype
-        if dtype is None:
-            return self
-        if not dtypes.is_floating(dtype):
-            raise TypeError(f"Module.to accepts only floating dtypes, got {dtype}")
-        for tensor in list(self.parameters()) + list(self.buffers()):
-            if dtypes.is_floating(tensor.dtype):
-                tensor.data = tensor.data.astype(dtype)
-                tensor._grad = None if tensor._grad is None else tensor._grad.astype(dtype)
-        return self
-
-    def cpu(self) -> Module:
-        """Self: parameters and buffers are already on the CPU."""
-        return self
-
-    def cuda(self, device: Any = None) -> Module:
-        """Raises ``DeviceError``: chainrule keeps data on the CPU."""
-        raise DeviceError(cuda_message("Module.cuda()", cuda_device(device)))
-
-    def float(self) -> Module:
-        return self.to(dtypes.float32)
-
-    def double(self) -> Module:
-        return self.to(dtypes.float64)
-
-    def half(self) -> Module:
-        return self.to(dtypes.float16)
 
     # ------------------------------------------------------------ printing
 
