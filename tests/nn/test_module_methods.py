@@ -290,10 +290,20 @@ def test_share_memory_returns_the_module_unchanged_as_pytorch():
         np.testing.assert_array_equal(layer.weight.detach().numpy(), values)
 
 
+@pytest.fixture
+def torch_validation_kept():
+    """torch.compile imports torch._dynamo, which turns torch.distributions' argument checks
+    off for the whole process (Distribution._validate_args); later tests compare with them."""
+    before = torch.distributions.Distribution._validate_args
+    yield
+    torch.distributions.Distribution.set_default_validate_args(before)
+
+
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch.compile importing torch.jit
 @pytest.mark.parametrize("args, kwargs", [((), {}), ((), {"fullgraph": True, "dynamic": False}),
                                           ((), {"bogus": 1}), ((1,), {})])
-def test_compile_takes_torch_compiles_arguments_and_returns_none(args, kwargs):
+def test_compile_takes_torch_compiles_arguments_and_returns_none(args, kwargs,
+                                                                  torch_validation_kept):
     ours, theirs = both(lambda L: L.nn.Linear(2, 1))
     same_weights(ours, theirs)
     x = np.ones((3, 2), np.float32)
