@@ -32,7 +32,10 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".flatten": "Flatten Unflatten",
     ".fold": "Fold Unfold",
     ".instance_norm": "InstanceNorm1d InstanceNorm2d InstanceNorm3d",
-    ".lazy": "LazyLinear UninitializedParameter",
+    ".lazy": "LazyLinear UninitializedBuffer UninitializedParameter",
+    ".lazy_layers": ("LazyBatchNorm1d LazyBatchNorm2d LazyBatchNorm3d LazyConv1d LazyConv2d "
+                     "LazyConv3d LazyConvTranspose1d LazyConvTranspose2d LazyConvTranspose3d "
+                     "LazyInstanceNorm1d LazyInstanceNorm2d LazyInstanceNorm3d"),
     ".linear": "Bilinear Identity Linear",
     ".loss": ("BCELoss BCEWithLogitsLoss CrossEntropyLoss GaussianNLLLoss HuberLoss KLDivLoss "
               "L1Loss MSELoss NLLLoss NLLLoss2d PoissonNLLLoss SmoothL1Loss"),
@@ -110,3 +113,7 @@ __all__ += ["AdaptiveMaxPool1d", "LPPool1d", "LPPool2d", "MaxUnpool1d", "MaxUnpo
             "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss"]
 __all__ += ["LPPool3d", "MaxUnpool3d", "NLLLoss2d", "RNNCellBase"]
 __all__ += ["CTCLoss"]
+__all__ += ["LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyConv1d", "LazyConv2d",
+            "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d",
+            "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
+            "UninitializedBuffer"]

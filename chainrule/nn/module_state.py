@@ -90,8 +90,8 @@ class StateDictMixin:
         module has load-state-dict post-hooks, below): shape mismatches (and messages a
         pre-hook adds to ``error_msgs``) always raise; missing and
         unexpected keys raise when ``strict`` (the default) and are returned otherwise. A lazy
-        layer that has not run yet (``LazyLinear``) takes its parameters' shapes from the
-        checkpoint, as in PyTorch.
+        layer that has not run yet (``LazyLinear``, ``LazyConv2d``, ``LazyBatchNorm2d`` ...)
+        takes its parameters' shapes from the checkpoint, as in PyTorch.
 
         Hooks, as in PyTorch (``register_load_state_dict_pre_hook`` and ``_post_hook``): each
         module's pre-hooks get the entries under its prefix, parents first, and may change

@@ -311,6 +311,32 @@ def test_lazy_linear_materialises_with_linears_default_init():
     check_uniform(values_of(layer.bias), -default_bound(50), default_bound(50))
 
 
+@pytest.mark.parametrize("name,channels,fan_in", [
+    ("LazyConv1d", 8, 8 * 3), ("LazyConv2d", 4, 4 * 9), ("LazyConv3d", 2, 2 * 27),
+    ("LazyConvTranspose1d", 4, 8000 * 3), ("LazyConvTranspose2d", 4, 8000 * 9),
+    ("LazyConvTranspose3d", 2, 8000 * 27)])
+def test_lazy_convs_materialise_with_the_convs_default_init(name, channels, fan_in):
+    x = cr.randn(1, channels, *(3,) * int(name[-2]))
+    cr.manual_seed(0)
+    layer = getattr(nn, name)(8000, 3)
+    layer(x)
+    check_uniform(values_of(layer.weight), -default_bound(fan_in), default_bound(fan_in))
+    check_uniform(values_of(layer.bias), -default_bound(fan_in), default_bound(fan_in))
+
+
+@pytest.mark.parametrize("name", ["LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
+                                  "LazyInstanceNorm1d", "LazyInstanceNorm2d",
+                                  "LazyInstanceNorm3d"])
+def test_lazy_norms_materialise_as_the_identity_with_fresh_running_statistics(name):
+    layer = getattr(nn, name)(momentum=0.0)  # the first batch leaves the statistics as set
+    layer(cr.randn(2, 5, *(3,) * int(name[-2])))
+    assert layer.weight.shape == layer.running_var.shape == (5,)
+    check_constant(layer.weight.data, 1.0)
+    check_constant(layer.bias.data, 0.0)
+    check_constant(layer.running_mean.data, 0.0)
+    check_constant(layer.running_var.data, 1.0)
+
+
 def test_reset_parameters_redraws_from_the_same_distribution():
     layer = nn.Linear(50, 8000, generator=rng(1))
     layer.reset_parameters(rng(2))
@@ -448,6 +474,11 @@ def test_every_layer_with_parameters_is_covered_here():
     covered |= {"Conv3d", "ConvTranspose3d", "BatchNorm3d"}  # tested at the end of this file
     covered.add("EmbeddingBag")  # tested at the end of this file
     arguments["EmbeddingBag"] = (4, 3)
+    lazy_convs = {"LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+                  "LazyConvTranspose2d", "LazyConvTranspose3d"}
+    covered |= lazy_convs | {f"Lazy{kind}Norm{d}d" for kind in ("Batch", "Instance")
+                             for d in (1, 2, 3)}  # tested after the LazyLinear test
+    arguments.update({name: (2, 1) for name in lazy_convs})
     arguments.update({"Conv3d": (2, 3, 1), "ConvTranspose3d": (2, 3, 1), "BatchNorm3d": (3,),
                       "AdaptiveAvgPool3d": (1,), "AdaptiveMaxPool3d": (1,), "AvgPool3d": (2,),
                       "MaxPool3d": (2,)})

@@ -37,6 +37,12 @@ LAYERS = {
     "LSTMCell": lambda d: nn.LSTMCell(3, 4, device=d),
     "LayerNorm": lambda d: nn.LayerNorm(3, device=d),
     "LazyLinear": lambda d: nn.LazyLinear(4, device=d),
+    **{name: (lambda d, name=name: getattr(nn, name)(2, 3, device=d))
+       for name in ("LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+                    "LazyConvTranspose2d", "LazyConvTranspose3d")},
+    **{name: (lambda d, name=name: getattr(nn, name)(device=d))
+       for name in ("LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
+                    "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d")},
     "Linear": lambda d: nn.Linear(3, 4, device=d),
     "MultiheadAttention": lambda d: nn.MultiheadAttention(4, 2, device=d),
     "PReLU": lambda d: nn.PReLU(device=d),

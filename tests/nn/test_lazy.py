@@ -131,3 +131,37 @@ def test_materialize_takes_an_int_or_a_shape_and_a_dtype():
     q.materialize((2, 3), dtype=cr.float64)
     assert q.shape == (2, 3) and q.dtype == cr.float64
     assert nn.UninitializedParameter().dtype == cr.float32
+
+
+@needs_torch
+def test_an_uninitialized_buffer_is_registered_as_a_buffer_as_in_torch():
+    def holder(lib):
+        module = lib.nn.Module()
+        module.kept = lib.nn.UninitializedBuffer()
+        module.scratch = lib.nn.UninitializedBuffer(persistent=False)
+        return module
+
+    made = {lib: holder(lib) for lib in (cr, torch)}
+    ours, theirs = made[cr], made[torch]
+    assert [n for n, _ in ours.named_buffers()] == [n for n, _ in theirs.named_buffers()]
+    # keep_vars: torch's plain Module cannot detach an uninitialised buffer
+    assert list(ours.state_dict(keep_vars=True)) == list(theirs.state_dict(keep_vars=True)) \
+        == ["kept"]
+    assert repr(ours.kept) == repr(theirs.kept) == "<UninitializedBuffer>"
+    assert ours.kept.requires_grad == theirs.kept.requires_grad
+    assert list(ours.parameters()) == []
+    with pytest.raises(RuntimeError, match="UninitializedBuffer has no shape yet"):
+        ours.kept.shape
+
+
+def test_an_uninitialized_buffer_materialises_in_place_into_a_buffer():
+    buffer = nn.UninitializedBuffer(requires_grad=True, dtype=cr.float64, persistent=False)
+    assert buffer.requires_grad and not buffer.persistent
+    holder = nn.Module()
+    holder.stats = buffer
+    buffer.materialize((2, 3))
+    assert type(buffer) is nn.Buffer and buffer.shape == (2, 3) and buffer.dtype == cr.float64
+    assert holder.stats is buffer and list(holder.state_dict()) == []
+    other = nn.UninitializedBuffer()
+    other.materialize(4, dtype=cr.float64)
+    assert other.shape == (4,) and other.dtype == cr.float64 and not other.requires_grad
