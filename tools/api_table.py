@@ -196,7 +196,7 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "dropout3d", "gumbel_softmax", "adaptive_max_pool1d", "max_unpool1d", "max_unpool2d",
         "lp_pool1d", "lp_pool2d", "pdist", "multilabel_margin_loss",
         "triplet_margin_with_distance_loss", "ctc_loss", "upsample", "upsample_bilinear",
-        "max_pool2d_with_indices", "max_unpool3d", "lp_pool3d",
+        "max_pool2d_with_indices", "max_unpool3d", "lp_pool3d", "multi_head_attention_forward",
     ]),
     ("torch.optim", "chainrule.optim", [
         "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",

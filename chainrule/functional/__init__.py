@@ -37,6 +37,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
                 "multi_margin_loss multilabel_soft_margin_loss soft_margin_loss "
                 "triplet_margin_loss"),
     ".margin_more": "multilabel_margin_loss triplet_margin_with_distance_loss",
+    ".multihead": "multi_head_attention_forward",
     ".norm": "batch_norm group_norm instance_norm layer_norm local_response_norm rms_norm",
     ".piecewise": ("hardshrink hardsigmoid hardswish prelu softshrink softsign tanhshrink "
                    "threshold"),
@@ -98,3 +99,4 @@ __all__ += ["adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indice
             "max_pool2d_with_indices", "max_pool3d_with_indices", "max_unpool3d", "upsample",
             "upsample_bilinear", "upsample_nearest"]
 __all__ += ["ctc_loss"]
+__all__ += ["multi_head_attention_forward"]

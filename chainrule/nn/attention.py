@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-import numpy as np
-
-from .. import functional as F
-from ..creation import empty, zeros
+from ..creation import empty
 from ..device import require_cpu
-from ..functional.attention import scaled_dot_product_attention, self_attention
-from ..methods.shape import cat
+from ..functional.attention import self_attention
+from ..functional.multihead import attend, finish, mask_tensor, merged_mask, split3
 from ..tensor import Tensor
 from . import init
 from .linear import Linear
@@ -95,14 +91,12 @@ class MultiheadAttention(Module):
                 init.xavier_normal_(b, generator=generator)
 
     def _projections(self) -> list[tuple[Tensor, Tensor | None]]:
-        e = self.embed_dim
         if self._qkv_same_embed_dim:
-            w = self.in_proj_weight
-            weights = [w[:e], w[e: 2 * e], w[2 * e:]]
+            weights = list(split3(self.in_proj_weight))
         else:
             weights = [self.q_proj_weight, self.k_proj_weight, self.v_proj_weight]
         b = self.in_proj_bias
-        biases = [None] * 3 if b is None else [b[:e], b[e: 2 * e], b[2 * e:]]
+        biases = [None] * 3 if b is None else list(split3(b))
         return list(zip(weights, biases))
 
     def forward(self, query: Tensor, key: Tensor, value: Tensor,
@@ -125,7 +119,7 @@ class MultiheadAttention(Module):
         if not batched:
             query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
             if key_padding_mask is not None:
-                key_padding_mask = _as_tensor(key_padding_mask).unsqueeze(0)
+                key_padding_mask = mask_tensor(key_padding_mask).unsqueeze(0)
         # batch_first inputs stay (N, L, E) (no transposed copies) unless bias_k is appended
         seq_dim = 1 if batched and self.batch_first and self.bias_k is None else 0
         if batched and self.batch_first and not seq_dim:
@@ -138,30 +132,12 @@ class MultiheadAttention(Module):
                                  self.dropout if self.training else 0.0, self.generator)
             return self._finish(self.out_proj(out).reshape(query.shape), None, batched,
                                 seq_dim, average_attn_weights)
-        (wq, bq), (wk, bk), (wv, bv) = self._projections()
-        q, k, v = F.linear(query, wq, bq), F.linear(key, wk, bk), F.linear(value, wv, bv)
-        extra = 0
-        if self.bias_k is not None:
-            k = cat([k, self.bias_k.expand(1, batch, self.embed_dim)], dim=0)
-            v = cat([v, self.bias_v.expand(1, batch, self.embed_dim)], dim=0)
-            extra += 1
-        q, k, v = (self._heads(t, seq_dim) for t in (q, k, v))
-        if self.add_zero_attn:
-            pad = zeros(*k.shape[:2], 1, self.head_dim, dtype=k.dtype)
-            k, v = cat([k, pad], dim=2), cat([v, pad], dim=2)
-            extra += 1
-        mask = self._mask(attn_mask, key_padding_mask, length, source, batch, extra, q.dtype)
-        p = self.dropout if self.training else 0.0
-        if need_weights:
-            out, weights = self._attend_with_weights(q, k, v, mask, p)
-        else:
-            out, weights = scaled_dot_product_attention(q, k, v, mask, p,
-                                                        generator=self.generator), None
-        if seq_dim:
-            out = out.permute(0, 2, 1, 3).reshape(batch, length, self.embed_dim)
-        else:
-            out = out.permute(2, 0, 1, 3).reshape(length, batch, self.embed_dim)
-        return self._finish(self.out_proj(out), weights, batched, seq_dim, average_attn_weights)
+        out, weights = attend(query, key, value, self.num_heads, self._projections(),
+                              self.bias_k, self.bias_v, self.add_zero_attn,
+                              self.dropout if self.training else 0.0, self.out_proj.weight,
+                              self.out_proj.bias, key_padding_mask, need_weights, attn_mask,
+                              seq_dim, generator=self.generator)
+        return self._finish(out, weights, batched, seq_dim, average_attn_weights)
 
     def _fused(self, need_weights, attn_mask, key_padding_mask) -> bool:
         """Whether self-attention takes the one-node route (``F.self_attention``): the same
@@ -175,29 +151,11 @@ class MultiheadAttention(Module):
                 and not any(m.requires_grad for m in masks))
 
     def _finish(self, out, weights, batched, seq_dim, average_attn_weights):
-        """The output projection's result and the weights in the caller's layout."""
-        if weights is not None and average_attn_weights:
-            weights = weights.mean(dim=1)
-        if not batched:
-            out = out.squeeze(1)
-            weights = None if weights is None else weights.squeeze(0)
-        elif self.batch_first and not seq_dim:
+        """The output and the weights in the caller's layout."""
+        out, weights = finish(out, weights, batched, average_attn_weights)
+        if batched and self.batch_first and not seq_dim:
             out = out.transpose(0, 1)
         return out, weights
-
-    def _heads(self, x: Tensor, seq_dim: int = 0) -> Tensor:
-        """(L, N, E), or (N, L, E) when ``seq_dim`` is 1 -> (N, heads, L, head_dim)."""
-        x = x.reshape(x.shape[0], x.shape[1], self.num_heads, self.head_dim)
-        return x.permute(0, 2, 1, 3) if seq_dim else x.permute(1, 2, 0, 3)
-
-    def _attend_with_weights(self, q, k, v, mask, p):
-        scores = (q * (1.0 / math.sqrt(self.head_dim))) @ k.transpose(-1, -2)
-        if mask is not None:
-            scores = scores + mask
-        weights = F.softmax(scores, dim=-1)
-        if p > 0.0:
-            weights = F.dropout(weights, p, True, generator=self.generator)
-        return weights @ v, weights
 
     def _check_inputs(self, query: Tensor, key: Tensor, value: Tensor) -> bool:
         if query.ndim not in (2, 3):
@@ -218,55 +176,9 @@ class MultiheadAttention(Module):
         return query.ndim == 3
 
     def _mask(self, attn_mask, key_padding_mask, length, source, batch, extra, dtype):
-        """attn_mask and key_padding_mask as one additive mask (N or 1, heads or 1, L, S)."""
-        total = None
-        if attn_mask is not None:
-            m = _additive(attn_mask, "attn_mask", dtype)
-            if m.ndim == 2:
-                if tuple(m.shape) != (length, source):
-                    raise RuntimeError(f"The shape of the 2D attn_mask is {tuple(m.shape)}, but "
-                                       f"should be {(length, source)}.")
-                m = m.reshape(1, 1, length, source)
-            elif m.ndim == 3:
-                want = (batch * self.num_heads, length, source)
-                if tuple(m.shape) != want:
-                    raise RuntimeError(f"The shape of the 3D attn_mask is {tuple(m.shape)}, but "
-                                       f"should be {want}.")
-                m = m.reshape(batch, self.num_heads, length, source)
-            else:
-                raise RuntimeError(f"attn_mask's dimension {m.ndim} is not supported (2 or 3)")
-            total = _pad_keys(m, extra)
-        if key_padding_mask is not None:
-            m = _additive(key_padding_mask, "key_padding_mask", dtype)
-            if tuple(m.shape) != (batch, source):
-                raise RuntimeError(f"expecting key_padding_mask shape of {(batch, source)}, "
-                                   f"but got {tuple(m.shape)}")
-            m = _pad_keys(m.reshape(batch, 1, 1, source), extra)
-            total = m if total is None else total + m
-        return total
+        return merged_mask(attn_mask, key_padding_mask, length, source, batch,
+                           self.num_heads, extra, dtype)
 
     def extra_repr(self) -> str:
         return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
 
-
-def _as_tensor(mask: Any) -> Tensor:
-    return mask if isinstance(mask, Tensor) else Tensor(np.asarray(mask))
-
-
-def _additive(mask: Any, name: str, dtype: Any) -> Tensor:
-    """A bool mask (True = may not attend) as 0/−inf, or a float mask as it is."""
-    mask = _as_tensor(mask)
-    if mask.dtype == np.bool_:
-        return Tensor(np.where(mask.data, np.array(-np.inf, dtype), np.zeros((), dtype)))
-    if mask.dtype.kind != "f":
-        raise TypeError(f"only bool and floating types of {name} are supported, got "
-                        f"{mask.dtype}")
-    return mask if mask.dtype == dtype else mask.to(dtype)
-
-
-def _pad_keys(mask: Tensor, extra: int) -> Tensor:
-    """Room for the appended bias/zero keys, which every query may attend to."""
-    if not extra:
-        return mask
-    pad = zeros(*mask.shape[:-1], extra, dtype=mask.dtype)
-    return cat([mask, pad], dim=-1)

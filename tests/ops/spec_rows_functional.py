@@ -415,3 +415,21 @@ CTC_ROWS = [
         ((4, 3),)),
 ]
 FUNCTIONAL += CTC_ROWS
+
+# multi_head_attention_forward: E = 4, 2 heads, L = 3, S = 2, N = 2; the packed projection
+# with the per-head weights returned, and separate projections (kdim 3, vdim 5) with bias_k,
+# bias_v, zero attention and a float mask (the output alone: no weights are returned).
+FUNCTIONAL += [
+    row("multi_head_attention_forward",
+        lambda q, k, v, w, b, wo, bo: F.multi_head_attention_forward(
+            q, k, v, 4, 2, w, b, None, None, False, 0.0, wo, bo,
+            average_attn_weights=False),
+        ((3, 2, 4), (2, 2, 4), (2, 2, 4), (12, 4), (12,), (4, 4), (4,))),
+    row("multi_head_attention_forward[separate_bias_kv_zero_attn]",
+        lambda q, k, v, wq, wk, wv, b, bk, bv, wo, m: F.multi_head_attention_forward(
+            q, k, v, 4, 2, None, b, bk, bv, True, 0.0, wo, None, need_weights=False,
+            attn_mask=m, use_separate_proj_weight=True, q_proj_weight=wq, k_proj_weight=wk,
+            v_proj_weight=wv)[0],
+        ((3, 2, 4), (2, 2, 3), (2, 2, 5), (4, 4), (4, 3), (4, 5), (12,), (1, 1, 4),
+         (1, 1, 4), (4, 4), (3, 2))),
+]
