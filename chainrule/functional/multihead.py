@@ -87,18 +87,28 @@ def multi_head_attention_forward(
                              f"{'bias_v' if bias_v is None else 'bias_k'} is None")
     if bias_k is not None and (static_k is not None or static_v is not None):
         raise AssertionError("bias cannot be added to static key.")
-    if is_causal and attn_mask is None:
-        raise RuntimeError("Need attn_mask if specifying the is_causal hint.")
-    if not batched:
-        query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
-        if key_padding_mask is not None:
-            key_padding_mask = mask_tensor(key_padding_mask).unsqueeze(0)
+    query, key, value, key_padding_mask = with_batch_dim(query, key, value, key_padding_mask,
+                                                         batched, attn_mask, is_causal)
     biases = [None] * 3 if in_proj_bias is None else list(split3(in_proj_bias))
     out, attn = attend(query, key, value, num_heads, list(zip(weights, biases)), bias_k,
                        bias_v, add_zero_attn, dropout_p if training else 0.0, out_proj_weight,
                        out_proj_bias, key_padding_mask, need_weights, attn_mask,
                        static_k=static_k, static_v=static_v, generator=generator)
     return finish(out, attn, batched, average_attn_weights)
+
+
+def with_batch_dim(query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Any,
+                   batched: bool, attn_mask: Any, is_causal: bool) -> tuple:
+    """(query, key, value, key_padding_mask) with a batch dimension of 1 put in when the call
+    is unbatched ((L, E) inputs become (L, 1, E), an (S,) padding mask (1, S)), after checking
+    that an ``is_causal`` hint comes with its ``attn_mask`` (as PyTorch requires)."""
+    if is_causal and attn_mask is None:
+        raise RuntimeError("Need attn_mask if specifying the is_causal hint.")
+    if batched:
+        return query, key, value, key_padding_mask
+    if key_padding_mask is not None:
+        key_padding_mask = mask_tensor(key_padding_mask).unsqueeze(0)
+    return query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1), key_padding_mask
 
 
 def split3(t: Tensor) -> tuple[Tensor, Tensor, Tensor]:

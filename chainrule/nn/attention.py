@@ -7,7 +7,7 @@ from typing import Any
 from ..creation import empty
 from ..device import require_cpu
 from ..functional.attention import self_attention
-from ..functional.multihead import attend, finish, mask_tensor, merged_mask, split3
+from ..functional.multihead import attend, finish, merged_mask, split3, with_batch_dim
 from ..tensor import Tensor
 from . import init
 from .linear import Linear
@@ -114,12 +114,8 @@ class MultiheadAttention(Module):
         """
         batched = self._check_inputs(query, key, value)
         same = query is key and key is value
-        if is_causal and attn_mask is None:
-            raise RuntimeError("Need attn_mask if specifying the is_causal hint.")
-        if not batched:
-            query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
-            if key_padding_mask is not None:
-                key_padding_mask = mask_tensor(key_padding_mask).unsqueeze(0)
+        query, key, value, key_padding_mask = with_batch_dim(query, key, value, key_padding_mask,
+                                                             batched, attn_mask, is_causal)
         # batch_first inputs stay (N, L, E) (no transposed copies) unless bias_k is appended
         seq_dim = 1 if batched and self.batch_first and self.bias_k is None else 0
         if batched and self.batch_first and not seq_dim:
