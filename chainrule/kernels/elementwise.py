@@ -52,20 +52,24 @@ def relu_grad(grad: np.ndarray, y: np.ndarray) -> np.ndarray:
     multiplied in place, a cache-sized block at a time: two passes, no boolean temporary
     (NumPy multiplies two float arrays faster than a float array by a boolean one). The
     same bits as ``grad * (y > 0).astype(grad.dtype)`` (−0 where G < 0 and Y ≤ 0, NaN where
-    G is NaN).
+    G is NaN). An array of one block that no thread would split is done in one go.
     """
     out = np.empty_like(grad)
-    if grad.ndim == 0:
-        np.greater(y, 0, out=out)
-        return np.multiply(grad, out, out=out)
+    if grad.ndim == 0 or (grad.nbytes <= BLOCK_BYTES and 3 * grad.nbytes < MIN_PARALLEL_BYTES):
+        return masked_by_positive(grad, y, out)
 
     step = max(1, BLOCK_BYTES * len(grad) // max(grad.nbytes, 1))  # rows per block
 
     def rows(chunk: slice) -> None:
         for start in range(chunk.start, chunk.stop, step):
             block = slice(start, min(start + step, chunk.stop))
-            np.greater(y[block], 0, out=out[block])
-            np.multiply(grad[block], out[block], out=out[block])
+            masked_by_positive(grad[block], y[block], out[block])
 
     over_batch(rows, len(grad), 3 * grad.nbytes)
     return out
+
+
+def masked_by_positive(grad: np.ndarray, y: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out`` ← G ⊙ [Y > 0] (arrays of one shape; ``out`` may not alias G or Y)."""
+    np.greater(y, 0, out=out)
+    return np.multiply(grad, out, out=out)
