@@ -1,6 +1,7 @@
 """Where chainrule's MLP step spends the time that a plain NumPy loop does not.
 
-Trains 784-512-256-10 (batch 128, SGD momentum 0.9, float32) five ways, in turn, a chunk of
+Trains 784-512-256-10 (batch 128, SGD momentum 0.9, float32; ``--hidden 64 64 --batch 32``
+for the small configuration) five ways, in turn, a chunk of
 steps each (``mlp.run_in_turn``), and prints each one's time per step against chainrule's:
 
 * ``chainrule``: the real thing (module, engine, optimizer);
@@ -17,7 +18,8 @@ If ``mirror`` matches ``numpy loop``, chainrule does no array work that the loop
 the difference between ``chainrule`` and ``mirror`` is the framework's Python: its bookkeeping
 between two large matrix products, which runs with cold caches.
 
-Run: python benchmarks/mlp_breakdown.py [--epochs 12] [--samples 10240]
+Run: python benchmarks/mlp_breakdown.py [--epochs 12] [--samples 10240] [--hidden 64 64]
+[--batch 32]
 """
 
 from __future__ import annotations
@@ -81,9 +83,9 @@ def mirror_gradients(weights, biases, x, labels) -> list[np.ndarray]:
     return grads_w + grads_b
 
 
-def chainrule_step(x, y, bare: bool):
-    model, optimizer = mlp.chainrule_model(HIDDEN, LR)
-    params, buffers = list(model.parameters()), [None] * 6
+def chainrule_step(x, y, bare: bool, hidden=HIDDEN):
+    model, optimizer = mlp.chainrule_model(hidden, LR)
+    params, buffers = list(model.parameters()), [None] * 2 * (len(hidden) + 1)
     loss_fn = cr.nn.CrossEntropyLoss()
 
     def step(idx):
@@ -98,12 +100,12 @@ def chainrule_step(x, y, bare: bool):
     return step
 
 
-def mirror_step(x, y, bare: bool):
-    model, optimizer = mlp.chainrule_model(HIDDEN, LR)
+def mirror_step(x, y, bare: bool, hidden=HIDDEN):
+    model, optimizer = mlp.chainrule_model(hidden, LR)
     params = list(model.parameters())
     weights, biases = [p.data for p in params[0::2]], [p.data for p in params[1::2]]
     by_gradient = params[0::2] + params[1::2]  # the order mirror_gradients returns
-    buffers = [None] * 6
+    buffers = [None] * 2 * (len(hidden) + 1)
 
     def step(idx):
         for p, g in zip(by_gradient, mirror_gradients(weights, biases, x[idx], y[idx])):
@@ -121,17 +123,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--samples", type=int, default=80 * 128, help="training samples used")
+    parser.add_argument("--hidden", type=int, nargs="+", default=list(HIDDEN))
+    parser.add_argument("--batch", type=int, default=128)
     args = parser.parse_args()
     x, y, source = mlp.load_data()
     x, y = x[:args.samples], y[:args.samples]
+    hidden = tuple(args.hidden)
     steps = {
-        "chainrule": chainrule_step(x, y, bare=False),
-        "chainrule, bare update": chainrule_step(x, y, bare=True),
-        "mirror, chainrule optimizer": mirror_step(x, y, bare=False),
-        "mirror": mirror_step(x, y, bare=True),
-        "numpy loop": mlp.numpy_step(x, y, HIDDEN),
+        "chainrule": chainrule_step(x, y, False, hidden),
+        "chainrule, bare update": chainrule_step(x, y, True, hidden),
+        "mirror, chainrule optimizer": mirror_step(x, y, False, hidden),
+        "mirror": mirror_step(x, y, True, hidden),
+        "numpy loop": mlp.numpy_step(x, y, hidden),
     }
-    results = mlp.run_in_turn(steps, len(x), 128, args.epochs, 40)
+    results = mlp.run_in_turn(steps, len(x), args.batch, args.epochs, 40)
     print(f"data: {source}, {len(x)} samples; {args.epochs} epochs, chunks of 40 steps in turn")
     reference = np.concatenate(results["chainrule"][2:])
     for name, per_epoch in results.items():
