@@ -203,6 +203,36 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".methods.products": ("baddbmm cartesian_prod cdist combinations cross det dist inverse kron "
                           "tensordot"),
     ".methods.decompositions": "logdet slogdet",
+    ".methods.compat_functions": (  # torch-namespace aliases (arccos, exp_, view_copy ...)
+        "abs_ acos_ acosh_ adjoint alias_copy arccos arccos_ arccosh arccosh_ arcsin arcsin_ "
+        "arcsinh arcsinh_ arctan arctan2 arctan_ arctanh arctanh_ asin_ asinh_ atan_ atanh_ ceil_ "
+        "clamp_ clamp_max_ clamp_min_ clip_ conj conj_physical conj_physical_ cos_ cosh_ deg2rad_ "
+        "detach detach_ detach_copy diagonal_copy empty_strided erf_ erfc_ exp2_ exp_ expand_copy "
+        "expm1_ fill fill_ fix fix_ floor_ frac_ frombuffer gcd_ get_device i0_ igamma igammac "
+        "imag init_num_threads is_anomaly_enabled is_complex is_conj is_inference is_neg "
+        "is_same_size is_signed is_storage is_warn_always_enabled isneginf isposinf lcm_ log10_ "
+        "log1p_ log2_ log_ logit_ moveaxis nan_to_num_ neg_ negative_ permute_copy rad2deg_ range "
+        "real reciprocal_ relu_ resolve_conj resolve_neg round_ rsqrt_ rsub scalar_tensor "
+        "select_copy set_anomaly_enabled set_flush_denormal set_warn_always sigmoid_ sin_ sinc_ "
+        "sinh_ slice_copy split_copy split_with_sizes split_with_sizes_copy sqrt_ square_ "
+        "squeeze_copy strided t_copy tan_ tanh_ transpose_copy trunc_ typename unbind_copy "
+        "unfold_copy unsafe_chunk unsafe_split unsafe_split_with_sizes unsqueeze_copy view_copy "
+        "xlogy_ zero_"),
+    ".functional.top_level": (  # torch.conv2d, torch.dropout ...: nn functions under torch
+        "adaptive_avg_pool1d adaptive_max_pool1d alpha_dropout alpha_dropout_ avg_pool1d "
+        "batch_norm bilinear binary_cross_entropy_with_logits celu celu_ constant_pad_nd "
+        "conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d convolution "
+        "cosine_embedding_loss cosine_similarity ctc_loss dropout dropout_ embedding "
+        "feature_alpha_dropout feature_alpha_dropout_ feature_dropout feature_dropout_ "
+        "group_norm hardshrink hinge_embedding_loss instance_norm kl_div layer_norm "
+        "margin_ranking_loss max_pool1d max_pool1d_with_indices max_pool2d max_pool3d "
+        "native_channel_shuffle pairwise_distance pixel_shuffle pixel_unshuffle "
+        "poisson_nll_loss prelu rms_norm selu selu_ threshold threshold_ triplet_margin_loss"),
+    ".methods.extra_functions": ("bartlett_window bitwise_left_shift bitwise_right_shift "
+                                 "blackman_window diagflat diagonal_scatter frexp "
+                                 "hamming_window hann_window index_reduce kaiser_window "
+                                 "ldexp logaddexp2 nanmedian nextafter renorm "
+                                 "select_scatter slice_scatter"),
     ".methods.matrix_api": ("cholesky cholesky_inverse cholesky_solve matrix_exp matrix_power "
                             "pinverse qr svd triangular_solve"),
 }, submodules=("accelerator", "amp", "backends", "cuda", "app", "distributed", "distributions",
@@ -293,3 +323,41 @@ __all__ += ["channel_shuffle", "pdist", "rrelu", "rrelu_"]
 __all__ += ["logdet", "slogdet"]
 __all__ += ["cholesky", "cholesky_inverse", "cholesky_solve", "matrix_exp", "matrix_power",
             "pinverse", "qr", "svd", "triangular_solve"]
+__all__ += [  # methods.compat_functions
+    "abs_", "acos_", "acosh_", "adjoint", "alias_copy", "arccos", "arccos_", "arccosh",
+    "arccosh_", "arcsin", "arcsin_", "arcsinh", "arcsinh_", "arctan", "arctan2", "arctan_",
+    "arctanh", "arctanh_", "asin_", "asinh_", "atan_", "atanh_", "ceil_", "clamp_", "clamp_max_",
+    "clamp_min_", "clip_", "conj", "conj_physical", "conj_physical_", "cos_", "cosh_", "deg2rad_",
+    "detach", "detach_", "detach_copy", "diagonal_copy", "empty_strided", "erf_", "erfc_",
+    "exp2_", "exp_", "expand_copy", "expm1_", "fill", "fill_", "fix", "fix_", "floor_", "frac_",
+    "frombuffer", "gcd_", "get_device", "i0_", "igamma", "igammac", "imag", "init_num_threads",
+    "is_anomaly_enabled", "is_complex", "is_conj", "is_inference", "is_neg", "is_same_size",
+    "is_signed", "is_storage", "is_warn_always_enabled", "isneginf", "isposinf", "lcm_", "log10_",
+    "log1p_", "log2_", "log_", "logit_", "moveaxis", "nan_to_num_", "neg_", "negative_",
+    "permute_copy", "rad2deg_", "range", "real", "reciprocal_", "relu_", "resolve_conj",
+    "resolve_neg", "round_", "rsqrt_", "rsub", "scalar_tensor", "select_copy",
+    "set_anomaly_enabled", "set_flush_denormal", "set_warn_always", "sigmoid_", "sin_", "sinc_",
+    "sinh_", "slice_copy", "split_copy", "split_with_sizes", "split_with_sizes_copy", "sqrt_",
+    "square_", "squeeze_copy", "strided", "t_copy", "tan_", "tanh_", "transpose_copy", "trunc_",
+    "typename", "unbind_copy", "unfold_copy", "unsafe_chunk", "unsafe_split",
+    "unsafe_split_with_sizes", "unsqueeze_copy", "view_copy", "xlogy_", "zero_",
+]
+__all__ += [  # functional.top_level
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "alpha_dropout", "alpha_dropout_",
+    "avg_pool1d", "batch_norm", "bilinear", "binary_cross_entropy_with_logits", "celu",
+    "celu_", "constant_pad_nd", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+    "conv_transpose2d", "conv_transpose3d", "convolution", "cosine_embedding_loss",
+    "cosine_similarity", "ctc_loss", "dropout", "dropout_", "embedding", "feature_alpha_dropout",
+    "feature_alpha_dropout_", "feature_dropout", "feature_dropout_", "group_norm", "hardshrink",
+    "hinge_embedding_loss", "instance_norm", "kl_div", "layer_norm", "margin_ranking_loss",
+    "max_pool1d", "max_pool1d_with_indices", "max_pool2d", "max_pool3d",
+    "native_channel_shuffle", "pairwise_distance", "pixel_shuffle", "pixel_unshuffle",
+    "poisson_nll_loss", "prelu", "rms_norm", "selu", "selu_", "threshold", "threshold_",
+    "triplet_margin_loss",
+]
+__all__ += [  # methods.extra_functions
+    "bartlett_window", "bitwise_left_shift", "bitwise_right_shift", "blackman_window",
+    "diagflat", "diagonal_scatter", "frexp", "hamming_window", "hann_window", "index_reduce",
+    "kaiser_window", "ldexp", "logaddexp2", "nanmedian", "nextafter", "renorm",
+    "select_scatter", "slice_scatter",
+]

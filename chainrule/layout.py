@@ -1,5 +1,6 @@
 """The names PyTorch scripts use for shapes and memory layouts: ``Size`` and the memory
-formats (``contiguous_format``, ``channels_last``, ``channels_last_3d``, ``preserve_format``).
+formats (``contiguous_format``, ``channels_last``, ``channels_last_3d``, ``preserve_format``),
+and ``strided``, the one tensor layout (``Tensor.layout``).
 
 A chainrule tensor's ``shape`` is a plain tuple, which compares equal to a ``Size`` of the same
 sizes. A memory format names a layout: chainrule accepts one wherever PyTorch takes
@@ -56,6 +57,23 @@ channels_last = memory_format("channels_last")
 channels_last_3d = memory_format("channels_last_3d")
 preserve_format = memory_format("preserve_format")
 FORMATS = (contiguous_format, channels_last, channels_last_3d, preserve_format)
+
+
+class layout:  # noqa: N801 - torch.layout
+    """How a tensor's elements are stored (``torch.layout``): every chainrule tensor is
+    ``strided`` (dense, with a step per dimension); PyTorch's sparse layouts have no
+    counterpart here."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"chainrule.{self.name}"
+
+
+strided = layout("strided")
 
 
 def check_format(value: Any, what: str) -> None:

@@ -28,6 +28,8 @@ from .device import (
 )
 from .layout import channels_last, channels_last_3d, check_format
 from .methods import convenience, elementwise, inplace, linalg
+from .methods.compat import CompatMixin
+from .methods.extra import ExtraMixin
 from .methods.logical import LogicalMixin
 from .methods.math import MathMixin, inplace_operand
 from .methods.misc import MiscMixin
@@ -46,7 +48,7 @@ from .ops import unary
 class Tensor(MathMixin, ReduceMixin, ShapeMixin, VersionMixin, SelectMixin, ScanMixin,
              SamplingMixin, elementwise.ElementwiseMixin, linalg.LinalgMixin,
              inplace.InplaceMixin, convenience.ConvenienceMixin, PointwiseMixin, LogicalMixin,
-             StructureMixin, MiscMixin, SpecialMixin):
+             StructureMixin, MiscMixin, SpecialMixin, CompatMixin, ExtraMixin):
     """An n-dimensional array that can record the operations applied to it.
 
     Args:

@@ -19,8 +19,11 @@ _LAYOUTS = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
 
 
 def tuple_of(value: Any, dims: int, name: str, minimum: int = 1) -> tuple[int, ...]:
-    """``value`` (an int or a tuple of ``dims`` ints) as a tuple, each at least ``minimum``."""
+    """``value`` (an int, or a tuple or list of ``dims`` ints or of one, which stands for all
+    ``dims`` as in PyTorch's int-list arguments) as a tuple, each at least ``minimum``."""
     values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * dims
+    if len(values) == 1:
+        values *= dims
     if len(values) != dims or any(not isinstance(v, int) or v < minimum for v in values):
         raise ValueError(f"{name} must be an int or a tuple of {dims} ints ≥ {minimum}, "
                          f"got {value!r}")

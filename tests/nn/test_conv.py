@@ -357,3 +357,15 @@ def test_default_init_bounds_match_pytorch():
             assert p.shape == tuple(tp.shape)
             assert np.abs(p.data).max() <= bound and tp.abs().max().item() <= bound
         assert np.abs(ours.weight.data).max() > 0.7 * bound
+
+
+@pytest.mark.parametrize("name,one,full", [
+    ("stride", [2], (2, 2)), ("padding", [1], (1, 1)), ("dilation", (2,), (2, 2))])
+def test_a_one_element_list_stands_for_every_dimension(name, one, full):
+    """PyTorch's int-list arguments take a list of one for all dimensions: F.conv2d(x, w,
+    None, [2]) is stride 2 in both, as it is in PyTorch; two or three for two are refused."""
+    x, w = cr.randn(1, 2, 7, 7), cr.randn(3, 2, 3, 3)
+    np.testing.assert_array_equal(F.conv2d(x, w, **{name: one}).numpy(),
+                                  F.conv2d(x, w, **{name: full}).numpy())
+    with pytest.raises(ValueError, match=f"{name} must be an int or a tuple of 2 ints"):
+        F.conv2d(x, w, **{name: full + full[:1]})
