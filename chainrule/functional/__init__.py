@@ -28,6 +28,8 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".distance": "cosine_similarity normalize pairwise_distance",
     ".encoding": "one_hot",
     ".folding": "fold unfold",
+    ".fractional_pool": ("fractional_max_pool2d fractional_max_pool2d_with_indices "
+                         "fractional_max_pool3d fractional_max_pool3d_with_indices"),
     ".inplace": "celu_ elu_ hardtanh_ leaky_relu_ relu_ selu_ threshold_",
     ".layers": "bilinear dropout embedding",
     ".likelihood": "gaussian_nll_loss poisson_nll_loss",
@@ -100,3 +102,5 @@ __all__ += ["adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indice
             "upsample_bilinear", "upsample_nearest"]
 __all__ += ["ctc_loss"]
 __all__ += ["multi_head_attention_forward"]
+__all__ += ["fractional_max_pool2d", "fractional_max_pool2d_with_indices",
+            "fractional_max_pool3d", "fractional_max_pool3d_with_indices"]

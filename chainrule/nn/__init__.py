@@ -15,6 +15,7 @@ from ..lazy import lazy_names
 # Each layer family loads when one of its names is first read (chainrule.lazy); ``init``,
 # ``utils`` and ``parallel`` are submodules, imported on first use as well.
 __getattr__, __dir__ = lazy_names(__name__, globals(), {
+    ".adaptive_softmax": "AdaptiveLogSoftmaxWithLoss",
     ".activation": ("CELU ELU GELU GLU SELU Hardtanh LeakyReLU LogSigmoid LogSoftmax Mish ReLU "
                     "ReLU6 Sigmoid SiLU Softmax Softmin Softplus Tanh RReLU Softmax2d"),
     ".attention": "MultiheadAttention",
@@ -22,6 +23,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".channel_shuffle": "ChannelShuffle",
     ".container": "ModuleDict ModuleList Sequential",
     ".conv3d": "Conv3d ConvTranspose3d",
+    ".cross_map_lrn": "CrossMapLRN2d",
     ".conv": "Conv1d Conv2d ConvTranspose1d ConvTranspose2d",
     ".ctc_loss": "CTCLoss",
     ".distance": "CosineSimilarity PairwiseDistance",
@@ -31,11 +33,13 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".embedding_bag": "EmbeddingBag",
     ".flatten": "Flatten Unflatten",
     ".fold": "Fold Unfold",
+    ".fractional_pool": "FractionalMaxPool2d FractionalMaxPool3d",
     ".instance_norm": "InstanceNorm1d InstanceNorm2d InstanceNorm3d",
     ".lazy": "LazyLinear UninitializedBuffer UninitializedParameter",
     ".lazy_layers": ("LazyBatchNorm1d LazyBatchNorm2d LazyBatchNorm3d LazyConv1d LazyConv2d "
                      "LazyConv3d LazyConvTranspose1d LazyConvTranspose2d LazyConvTranspose3d "
                      "LazyInstanceNorm1d LazyInstanceNorm2d LazyInstanceNorm3d"),
+    ".legacy_container": "Container",
     ".linear": "Bilinear Identity Linear",
     ".loss": ("BCELoss BCEWithLogitsLoss CrossEntropyLoss GaussianNLLLoss HuberLoss KLDivLoss "
               "L1Loss MSELoss NLLLoss NLLLoss2d PoissonNLLLoss SmoothL1Loss"),
@@ -117,3 +121,5 @@ __all__ += ["LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyConv1d
             "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d",
             "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
             "UninitializedBuffer"]
+__all__ += ["AdaptiveLogSoftmaxWithLoss", "Container", "CrossMapLRN2d", "FractionalMaxPool2d",
+            "FractionalMaxPool3d"]

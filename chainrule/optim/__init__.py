@@ -31,6 +31,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".adamax": "Adamax",
     ".asgd": "ASGD",
     ".lbfgs": "LBFGS",
+    ".muon": "Muon",
     ".nadam": "NAdam",
     ".optimizer": "Optimizer flush_subnormals",
     ".radam": "RAdam",
@@ -46,3 +47,4 @@ __all__ = [
 ]
 
 __all__ += ["Rprop", "Adafactor"]
+__all__ += ["Muon"]

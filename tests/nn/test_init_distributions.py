@@ -438,6 +438,7 @@ def test_transformer_matrices_are_xavier_uniform_and_norms_the_identity():
 
 
 @pytest.mark.filterwarnings("ignore:`NLLLoss2d` has been deprecated:FutureWarning")
+@pytest.mark.filterwarnings("ignore:`nn.Container` is deprecated:FutureWarning")
 def test_every_layer_with_parameters_is_covered_here():
     """A new layer with parameters must get a default-initialisation test in this file (and a
     new layer that needs arguments, a sample of them below)."""
@@ -479,6 +480,9 @@ def test_every_layer_with_parameters_is_covered_here():
     covered |= lazy_convs | {f"Lazy{kind}Norm{d}d" for kind in ("Batch", "Instance")
                              for d in (1, 2, 3)}  # tested after the LazyLinear test
     arguments.update({name: (2, 1) for name in lazy_convs})
+    covered.add("AdaptiveLogSoftmaxWithLoss")  # tested after this test
+    arguments.update({"AdaptiveLogSoftmaxWithLoss": (8, 10, [4]), "CrossMapLRN2d": (2,),
+                      "FractionalMaxPool2d": (2, 1), "FractionalMaxPool3d": (2, 1)})
     arguments.update({"Conv3d": (2, 3, 1), "ConvTranspose3d": (2, 3, 1), "BatchNorm3d": (3,),
                       "AdaptiveAvgPool3d": (1,), "AdaptiveMaxPool3d": (1,), "AvgPool3d": (2,),
                       "MaxPool3d": (2,)})
@@ -490,6 +494,35 @@ def test_every_layer_with_parameters_is_covered_here():
             if any(True for _ in module.parameters()):
                 with_parameters.add(name)
     assert with_parameters == covered
+
+
+def test_adaptive_softmax_layers_have_linears_default_init_and_no_bias_by_default():
+    """PyTorch builds the head and each tail projection as ``Linear`` layers (no bias unless
+    ``head_bias``), so each weight is U(±1/√fan_in) of its own input size."""
+    cr.manual_seed(0)
+    layer = nn.AdaptiveLogSoftmaxWithLoss(256, 8100, [8000], div_value=2.0)
+    check_uniform(values_of(layer.head.weight), -default_bound(256), default_bound(256))
+    check_uniform(values_of(layer.tail[0][0].weight), -default_bound(256), default_bound(256))
+    check_uniform(values_of(layer.tail[0][1].weight), -default_bound(128), default_bound(128))
+    assert layer.head.bias is None
+    with_bias = nn.AdaptiveLogSoftmaxWithLoss(64, 10, [4], head_bias=True)
+    assert np.abs(values_of(with_bias.head.bias)).max() <= default_bound(64)
+
+
+@pytest.mark.parametrize("init", [nn.init.kaiming_uniform_, nn.init.kaiming_normal_])
+def test_kaiming_init_of_an_empty_tensor_warns_and_changes_nothing(init):
+    """PyTorch's rule: a tensor with no elements has a fan of 0, so the Kaiming initialisers
+    warn and return it instead of dividing by zero."""
+    empty = cr.zeros(3, 0)
+    with pytest.warns(UserWarning, match="zero-element tensors is a no-op"):
+        assert init(empty) is empty
+    with pytest.warns(UserWarning, match="zero-element"):
+        layer = nn.Linear(0, 3)  # fan_in 0: an empty weight and a zero bias, as in PyTorch
+    assert layer.weight.shape == (3, 0)
+    np.testing.assert_array_equal(values_of(layer.bias), np.zeros(3, np.float32))
+    output = layer(cr.zeros(2, 0))
+    assert output.shape == (2, 3)
+    np.testing.assert_array_equal(values_of(output), np.zeros(6))
 
 
 @pytest.mark.parametrize("make,fan_in", [

@@ -44,6 +44,7 @@ LAYERS = {
        for name in ("LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
                     "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d")},
     "Linear": lambda d: nn.Linear(3, 4, device=d),
+    "AdaptiveLogSoftmaxWithLoss": lambda d: nn.AdaptiveLogSoftmaxWithLoss(8, 10, [4], device=d),
     "MultiheadAttention": lambda d: nn.MultiheadAttention(4, 2, device=d),
     "PReLU": lambda d: nn.PReLU(device=d),
     "RNN": lambda d: nn.RNN(3, 4, device=d),

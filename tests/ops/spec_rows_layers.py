@@ -82,3 +82,24 @@ LAYER_ROWS += [
         lambda x: F.adaptive_max_pool2d_with_indices(x, (2, 3)), ((1, 2, 5, 4),),
         domain=DISTINCT),
 ]
+
+# Fractional max pooling with its random window offsets fixed (``_random_samples``, one per
+# image, channel and dimension): then a deterministic max over overlapping windows.
+FRACTIONAL_2D = cr.tensor(np.array([[[0.3, 0.8], [0.9, 0.1]]]))
+FRACTIONAL_3D = cr.tensor(np.array([[[0.3, 0.8, 0.5], [0.9, 0.1, 0.6]]]))
+LAYER_ROWS += [
+    row("fractional_max_pool2d",
+        lambda x: F.fractional_max_pool2d(x, 2, (3, 2), _random_samples=FRACTIONAL_2D),
+        ((1, 2, 5, 4),), domain=DISTINCT),
+    row("fractional_max_pool2d_with_indices",
+        lambda x: F.fractional_max_pool2d_with_indices(x, (2, 1), output_ratio=0.5,
+                                                       _random_samples=FRACTIONAL_2D),
+        ((1, 2, 6, 5),), domain=DISTINCT),
+    row("fractional_max_pool3d",
+        lambda x: F.fractional_max_pool3d(x, 2, (2, 2, 2), _random_samples=FRACTIONAL_3D),
+        ((1, 2, 4, 4, 4),), domain=DISTINCT),
+    row("fractional_max_pool3d_with_indices",
+        lambda x: F.fractional_max_pool3d_with_indices(x, (1, 2, 2), (2, 2, 2),
+                                                       _random_samples=FRACTIONAL_3D),
+        ((1, 2, 3, 4, 4),), domain=DISTINCT),
+]

@@ -282,7 +282,8 @@ def test_three_steps_match_the_documented_algorithm(make, rule, hyper):
 def test_every_optimizer_is_covered_here():
     # LBFGS: below. Adafactor scales each step by RMS norms of the whole tensor, so its rule
     # is not one per coordinate: tests/optim/test_adafactor.py::test_steps_match_the_documented_rule
-    covered = {make.__name__ for make, _, _ in CASES} | {"LBFGS", "Adafactor"}
+    # Muon orthogonalises a whole matrix (Newton–Schulz): tests/optim/test_muon.py.
+    covered = {make.__name__ for make, _, _ in CASES} | {"LBFGS", "Adafactor", "Muon"}
     present = {name for name in optim.__all__
                if isinstance(getattr(optim, name), type)
                and issubclass(getattr(optim, name), optim.Optimizer)
