@@ -2,9 +2,10 @@
 ``nextafter`` and the bit shifts ``bitwise_left_shift`` / ``bitwise_right_shift``, with the
 in-place forms' common cast. The Tensor methods (``methods.extra``) call these.
 
-logaddexp2, frexp's mantissa and nextafter are Functions of ``ops.base2`` (imported on first
-use); ldexp composes x · exp2(other), as PyTorch computes it, so both gradients come from
-``Mul`` and ``Exp2``. The shifts are integer-only constants.
+logaddexp2 is ``ops.pointwise.LogAddExp2``; frexp's mantissa and nextafter are Functions of
+``ops.base2`` (each imported on first use); ldexp composes x · exp2(other), as PyTorch
+computes it, so both gradients come from ``Mul`` and ``Exp2``.
+The shifts are integer-only constants.
 """
 
 from __future__ import annotations
@@ -44,9 +45,11 @@ def _floating_pair(name: str, input: Any, other: Any) -> None:
 
 
 def logaddexp2(input: Any, other: Any) -> Any:
-    """log₂(2^input + 2^other), computed stably (``ops.base2.LogAddExp2``)."""
+    """log₂(2^input + 2^other), computed stably (``ops.pointwise.LogAddExp2``)."""
     _floating_pair("logaddexp2", input, other)
-    return binary(_ops().LogAddExp2, input, other, "logaddexp2")
+    from ..ops.pointwise import LogAddExp2
+
+    return binary(LogAddExp2, input, other, "logaddexp2")
 
 
 def nextafter(input: Any, other: Any) -> Any:

@@ -30,7 +30,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".loss": "BinaryCrossEntropy BinaryCrossEntropyWithLogits CrossEntropy",
     ".norm": "BatchNorm BatchNormReLU Normalize",
     ".pad": "IndexPad",
-    ".pointwise": "Copysign Erf Erfc Erfinv Fmax Fmin Frac Hypot LogAddExp Logit Xlogy",
+    ".pointwise": "Copysign Erf Erfc Erfinv Fmax Fmin Frac Hypot LogAddExp LogAddExp2 Logit Xlogy",
     ".pool": "AdaptiveAvgPool2d AdaptiveMaxPool2d AvgPool2d MaxPool2d UpsampleNearest",
     ".reduce": "Amax LogSoftmax LogSumExp Mean Norm Prod Softmax Std Sum Var",
     ".rms_norm": "RMSNorm",
@@ -63,7 +63,8 @@ __all__ = [
 __all__ += ["IndexPad"]
 __all__ += ["Fold", "Unfold"]
 __all__ += ["Copysign", "Det", "Erf", "Erfc", "Erfinv", "Fmax", "Fmin", "Frac", "Hypot",
-            "Inverse", "LayerNorm", "LogAddExp", "LogCumSumExp", "Logit", "RMSNorm", "Xlogy"]
+            "Inverse", "LayerNorm", "LogAddExp", "LogAddExp2", "LogCumSumExp", "Logit",
+            "RMSNorm", "Xlogy"]
 __all__ += ["GridSample"]
 __all__ += ["BatchNormReLU", "Conv2dReLU", "LinearReLU"]
 __all__ += ["ScatterReduce"]

@@ -1,5 +1,6 @@
-"""Functions of floats seen in base 2: ``LogAddExp2`` (log₂(2^A + 2^B)), ``Mantissa`` (the
-mantissa of ``frexp``) and ``NextAfter`` (the next representable float).
+"""Functions of floats seen in base 2: ``Mantissa`` (the mantissa of ``frexp``) and
+``NextAfter`` (the next representable float). (``LogAddExp2`` is beside ``LogAddExp`` in
+``ops.pointwise``.)
 
 Binary Functions get operands of equal shape (the tensor layer inserts ``BroadcastTo`` for an
 operand that needs a gradient), so their derivatives are the elementwise ones. Notation:
@@ -11,31 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-
-
-class LogAddExp2(Function):
-    """Y = log₂(2^A + 2^B), computed stably as max(A, B) + log₂(1 + 2^(−|A − B|)) (NumPy's
-    logaddexp2), finite for A = B = 1000 and exact for A = B = ±∞.
-
-    dY/dA = 2^A · ln 2 / ((2^A + 2^B) · ln 2) = 2^A / 2^Y = 2^(A − Y), and likewise for B, so
-    dL/dA = G ⊙ 2^(A − Y),  dL/dB = G ⊙ 2^(B − Y): both in [0, 1], no overflow (they sum to
-    1; at A = B each is 1/2). NaN where A = B = ±∞ (∞ − ∞), as in PyTorch.
-    Saves A, B and Y.
-    """
-
-    @staticmethod
-    def forward(ctx, a, b):
-        y = np.logaddexp2(a, b)
-        ctx.save_for_backward(a, b, y)
-        return y
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        a, b, y = ctx.saved
-        with np.errstate(invalid="ignore"):
-            grad_a = grad_out * np.exp2(a - y) if ctx.needs_input_grad[0] else None
-            grad_b = grad_out * np.exp2(b - y) if ctx.needs_input_grad[1] else None
-        return grad_a, grad_b
 
 
 class Mantissa(Function):

@@ -164,21 +164,37 @@ class LogAddExp(Function):
     dY/dA = e^A / (e^A + e^B) = e^(A − Y), and likewise for B, so
     dL/dA = G ⊙ e^(A − Y),  dL/dB = G ⊙ e^(B − Y): both ≤ 1, no overflow; NaN where
     A = B = ±∞ (as in PyTorch).   Saves A, B and Y.
+    ``LogAddExp2`` is the same in base 2 (``combine`` and ``power`` name the base).
     """
 
-    @staticmethod
-    def forward(ctx, a, b):
-        y = np.logaddexp(a, b)
+    combine, power = staticmethod(np.logaddexp), staticmethod(np.exp)
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        y = cls.combine(a, b)
         ctx.save_for_backward(a, b, y)
         return y
 
-    @staticmethod
-    def backward(ctx, grad_out):
+    @classmethod
+    def backward(cls, ctx, grad_out):
         a, b, y = ctx.saved
         with np.errstate(invalid="ignore"):
-            grad_a = grad_out * np.exp(a - y) if ctx.needs_input_grad[0] else None
-            grad_b = grad_out * np.exp(b - y) if ctx.needs_input_grad[1] else None
+            grad_a = grad_out * cls.power(a - y) if ctx.needs_input_grad[0] else None
+            grad_b = grad_out * cls.power(b - y) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
+
+
+class LogAddExp2(LogAddExp):
+    """Y = log₂(2^A + 2^B), computed stably as max(A, B) + log₂(1 + 2^(−|A − B|)) (NumPy's
+    logaddexp2), finite for A = B = 1000 and exact for A = B = ±∞.
+
+    dY/dA = 2^A · ln 2 / ((2^A + 2^B) · ln 2) = 2^A / 2^Y = 2^(A − Y), and likewise for B, so
+    dL/dA = G ⊙ 2^(A − Y),  dL/dB = G ⊙ 2^(B − Y): both in [0, 1], no overflow (they sum to
+    1; at A = B each is 1/2). NaN where A = B = ±∞ (∞ − ∞), as in PyTorch.
+    Saves A, B and Y.
+    """
+
+    combine, power = staticmethod(np.logaddexp2), staticmethod(np.exp2)
 
 
 class Copysign(Function):
