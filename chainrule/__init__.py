@@ -194,7 +194,8 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
                                    "polygamma rad2deg sinc"),
     ".methods.search": ("argwhere bincount bucketize histc isin masked_select searchsorted "
                         "take is_nonzero"),
-    ".methods.misc_functions": ("addbmm addmv addr chain_matmul index_copy index_put index_put_ "
+    ".methods.misc_functions": ("addbmm addmv addr angle chain_matmul gradient index_copy "
+                                "index_put index_put_ "
                                 "inner kthvalue masked_scatter msort mv narrow_copy put "
                                 "resize_as_ scatter_reduce tile unique_consecutive "
                                 "unravel_index vander vdot"),
@@ -361,3 +362,4 @@ __all__ += [  # methods.extra_functions
     "kaiser_window", "ldexp", "logaddexp2", "nanmedian", "nextafter", "renorm",
     "select_scatter", "slice_scatter",
 ]
+__all__ += ["angle", "gradient"]

@@ -179,21 +179,8 @@ def prelu(input: Tensor, weight: Any) -> Tensor:
         >>> prelu(chainrule.tensor([[-2.0, 3.0]]), chainrule.tensor([0.25]))
         tensor([[-0.5000,  3.0000]])
     """
-    x = _floating(input)
     weight = weight if isinstance(weight, Tensor) else Tensor(weight)
-    if weight.ndim > 1:
-        raise RuntimeError(f"prelu: weight must be a 0-d or 1-d tensor, got {weight.ndim} "
-                           f"dimensions (shape {tuple(weight.shape)})")
-    channels = x.shape[1] if x.ndim >= 2 else 1
-    if weight.numel() not in (1, channels):
-        raise RuntimeError(f"prelu: weight has {weight.numel()} slopes but the input has "
-                           f"{channels} channels (dimension 1 of shape {tuple(x.shape)}); "
-                           "give 1 slope or one per channel")
-    if weight.numel() > 1:
-        weight = weight.reshape((1, channels) + (1,) * (x.ndim - 2))
-    elif x.ndim < weight.ndim:
-        weight = weight.reshape(())
-    return where(x > 0, x, x * weight)
+    return input.prelu(weight)  # the math, and its checks, are Tensor.prelu's
 
 
 __all__ = [

@@ -354,6 +354,20 @@ class CompatMixin(LegacyMixin):
         x = _floating(self)
         return where((x > lambd) | (x < -lambd), x, 0.0)
 
+    def prelu(self, weight):
+        """x for x > 0, a·x otherwise, with slopes ``weight`` one per channel (dimension 1)
+        or one shared (``nn.functional.prelu``; integers give floats)."""
+        from .misc_functions import parametric_relu
+
+        return parametric_relu(self, weight)
+
+    def angle(self):
+        """π where self < 0, 0 where self ≥ 0, NaN at NaN: the angle of a real number
+        (``chainrule.angle``; integers give floats; the gradient is 0)."""
+        from .misc_functions import angle
+
+        return angle(self)
+
     def igamma(self, other):
         """P(self, other), the regularized lower incomplete gamma function
         (``chainrule.special.gammainc``); the gradient flows to ``other`` only."""

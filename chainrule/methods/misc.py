@@ -1,7 +1,8 @@
 """Indexing and scatter methods of Tensor beyond ``methods.select``: tile, unfold,
 scatter_reduce, index_put, put, index_copy, masked_scatter, fill_diagonal_, kthvalue, msort,
 unique_consecutive, sum_to_size, narrow_copy, resize_as_ (and the in-place forms); with the
-product and statistics methods of ``methods.misc_functions``.
+product and statistics methods of ``methods.misc_functions`` and the in-place products
+(addmv_, addr_, addbmm_, baddbmm_).
 
 Every write by position (index_put, put, index_copy, masked_scatter) is a ``Scatter`` (or, to
 accumulate, ``ScatterAdd``) into the flattened tensor at the flat positions the index names,
@@ -17,6 +18,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..ops import shape as shape_ops
+from .inplace import inplace
 from .math import broadcast_shape, broadcasts_to
 from .reduce import normalize_dim
 from .select import check_bounds, index_array, sort_order
@@ -275,6 +277,30 @@ class MiscMixin:
         from .misc_functions import addbmm
 
         return addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    # In place: ``self`` ← the product written into it, recorded as the other in-place
+    # methods are (``methods.inplace``): the result must keep ``self``'s shape and dtype.
+
+    def addmv_(self, mat, vec, *, beta=1, alpha=1):
+        """``self`` ← β·self + α·(mat @ vec), in place; returns ``self``."""
+        return inplace(self, "addmv_", lambda x, m, v: x.addmv(m, v, beta=beta, alpha=alpha),
+                       mat, vec)
+
+    def addr_(self, vec1, vec2, *, beta=1, alpha=1):
+        """``self`` ← β·self + α·outer(vec1, vec2), in place; returns ``self``."""
+        return inplace(self, "addr_", lambda x, a, b: x.addr(a, b, beta=beta, alpha=alpha),
+                       vec1, vec2)
+
+    def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        """``self`` ← β·self + α·Σ_b batch1[b] @ batch2[b], in place; returns ``self``."""
+        return inplace(self, "addbmm_",
+                       lambda x, a, b: x.addbmm(a, b, beta=beta, alpha=alpha), batch1, batch2)
+
+    def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        """``self`` ← β·self + α·(batch1 @ batch2) batch by batch, in place; returns
+        ``self``."""
+        return inplace(self, "baddbmm_",
+                       lambda x, a, b: x.baddbmm(a, b, beta=beta, alpha=alpha), batch1, batch2)
 
     def cov(self, *, correction=1, fweights=None, aweights=None):
         from .misc_statistics import cov

@@ -1,7 +1,9 @@
 """Top-level ``chainrule.X`` forms of the misc methods (tile, scatter_reduce, index_put,
 masked_scatter, index_copy, put, kthvalue, msort, unique_consecutive, narrow_copy, resize_as_),
-``unravel_index``, and the products mv, inner, vdot, addmv, addr, addbmm, chain_matmul and
-vander. (``tril_indices`` and ``triu_indices`` are in ``chainrule.index_creation``.)
+``unravel_index``, the products mv, inner, vdot, addmv, addr, addbmm, chain_matmul and
+vander, ``angle`` and the parametric ReLU of ``Tensor.prelu`` (both piecewise in the sign of
+x), and ``gradient`` (whose finite differences are in ``methods.finite_differences``).
+(``tril_indices`` and ``triu_indices`` are in ``chainrule.index_creation``.)
 
 The products check the shapes and dtypes their PyTorch namesakes require and are then
 compositions of ``matmul``, ``*``, ``+`` and ``cumprod``, whose gradients are derived
@@ -15,8 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from .. import dtypes
 from .linalg import bmm, outer
-from .math import as_operand, broadcasts_to, matmul
+from .math import as_operand, broadcasts_to, matmul, where
+from .reduce import refuse_out
 from .shape import cat
 
 
@@ -237,3 +241,82 @@ def vander(x: Any, N: int | None = None, increasing: bool = False) -> Any:
     columns = x.reshape(-1, 1).expand(x.shape[0], n - 1)
     powers = cat([ones, columns], 1).cumprod(1)
     return powers if increasing else powers.flip([1])
+
+
+# ---------------------------------------------------------------- piecewise in the sign of x
+
+
+def _floating(x: Any) -> Any:
+    """``x``, or a copy in the default float dtype when ``x`` holds integers or bools."""
+    return x if dtypes.is_floating(x.dtype) else x.to(dtypes.get_default_dtype())
+
+
+def angle(input: Any, *, out: Any = None) -> Any:
+    """``torch.angle`` of a real tensor, each element read as a complex number: π where
+    input < 0, 0 where input ≥ 0 (−0 included), NaN where it is NaN; integer and bool inputs
+    give the default float dtype.
+
+    The function is piecewise constant, so its derivative is 0 everywhere (PyTorch's is 0
+    for real inputs too, at 0 and at NaN included). The result still joins the graph, as
+    PyTorch's does: the constant values plus 0·sign(input), whose backward is exactly 0.
+
+    Example:
+        >>> import chainrule
+        >>> chainrule.angle(chainrule.tensor([-2.0, 0.0, 3.0]))
+        tensor([3.1416, 0.0000, 0.0000])
+    """
+    refuse_out("angle", out)
+    x = _floating(input)
+    values = np.where(x.data < 0, np.pi, 0.0).astype(x.dtype)
+    values = np.where(np.isnan(x.data), x.data, values)
+    return x.sign() * 0 + x._const(values)
+
+
+def parametric_relu(input: Any, weight: Any) -> Any:
+    """PReLU(x) = x for x > 0, a·x otherwise (``Tensor.prelu`` and ``F.prelu``), the slopes a
+    one per channel (dimension 1) or one shared; integer inputs give the default float dtype.
+
+    A ``where`` of x and a·x: the gradient is 1 where x > 0 and a where x ≤ 0 (so a at 0, as
+    PyTorch); the slope's is Σ x·G over the elements with x ≤ 0 of its channel.
+    """
+    x = _floating(input)
+    if not hasattr(weight, "_const"):
+        raise TypeError(f"prelu: weight must be a tensor, got {type(weight).__name__}")
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: weight must be a 0-d or 1-d tensor, got {weight.ndim} "
+                           f"dimensions (shape {tuple(weight.shape)})")
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    if weight.numel() not in (1, channels):
+        raise RuntimeError(f"prelu: weight has {weight.numel()} slopes but the input has "
+                           f"{channels} channels (dimension 1 of shape {tuple(x.shape)}); "
+                           "give 1 slope or one per channel")
+    if weight.numel() > 1:
+        weight = weight.reshape((1, channels) + (1,) * (x.ndim - 2))
+    elif x.ndim < weight.ndim:
+        weight = weight.reshape(())
+    return where(x > 0, x, x * weight)
+
+
+# ---------------------------------------------------------------- finite differences
+
+
+def gradient(input: Any, *, spacing: Any = 1, dim: Any = None, edge_order: int = 1) -> tuple:
+    """``torch.gradient``: the derivative of the samples ``input`` estimated by finite
+    differences along each dimension of ``dim`` (an int or a list; every dimension when
+    None), as a tuple of tensors of ``input``'s shape, one per dimension.
+
+    ``spacing`` is where the samples lie: a number (a uniform step for every dimension), a
+    list of numbers (one step per dimension) or a list of 1-D tensors (the coordinates along
+    each dimension, gradients flowing to them too). Inside, central differences (second-order
+    accurate); at the ends, one-sided ones of order ``edge_order`` (1 or 2), each dimension
+    needing at least ``edge_order + 1`` samples. Integer inputs give the default float dtype.
+    The formulas are in ``methods.finite_differences``.
+
+    Example:
+        >>> import chainrule
+        >>> chainrule.gradient(chainrule.tensor([1.0, 4.0, 9.0, 16.0]))
+        (tensor([3., 4., 6., 7.]),)
+    """
+    from .finite_differences import gradient as differences
+
+    return differences(input, spacing, dim, edge_order)

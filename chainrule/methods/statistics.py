@@ -158,15 +158,20 @@ def median(input: Any, dim: Any = None, keepdim: bool = False) -> Any:
 def _median_of_all(input: Any) -> Any:
     """The median of every element, its gradient shared equally among the elements equal to
     it (as PyTorch): the maximum of the input with every other element set to −inf, since
-    ``Amax`` shares its gradient among tied maxima."""
+    ``Amax`` shares its gradient among tied maxima. With a NaN the median is NaN and its
+    gradient 1/k on each of the k NaN elements (as PyTorch): their mean (a ``where`` keeps
+    the others out), since NaN is equal to nothing and ``Amax`` would find no tie to share."""
     if input.numel() == 0:
         return input._const(np.asarray(np.nan, dtype=input.dtype))
     value = median(input.reshape(-1), 0).values
     if not dtypes.is_floating(input.dtype):
         return value
-    chosen = input.data == value.data if not np.isnan(value.data) else np.isnan(input.data)
+    zero = input._const(np.zeros((), dtype=input.dtype))
+    nan = np.isnan(input.data)
+    if nan.any():
+        return where(input._const(nan), input, zero).sum() / int(nan.sum())
     floor = input._const(np.asarray(-np.inf, dtype=input.dtype))
-    return where(input._const(chosen), input, floor).amax()
+    return where(input._const(input.data == value.data), input, floor).amax()
 
 
 def _nan_count(data: np.ndarray, axis: int) -> np.ndarray:
