@@ -237,7 +237,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), {
     ".methods.matrix_api": ("cholesky cholesky_inverse cholesky_solve matrix_exp matrix_power "
                             "pinverse qr svd triangular_solve"),
 }, submodules=("accelerator", "amp", "backends", "cuda", "app", "distributed", "distributions",
-               "interop", "onnx", "sklearn", "testing", "train", "vision", "viz"))
+               "func", "interop", "jit", "onnx", "sklearn", "testing", "train", "vision", "viz"))
 
 __all__ = [
     "abs", "arange", "as_tensor", "autograd", "bool", "bool_", "cat", "clamp", "clip", "cos",
@@ -362,4 +362,5 @@ __all__ += [  # methods.extra_functions
     "kaiser_window", "ldexp", "logaddexp2", "nanmedian", "nextafter", "renorm",
     "select_scatter", "slice_scatter",
 ]
+__all__ += ["func", "jit"]
 __all__ += ["angle", "gradient"]

@@ -28,6 +28,7 @@ Example (a custom op, as in PyTorch):
 
 from __future__ import annotations
 
+import threading
 import warnings
 from typing import Any, Iterable, Protocol, Sequence
 
@@ -199,6 +200,30 @@ def run_backward(
     is written: the gradients of those tensors are returned instead (``autograd.grad``).
     Unless ``retain_graph``, each node's saved arrays and parent links are released after use.
     """
+    passes = _running.__dict__.setdefault("capturing", [])
+    passes.append(inputs is not None)
+    try:
+        return _propagate(roots, grads, retain_graph, inputs)
+    finally:
+        passes.pop()
+
+
+# Per thread, one entry per backward pass running (a Function's backward may run another):
+# whether that pass returns the gradients of chosen inputs (``capturing_pass``).
+_running = threading.local()
+
+
+def capturing_pass() -> bool:
+    """Whether the innermost backward pass running on this thread was asked for the gradients
+    of chosen inputs (``autograd.grad``, ``backward(inputs=...)``) rather than to accumulate
+    into ``.grad``; False outside any pass. A Function whose backward runs a nested pass
+    (``utils.checkpoint``'s reentrant form) reads it."""
+    passes = getattr(_running, "capturing", None)
+    return bool(passes) and passes[-1]
+
+
+def _propagate(roots, grads, retain_graph, inputs):
+    """``run_backward``'s pass."""
     check_nan = grad_mode.checks_nan()
     sink = _GradSink(None if inputs is None else {t: None for t in inputs})
     for root, grad in zip(roots, grads):

@@ -7,7 +7,8 @@ there is no promise of identical streams across NumPy versions or platforms.
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from typing import Any, Callable
 
 import numpy as np
 
@@ -63,8 +64,23 @@ def initial_seed() -> int:
 
 
 def resolve(rng: np.random.Generator | None) -> np.random.Generator:
-    """``rng`` itself, or the package generator when ``rng`` is None."""
-    return default_generator() if rng is None else rng
+    """``rng`` itself, or the package generator when ``rng`` is None; passed first through
+    this thread's draw hook, if one is set (``set_draw_hook``)."""
+    rng = default_generator() if rng is None else rng
+    hook = getattr(_draw_hooks, "hook", None)
+    return rng if hook is None else hook(rng)
+
+
+_draw_hooks = threading.local()
+
+
+def set_draw_hook(hook: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
+    """Make ``hook(generator)`` see, on this thread, every generator that a draw is about to
+    use (``resolve``), and return the hook it replaces. ``chainrule.func.vmap`` sets one for
+    its ``randomness`` rule (raise, or rewind the generator for each slice)."""
+    previous = getattr(_draw_hooks, "hook", None)
+    _draw_hooks.hook = hook
+    return previous
 
 
 def get_rng_state() -> dict[str, Any]:

@@ -107,3 +107,30 @@ def test_grad_argument_conflicts_are_refused():
         cr.autograd.grad(outs[0], x, is_grads_batched=True)
     with pytest.raises(ValueError, match="same leading batch dimension"):
         cr.autograd.grad(outs, x, [cr.ones(2), cr.ones(3, 2)], is_grads_batched=True)
+
+
+def test_capturing_pass_tells_a_backward_which_kind_of_pass_runs_it():
+    """``autograd.capturing_pass()``: True inside a backward run by ``autograd.grad`` or
+    ``backward(inputs=...)``, False inside ``backward()`` and outside any pass; a nested pass
+    inside a backward does not change what the outer one reads after it ends."""
+    seen = []
+
+    class Spy(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            before = cr.autograd.capturing_pass()
+            inner = cr.tensor([1.0], requires_grad=True)
+            (inner * 3).sum().backward()  # a nested pass that fills .grad
+            seen.append((before, cr.autograd.capturing_pass()))
+            return grad_out * 2
+
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    cr.autograd.grad(Spy.apply(x).sum(), x)
+    Spy.apply(x).sum().backward(inputs=[x])
+    Spy.apply(x).sum().backward()
+    assert seen == [(True, True), (True, True), (False, False)]
+    assert cr.autograd.capturing_pass() is False

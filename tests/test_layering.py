@@ -48,6 +48,7 @@ LAYERS = {
     "distributed": 4,
     "data": 5, "optim": 5, "utils": 5,
     "distributions": 5,
+    "func": 5, "jit": 5,
     "models": 6, "train": 6,
     "language": 6,
     "vision": 6,

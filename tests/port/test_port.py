@@ -138,14 +138,14 @@ def test_the_first_losses_agree_with_pytorch(name, workdir, capsys):
 
 
 def test_a_pytorch_feature_chainrule_lacks_is_one_line(workdir, capsys):
-    path = HERE / "errors" / "uses_torchscript.py"
+    path = HERE / "errors" / "uses_torch_export.py"
     status = cli.main(["run", str(path)])
     out, err = capsys.readouterr()
     assert status == 2
     assert out == "built 10 parameters\n"
-    assert err == (f"chainrule run: {path}:8 uses torch.jit, which chainrule does not provide "
-                   "yet\n")
-    assert not (workdir / "model.pt").exists()
+    assert err == (f"chainrule run: {path}:8 uses torch.export, which chainrule does not "
+                   "provide yet\n")
+    assert not (workdir / "model.pt2").exists()
 
 
 def test_the_scripts_own_bug_keeps_pythons_traceback(workdir, capsys):
