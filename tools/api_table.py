@@ -116,6 +116,14 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "special.ndtr", "special.ndtri", "special.log_ndtr", "special.xlog1py",
         "special.entr", "special.zeta", "special.expit", "special.logsumexp",
         "special.gammainc", "special.gammaincc",
+        # the functional transforms, checkpointing and TorchScript's names
+        "func.functional_call", "func.grad", "func.vjp", "func.jacrev", "func.vmap",
+        "utils.checkpoint.checkpoint", "utils.checkpoint.checkpoint_sequential", "jit.script",
+        "jit.trace", "jit.is_scripting", "jit.ignore",
+        # further functions and torch.* forms of nn functions
+        "arctan2", "moveaxis", "conv2d", "dropout", "batch_norm", "layer_norm",
+        "cosine_similarity", "slice_scatter", "diagflat", "logaddexp2", "nanmedian",
+        "hann_window", "gradient",
     ]),
     ("Tensor methods", "chainrule.Tensor", [
         "backward", "detach", "detach_", "item", "numpy", "tolist", "data", "grad",
@@ -153,6 +161,9 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "deg2rad_", "rad2deg_", "heaviside_", "gcd_", "lcm_", "i0_",
         "cholesky", "qr", "svd", "slogdet", "logdet", "pinverse", "matrix_power", "matrix_exp",
         "cholesky_solve", "cholesky_inverse", "triangular_solve",
+        "is_cpu", "retains_grad", "layout", "arccos", "conj", "new",
+        "register_post_accumulate_grad_hook",
+        "prelu", "angle", "renorm", "index_reduce",
     ]),
     ("torch.nn", "chainrule.nn", [
         "Module", "Module.to", "Module.cpu", "Module.cuda", "Parameter", "Sequential",
@@ -181,6 +192,10 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "AdaptiveMaxPool1d", "MaxUnpool1d", "MaxUnpool2d", "LPPool1d", "LPPool2d",
         "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "MaxUnpool3d",
         "LPPool3d", "NLLLoss2d",
+        "FractionalMaxPool2d", "AdaptiveLogSoftmaxWithLoss", "CrossMapLRN2d",
+        "utils.parametrize.register_parametrization", "utils.parametrizations.weight_norm",
+        "utils.parametrizations.spectral_norm", "utils.weight_norm", "utils.spectral_norm",
+        "utils.stateless.functional_call",
     ]),
     ("torch.nn.functional", "chainrule.nn.functional", [
         "relu", "relu_", "leaky_relu", "gelu", "silu", "elu", "sigmoid", "tanh", "softmax",
@@ -197,10 +212,11 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "lp_pool1d", "lp_pool2d", "pdist", "multilabel_margin_loss",
         "triplet_margin_with_distance_loss", "ctc_loss", "upsample", "upsample_bilinear",
         "max_pool2d_with_indices", "max_unpool3d", "lp_pool3d", "multi_head_attention_forward",
+        "fractional_max_pool2d", "fractional_max_pool3d",
     ]),
     ("torch.optim", "chainrule.optim", [
         "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-        "Adafactor", "NAdam", "RAdam", "LBFGS", "ASGD", "Rprop", "lr_scheduler.StepLR",
+        "Adafactor", "NAdam", "RAdam", "LBFGS", "ASGD", "Rprop", "Muon", "lr_scheduler.StepLR",
         "lr_scheduler.MultiStepLR",
         "lr_scheduler.ExponentialLR", "lr_scheduler.CosineAnnealingLR",
         "lr_scheduler.ReduceLROnPlateau", "lr_scheduler.OneCycleLR", "lr_scheduler.LinearLR",
