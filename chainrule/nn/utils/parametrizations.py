@@ -15,7 +15,7 @@ from ...grad_mode import no_grad
 from ...tensor import Tensor
 from ..module import Module
 from . import parametrize
-from .spectral_norm import _is_transposed_conv
+from .spectral_norm import _is_transposed_conv, weight_as_matrix
 from .weight_norm import norm_except_dim, weight_norm_of
 
 __all__ = ["spectral_norm", "weight_norm"]
@@ -97,18 +97,13 @@ class _SpectralNorm(Module):
         if ndim > 1:  # a vector needs no estimate (forward)
             self.n_power_iterations = n_power_iterations
             with no_grad():
-                weight_mat = self._reshape_weight_to_matrix(weight)
+                weight_mat = weight_as_matrix(weight, self.dim)
                 h, w = weight_mat.shape
                 u = weight_mat.new_empty(h).normal_(0, 1)
                 v = weight_mat.new_empty(w).normal_(0, 1)
                 self.register_buffer("_u", F.normalize(u, dim=0, eps=self.eps))
                 self.register_buffer("_v", F.normalize(v, dim=0, eps=self.eps))
             self._power_method(weight_mat, 15)
-
-    def _reshape_weight_to_matrix(self, weight: Tensor) -> Tensor:
-        if self.dim != 0:
-            weight = weight.movedim(self.dim, 0)
-        return weight.flatten(1)
 
     def _power_method(self, weight_mat: Tensor, n_power_iterations: int) -> None:
         # NOTE: u and v are updated in place, so that copies of the module sharing the
@@ -121,7 +116,7 @@ class _SpectralNorm(Module):
     def forward(self, weight: Tensor) -> Tensor:
         if weight.ndim == 1:
             return F.normalize(weight, dim=0, eps=self.eps)
-        weight_mat = self._reshape_weight_to_matrix(weight)
+        weight_mat = weight_as_matrix(weight, self.dim)
         if self.training:
             self._power_method(weight_mat, self.n_power_iterations)
         sigma = self._u.clone().vdot(weight_mat.mv(self._v.clone()))

@@ -28,6 +28,14 @@ __all__ = ["SpectralNorm", "SpectralNormLoadStateDictPreHook", "SpectralNormStat
            "spectral_norm", "remove_spectral_norm"]
 
 
+def weight_as_matrix(weight: Tensor, dim: int) -> Tensor:
+    """``weight`` as a (size of ``dim``, rest) matrix, ``dim`` moved first: the matrix whose
+    largest singular value both spectral norms estimate."""
+    if dim != 0:
+        weight = weight.movedim(dim, 0)
+    return weight.reshape(weight.shape[0], -1)
+
+
 class SpectralNorm:
     """The forward pre-hook of ``spectral_norm``: sets ``module.<name>`` to
     ``<name>_orig / σ``, after a power iteration on ``<name>_u``, ``<name>_v`` in training
@@ -60,9 +68,7 @@ class SpectralNorm:
 
     def reshape_weight_to_matrix(self, weight: Tensor) -> Tensor:
         """The weight as a (size of ``dim``, rest) matrix."""
-        if self.dim != 0:
-            weight = weight.movedim(self.dim, 0)
-        return weight.reshape(weight.shape[0], -1)
+        return weight_as_matrix(weight, self.dim)
 
     def compute_weight(self, module: Module, do_power_iteration: bool) -> Tensor:
         """W / σ with σ = uᵀ W v; with ``do_power_iteration`` u and v are first updated in
