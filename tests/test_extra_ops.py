@@ -168,9 +168,12 @@ def test_nextafter_gradient_goes_to_input_only_as_in_torch():
 @pytest.mark.parametrize("include_self", [True, False])
 @pytest.mark.parametrize("reduce", ["prod", "mean", "amax", "amin"])
 def test_index_reduce_matches_torch_with_zeros_and_ties(reduce, include_self):
-    """Zeros (prod's gradient) and ties, with the input (amax/amin share with it, also when
-    it is left out, as torch's backward does) and among the source rows."""
+    """Zeros (prod's gradient) and ties, with the input (amax/amin share with it when it is
+    included) and among the source rows. A left-out input equal to the result is the one case
+    where torch's gradient is not the derivative (the next test), so it is not set up here."""
     x = np.array([[2.0, 0.0], [1.0, 1.0], [3.0, 5.0]])
+    if not include_self:  # not the extreme of their source values ((2, 0) and (4, 5))
+        x[0, 1], x[2, 1] = -1.0, 7.0
     source = np.array([[3.0, 2.0], [0.0, 4.0], [3.0, 0.0], [0.0, 5.0]])
     index = np.array([0, 2, 0, 2])
 
@@ -178,6 +181,28 @@ def test_index_reduce_matches_torch_with_zeros_and_ties(reduce, include_self):
         return a.index_reduce(0, lib_of(a).tensor(index), s, reduce, include_self=include_self)
 
     check_against_torch(fn, [x, source])
+
+
+@pytest.mark.parametrize("reduce", ["amax", "amin"])
+def test_a_left_out_input_equal_to_the_extreme_takes_no_share_of_the_gradient(reduce):
+    """With include_self=False, Y[0] is the extreme of the source values alone (5 and 1), so
+    dY/dsource is 1 at that source value, whatever input[0] holds. torch 2.13 counts an equal
+    input among the ties and gives the source value 1/2 (losing the other half); chainrule
+    gives the derivative, as its scatter_reduce does. If torch changes, this test says so."""
+    x = np.array([5.0 if reduce == "amax" else 1.0, 0.0])
+    source = np.array([5.0, 1.0])
+    index = np.array([0, 0])
+    picked = 0 if reduce == "amax" else 1
+    ours, theirs = both([x, source], grad=True)
+    for a, s, lib in ((*ours, cr), (*theirs, torch)):
+        a.index_reduce(0, lib.tensor(index), s, reduce, include_self=False).sum().backward()
+    want = np.eye(2)[picked]
+    np.testing.assert_array_equal(ours[1].grad.numpy(), want)
+    np.testing.assert_array_equal(ours[0].grad.numpy(), [0.0, 1.0])
+    np.testing.assert_array_equal(theirs[1].grad.numpy(), want / 2)  # torch's known departure
+    assert cr.gradcheck(lambda s: cr.tensor(x).index_reduce(0, cr.tensor(index), s, reduce,
+                                                            include_self=False),
+                        [cr.tensor(source + np.array([0.0, 0.5]), requires_grad=True)])
 
 
 @pytest.mark.parametrize("reduce", ["prod", "mean", "amax", "amin"])

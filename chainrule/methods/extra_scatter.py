@@ -9,8 +9,12 @@ tensor (``MiscMixin._flat_write``): the gradient of ``input`` is G with the part
 of ``src`` is G's part, both already derived in ``ops.select.Scatter``. ``index_reduce`` is
 ``scatter_reduce`` with the index spread over ``source``'s shape, so its gradients are those
 of ``ops.misc.ScatterReduce``, which PyTorch's index_reduce gradients match (zeros handled
-exactly in 'prod', ties sharing equally in 'amax'/'amin'), but for one rule of PyTorch's
-that ``_extreme_without_self`` reproduces.
+exactly in 'prod', ties sharing equally in 'amax'/'amin'), but for one case.
+NOTE: with ``include_self=False``, PyTorch 2.13's backward of 'amax'/'amin' also counts the
+left-out input value among the ties when it equals the result, and gives it no share: the
+source values then get G/(k + 1) instead of G/k, and part of G is lost. chainrule gives the
+derivative of what is computed (the extreme of the source values alone), as its
+``scatter_reduce`` does (tests/test_extra_ops.py shows both).
 """
 
 from __future__ import annotations
@@ -19,9 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import dtypes
-from ..autograd import no_grad
-from .math import MathMixin, where
+from .math import MathMixin
 from .reduce import normalize_dim
 
 REDUCTIONS = ("prod", "mean", "amax", "amin")
@@ -99,28 +101,7 @@ def index_reduce(input: Any, dim: int, index: Any, source: Any, reduce: str, *,
     _check_source(input, axis, idx, source, dim)
     spread = input._const(np.broadcast_to(
         idx.reshape((1,) * axis + (-1,) + (1,) * (input.ndim - axis - 1)), source.shape))
-    if not include_self and reduce in ("amax", "amin") and dtypes.is_floating(input.dtype):
-        return _extreme_without_self(input, axis, idx, spread, source, reduce)
     return input.scatter_reduce(axis, spread, source, reduce, include_self=include_self)
-
-
-def _extreme_without_self(input: Any, axis: int, idx: np.ndarray, spread: Any, source: Any,
-                          reduce: str) -> Any:
-    """'amax'/'amin' with ``include_self=False``, with PyTorch's gradient: at a slice
-    position q reached by source, Y = extreme of the source factors alone, and each tied
-    source factor gets G / N where N counts the tied source factors *and* input[q] if it
-    equals Y (PyTorch's backward counts it although it is left out; input itself gets 0
-    there). So input[q] is replaced by a constant stand-in, input[q] where it equals Y (a
-    tie that takes a share) else ∓∞ (never the extreme), and the reduction runs with
-    ``include_self=True``: same Y, ties shared over the same N, no gradient to the stand-in."""
-    with no_grad():
-        alone = input.scatter_reduce(axis, spread, source, reduce, include_self=False).data
-    touched = np.zeros(input.shape, dtype=bool)
-    touched[(slice(None),) * axis + (idx,)] = True
-    never = -np.inf if reduce == "amax" else np.inf
-    stand_in = np.where(input.data == alone, input.data, never).astype(input.dtype)
-    own = where(input._const(touched), input._const(stand_in), input)
-    return own.scatter_reduce(axis, spread, source, reduce, include_self=True)
 
 
 def _index_vector(index: Any) -> np.ndarray:
