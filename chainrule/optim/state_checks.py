@@ -40,6 +40,9 @@ _RANGES = {"rho": (0.0, 1.0), "momentum_decay": (0.0, math.inf),
 _OPTIONAL_FIELDS = {"default_min_lr"}
 # Hyperparameters holding a tuple whose entries may be None (a default) or a number.
 _OPTIONAL_ENTRIES = {"eps"}
+# Hyperparameters that name one of a few choices: a saved state may hold any of them, as in
+# PyTorch, where the loaded group's settings replace the optimizer's own.
+_CHOICES = {"adjust_lr_fn": (None, "original", "match_rms_adamw")}
 
 
 def checked_optimizer_state(optimizer: Any, state_dict: Any) -> tuple[list[dict], dict]:
@@ -219,7 +222,13 @@ def checked_function_states(own: Any, saved: Any, where: str) -> Any:
 
 
 def _checked_value(value: Any, like: Any, where: str, field: str = "") -> Any:
-    """``value`` if it is of the kind of ``like`` (containers element by element)."""
+    """``value`` if it is of the kind of ``like`` (containers element by element), or one of
+    the choices of a ``_CHOICES`` field."""
+    if field in _CHOICES:
+        if not any(value is c or (isinstance(value, str) and value == c)
+                   for c in _CHOICES[field]):
+            raise ValueError(f"{where} must be one of {list(_CHOICES[field])}, got {value!r}")
+        return value
     if like is None:
         if value is not None:
             raise ValueError(f"{where} must be None, got {value!r}")
