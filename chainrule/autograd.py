@@ -28,6 +28,7 @@ Example (a custom op, as in PyTorch):
 
 from __future__ import annotations
 
+import sys
 import threading
 import warnings
 from typing import Any, Iterable, Protocol, Sequence
@@ -582,3 +583,11 @@ class Variable(metaclass=_VariableType):
         >>> type(v).__name__, v.requires_grad
         ('Tensor', True)
     """
+
+
+
+# PyTorch's ``autograd.functional`` (jacobian, vjp ...), also importable by that dotted name;
+# imported last, as it uses the names above.
+from . import autograd_functional as functional  # noqa: E402
+
+sys.modules[__name__ + ".functional"] = functional

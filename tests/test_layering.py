@@ -32,7 +32,7 @@ ARCHITECTURE = ROOT / "docs" / "architecture.md"
 LAYERS = {
     "autograd": 0, "grad_mode": 0, "dtypes": 0, "random": 0,
     "device": 0, "amp": 0, "cuda": 0, "accelerator": 0, "backends": 0, "hooks": 0,
-    "accumulate_hooks": 0,
+    "accumulate_hooks": 0, "autograd_functional": 0,
     "lazy": 0,
     "generator": 0, "layout": 0, "settings": 0,
     "ops": 1,
