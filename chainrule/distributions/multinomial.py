@@ -13,7 +13,7 @@ from . import constraints
 from .binomial import Binomial
 from .categorical import Categorical
 from .distribution import Distribution
-from .one_hot_categorical import expand_categorical
+from .one_hot_categorical import expanded_over_categorical
 from .utils import broadcast_all, checked_sample_shape, generator
 
 
@@ -60,12 +60,7 @@ class Multinomial(Distribution):
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Multinomial:
         """This distribution over a larger batch_shape (probs and logits broadcast)."""
-        shape = tuple(int(n) for n in batch_shape)
-        new = object.__new__(type(self))
-        new.__dict__.update(self.__dict__)
-        new._categorical = expand_categorical(self._categorical, shape)
-        new._batch_shape = shape
-        return new
+        return expanded_over_categorical(self, batch_shape)
 
     @property
     def support(self) -> constraints.Constraint:

@@ -24,6 +24,17 @@ def expand_categorical(categorical: Categorical, batch_shape: tuple[int, ...]) -
     return new
 
 
+def expanded_over_categorical(dist: Any, batch_shape: Any) -> Any:
+    """A copy of ``dist`` (a distribution built on a ``Categorical`` in ``_categorical``, as
+    OneHotCategorical and Multinomial are) over the larger ``batch_shape``."""
+    shape = tuple(int(n) for n in batch_shape)
+    new = object.__new__(type(dist))
+    new.__dict__.update(dist.__dict__)
+    new._categorical = expand_categorical(dist._categorical, shape)
+    new._batch_shape = shape
+    return new
+
+
 class OneHotCategorical(Distribution):
     """torch.distributions.OneHotCategorical(probs=None, logits=None): a batch of
     categorical distributions over K categories, each draw a one-hot vector of size K.
@@ -64,12 +75,7 @@ class OneHotCategorical(Distribution):
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> OneHotCategorical:
         """This distribution over a larger batch_shape (probs and logits broadcast)."""
-        shape = tuple(int(n) for n in batch_shape)
-        new = object.__new__(type(self))
-        new.__dict__.update(self.__dict__)
-        new._categorical = expand_categorical(self._categorical, shape)
-        new._batch_shape = shape
-        return new
+        return expanded_over_categorical(self, batch_shape)
 
     @property
     def probs(self) -> Tensor:
